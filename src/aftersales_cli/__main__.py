@@ -1,0 +1,3 @@
+from aftersales_cli.cli import main
+
+main()

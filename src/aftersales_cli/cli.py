@@ -1,0 +1,148 @@
+"""The `aftersales` command: global options, the one error boundary, and the registry of
+commands — nothing else. Commands live in `aftersales_cli.commands`."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
+
+import typer
+from typer.core import TyperGroup
+
+from aftersales_cli import __version__
+from aftersales_cli.commands import browse, followup, handling, intake
+from aftersales_cli.commands.context import ByOption, DbOption, Globals, RulesOption
+from aftersales_cli.errors import UserError
+from aftersales_cli.rules.errors import RuleError, RulesFileError
+
+F = TypeVar("F", bound=Callable[..., Any])
+INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug, not the user's doing
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"error: {message}\n")
+
+
+class _OneLineErrors(TyperGroup):
+    """Usage errors as one line on stderr (exit 2), not a usage block and a panel."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(
+                args, prog_name, complete_var, standalone_mode, windows_expand_args, **extra
+            )
+        try:
+            result = super().main(
+                args, prog_name, complete_var, False, windows_expand_args, **extra
+            )
+        except typer.TyperException as exc:  # Click's usage errors
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                sys.stdout.write(exc.format_message() + "\n")
+                sys.exit(0)
+            _error(exc.format_message().replace("\n", " "))
+            sys.exit(getattr(exc, "exit_code", 2))
+        except typer.Abort:
+            _error("aborted")
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def boundary(command: F) -> F:
+    """The one place where errors meant for users become a line on stderr and exit 2."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except UserError as exc:
+            _error(exc.message)
+            raise typer.Exit(exc.exit_code) from None
+        except (RuleError, RulesFileError) as exc:
+            _error(str(exc))
+            raise typer.Exit(2) from None
+        except sqlite3.OperationalError as exc:
+            _error(f"database: {exc}")
+            raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception as exc:
+            if os.environ.get("AFTERSALES_DEBUG"):
+                raise
+            _error(
+                f"internal error ({type(exc).__name__}: {exc}); "
+                "run again with AFTERSALES_DEBUG=1 for the details, and report it"
+            )
+            raise typer.Exit(INTERNAL_ERROR) from None
+
+    return run  # type: ignore[return-value]
+
+
+app = typer.Typer(
+    cls=_OneLineErrors,
+    name="aftersales",
+    help="The after-sales desk of a centralized catering company (集中配餐售后): complaints, "
+    "deadlines, penalties and reports on one SQLite file.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"aftersales {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: DbOption = None,
+    rules: RulesOption = None,
+    by: ByOption = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """The after-sales desk of a centralized catering company (集中配餐售后).
+
+    Times are shown in $AFTERSALES_TZ (default Asia/Shanghai); AFTERSALES_NOW pins the
+    clock. Every command that prints records takes --json.
+    """
+    ctx.obj = Globals(db=db, rules=rules, by=by)
+
+
+COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
+    ("log", intake.log),
+    ("classify", intake.classify),
+    ("assign", handling.assign),
+    ("done", handling.done),
+    ("extend", handling.extend),
+    ("close", handling.close),
+    ("revisit", followup.revisit),
+    ("show", browse.show),
+    ("list", browse.list_),
+)
+
+for _name, _command in COMMANDS:
+    app.command(_name)(boundary(_command))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,178 @@
+"""The one clock: "now", the local zone, and the times people type and read.
+
+`AFTERSALES_NOW` pins now (ISO-8601; without an offset it is local time);
+`AFTERSALES_TZ` sets the local zone (default Asia/Shanghai). Stored times are UTC text
+`YYYY-MM-DDTHH:MM:SSZ`, which sorts as time does; people see local time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+
+import pendulum
+
+from aftersales_cli.errors import BadInput, UserError
+
+ENV_NOW = "AFTERSALES_NOW"
+ENV_TZ = "AFTERSALES_TZ"
+DEFAULT_TZ = "Asia/Shanghai"
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+_RELATIVE = re.compile(r"^([+-])\s*(\d+)\s*(m|min|h|d)$")
+_DAY_WORDS = {
+    "today": 0,
+    "今天": 0,
+    "tomorrow": 1,
+    "明天": 1,
+    "yesterday": -1,
+    "昨天": -1,
+}
+
+
+def local_zone() -> pendulum.Timezone | pendulum.FixedTimezone:
+    return _zone(os.environ.get(ENV_TZ) or DEFAULT_TZ)
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> pendulum.Timezone | pendulum.FixedTimezone:
+    try:
+        return pendulum.timezone(name)
+    except Exception:
+        raise UserError(f"{ENV_TZ}: unknown time zone {name!r} (e.g. Asia/Shanghai)") from None
+
+
+def now() -> pendulum.DateTime:
+    """The current time in the local zone, to the second; AFTERSALES_NOW pins it."""
+    pinned = os.environ.get(ENV_NOW)
+    if pinned:
+        try:
+            return _parse_absolute(pinned)
+        except ValueError:
+            raise UserError(
+                f"{ENV_NOW}: expected an ISO-8601 time like 2026-11-22T09:30, got {pinned!r}"
+            ) from None
+    return pendulum.now("UTC").in_tz(local_zone()).replace(microsecond=0)
+
+
+def _parse_absolute(text: str) -> pendulum.DateTime:
+    zone = local_zone()
+    try:
+        parsed = pendulum.parse(text.strip(), tz=zone, exact=True)
+    except Exception as exc:
+        raise ValueError(str(exc)) from None
+    if isinstance(parsed, pendulum.DateTime):
+        return parsed.in_tz(zone).replace(microsecond=0)
+    if isinstance(parsed, pendulum.Date):
+        return pendulum.datetime(parsed.year, parsed.month, parsed.day, tz=zone)
+    raise ValueError("not a date and time")
+
+
+def parse_time(text: str, field: str, reference: pendulum.DateTime) -> pendulum.DateTime:
+    """A time as an operator types it: `2026-11-22 14:30`, `14:30` (today), `+2h`,
+    `-30m`, `tomorrow 18:00`, `明天 18:00`, `now`, or ISO-8601 with an offset."""
+    raw = text.strip()
+    zone = local_zone()
+    allowed = "a time like '2026-11-22 14:30', '14:30', '+2h', '-30m' or 'tomorrow 18:00'"
+    if not raw:
+        raise BadInput(field, f"must not be empty; give {allowed}")
+    lowered = raw.lower()
+    if lowered in ("now", "现在"):
+        return reference
+    relative = _RELATIVE.match(lowered.replace(" ", ""))
+    if relative:
+        sign, amount, unit = relative.groups()
+        n = int(amount) * (1 if sign == "+" else -1)
+        if unit == "d":
+            return reference.add(days=n)
+        return reference.add(minutes=n * (60 if unit == "h" else 1))
+    parts = lowered.split(maxsplit=1)
+    day = reference
+    if parts[0] in _DAY_WORDS:
+        day = reference.add(days=_DAY_WORDS[parts[0]])
+        if len(parts) == 1:
+            raise BadInput(field, f"give a time of day too, e.g. '{parts[0]} 18:00'")
+        lowered = parts[1]
+    clock_time = re.fullmatch(r"(\d{1,2}):(\d{2})", lowered)
+    if clock_time:
+        hour, minute = int(clock_time.group(1)), int(clock_time.group(2))
+        if hour > 23 or minute > 59:
+            raise BadInput(field, f"{raw!r} is not a time of day")
+        return pendulum.datetime(day.year, day.month, day.day, hour, minute, tz=zone)
+    if day is not reference:
+        raise BadInput(field, f"{raw!r} is not {allowed}")
+    try:
+        return _parse_absolute(raw)
+    except ValueError:
+        raise BadInput(field, f"{raw!r} is not {allowed}") from None
+
+
+def parse_day_or_time(
+    text: str, field: str, reference: pendulum.DateTime
+) -> tuple[pendulum.Date, pendulum.DateTime | None]:
+    """A delivery: a date (`2026-11-21`) or a date and time (`2026-11-21 11:30`)."""
+    raw = text.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        try:
+            parsed = pendulum.parse(raw, exact=True)
+        except Exception:
+            raise BadInput(field, f"{raw!r} is not a date like 2026-11-21") from None
+        assert isinstance(parsed, pendulum.Date)
+        return parsed, None
+    moment = parse_time(raw, field, reference)
+    return moment.date(), moment
+
+
+def start_of_day(day: pendulum.Date) -> pendulum.DateTime:
+    return pendulum.datetime(day.year, day.month, day.day, tz=local_zone())
+
+
+def to_utc_text(moment: pendulum.DateTime) -> str:
+    return moment.in_tz("UTC").strftime(UTC_FORMAT)
+
+
+def from_utc_text(text: str) -> pendulum.DateTime:
+    """The stored `YYYY-MM-DDTHH:MM:SSZ`, as local time."""
+    utc = pendulum.datetime(
+        int(text[0:4]),
+        int(text[5:7]),
+        int(text[8:10]),
+        int(text[11:13]),
+        int(text[14:16]),
+        int(text[17:19]),
+        tz=pendulum.UTC,
+    )
+    return utc.in_tz(local_zone())
+
+
+def iso_local(moment: pendulum.DateTime | None) -> str | None:
+    """For JSON: local time with its offset, `2026-11-22T16:30:00+08:00`."""
+    if moment is None:
+        return None
+    return moment.in_tz(local_zone()).isoformat()
+
+
+def show(moment: pendulum.DateTime | None) -> str:
+    """For people: `2026-11-22 16:30` in local time."""
+    if moment is None:
+        return ""
+    return moment.in_tz(local_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+def span(seconds: float) -> str:
+    """`25 min`, `1 h 25 min`, `2 d 3 h` — precise enough to act on."""
+    minutes = int(abs(seconds) // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def relative(moment: pendulum.DateTime, reference: pendulum.DateTime) -> str:
+    """`in 25 min` or `25 min ago`."""
+    seconds = (moment - reference).total_seconds()
+    return f"in {span(seconds)}" if seconds >= 0 else f"{span(seconds)} ago"

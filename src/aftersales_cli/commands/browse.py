@@ -1,0 +1,127 @@
+"""Looking things up: `show` one complaint whole, `list` the ones that need attention."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from aftersales_cli import clock
+from aftersales_cli.commands.context import (
+    DbOption,
+    IdArgument,
+    JsonOption,
+    RulesOption,
+    session,
+    terms,
+)
+from aftersales_cli.commands.present import print_case
+from aftersales_cli.errors import BadInput
+from aftersales_cli.render import output, records
+from aftersales_cli.render.blocks import Line
+from aftersales_cli.rules import fields
+from aftersales_cli.rules.taxonomy import DEPARTMENTS, SEVERITIES, STATUSES
+from aftersales_cli.store import complaints as store
+from aftersales_cli.store.db import snapshot
+
+TERMINAL_LIMIT = 50
+
+
+def show(
+    ctx: typer.Context,
+    complaint_id: IdArgument,
+    json_: JsonOption = False,
+    db: DbOption = None,
+    rules: RulesOption = None,
+) -> None:
+    """Show one complaint whole: its fields, every deadline with its state, and the
+    history as a timeline. The phone is shown in full: you call back from it.
+
+    Example: aftersales show 42
+    """
+    with session(ctx, db=db, rules=rules) as s:
+        _ = s.rules
+        with snapshot(s.conn) as conn:
+            case = store.get(conn, complaint_id)
+            history = store.events(conn, complaint_id)
+        print_case(s, case, json_=json_, events=history)
+
+
+def list_(
+    ctx: typer.Context,
+    all_: Annotated[bool, typer.Option("--all", help="Every complaint, done ones too.")] = False,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Only this status (repeatable): new, classified, assigned, closed, revisited, "
+            "reopened."
+        ),
+    ] = None,
+    severity: Annotated[list[str] | None, typer.Option(help="Only this severity.")] = None,
+    category: Annotated[list[str] | None, typer.Option(help="Only this category.")] = None,
+    dept: Annotated[list[str] | None, typer.Option("--dept", help="Only this department.")] = None,
+    org: Annotated[list[str] | None, typer.Option(help="Only this client.")] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="Received on or after (date or time).")
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Received on or before (a date includes that whole day)."),
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option(help="Words in the description, names, product, batch or order.")
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            help=f"At most this many [default: {TERMINAL_LIMIT} on a terminal, else all]."
+        ),
+    ] = None,
+    show_phone: Annotated[
+        bool, typer.Option("--show-phone", help="Show phone numbers in full.")
+    ] = False,
+    json_: JsonOption = False,
+    db: DbOption = None,
+    rules: RulesOption = None,
+) -> None:
+    """List complaints with something still to do (open, or closed awaiting the
+    revisit), the most pressing deadline first.
+
+    Example: aftersales list --severity urgent --org 实验小学
+    """
+    with session(ctx, db=db, rules=rules) as s:
+        rules_ = s.rules
+        statuses = terms(STATUSES, status)
+        if not statuses and not all_:
+            statuses = store.ACTIVE_STATUSES
+        since = s.time(from_, "from") if from_ else None
+        until = None
+        if to:
+            day, moment = clock.parse_day_or_time(to, "to", s.now)
+            until = moment.add(seconds=1) if moment else clock.start_of_day(day.add(days=1))
+        if since and until and until <= since:
+            raise BadInput("to", "must not be before --from")
+        if limit is not None and limit < 1:
+            raise BadInput("limit", "a whole number of at least 1")
+        if limit is None and output.on_terminal() and not json_:
+            limit = TERMINAL_LIMIT
+        query = store.Query(
+            statuses=statuses,
+            severities=terms(SEVERITIES, severity),
+            categories=terms(rules_.category_terms, category),
+            departments=terms(DEPARTMENTS, dept),
+            orgs=tuple(fields.text("org", o) for o in org or []),
+            since=since,
+            until=until,
+            text=fields.optional_text("text", text),
+            limit=limit,
+        )
+        cases = store.search(s.conn, query)
+        if json_:
+            output.print_json([records.case_json(c, s.now, show_phone=show_phone) for c in cases])
+            return
+        if not cases:
+            output.show([Line("No complaints match.", "dim")])
+            return
+        title = f"{len(cases)} complaint(s)" + (" (limit reached)" if limit == len(cases) else "")
+        output.show([records.list_table(cases, s.now, show_phone=show_phone, title=title)])

@@ -1,0 +1,176 @@
+"""What every command needs, defined once: the shared options, and a `Session` holding
+the database path, the rules, the clock and the operator's name.
+
+Options shared by many commands are `Annotated` aliases used in each signature;
+`--db`, `--rules` and `--by` may also be given before the command
+(`aftersales --db x.db list`).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+
+import pendulum
+import typer
+
+from aftersales_cli import clock
+from aftersales_cli.errors import BadInput, UserError
+from aftersales_cli.rules.case import Case
+from aftersales_cli.rules.config import Rules, default_rules, parse_rules
+from aftersales_cli.rules.errors import RuleError
+from aftersales_cli.rules.fields import text
+from aftersales_cli.rules.taxonomy import Vocabulary
+from aftersales_cli.store import complaints as store
+from aftersales_cli.store.db import open_db, resolve_path, transaction
+
+ENV_RULES = "AFTERSALES_RULES"
+ENV_OPERATOR = "AFTERSALES_OPERATOR"
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        metavar="PATH",
+        show_default=False,
+        help="Database file [default: $AFTERSALES_DB, else "
+        "~/.local/share/aftersales/aftersales.db]",
+    ),
+]
+RulesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--rules",
+        metavar="FILE",
+        show_default=False,
+        help="TOML file overriding policy numbers [default: $AFTERSALES_RULES]",
+    ),
+]
+ByOption = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        metavar="NAME",
+        show_default=False,
+        help="Operator name for the history [default: $AFTERSALES_OPERATOR, else your user name]",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (stable keys) instead.")]
+IdArgument = Annotated[int, typer.Argument(metavar="ID", help="Complaint id.", show_default=False)]
+
+
+@dataclass
+class Globals:
+    """Options given before the command name."""
+
+    db: str | None = None
+    rules: str | None = None
+    by: str | None = None
+
+
+def term(vocabulary: Vocabulary, value: str | None) -> str | None:
+    """Parse an English or Chinese term; None stays None."""
+    return None if value is None else vocabulary.parse(value)
+
+
+def terms(vocabulary: Vocabulary, values: list[str] | None) -> tuple[str, ...]:
+    return tuple(vocabulary.parse(v) for v in values or [])
+
+
+class Session:
+    """One command's view of the world: database, rules, now, operator."""
+
+    def __init__(
+        self,
+        ctx: typer.Context | None,
+        *,
+        db: str | None = None,
+        rules: str | None = None,
+        by: str | None = None,
+    ) -> None:
+        given = ctx.find_object(Globals) if ctx is not None else None
+        given = given or Globals()
+        self.db_path: Path = resolve_path(db or given.db)
+        self._rules_path = rules or given.rules or os.environ.get(ENV_RULES) or None
+        self._by = by or given.by
+        self.now: pendulum.DateTime = clock.now()
+        self.zone_name: str = clock.local_zone().name
+
+    @cached_property
+    def rules(self) -> Rules:
+        if not self._rules_path:
+            return default_rules()
+        path = Path(self._rules_path).expanduser()
+        try:
+            source = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise BadInput("rules", f"cannot read {path}: {reason}") from None
+        return parse_rules(source, str(path))
+
+    @cached_property
+    def operator(self) -> str:
+        name = self._by or os.environ.get(ENV_OPERATOR)
+        if not name:
+            try:
+                name = getpass.getuser()
+            except (KeyError, OSError):
+                name = "unknown"
+        try:
+            return text("by", name)
+        except RuleError as exc:
+            raise BadInput("by", exc.message) from None
+
+    @cached_property
+    def conn(self) -> sqlite3.Connection:
+        return open_db(self.db_path)
+
+    def close(self) -> None:
+        if "conn" in self.__dict__:
+            self.conn.close()
+
+    def time(self, value: str, field: str) -> pendulum.DateTime:
+        return clock.parse_time(value, field, self.now)
+
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        with transaction(self.conn) as conn:
+            yield conn
+
+    def change(
+        self,
+        complaint_id: int,
+        action: str,
+        step: Callable[[sqlite3.Connection, Case], Case],
+        note: str | None = None,
+    ) -> tuple[Case, Case]:
+        """Load a complaint, apply one step of the lifecycle, write it and its history —
+        all in one transaction. Returns the case before and after."""
+        _ = self.rules, self.operator  # bad rules or names fail before any write
+        with self.writing() as conn:
+            before = store.get(conn, complaint_id)
+            after = step(conn, before)
+            store.update(
+                conn, before, after, action=action, by=self.operator, at=self.now, note=note
+            )
+        return before, after
+
+
+@contextmanager
+def session(ctx: typer.Context | None, **options: str | None) -> Iterator[Session]:
+    s = Session(ctx, **options)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def fail_from(exc: RuleError) -> UserError:
+    return BadInput(exc.field, exc.message)

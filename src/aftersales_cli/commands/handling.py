@@ -1,0 +1,229 @@
+"""Working a complaint: `assign` it, record milestones (`done`), `extend` a deadline,
+`close` it with remedy, cause and what the policy charges."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Annotated
+
+import typer
+
+from aftersales_cli.commands.context import (
+    ByOption,
+    DbOption,
+    IdArgument,
+    JsonOption,
+    RulesOption,
+    session,
+    term,
+)
+from aftersales_cli.commands.present import changed, print_case
+from aftersales_cli.render import output, records
+from aftersales_cli.rules import fields, lifecycle, penalties
+from aftersales_cli.rules.case import Case
+from aftersales_cli.rules.taxonomy import (
+    CAUSES,
+    DEPARTMENTS,
+    FINDINGS,
+    MILESTONES,
+    REMEDIES,
+)
+from aftersales_cli.store import complaints as store
+
+
+def assign(
+    ctx: typer.Context,
+    complaint_id: IdArgument,
+    dept: Annotated[
+        str | None, typer.Option("--dept", help="Responsible department [default: the category's].")
+    ] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Responsible person.")] = None,
+    json_: JsonOption = False,
+    db: DbOption = None,
+    rules: RulesOption = None,
+    by: ByOption = None,
+) -> None:
+    """Hand a complaint to the responsible department and, optionally, a person.
+
+    Example: aftersales assign 42 --dept 质控 --to 李工
+    """
+    with session(ctx, db=db, rules=rules, by=by) as s:
+        department = term(DEPARTMENTS, dept)
+        person = fields.optional_text("to", to)
+        rules_ = s.rules
+        _, after = s.change(
+            complaint_id,
+            "assign",
+            lambda conn, case: lifecycle.assign(case, department, person, rules_),
+        )
+        print_case(s, after, json_=json_, lead=[changed(after, "Assigned")])
+
+
+def done(
+    ctx: typer.Context,
+    complaint_id: IdArgument,
+    milestone: Annotated[
+        str,
+        typer.Argument(
+            metavar="MILESTONE", help="contact, plan or investigation.", show_default=False
+        ),
+    ],
+    at: Annotated[str | None, typer.Option("--at", help="When it was done [default: now].")] = None,
+    note: Annotated[str | None, typer.Option(help="What was said or done.")] = None,
+    json_: JsonOption = False,
+    db: DbOption = None,
+    rules: RulesOption = None,
+    by: ByOption = None,
+) -> None:
+    """Record a milestone: first contact made, plan given to the customer, investigation
+    done. Earlier milestones still open are recorded at the same time.
+
+    Example: aftersales done 42 plan --note "已告知客户：今日下午重新配送并退款"
+    """
+    with session(ctx, db=db, rules=rules, by=by) as s:
+        which = MILESTONES.parse(milestone)
+        when = s.time(at, "at") if at else s.now
+        note_value = fields.optional_text("note", note, limit=fields.TEXT_MAX, multiline=True)
+        _, after = s.change(
+            complaint_id,
+            "done",
+            lambda conn, case: lifecycle.mark_done(case, which, when, s.now),
+            note=note_value,
+        )
+        print_case(s, after, json_=json_, lead=[changed(after, f"Recorded {which} for")])
+
+
+def extend(
+    ctx: typer.Context,
+    complaint_id: IdArgument,
+    until: Annotated[
+        str,
+        typer.Option("--until", help="The new time promised to the customer.", show_default=False),
+    ],
+    reason: Annotated[
+        str,
+        typer.Option(
+            help="What the customer was told (e.g. waiting for the lab report).", show_default=False
+        ),
+    ],
+    milestone: Annotated[str, typer.Option(help="Which deadline.")] = "resolution",
+    json_: JsonOption = False,
+    db: DbOption = None,
+    rules: RulesOption = None,
+    by: ByOption = None,
+) -> None:
+    """Extend a deadline: the customer has been told why and given a new time.
+
+    Before the deadline it moves it; after it, the breach stands, and `overdue` stops
+    repeating it until the promised time.
+
+    Example: aftersales extend 42 --until "2026-11-25 18:00" --reason "等待检测报告"
+    """
+    with session(ctx, db=db, rules=rules, by=by) as s:
+        which = MILESTONES.parse(milestone)
+        when = s.time(until, "until")
+        why = fields.text("reason", reason, limit=fields.TEXT_MAX)
+        _, after = s.change(
+            complaint_id,
+            "extend",
+            lambda conn, case: lifecycle.extend(case, which, when, why, s.now),
+            note=why,
+        )
+        print_case(s, after, json_=json_, lead=[changed(after, f"Extended {which} of")])
+
+
+def close(
+    ctx: typer.Context,
+    complaint_id: IdArgument,
+    remedy: Annotated[
+        str,
+        typer.Option(
+            help="replace 更换套餐, refund 退款, redeliver 重新配送, new_packaging 更换包装, "
+            "coupon 优惠券, compensation 经济赔偿, medical_costs 医疗费用, apology 道歉说明, "
+            "seal_and_test 封存送检, recall 召回.",
+            show_default=False,
+        ),
+    ],
+    cause: Annotated[
+        str,
+        typer.Option(
+            help="Root cause: ingredient_purchase, processing, storage_transport, traffic, "
+            "weather, vehicle_failure, route_planning, order_entry, sorting, handover, "
+            "packaging_supplier, customer, unknown.",
+            show_default=False,
+        ),
+    ],
+    amount: Annotated[str | None, typer.Option(help="Amount paid to the customer (¥).")] = None,
+    ours: Annotated[
+        bool | None,
+        typer.Option(
+            "--ours/--not-ours",
+            help="Our fault or not [default: from the cause].",
+            show_default=False,
+        ),
+    ] = None,
+    finding: Annotated[
+        str | None,
+        typer.Option(
+            help="What was confirmed: spoiled, expired, counterfeit, toxic, pathogen, "
+            "foreign_object, damaged, none, ..."
+        ),
+    ] = None,
+    supply_value: Annotated[
+        str | None,
+        typer.Option(
+            "--supply-value", help="That product's supply value that day (¥), for the fine."
+        ),
+    ] = None,
+    price: Annotated[
+        str | None, typer.Option(help="Price paid (¥), for statutory compensation.")
+    ] = None,
+    loss: Annotated[str | None, typer.Option(help="The customer's loss (¥).")] = None,
+    staff: Annotated[str | None, typer.Option(help="Staff member responsible.")] = None,
+    note: Annotated[str | None, typer.Option(help="What was done and said.")] = None,
+    json_: JsonOption = False,
+    db: DbOption = None,
+    rules: RulesOption = None,
+    by: ByOption = None,
+) -> None:
+    """Close a complaint: remedy, amount, root cause, ours or not, and what was found.
+
+    A confirmed counterfeit, expired or spoiled case that is ours is fined on the
+    penalty ladder (×2, ×3, ×10 of the supply value by the client's offence count);
+    misconduct by a named staff member costs ¥50; toxic food is flagged as a possible
+    food-safety incident. Pending milestones are completed at the close time.
+
+    Example: aftersales close 42 --remedy refund --amount 36 --cause storage_transport
+    --finding spoiled --supply-value 1200 --price 18
+    """
+    with session(ctx, db=db, rules=rules, by=by) as s:
+        closing = lifecycle.Closing(
+            remedy=REMEDIES.parse(remedy),
+            cause=CAUSES.parse(cause),
+            amount=fields.amount("amount", amount),
+            ours=ours,
+            finding=term(FINDINGS, finding),
+            supply_value=fields.amount("supply_value", supply_value, positive=True),
+            price=fields.amount("price", price),
+            loss=fields.amount("loss", loss),
+            staff=fields.optional_text("staff", staff),
+            note=fields.optional_text("note", note, limit=fields.TEXT_MAX, multiline=True),
+        )
+        rules_ = s.rules
+
+        def step(conn: sqlite3.Connection, case: Case) -> Case:
+            prior = 0
+            if case.org and case.penalty is None:
+                since = penalties.offence_window_start(case.received_at, rules_)
+                prior = store.prior_offences(conn, case.org, since, case.id)
+            return lifecycle.close(case, closing, prior, s.now, rules_)
+
+        _, after = s.change(complaint_id, "close", step, note=closing.note)
+        print_case(s, after, json_=json_, lead=[changed(after, "Closed")])
+        if after.penalty and not json_:
+            output.note(
+                f"penalty: offence {after.penalty.offence} of {after.org} in "
+                f"{rules_.penalty_window_days} days → ×{records.number(after.penalty.multiplier)}"
+                f" = {records.money(after.penalty.amount)}",
+                "warning",
+            )

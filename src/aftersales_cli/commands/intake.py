@@ -1,0 +1,236 @@
+"""Taking a complaint down (`log`) and confirming what it is (`classify`)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from aftersales_cli import clock
+from aftersales_cli.commands.context import (
+    ByOption,
+    DbOption,
+    IdArgument,
+    JsonOption,
+    RulesOption,
+    Session,
+    session,
+    term,
+)
+from aftersales_cli.commands.present import print_case
+from aftersales_cli.errors import BadInput
+from aftersales_cli.render import output
+from aftersales_cli.render.blocks import Line
+from aftersales_cli.rules import fields, lifecycle, triage
+from aftersales_cli.rules.case import Case
+from aftersales_cli.rules.taxonomy import CHANNELS, SEVERITIES
+from aftersales_cli.store import complaints as store
+
+
+def interactive() -> bool:
+    """Someone at a terminal who can answer a question (cron and scripts cannot)."""
+    return sys.stdin.isatty()
+
+
+def _required(value: str | None, field: str, prompt: str) -> str:
+    """A required field: asked for on a terminal, else a clear error (never a hang)."""
+    if value is not None:
+        return value
+    option = "DESCRIPTION" if field == "description" else f"--{field}"
+    if interactive():
+        answer: str = typer.prompt(prompt)
+        return answer
+    raise BadInput(field, f"required; give {option}")
+
+
+def _warnings(s: Session, case: Case) -> list[str]:
+    """Same phone recently; other complaints on the same batch or meal."""
+    rules, conn = s.rules, s.conn
+    found = []
+    since = case.received_at.subtract(days=rules.repeat_window_days)
+    earlier = store.same_phone(conn, case.phone, since, s.now, case.id)
+    if earlier:
+        ids = ", ".join(
+            f"#{n.id} ({n.category}, {clock.show(n.received_at)[5:10]})" for n in earlier[-5:]
+        )
+        found.append(
+            f"this phone has complained {len(earlier)} time(s) in the last "
+            f"{rules.repeat_window_days} days: {ids}"
+        )
+    window = rules.batch_window_hours
+    cluster = store.same_batch(
+        conn, case, case.received_at.subtract(hours=window), case.received_at.add(hours=window)
+    )
+    if cluster:
+        what = (
+            f"batch {case.batch}"
+            if case.batch
+            else (f"{case.product} delivered {case.delivery_date}")
+        )
+        ids = ", ".join(f"#{n.id} ({n.category})" for n in cluster[:8])
+        found.append(
+            f"{len(cluster)} other complaint(s) on {what} within {window} h: {ids} — "
+            "possible batch incident: check the batch, consider sealing samples or a recall"
+        )
+    return found
+
+
+def log(
+    ctx: typer.Context,
+    description: Annotated[
+        str | None,
+        typer.Argument(help="What the customer reports, in their words.", show_default=False),
+    ] = None,
+    customer: Annotated[str | None, typer.Option(help="Customer name.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Contact phone (7-20 digits).")] = None,
+    channel: Annotated[
+        str | None,
+        typer.Option(
+            help="hotline 热线, online 在线, delivery_staff 配送员, letter 信件, onsite 现场."
+        ),
+    ] = None,
+    org: Annotated[str | None, typer.Option(help="Client organisation (school, company).")] = None,
+    order_no: Annotated[str | None, typer.Option("--order-no", help="Order number.")] = None,
+    product: Annotated[str | None, typer.Option(help="Product or dish.")] = None,
+    batch: Annotated[str | None, typer.Option(help="Batch or lot.")] = None,
+    delivery_date: Annotated[
+        str | None,
+        typer.Option("--delivery-date", help="Delivery date, or date and time (2026-11-21 11:30)."),
+    ] = None,
+    quantity: Annotated[int | None, typer.Option(help="Quantity delivered.")] = None,
+    defective: Annotated[int | None, typer.Option(help="Defective quantity.")] = None,
+    request: Annotated[str | None, typer.Option(help="What the customer asks for.")] = None,
+    category: Annotated[
+        str | None, typer.Option(help="Category (default: suggested from the description).")
+    ] = None,
+    severity: Annotated[
+        str | None,
+        typer.Option(help="urgent 紧急, general 一般, non_urgent 非紧急 (default: suggested)."),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why, when setting a severity below the suggestion.")
+    ] = None,
+    people: Annotated[int, typer.Option(help="How many people are affected.")] = 1,
+    ill: Annotated[bool, typer.Option("--ill", help="Someone fell ill after eating.")] = False,
+    injured: Annotated[bool, typer.Option("--injured", help="Someone was injured.")] = False,
+    received_at: Annotated[
+        str | None,
+        typer.Option(
+            "--received-at", help="When it was received (letters, back-filling) [default: now]."
+        ),
+    ] = None,
+    json_: JsonOption = False,
+    db: DbOption = None,
+    rules: RulesOption = None,
+    by: ByOption = None,
+) -> None:
+    """Log a new complaint: suggests category and severity, sets every deadline.
+
+    On the hotline the first contact is made at intake. Warns when the phone has
+    complained recently or other complaints name the same batch.
+
+    Example: aftersales log "米饭有馊味，两个孩子腹泻" --channel hotline --customer 王老师
+    --phone 13812345678 --org 实验小学 --product 午餐A --batch B1121 --people 2 --ill
+    """
+    with session(ctx, db=db, rules=rules, by=by) as s:
+        text = fields.text
+        opt = fields.optional_text
+        description_value = text(
+            "description",
+            _required(description, "description", "What happened"),
+            limit=fields.TEXT_MAX,
+            multiline=True,
+        )
+        channel_value = CHANNELS.parse(
+            _required(channel, "channel", f"Channel ({', '.join(CHANNELS.keys())})")
+        )
+        customer_value = text("customer", _required(customer, "customer", "Customer name"))
+        phone_value = fields.phone(_required(phone, "phone", "Contact phone"))
+        day, delivered = (None, None)
+        if delivery_date is not None:
+            day, delivered = clock.parse_day_or_time(delivery_date, "delivery_date", s.now)
+        rules_ = s.rules
+        intake = lifecycle.Intake(
+            received_at=s.time(received_at, "received_at") if received_at else s.now,
+            channel=channel_value,
+            customer=customer_value,
+            phone=phone_value,
+            description=description_value,
+            org=opt("org", org),
+            order_no=opt("order_no", order_no),
+            product=opt("product", product),
+            batch=opt("batch", batch),
+            delivery_date=day,
+            delivered_at=delivered,
+            quantity=fields.count("quantity", quantity),
+            defective=fields.count("defective", defective),
+            request=opt("request", request, limit=fields.TEXT_MAX, multiline=True),
+            people=fields.count("people", people, minimum=1) or 1,
+            ill=ill,
+            injured=injured,
+            category=term(rules_.category_terms, category),
+            severity=term(SEVERITIES, severity),
+            reason=opt("reason", reason, limit=fields.TEXT_MAX),
+        )
+        case = lifecycle.open_case(intake, s.now, rules_)
+        suggestion = triage.suggest(intake.facts, rules_, category=intake.category)
+        why = "; ".join(suggestion.reasons)
+        note = why if intake.reason is None else f"{why}; reason: {intake.reason}"
+        operator = s.operator
+        with s.writing() as conn:
+            case = store.insert(conn, case, by=operator, at=s.now, note=note)
+            warnings = _warnings(s, case)
+        extra: dict[str, Any] = {
+            "suggestion": {
+                "category": suggestion.category,
+                "severity": suggestion.severity,
+                "reasons": list(suggestion.reasons),
+            },
+            "warnings": warnings,
+        }
+        lead = [Line(f"Logged complaint #{case.id}.", "ok"), Line(f"Suggested: {why}.", "dim")]
+        print_case(s, case, json_=json_, extra=extra, lead=lead)
+        for warning in warnings:
+            output.warn(warning)
+
+
+def classify(
+    ctx: typer.Context,
+    complaint_id: IdArgument,
+    category: Annotated[
+        str | None, typer.Option(help="Category [default: the current one].")
+    ] = None,
+    severity: Annotated[
+        str | None,
+        typer.Option(help="Severity [default: the one the rules suggest for the category]."),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why, when lowering the severity below the suggestion.")
+    ] = None,
+    json_: JsonOption = False,
+    db: DbOption = None,
+    rules: RulesOption = None,
+    by: ByOption = None,
+) -> None:
+    """Confirm or change category and severity; deadlines are counted again from receipt.
+
+    Lowering a severity below what the rules suggest needs --reason (kept in the history).
+
+    Example: aftersales classify 42 --category food_quality --severity general
+    --reason "拍照确认只是米饭偏硬，无人不适"
+    """
+    with session(ctx, db=db, rules=rules, by=by) as s:
+        rules_ = s.rules
+        category_value = term(rules_.category_terms, category)
+        severity_value = term(SEVERITIES, severity)
+        reason_value = fields.optional_text("reason", reason, limit=fields.TEXT_MAX)
+        _, after = s.change(
+            complaint_id,
+            "classify",
+            lambda conn, case: lifecycle.classify(
+                case, category_value, severity_value, reason_value, s.now, rules_
+            ),
+            note=reason_value,
+        )
+        print_case(s, after, json_=json_, lead=[Line(f"Classified complaint #{after.id}.", "ok")])

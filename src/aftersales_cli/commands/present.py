@@ -1,0 +1,50 @@
+"""How a command presents the complaint it touched: the contract's JSON, or a view."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pendulum
+
+from aftersales_cli.commands.context import Session
+from aftersales_cli.render import output, records
+from aftersales_cli.render.blocks import Block, Line
+from aftersales_cli.rules.case import Case
+from aftersales_cli.rules.deadlines import sample_sealable_until
+from aftersales_cli.store.complaints import Event
+
+
+def sample_until(case: Case, s: Session) -> pendulum.DateTime | None:
+    return sample_sealable_until(
+        case.category, case.delivery_date, case.delivered_at, s.now, s.rules
+    )
+
+
+def print_case(
+    s: Session,
+    case: Case,
+    *,
+    json_: bool,
+    extra: dict[str, Any] | None = None,
+    lead: Sequence[Block] = (),
+    events: Sequence[Event] | None = None,
+) -> None:
+    until = sample_until(case, s)
+    if json_:
+        data = records.case_json(case, s.now, sample_until=until)
+        if events is not None:
+            data["events"] = [records.event_json(e) for e in events]
+        output.print_json({**data, **(extra or {})})
+        return
+    blocks = [
+        *lead,
+        *records.case_view(case, s.now, s.zone_name, sample_until=until, events=events or ()),
+    ]
+    output.show(blocks)
+    if case.incident:
+        output.note(f"!!! complaint #{case.id}: {records.INCIDENT_TEXT}", "danger")
+
+
+def changed(case: Case, what: str) -> Line:
+    return Line(f"{what} complaint #{case.id}.", "ok")

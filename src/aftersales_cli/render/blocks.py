@@ -1,0 +1,65 @@
+"""The view model: what to show, not how. Styles are names: plain text ignores them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    style: str | None = None
+
+
+def cell(value: Cell | str | None, style: str | None = None) -> Cell:
+    if isinstance(value, Cell):
+        return value
+    return Cell("" if value is None else value, style)
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+    style: str | None = "bold"
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    style: str | None = None
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Label: value pairs, e.g. the fields of one complaint."""
+
+    rows: Sequence[tuple[str, Cell | str]]
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Cell | str]]
+    title: str | None = None
+    right: frozenset[int] = field(default_factory=frozenset)  # right-aligned columns
+
+
+Block = Heading | Line | Fields | Table
+
+# The meaning of each style name, for the terminal.
+STYLES: dict[str, str] = {
+    "met": "green",
+    "pending": "yellow",
+    "breached": "bold red",
+    "n/a": "dim",
+    "urgent": "bold red",
+    "general": "yellow",
+    "non_urgent": "cyan",
+    "warning": "yellow",
+    "danger": "bold white on red",
+    "dim": "dim",
+    "bold": "bold",
+    "ok": "green",
+}

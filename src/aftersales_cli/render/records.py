@@ -1,0 +1,436 @@
+"""Complaints as the output contract's JSON, and as views for people.
+
+The JSON keys are stable (scripts rely on them): times in local time with offset,
+money in yuan, every deadline `{"due_at", "done_at", "state", "extended_from",
+"reason"}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import pendulum
+
+from aftersales_cli.clock import from_utc_text, iso_local, relative, show, span
+from aftersales_cli.render.blocks import Block, Cell, Fields, Heading, Line, Table
+from aftersales_cli.rules.case import Case, Deadline
+from aftersales_cli.rules.fields import mask_phone
+from aftersales_cli.rules.taxonomy import (
+    CATEGORIES,
+    CAUSES,
+    CHANNELS,
+    DEPARTMENTS,
+    FINDINGS,
+    METHODS,
+    MILESTONE_KEYS,
+    REMEDIES,
+    SEVERITIES,
+    STATUSES,
+)
+
+
+def number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def deadline_json(deadline: Deadline, now: pendulum.DateTime) -> dict[str, Any]:
+    return {
+        "due_at": iso_local(deadline.due_at),
+        "done_at": iso_local(deadline.done_at),
+        "state": deadline.state(now),
+        "extended_from": iso_local(deadline.extended_from),
+        "reason": deadline.reason,
+    }
+
+
+def case_json(
+    case: Case,
+    now: pendulum.DateTime,
+    *,
+    sample_until: pendulum.DateTime | None = None,
+    show_phone: bool = True,
+) -> dict[str, Any]:
+    penalty = case.penalty
+    return {
+        "id": case.id,
+        "status": case.status,
+        "received_at": iso_local(case.received_at),
+        "channel": case.channel,
+        "customer": case.customer,
+        "phone": case.phone if show_phone else mask_phone(case.phone),
+        "org": case.org,
+        "order_no": case.order_no,
+        "product": case.product,
+        "batch": case.batch,
+        "delivery_date": case.delivery_date.isoformat() if case.delivery_date else None,
+        "delivered_at": iso_local(case.delivered_at),
+        "quantity": case.quantity,
+        "defective": case.defective,
+        "description": case.description,
+        "request": case.request,
+        "people": case.people,
+        "ill": case.ill,
+        "injured": case.injured,
+        "category": case.category,
+        "severity": case.severity,
+        "department": case.department,
+        "assignee": case.assignee,
+        "deadlines": {m: deadline_json(case.deadlines[m], now) for m in MILESTONE_KEYS},
+        "remedy": case.remedy,
+        "amount": number(case.amount),
+        "cause": case.cause,
+        "ours": case.ours,
+        "finding": case.finding,
+        "note": case.note,
+        "supply_value": number(case.supply_value),
+        "price": number(case.price),
+        "loss": number(case.loss),
+        "staff": case.staff,
+        "penalty": (
+            {
+                "offence": penalty.offence,
+                "multiplier": number(penalty.multiplier),
+                "amount": number(penalty.amount),
+            }
+            if penalty
+            else None
+        ),
+        "staff_fine": (
+            {"staff": case.staff, "amount": number(case.staff_fine)}
+            if case.staff_fine is not None
+            else None
+        ),
+        "statutory_compensation": number(case.statutory_compensation),
+        "incident": case.incident,
+        "satisfaction": case.satisfaction,
+        "revisit_method": case.revisit_method,
+        "revisit_note": case.revisit_note,
+        "closed_at": iso_local(case.closed_at),
+        "reopened_at": iso_local(case.reopened_at),
+        "reopen_count": case.reopen_count,
+        "sample_until": iso_local(sample_until),
+    }
+
+
+def _is_time_key(key: str) -> bool:
+    return key.endswith("_at") or key.endswith(".extended_from")
+
+
+def event_json(event: Any) -> dict[str, Any]:
+    """An event of the history, times in local time."""
+    return {
+        "at": iso_local(event.at),
+        "by": event.by,
+        "action": event.action,
+        "changes": {
+            key: [
+                iso_local(from_utc_text(v)) if _is_time_key(key) and isinstance(v, str) else v
+                for v in pair
+            ]
+            for key, pair in event.changes.items()
+        },
+        "note": event.note,
+    }
+
+
+# ---- for people ---------------------------------------------------------------------
+
+
+def money(value: Decimal | None) -> str:
+    return "" if value is None else f"¥{value:,.2f}"
+
+
+def deadline_cell(deadline: Deadline, now: pendulum.DateTime) -> Cell:
+    """`met · done 16:20`, `pending · in 1 h 25 min`, `breached · 3 h late`."""
+    state = deadline.state(now)
+    if state == "n/a":
+        return Cell("n/a", "n/a")
+    assert deadline.due_at is not None
+    if deadline.done_at is not None:
+        detail = f"done {show(deadline.done_at)}"
+        if state == "breached":
+            late = (deadline.done_at - deadline.due_at).total_seconds()
+            detail += f" ({span(late)} late)" if late > 0 else " (extended after the deadline)"
+    elif state == "pending":
+        detail = relative(deadline.due_at, now)
+    else:
+        over = (now - deadline.due_at).total_seconds()
+        detail = f"{span(over)} late" if over > 0 else "extended after the deadline"
+    return Cell(f"{state} · {detail}", state)
+
+
+def deadline_rows(case: Case, now: pendulum.DateTime) -> list[list[Cell | str]]:
+    rows: list[list[Cell | str]] = []
+    for milestone in MILESTONE_KEYS:
+        deadline = case.deadlines[milestone]
+        if deadline.due_at is None and milestone == "revisit" and case.is_open:
+            continue  # not due before the case is closed
+        extra = ""
+        if deadline.extended_from is not None:
+            extra = f"extended from {show(deadline.extended_from)}: {deadline.reason}"
+        rows.append([milestone, show(deadline.due_at), deadline_cell(deadline, now), extra])
+    return rows
+
+
+def deadlines_table(case: Case, now: pendulum.DateTime, zone: str) -> Table:
+    return Table(
+        ["milestone", "due", "state", "note"], deadline_rows(case, now), title=f"Deadlines ({zone})"
+    )
+
+
+def _severity(case: Case) -> Cell:
+    return Cell(SEVERITIES.label(case.severity), case.severity)
+
+
+def headline(case: Case, rules_categories: Any = None) -> str:
+    category = (
+        rules_categories.label(case.category)
+        if rules_categories
+        else CATEGORIES.label(case.category)
+    )
+    return (
+        f"Complaint #{case.id} · {category} · {SEVERITIES.label(case.severity)} · "
+        f"{STATUSES.label(case.status)}"
+    )
+
+
+def sample_line(until: pendulum.DateTime | None, now: pendulum.DateTime) -> Line | None:
+    if until is None:
+        return None
+    if until > now:
+        return Line(
+            f"Retained sample (留样) of that meal can be sealed for testing until "
+            f"{show(until)} ({relative(until, now)}).",
+            "warning",
+        )
+    return Line(
+        f"Retained sample (留样) of that meal was kept until {show(until)} "
+        f"({relative(until, now)}).",
+        "dim",
+    )
+
+
+def case_fields(case: Case) -> Fields:
+    rows: list[tuple[str, Cell | str]] = [
+        ("received", f"{show(case.received_at)} via {CHANNELS.label(case.channel)}"),
+        ("customer", case.customer),
+        ("phone", case.phone),
+    ]
+    optional: list[tuple[str, str | None]] = [
+        ("org", case.org),
+        ("order no", case.order_no),
+        ("product", case.product),
+        ("batch", case.batch),
+        (
+            "delivery",
+            show(case.delivered_at)
+            if case.delivered_at
+            else (case.delivery_date.isoformat() if case.delivery_date else None),
+        ),
+    ]
+    if case.quantity is not None or case.defective is not None:
+        optional.append(
+            (
+                "quantity",
+                f"{case.defective or 0} defective of {case.quantity}"
+                if case.quantity is not None
+                else f"{case.defective} defective",
+            )
+        )
+    rows.extend((label, value) for label, value in optional if value)
+    affected = [f"{case.people} affected"] if case.people > 1 else []
+    affected += ["ill"] if case.ill else []
+    affected += ["injured"] if case.injured else []
+    if affected:
+        rows.append(("people", Cell(", ".join(affected), "urgent")))
+    rows.append(("description", case.description))
+    if case.request:
+        rows.append(("request", case.request))
+    rows.append(("severity", _severity(case)))
+    rows.append(("department", DEPARTMENTS.label(case.department)))
+    if case.assignee:
+        rows.append(("assignee", case.assignee))
+    if case.remedy:
+        rows.append(
+            (
+                "remedy",
+                REMEDIES.label(case.remedy)
+                + (f" {money(case.amount)}" if case.amount is not None else ""),
+            )
+        )
+    if case.cause:
+        ours = {True: "ours", False: "not ours", None: "undetermined"}[case.ours]
+        rows.append(("cause", f"{CAUSES.label(case.cause)} ({ours})"))
+    if case.finding:
+        rows.append(("finding", FINDINGS.label(case.finding)))
+    if case.penalty:
+        p = case.penalty
+        rows.append(
+            (
+                "penalty",
+                Cell(
+                    f"offence {p.offence} × {number(p.multiplier)} of {money(case.supply_value)} = "
+                    f"{money(p.amount)}",
+                    "warning",
+                ),
+            )
+        )
+    if case.staff_fine is not None:
+        rows.append(("staff fine", f"{money(case.staff_fine)} charged to {case.staff}"))
+    elif case.staff:
+        rows.append(("staff", case.staff))
+    if case.statutory_compensation is not None:
+        rows.append(
+            (
+                "statutory",
+                f"{money(case.statutory_compensation)} "
+                "(Food Safety Law art. 148: 10 × price or 3 × loss, at least ¥1,000)",
+            )
+        )
+    if case.incident:
+        rows.append(("INCIDENT", Cell(INCIDENT_TEXT, "danger")))
+    if case.note:
+        rows.append(("note", case.note))
+    if case.satisfaction is not None:
+        said = f" — {case.revisit_note}" if case.revisit_note else ""
+        rows.append(
+            ("satisfaction", f"{case.satisfaction}/5 by {METHODS.label(case.revisit_method)}{said}")
+        )
+    if case.reopen_count:
+        rows.append(("reopened", f"{case.reopen_count} time(s), last {show(case.reopened_at)}"))
+    return Fields(rows)
+
+
+INCIDENT_TEXT = (
+    "possible FOOD-SAFETY INCIDENT confirmed as ours: full medical costs, the performance "
+    "bond is forfeited, the client may terminate the contract. Record the medical costs."
+)
+
+
+def next_deadline(case: Case, now: pendulum.DateTime) -> tuple[str, Deadline] | None:
+    pending = [(m, d) for m, d in case.deadlines.items() if d.open]
+    if not pending:
+        return None
+    return min(pending, key=lambda item: item[1].due_at or now)
+
+
+def list_table(
+    cases: Sequence[Case], now: pendulum.DateTime, *, show_phone: bool, title: str | None = None
+) -> Table:
+    rows: list[list[Cell | str]] = []
+    for case in cases:
+        upcoming = next_deadline(case, now)
+        if upcoming:
+            milestone, deadline = upcoming
+            due = deadline_cell(deadline, now)
+            next_cell = Cell(
+                f"{milestone} {show(deadline.due_at)[5:]} · {due.text.split(' · ', 1)[1]}",
+                due.style,
+            )
+        else:
+            next_cell = Cell("—", "dim")
+        rows.append(
+            [
+                str(case.id),
+                show(case.received_at)[5:],
+                _severity(case),
+                CATEGORIES.label(case.category) or case.category,
+                case.status,
+                case.customer,
+                case.org or "",
+                case.phone if show_phone else mask_phone(case.phone),
+                next_cell,
+            ]
+        )
+    return Table(
+        [
+            "id",
+            "received",
+            "severity",
+            "category",
+            "status",
+            "customer",
+            "org",
+            "phone",
+            "next deadline",
+        ],
+        rows,
+        title=title,
+        right=frozenset({0}),
+    )
+
+
+_SKIP = {"phone_key"}
+
+
+def _value(key: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    if _is_time_key(key) and isinstance(value, str):
+        return show(from_utc_text(value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def change_summary(action: str, changes: Mapping[str, Sequence[Any]]) -> str:
+    if action == "log":
+        new = {k: v[1] for k, v in changes.items()}
+        return (
+            f"logged via {new.get('channel')}: {new.get('category')} / "
+            f"{new.get('severity')}, department {new.get('department')}"
+        )
+    parts: list[str] = []
+    for key, (old, new) in changes.items():
+        if key in _SKIP:
+            continue
+        if key.startswith("deadlines."):
+            _, milestone, sub = key.split(".")
+            if sub == "done_at" and new is not None:
+                parts.append(f"{milestone} done {_value(sub, new)}")
+            elif sub == "due_at":
+                parts.append(f"{milestone} due {_value(sub, old)} → {_value(sub, new)}")
+            continue
+        if key.startswith("penalty."):
+            if key == "penalty.amount" and new is not None:
+                parts.append(f"penalty {_value(key, new)}")
+            continue
+        parts.append(
+            f"{key} {_value(key, new)}"
+            if old is None
+            else f"{key} {_value(key, old)} → {_value(key, new)}"
+        )
+    return "; ".join(parts) or "no change"
+
+
+def timeline(events: Sequence[Any]) -> Table:
+    rows: list[list[Cell | str]] = []
+    for event in events:
+        summary = change_summary(event.action, event.changes)
+        if event.note:
+            summary += f" — {event.note}"
+        style = "breached" if event.action == "breached" else None
+        rows.append([show(event.at), event.by, Cell(event.action, style), summary])
+    return Table(["when", "by", "what", "details"], rows, title="History")
+
+
+def case_view(
+    case: Case,
+    now: pendulum.DateTime,
+    zone: str,
+    *,
+    sample_until: pendulum.DateTime | None,
+    events: Sequence[Any] = (),
+) -> list[Block]:
+    blocks: list[Block] = [Heading(headline(case)), case_fields(case)]
+    sample = sample_line(sample_until, now)
+    if sample:
+        blocks.append(sample)
+    blocks.append(deadlines_table(case, now, zone))
+    if events:
+        blocks.append(timeline(events))
+    return blocks

@@ -1,0 +1,111 @@
+"""The complaint as the rules see it: frozen values, no storage, no clock.
+
+Times are timezone-aware `pendulum.DateTime`s in the operator's local zone (the shell
+converts), money is `Decimal` yuan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pendulum
+
+from aftersales_cli.rules.taxonomy import MILESTONE_KEYS, OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One milestone of a case.
+
+    `due_at` is None when the milestone does not apply (a non-urgent case has no
+    investigation; nothing is revisited before it is closed). `late` records that an
+    extension came after the deadline had already passed: the breach stands.
+    """
+
+    due_at: pendulum.DateTime | None = None
+    done_at: pendulum.DateTime | None = None
+    extended_from: pendulum.DateTime | None = None
+    reason: str | None = None
+    late: bool = False
+
+    def state(self, now: pendulum.DateTime) -> str:
+        """`n/a`, `pending`, `met` or `breached` as of `now`."""
+        if self.due_at is None:
+            return "n/a"
+        if self.done_at is not None:
+            return "breached" if self.late or self.done_at > self.due_at else "met"
+        return "breached" if self.late or now > self.due_at else "pending"
+
+    @property
+    def applies(self) -> bool:
+        return self.due_at is not None
+
+    @property
+    def open(self) -> bool:
+        """Due and not done yet."""
+        return self.due_at is not None and self.done_at is None
+
+
+NO_DEADLINES: dict[str, Deadline] = {m: Deadline() for m in MILESTONE_KEYS}
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """The penalty ladder's verdict on a confirmed counterfeit, expired or spoiled case."""
+
+    offence: int
+    multiplier: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Case:
+    received_at: pendulum.DateTime
+    channel: str
+    customer: str
+    phone: str
+    description: str
+    category: str
+    severity: str
+    status: str = "new"
+    id: int | None = None
+    org: str | None = None
+    order_no: str | None = None
+    product: str | None = None
+    batch: str | None = None
+    delivery_date: pendulum.Date | None = None
+    delivered_at: pendulum.DateTime | None = None
+    quantity: int | None = None
+    defective: int | None = None
+    request: str | None = None
+    people: int = 1
+    ill: bool = False
+    injured: bool = False
+    department: str | None = None
+    assignee: str | None = None
+    deadlines: dict[str, Deadline] = field(default_factory=lambda: dict(NO_DEADLINES))
+    remedy: str | None = None
+    amount: Decimal | None = None
+    cause: str | None = None
+    ours: bool | None = None
+    finding: str | None = None
+    note: str | None = None
+    supply_value: Decimal | None = None
+    price: Decimal | None = None
+    loss: Decimal | None = None
+    staff: str | None = None
+    penalty: Penalty | None = None
+    staff_fine: Decimal | None = None
+    statutory_compensation: Decimal | None = None
+    incident: bool = False
+    satisfaction: int | None = None
+    revisit_method: str | None = None
+    revisit_note: str | None = None
+    closed_at: pendulum.DateTime | None = None
+    reopened_at: pendulum.DateTime | None = None
+    reopen_count: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES

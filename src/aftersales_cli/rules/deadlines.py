@@ -1,0 +1,130 @@
+"""When each milestone is due, and what an extension does (POLICY.md §3–4).
+
+Pure. Minutes and hours are added as elapsed time (through UTC); days move on the
+local calendar — a 24-hour deadline is `24h`, a revisit "3 days after" is `3d`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pendulum
+
+from aftersales_cli.rules.case import Deadline
+from aftersales_cli.rules.config import Duration, Rules
+from aftersales_cli.rules.errors import Refused, RuleError
+from aftersales_cli.rules.taxonomy import INTAKE_MILESTONES
+
+
+def add(start: pendulum.DateTime, duration: Duration) -> pendulum.DateTime:
+    moved = start.add(days=duration.days) if duration.days else start
+    return moved.add(minutes=duration.minutes) if duration.minutes else moved
+
+
+def due_times(
+    severity: str, received_at: pendulum.DateTime, rules: Rules
+) -> dict[str, pendulum.DateTime | None]:
+    """The due time of every intake milestone for a case of this severity."""
+    table = rules.deadlines[severity]
+    result: dict[str, pendulum.DateTime | None] = {}
+    for milestone in INTAKE_MILESTONES:
+        duration = table[milestone]
+        result[milestone] = None if duration is None else add(received_at, duration)
+    return result
+
+
+def resolution_due(severity: str, start: pendulum.DateTime, rules: Rules) -> pendulum.DateTime:
+    """Resolution counted from `start` (the receipt, or the reopening)."""
+    duration = rules.deadlines[severity]["resolution"]
+    assert duration is not None  # config guarantees: only investigation may be none
+    return add(start, duration)
+
+
+def revisit_due(closed_at: pendulum.DateTime, rules: Rules) -> pendulum.DateTime:
+    return add(closed_at, rules.revisit_after_close)
+
+
+def recompute(
+    deadlines: Mapping[str, Deadline],
+    severity: str,
+    received_at: pendulum.DateTime,
+    rules: Rules,
+    *,
+    reopened: bool,
+) -> dict[str, Deadline]:
+    """Deadlines after a (re)classification: counted again from the received time.
+
+    Extensions already recorded stay in force, and a reopened case keeps the resolution
+    deadline counted from its reopening.
+    """
+    fresh = due_times(severity, received_at, rules)
+    result = dict(deadlines)
+    for milestone, due in fresh.items():
+        current = deadlines[milestone]
+        if current.extended_from is not None:
+            continue
+        if milestone == "resolution" and reopened:
+            continue
+        result[milestone] = Deadline(
+            due_at=due, done_at=current.done_at, late=current.late if due else False
+        )
+    return result
+
+
+def extend(
+    deadline: Deadline,
+    milestone: str,
+    until: pendulum.DateTime,
+    reason: str,
+    now: pendulum.DateTime,
+) -> Deadline:
+    """The customer was told of a new time. Before the deadline it moves the deadline;
+    after it, it only moves `due_at` to the promised time: the breach stands."""
+    if deadline.due_at is None:
+        raise Refused("milestone", f"{milestone} does not apply to this complaint")
+    if deadline.done_at is not None:
+        raise Refused("milestone", f"{milestone} is already done; nothing to extend")
+    if not reason.strip():
+        raise RuleError("reason", "an extension needs the reason the customer was given")
+    if until <= now:
+        raise RuleError("until", "the new time must be in the future")
+    if until <= deadline.due_at:
+        raise RuleError(
+            "until", f"the new time must be later than the current deadline of {milestone}"
+        )
+    return Deadline(
+        due_at=until,
+        done_at=None,
+        extended_from=deadline.extended_from or deadline.due_at,
+        reason=reason.strip(),
+        late=deadline.late or now > deadline.due_at,
+    )
+
+
+def complete(deadline: Deadline, at: pendulum.DateTime) -> Deadline:
+    """The milestone done at `at` (met or breached by its own deadline)."""
+    return Deadline(
+        due_at=deadline.due_at,
+        done_at=at,
+        extended_from=deadline.extended_from,
+        reason=deadline.reason,
+        late=deadline.late,
+    )
+
+
+def sample_sealable_until(
+    category: str,
+    delivery_date: pendulum.Date | None,
+    delivered_at: pendulum.DateTime | None,
+    zone_of: pendulum.DateTime,
+    rules: Rules,
+) -> pendulum.DateTime | None:
+    """Until when the retained sample (留样) of the meal can still be sealed for testing:
+    48 h from the delivery time, else from the start of the delivery day (the safe side).
+    `zone_of` is any local time, to read the delivery day in the local zone."""
+    if category not in rules.sample_categories or delivery_date is None:
+        return None
+    start = delivered_at or pendulum.datetime(
+        delivery_date.year, delivery_date.month, delivery_date.day, tz=zone_of.timezone
+    )
+    return start.add(hours=rules.sample_retention_hours)

@@ -1,0 +1,104 @@
+"""What a well-formed value of each intake and closing field looks like.
+
+Pure. Each check returns the cleaned value or raises RuleError naming the field and what
+is allowed; nothing reaches the database before it has passed here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from aftersales_cli.rules.errors import RuleError
+from aftersales_cli.rules.penalties import money
+
+NAME_MAX = 200  # names, organisations, numbers, products, batches, people
+TEXT_MAX = 2000  # description, request, notes, reasons
+COUNT_MAX = 1_000_000  # quantities and people affected
+MONEY_MAX = Decimal("10000000")  # ¥10 million: anything larger is a typing error
+PHONE_DIGITS = (7, 20)
+
+_PHONE = re.compile(r"^\+?[0-9 ()\-]+$")
+_MONEY = re.compile(r"^(?:¥|￥|rmb|cny)?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:元|yuan)?$", re.I)
+
+
+def text(field: str, value: str, *, limit: int = NAME_MAX, multiline: bool = False) -> str:
+    cleaned = value.strip()
+    if not cleaned:
+        raise RuleError(field, "must not be empty")
+    if len(cleaned) > limit:
+        raise RuleError(field, f"at most {limit} characters (got {len(cleaned)})")
+    allowed = {"\n", "\t"} if multiline else set()
+    for char in cleaned:
+        if unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co"} and char not in allowed:
+            if unicodedata.category(char) == "Cf" and char in "\u200d\ufe0f":
+                continue  # joiners inside emoji are fine
+            raise RuleError(field, f"contains a control character (U+{ord(char):04X})")
+    return cleaned
+
+
+def optional_text(
+    field: str, value: str | None, *, limit: int = NAME_MAX, multiline: bool = False
+) -> str | None:
+    return None if value is None else text(field, value, limit=limit, multiline=multiline)
+
+
+def phone(value: str) -> str:
+    cleaned = text("phone", value, limit=40)
+    digits = sum(c.isdigit() for c in cleaned)
+    low, high = PHONE_DIGITS
+    if not _PHONE.match(cleaned) or not low <= digits <= high:
+        raise RuleError(
+            "phone", f"{low}-{high} digits, optionally with +, spaces, - and parentheses"
+        )
+    return cleaned
+
+
+def count(field: str, value: int | None, *, minimum: int = 0) -> int | None:
+    if value is None:
+        return None
+    if not minimum <= value <= COUNT_MAX:
+        raise RuleError(field, f"a whole number from {minimum} to {COUNT_MAX:,}")
+    return value
+
+
+def amount(field: str, value: str | None, *, positive: bool = False) -> Decimal | None:
+    """Yuan as typed (`120`, `120.50`, `¥1,200`), exact to the fen."""
+    if value is None:
+        return None
+    match = _MONEY.match(value.strip())
+    allowed = f"an amount in yuan from {'0.01' if positive else '0'} to {MONEY_MAX:,}"
+    if not match:
+        raise RuleError(field, f"{allowed}, like 120 or 120.50")
+    try:
+        number = Decimal(match.group(1).replace(",", ""))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only digits
+        raise RuleError(field, allowed) from None
+    if number != money(number):
+        raise RuleError(field, f"{allowed}, with at most 2 decimals")
+    if number > MONEY_MAX or (positive and number <= 0):
+        raise RuleError(field, allowed)
+    return money(number)
+
+
+def satisfaction(value: int) -> int:
+    if not 1 <= value <= 5:
+        raise RuleError("satisfaction", "a score from 1 (very unsatisfied) to 5 (very satisfied)")
+    return value
+
+
+def phone_key(value: str) -> str:
+    """The digits that identify a phone, so `138 1234 5678` and `+86 13812345678` match."""
+    digits = "".join(c for c in value if c.isdigit())
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits
+
+
+def mask_phone(value: str) -> str:
+    """`138****5678`: enough to recognise a caller, not enough to call them."""
+    digits = phone_key(value)
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"

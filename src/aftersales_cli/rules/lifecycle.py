@@ -1,0 +1,323 @@
+"""The status flow of a complaint: each step a pure function from case to case.
+
+new → classified → assigned → closed → revisited (final), or closed → reopened (an
+unsatisfied revisit) → … → closed again. `classify`, `assign`, `done`, `extend` and
+`close` work on any open case; `revisit` only on a closed one. Everything else is
+refused with the reason. `changes` turns two versions of a case into the history's
+"old → new".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pendulum
+
+from aftersales_cli.rules import deadlines as dl
+from aftersales_cli.rules import penalties
+from aftersales_cli.rules.case import Case, Deadline
+from aftersales_cli.rules.config import Rules
+from aftersales_cli.rules.errors import Refused, RuleError
+from aftersales_cli.rules.taxonomy import INTERIM_MILESTONES, MILESTONE_KEYS, OPEN_STATUSES
+from aftersales_cli.rules.triage import Facts, check_severity, suggest, suggest_severity
+
+
+@dataclass(frozen=True)
+class Intake:
+    """A validated complaint as the operator took it down."""
+
+    received_at: pendulum.DateTime
+    channel: str
+    customer: str
+    phone: str
+    description: str
+    org: str | None = None
+    order_no: str | None = None
+    product: str | None = None
+    batch: str | None = None
+    delivery_date: pendulum.Date | None = None
+    delivered_at: pendulum.DateTime | None = None
+    quantity: int | None = None
+    defective: int | None = None
+    request: str | None = None
+    people: int = 1
+    ill: bool = False
+    injured: bool = False
+    category: str | None = None
+    severity: str | None = None
+    reason: str | None = None
+
+    @property
+    def facts(self) -> Facts:
+        return Facts(self.description, self.people, self.ill, self.injured)
+
+
+@dataclass(frozen=True)
+class Closing:
+    """What the operator records at closure."""
+
+    remedy: str
+    cause: str
+    amount: Decimal | None = None
+    ours: bool | None = None
+    finding: str | None = None
+    supply_value: Decimal | None = None
+    price: Decimal | None = None
+    loss: Decimal | None = None
+    staff: str | None = None
+    note: str | None = None
+
+
+def facts_of(case: Case) -> Facts:
+    return Facts(case.description, case.people, case.ill, case.injured)
+
+
+def _require_open(case: Case, action: str) -> None:
+    if not case.is_open:
+        raise Refused(
+            "status",
+            f"complaint {case.id} is {case.status}; {action} works only on open complaints "
+            f"({', '.join(OPEN_STATUSES)})",
+        )
+
+
+def open_case(intake: Intake, now: pendulum.DateTime, rules: Rules) -> Case:
+    """A new complaint with its suggested (or given) category and severity, so that its
+    deadlines exist from the first second. On the hotline first contact is made at
+    intake."""
+    if intake.received_at > now:
+        raise RuleError("received_at", "must not be in the future")
+    if intake.delivery_date is not None and intake.delivery_date > intake.received_at.date():
+        raise RuleError("delivery_date", "must not be later than the day it was received")
+    if (
+        intake.quantity is not None
+        and intake.defective is not None
+        and intake.defective > intake.quantity
+    ):
+        raise RuleError("defective", "must not be more than --quantity")
+    category = intake.category or suggest(intake.facts, rules).category
+    suggested, _ = suggest_severity(category, intake.facts, rules)
+    severity = intake.severity or suggested
+    check_severity(severity, suggested, intake.reason)
+    due = dl.due_times(severity, intake.received_at, rules)
+    deadlines = {m: Deadline(due_at=due.get(m)) for m in MILESTONE_KEYS}
+    if intake.channel == "hotline":
+        deadlines["contact"] = dl.complete(deadlines["contact"], intake.received_at)
+    fields = {f.name: getattr(intake, f.name) for f in dataclasses.fields(Intake)}
+    for name in ("category", "severity", "reason"):
+        del fields[name]
+    return Case(
+        **fields,
+        category=category,
+        severity=severity,
+        status="new",
+        department=rules.categories[category].department,
+        deadlines=deadlines,
+    )
+
+
+def classify(
+    case: Case,
+    category: str | None,
+    severity: str | None,
+    reason: str | None,
+    now: pendulum.DateTime,
+    rules: Rules,
+) -> Case:
+    """Confirm or change category and severity; deadlines counted again from receipt."""
+    _require_open(case, "classify")
+    category = category or case.category
+    suggested, _ = suggest_severity(category, facts_of(case), rules)
+    severity = severity or suggested
+    check_severity(severity, suggested, reason)
+    department = case.department
+    if case.status in ("new", "classified"):
+        department = rules.categories[category].department
+    return dataclasses.replace(
+        case,
+        category=category,
+        severity=severity,
+        department=department,
+        status="classified" if case.status == "new" else case.status,
+        deadlines=dl.recompute(
+            case.deadlines, severity, case.received_at, rules, reopened=case.reopen_count > 0
+        ),
+    )
+
+
+def assign(case: Case, department: str | None, assignee: str | None, rules: Rules) -> Case:
+    _require_open(case, "assign")
+    department = department or rules.categories[case.category].department
+    if assignee is None and department == case.department:
+        assignee = case.assignee  # same department: the person stays on it
+    return dataclasses.replace(case, department=department, assignee=assignee, status="assigned")
+
+
+def mark_done(case: Case, milestone: str, at: pendulum.DateTime, now: pendulum.DateTime) -> Case:
+    """Record a milestone (and any earlier one still open) as done at `at`."""
+    _require_open(case, "done")
+    if milestone not in INTERIM_MILESTONES:
+        raise RuleError(
+            "milestone",
+            f"done records {', '.join(INTERIM_MILESTONES)}; resolution is recorded by close",
+        )
+    target = case.deadlines[milestone]
+    if not target.applies:
+        raise Refused("milestone", f"{milestone} does not apply to a {case.severity} complaint")
+    if target.done_at is not None:
+        raise Refused("milestone", f"{milestone} of complaint {case.id} is already done")
+    if at > now:
+        raise RuleError("at", "must not be in the future")
+    if at < case.received_at:
+        raise RuleError("at", "must not be before the complaint was received")
+    updated = dict(case.deadlines)
+    for name in INTERIM_MILESTONES[: INTERIM_MILESTONES.index(milestone) + 1]:
+        if updated[name].open:
+            updated[name] = dl.complete(updated[name], at)
+    return dataclasses.replace(case, deadlines=updated)
+
+
+def extend(
+    case: Case,
+    milestone: str,
+    until: pendulum.DateTime,
+    reason: str,
+    now: pendulum.DateTime,
+) -> Case:
+    _require_open(case, "extend")
+    if milestone == "revisit":
+        raise RuleError("milestone", "the revisit is not extended; record it with revisit")
+    updated = dict(case.deadlines)
+    updated[milestone] = dl.extend(case.deadlines[milestone], milestone, until, reason, now)
+    return dataclasses.replace(case, deadlines=updated)
+
+
+def close(
+    case: Case, closing: Closing, prior_offences: int, now: pendulum.DateTime, rules: Rules
+) -> Case:
+    """Close the case: remedy, cause, responsibility, and what the policy charges for it.
+
+    `prior_offences` is the number of earlier penalised cases of the same client in the
+    offence window (the shell counts them). A case closed again after a reopen keeps the
+    offence it already has: one case is one offence.
+    """
+    _require_open(case, "close")
+    ours = (
+        closing.ours
+        if closing.ours is not None
+        else penalties.ours_by_default(closing.cause, rules)
+    )
+    penalty = case.penalty
+    if penalties.is_penalty_finding(closing.finding, ours, rules) and penalty is None:
+        if closing.supply_value is None:
+            raise RuleError(
+                "supply_value",
+                f"a confirmed {closing.finding} case that is ours is fined by the product's "
+                "supply value that day: give --supply-value",
+            )
+        if not case.org:
+            raise RuleError(
+                "org", "the penalty ladder counts offences per client: the complaint has no --org"
+            )
+        penalty = penalties.ladder_penalty(prior_offences, closing.supply_value, rules)
+    statutory = None
+    if penalties.is_food_safety_case(case.category, closing.finding, rules):
+        statutory = penalties.statutory_compensation(closing.price, closing.loss, rules)
+    fine = penalties.staff_fine(case.category, ours, closing.staff, rules) or case.staff_fine
+    updated = dict(case.deadlines)
+    for milestone in (*INTERIM_MILESTONES, "resolution"):
+        if updated[milestone].open:
+            updated[milestone] = dl.complete(updated[milestone], now)
+    updated["revisit"] = Deadline(due_at=dl.revisit_due(now, rules))
+    return dataclasses.replace(
+        case,
+        status="closed",
+        remedy=closing.remedy,
+        amount=closing.amount,
+        cause=closing.cause,
+        ours=ours,
+        finding=closing.finding,
+        note=closing.note,
+        supply_value=closing.supply_value
+        if closing.supply_value is not None
+        else case.supply_value,
+        price=closing.price,
+        loss=closing.loss,
+        staff=closing.staff,
+        penalty=penalty,
+        staff_fine=fine,
+        statutory_compensation=statutory,
+        incident=case.incident or penalties.is_incident(closing.finding, ours, rules),
+        closed_at=now,
+        deadlines=updated,
+    )
+
+
+def revisit(
+    case: Case,
+    satisfaction: int,
+    method: str,
+    note: str | None,
+    now: pendulum.DateTime,
+    rules: Rules,
+) -> Case:
+    """The follow-up call. 1–2 reopens the case with a fresh resolution deadline counted
+    from now; 3–5 ends it."""
+    if case.status != "closed":
+        raise Refused(
+            "status",
+            f"complaint {case.id} is {case.status}; only a closed complaint is revisited",
+        )
+    updated = dict(case.deadlines)
+    updated["revisit"] = dl.complete(updated["revisit"], now)
+    common: dict[str, Any] = {
+        "satisfaction": satisfaction,
+        "revisit_method": method,
+        "revisit_note": note,
+    }
+    if satisfaction > rules.reopen_max:
+        return dataclasses.replace(case, status="revisited", deadlines=updated, **common)
+    updated["resolution"] = Deadline(due_at=dl.resolution_due(case.severity, now, rules))
+    updated["revisit"] = Deadline()
+    return dataclasses.replace(
+        case,
+        status="reopened",
+        reopened_at=now,
+        reopen_count=case.reopen_count + 1,
+        closed_at=None,
+        deadlines=updated,
+        **common,
+    )
+
+
+def _flatten(case: Case | None) -> dict[str, Any]:
+    if case is None:
+        return {}
+    flat: dict[str, Any] = {}
+    for f in dataclasses.fields(Case):
+        value = getattr(case, f.name)
+        if f.name == "deadlines":
+            deadlines: Mapping[str, Deadline] = value
+            for milestone, deadline in deadlines.items():
+                for sub in dataclasses.fields(Deadline):
+                    flat[f"deadlines.{milestone}.{sub.name}"] = getattr(deadline, sub.name)
+        elif f.name == "penalty":
+            for part in ("offence", "multiplier", "amount"):
+                flat[f"penalty.{part}"] = getattr(value, part) if value else None
+        elif f.name != "id":
+            flat[f.name] = value
+    return flat
+
+
+def changes(before: Case | None, after: Case) -> dict[str, tuple[Any, Any]]:
+    """Every field whose value differs, as (old, new); for a new case every field set."""
+    old, new = _flatten(before), _flatten(after)
+    return {
+        key: (old.get(key), value)
+        for key, value in new.items()
+        if old.get(key) != value and not (before is None and value in (None, False, 0))
+    }

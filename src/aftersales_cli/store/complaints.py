@@ -1,0 +1,425 @@
+"""Complaints, their deadlines and their history: the only SQL over them.
+
+Rows become `rules.case.Case` values and back: times are UTC text, money is whole fen,
+booleans 0/1. Every change goes through `insert` or `update`, which append an event
+with what changed (old → new) in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Any
+
+import pendulum
+
+from aftersales_cli.clock import from_utc_text, to_utc_text
+from aftersales_cli.errors import NotFound
+from aftersales_cli.rules.case import Case, Deadline, Penalty
+from aftersales_cli.rules.fields import phone_key
+from aftersales_cli.rules.lifecycle import changes
+from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
+
+# How each field of a Case is kept in its row.
+_TEXT = (
+    "status",
+    "channel",
+    "customer",
+    "phone",
+    "org",
+    "order_no",
+    "product",
+    "batch",
+    "description",
+    "request",
+    "category",
+    "severity",
+    "department",
+    "assignee",
+    "remedy",
+    "cause",
+    "finding",
+    "note",
+    "staff",
+    "revisit_method",
+    "revisit_note",
+)
+_INT = ("quantity", "defective", "people", "satisfaction", "reopen_count")
+_BOOL = ("ill", "injured", "incident")
+_TIME = ("received_at", "delivered_at", "closed_at", "reopened_at")
+_MONEY = ("amount", "supply_value", "price", "loss", "staff_fine", "statutory_compensation")
+
+
+def fen(value: Decimal | None) -> int | None:
+    return None if value is None else int(value * 100)
+
+
+def yuan(value: int | None) -> Decimal | None:
+    return None if value is None else Decimal(value) / 100
+
+
+def _time(value: str | None) -> pendulum.DateTime | None:
+    return None if value is None else from_utc_text(value)
+
+
+def _utc(value: pendulum.DateTime | None) -> str | None:
+    return None if value is None else to_utc_text(value)
+
+
+def to_row(case: Case) -> dict[str, Any]:
+    row: dict[str, Any] = {name: getattr(case, name) for name in _TEXT + _INT}
+    row.update({name: int(getattr(case, name)) for name in _BOOL})
+    row.update({name: _utc(getattr(case, name)) for name in _TIME})
+    row.update({f"{name}_fen": fen(getattr(case, name)) for name in _MONEY})
+    row["ours"] = None if case.ours is None else int(case.ours)
+    row["delivery_date"] = case.delivery_date.isoformat() if case.delivery_date else None
+    row["phone_key"] = phone_key(case.phone)
+    penalty = case.penalty
+    row["penalty_offence"] = penalty.offence if penalty else None
+    row["penalty_multiplier"] = str(penalty.multiplier) if penalty else None
+    row["penalty_fen"] = fen(penalty.amount) if penalty else None
+    return row
+
+
+def from_row(row: sqlite3.Row, deadlines: Mapping[str, Deadline]) -> Case:
+    values: dict[str, Any] = {name: row[name] for name in _TEXT + _INT}
+    values.update({name: bool(row[name]) for name in _BOOL})
+    values.update({name: _time(row[name]) for name in _TIME})
+    values.update({name: yuan(row[f"{name}_fen"]) for name in _MONEY})
+    values["ours"] = None if row["ours"] is None else bool(row["ours"])
+    day = row["delivery_date"]
+    values["delivery_date"] = pendulum.Date.fromisoformat(day) if day else None
+    if row["penalty_offence"] is not None:
+        values["penalty"] = Penalty(
+            offence=row["penalty_offence"],
+            multiplier=Decimal(row["penalty_multiplier"]),
+            amount=yuan(row["penalty_fen"]) or Decimal(0),
+        )
+    full = {m: deadlines.get(m, Deadline()) for m in MILESTONE_KEYS}
+    return Case(id=row["id"], deadlines=full, **values)
+
+
+def _deadline(row: sqlite3.Row) -> Deadline:
+    return Deadline(
+        due_at=_time(row["due_at"]),
+        done_at=_time(row["done_at"]),
+        extended_from=_time(row["extended_from"]),
+        reason=row["reason"],
+        late=bool(row["late"]),
+    )
+
+
+def _deadline_row(complaint_id: int, milestone: str, deadline: Deadline) -> dict[str, Any]:
+    return {
+        "complaint_id": complaint_id,
+        "milestone": milestone,
+        "due_at": _utc(deadline.due_at),
+        "done_at": _utc(deadline.done_at),
+        "extended_from": _utc(deadline.extended_from),
+        "reason": deadline.reason,
+        "late": int(deadline.late),
+    }
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, pendulum.DateTime):
+        return to_utc_text(value)
+    if isinstance(value, pendulum.Date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _changes_json(before: Case | None, after: Case) -> str:
+    diff = changes(before, after)
+    return json.dumps(
+        {key: [_encode(old), _encode(new)] for key, (old, new) in diff.items()},
+        ensure_ascii=False,
+    )
+
+
+def _upsert_deadlines(
+    conn: sqlite3.Connection, complaint_id: int, items: Iterable[tuple[str, Deadline]]
+) -> None:
+    conn.executemany(
+        """INSERT INTO deadlines (complaint_id, milestone, due_at, done_at, extended_from,
+                                  reason, late)
+           VALUES (:complaint_id, :milestone, :due_at, :done_at, :extended_from, :reason, :late)
+           ON CONFLICT (complaint_id, milestone) DO UPDATE SET
+             due_at = excluded.due_at, done_at = excluded.done_at,
+             extended_from = excluded.extended_from, reason = excluded.reason,
+             late = excluded.late""",
+        [_deadline_row(complaint_id, m, d) for m, d in items],
+    )
+
+
+def append_event(
+    conn: sqlite3.Connection,
+    complaint_id: int,
+    at: pendulum.DateTime,
+    by: str,
+    action: str,
+    changes_json: str,
+    note: str | None = None,
+) -> None:
+    conn.execute(
+        "INSERT INTO events (complaint_id, at, by, action, changes, note) VALUES (?,?,?,?,?,?)",
+        (complaint_id, to_utc_text(at), by, action, changes_json, note),
+    )
+
+
+def insert(
+    conn: sqlite3.Connection,
+    case: Case,
+    *,
+    by: str,
+    at: pendulum.DateTime,
+    note: str | None = None,
+) -> Case:
+    """Store a new complaint with its deadlines and its first history entry."""
+    row = to_row(case)
+    columns = ", ".join(row)
+    placeholders = ", ".join(f":{name}" for name in row)
+    cursor = conn.execute(f"INSERT INTO complaints ({columns}) VALUES ({placeholders})", row)
+    complaint_id = cursor.lastrowid
+    assert complaint_id is not None
+    _upsert_deadlines(conn, complaint_id, case.deadlines.items())
+    stored = Case(
+        **{f.name: getattr(case, f.name) for f in fields(Case) if f.name != "id"}, id=complaint_id
+    )
+    append_event(conn, complaint_id, at, by, "log", _changes_json(None, stored), note)
+    return stored
+
+
+def update(
+    conn: sqlite3.Connection,
+    before: Case,
+    after: Case,
+    *,
+    action: str,
+    by: str,
+    at: pendulum.DateTime,
+    note: str | None = None,
+) -> None:
+    """Write what changed from `before` to `after` and append it to the history."""
+    assert before.id is not None and before.id == after.id
+    old, new = to_row(before), to_row(after)
+    changed = {name: value for name, value in new.items() if old[name] != value}
+    if changed:
+        assignments = ", ".join(f"{name} = :{name}" for name in changed)
+        conn.execute(
+            f"UPDATE complaints SET {assignments} WHERE id = :id", {**changed, "id": after.id}
+        )
+    moved = [(m, d) for m, d in after.deadlines.items() if before.deadlines.get(m) != d]
+    _upsert_deadlines(conn, after.id, moved)
+    append_event(conn, after.id, at, by, action, _changes_json(before, after), note)
+
+
+def _deadlines_for(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, dict[str, Deadline]]:
+    result: dict[int, dict[str, Deadline]] = {i: {} for i in ids}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(f"SELECT * FROM deadlines WHERE complaint_id IN ({marks})", chunk):
+            result[row["complaint_id"]][row["milestone"]] = _deadline(row)
+    return result
+
+
+def _cases(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Case]:
+    deadlines = _deadlines_for(conn, [row["id"] for row in rows])
+    return [from_row(row, deadlines[row["id"]]) for row in rows]
+
+
+def get(conn: sqlite3.Connection, complaint_id: int) -> Case:
+    row = conn.execute("SELECT * FROM complaints WHERE id = ?", (complaint_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"id: no complaint {complaint_id}")
+    return _cases(conn, [row])[0]
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    at: pendulum.DateTime
+    by: str
+    action: str
+    changes: dict[str, list[Any]]
+    note: str | None
+
+
+def events(conn: sqlite3.Connection, complaint_id: int) -> list[Event]:
+    return [
+        Event(
+            row["id"],
+            from_utc_text(row["at"]),
+            row["by"],
+            row["action"],
+            json.loads(row["changes"]),
+            row["note"],
+        )
+        for row in conn.execute(
+            "SELECT * FROM events WHERE complaint_id = ? ORDER BY id", (complaint_id,)
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """Another complaint that bears on one being logged."""
+
+    id: int
+    received_at: pendulum.DateTime
+    category: str
+    status: str
+    customer: str
+
+
+def _neighbours(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Neighbour]:
+    return [
+        Neighbour(row[0], from_utc_text(row[1]), row[2], row[3], row[4])
+        for row in conn.execute(sql, params)
+    ]
+
+
+def same_phone(
+    conn: sqlite3.Connection,
+    phone: str,
+    since: pendulum.DateTime,
+    until: pendulum.DateTime,
+    exclude: int | None,
+) -> list[Neighbour]:
+    """Complaints from the same phone received in [since, until]."""
+    return _neighbours(
+        conn,
+        """SELECT id, received_at, category, status, customer FROM complaints
+           WHERE phone_key = ? AND received_at BETWEEN ? AND ? AND id IS NOT ?
+           ORDER BY received_at""",
+        (phone_key(phone), to_utc_text(since), to_utc_text(until), exclude),
+    )
+
+
+def same_batch(
+    conn: sqlite3.Connection,
+    case: Case,
+    since: pendulum.DateTime,
+    until: pendulum.DateTime,
+) -> list[Neighbour]:
+    """Complaints on the same batch, or the same product and delivery date, in the window."""
+    clauses, params = [], []
+    if case.batch:
+        clauses.append("batch = ?")
+        params.append(case.batch)
+    if case.product and case.delivery_date:
+        clauses.append("(product = ? AND delivery_date = ?)")
+        params.extend([case.product, case.delivery_date.isoformat()])
+    if not clauses:
+        return []
+    return _neighbours(
+        conn,
+        f"""SELECT id, received_at, category, status, customer FROM complaints
+            WHERE ({" OR ".join(clauses)}) AND received_at BETWEEN ? AND ? AND id IS NOT ?
+            ORDER BY received_at""",
+        (*params, to_utc_text(since), to_utc_text(until), case.id),
+    )
+
+
+def prior_offences(
+    conn: sqlite3.Connection, org: str, since: pendulum.DateTime, exclude: int | None
+) -> int:
+    """Penalised complaints of a client received since `since` (the offence window)."""
+    row = conn.execute(
+        """SELECT COUNT(*) FROM complaints
+           WHERE org = ? AND penalty_offence IS NOT NULL AND received_at >= ? AND id IS NOT ?""",
+        (org, to_utc_text(since), exclude),
+    ).fetchone()
+    return int(row[0])
+
+
+@dataclass(frozen=True)
+class Query:
+    """What `list` asks for. Empty tuples mean "any"."""
+
+    statuses: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
+    orgs: tuple[str, ...] = ()
+    since: pendulum.DateTime | None = None
+    until: pendulum.DateTime | None = None
+    text: str | None = None
+    limit: int | None = None
+
+
+# Something still to do: open, or closed and awaiting its revisit.
+ACTIVE_STATUSES = ("new", "classified", "assigned", "reopened", "closed")
+
+
+def _in(column: str, values: Sequence[str], params: list[Any]) -> str:
+    params.extend(values)
+    return f"{column} IN ({','.join('?' * len(values))})"
+
+
+def search(conn: sqlite3.Connection, query: Query) -> list[Case]:
+    """Complaints matching `query`, the most pressing (nearest pending deadline) first."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, values in (
+        ("c.status", query.statuses),
+        ("c.severity", query.severities),
+        ("c.category", query.categories),
+        ("c.department", query.departments),
+        ("c.org", query.orgs),
+    ):
+        if values:
+            where.append(_in(column, values, params))
+    if query.since is not None:
+        where.append("c.received_at >= ?")
+        params.append(to_utc_text(query.since))
+    if query.until is not None:
+        where.append("c.received_at < ?")
+        params.append(to_utc_text(query.until))
+    if query.text:
+        pattern = "%" + query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern += "%"
+        searched = (
+            "description",
+            "customer",
+            "org",
+            "product",
+            "batch",
+            "order_no",
+            "request",
+            "note",
+            "phone",
+        )
+        where.append("(" + " OR ".join(f"c.{c} LIKE ? ESCAPE '\\'" for c in searched) + ")")
+        params.extend([pattern] * len(searched))
+    sql = """
+        SELECT c.*, (SELECT MIN(d.due_at) FROM deadlines d
+                     WHERE d.complaint_id = c.id AND d.done_at IS NULL
+                       AND d.due_at IS NOT NULL) AS next_due
+        FROM complaints c"""
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY next_due IS NULL, next_due, c.received_at DESC, c.id DESC"
+    if query.limit is not None:
+        sql += " LIMIT ?"
+        params.append(query.limit)
+    return _cases(conn, conn.execute(sql, params).fetchall())
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])

@@ -1,0 +1,137 @@
+"""The schema, as numbered migrations. Never edit one that has shipped: add the next.
+
+Each step is a function registered with sqlite-utils' `Migrations` (which records what
+was applied, and when, in `_sqlite_migrations`); `PRAGMA user_version` holds how many
+steps a database has, so opening an up-to-date file costs one pragma and no import of
+sqlite-utils.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+Step = Callable[["Database"], None]
+
+
+def _statements(*sql: str) -> Step:
+    def run(db: Database) -> None:
+        for statement in sql:
+            db.execute(statement)
+
+    return run
+
+
+M0001_INITIAL = _statements(
+    """
+    CREATE TABLE complaints (
+        id INTEGER PRIMARY KEY,
+        status TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        customer TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        phone_key TEXT NOT NULL,
+        org TEXT,
+        order_no TEXT,
+        product TEXT,
+        batch TEXT,
+        delivery_date TEXT,
+        delivered_at TEXT,
+        quantity INTEGER,
+        defective INTEGER,
+        description TEXT NOT NULL,
+        request TEXT,
+        people INTEGER NOT NULL DEFAULT 1,
+        ill INTEGER NOT NULL DEFAULT 0,
+        injured INTEGER NOT NULL DEFAULT 0,
+        category TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        department TEXT,
+        assignee TEXT,
+        remedy TEXT,
+        amount_fen INTEGER,
+        cause TEXT,
+        ours INTEGER,
+        finding TEXT,
+        note TEXT,
+        supply_value_fen INTEGER,
+        price_fen INTEGER,
+        loss_fen INTEGER,
+        staff TEXT,
+        penalty_offence INTEGER,
+        penalty_multiplier TEXT,
+        penalty_fen INTEGER,
+        staff_fine_fen INTEGER,
+        statutory_compensation_fen INTEGER,
+        incident INTEGER NOT NULL DEFAULT 0,
+        satisfaction INTEGER,
+        revisit_method TEXT,
+        revisit_note TEXT,
+        closed_at TEXT,
+        reopened_at TEXT,
+        reopen_count INTEGER NOT NULL DEFAULT 0
+    )
+    """,
+    """
+    CREATE TABLE deadlines (
+        complaint_id INTEGER NOT NULL REFERENCES complaints(id),
+        milestone TEXT NOT NULL,
+        due_at TEXT,
+        done_at TEXT,
+        extended_from TEXT,
+        reason TEXT,
+        late INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (complaint_id, milestone)
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        complaint_id INTEGER NOT NULL REFERENCES complaints(id),
+        at TEXT NOT NULL,
+        by TEXT NOT NULL,
+        action TEXT NOT NULL,
+        changes TEXT NOT NULL,
+        note TEXT
+    )
+    """,
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE INDEX events_by_complaint ON events (complaint_id, id)",
+    "CREATE INDEX complaints_by_received ON complaints (received_at)",
+    "CREATE INDEX complaints_by_phone ON complaints (phone_key, received_at)",
+    "CREATE INDEX complaints_by_batch ON complaints (batch, received_at) WHERE batch IS NOT NULL",
+    """CREATE INDEX complaints_by_product_day ON complaints (product, delivery_date)
+       WHERE product IS NOT NULL AND delivery_date IS NOT NULL""",
+    """CREATE INDEX complaints_offences ON complaints (org, received_at)
+       WHERE penalty_offence IS NOT NULL""",
+    """CREATE INDEX complaints_open ON complaints (status)
+       WHERE status IN ('new', 'classified', 'assigned', 'reopened', 'closed')""",
+    """CREATE INDEX deadlines_pending ON deadlines (due_at)
+       WHERE done_at IS NULL AND due_at IS NOT NULL""",
+    # Nothing is deleted; the history is append-only.
+    """CREATE TRIGGER complaints_never_deleted BEFORE DELETE ON complaints
+       BEGIN SELECT RAISE(ABORT, 'complaints are never deleted'); END""",
+    """CREATE TRIGGER events_never_deleted BEFORE DELETE ON events
+       BEGIN SELECT RAISE(ABORT, 'the history is never deleted'); END""",
+    """CREATE TRIGGER events_never_changed BEFORE UPDATE ON events
+       BEGIN SELECT RAISE(ABORT, 'the history is never changed'); END""",
+)
+
+# In order; a database's `user_version` is how many of these it has.
+STEPS: tuple[tuple[str, Step], ...] = (("0001_initial", M0001_INITIAL),)
+
+SCHEMA_VERSION = len(STEPS)
+
+
+def apply(db: Database) -> None:
+    """Apply the steps this database lacks (the caller holds the write lock)."""
+    from sqlite_utils.migrations import Migrations
+
+    migrations = Migrations("aftersales")
+    for name, step in STEPS:
+        migrations(name=name)(step)
+    migrations.apply(db)

@@ -1,0 +1,97 @@
+"""Every test runs against its own database file in tmp_path, a pinned clock and zone,
+and a fake home: no test can touch real data."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from aftersales_cli.cli import app
+
+NOW = "2026-11-22 10:00"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / "data"))
+    monkeypatch.setenv("AFTERSALES_DB", str(tmp_path / "aftersales.db"))
+    monkeypatch.setenv("AFTERSALES_NOW", NOW)
+    monkeypatch.setenv("AFTERSALES_TZ", "Asia/Shanghai")
+    monkeypatch.setenv("AFTERSALES_OPERATOR", "tester")
+    monkeypatch.setenv("AFTERSALES_DEBUG", "1")  # a bug raises instead of exit 70
+    monkeypatch.delenv("AFTERSALES_RULES", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    yield
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "aftersales.db"
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run() -> Run:
+    """Invoke `aftersales ARGS...`; `now=` pins the clock for this one call."""
+
+    def invoke(
+        *args: str,
+        now: str | None = None,
+        env: dict[str, str] | None = None,
+        input: str | None = None,
+    ) -> Result:
+        merged = dict(env or {})
+        if now is not None:
+            merged["AFTERSALES_NOW"] = now
+        return CliRunner().invoke(app, list(args), env=merged, input=input)
+
+    return invoke
+
+
+BASIC = ("--channel", "online", "--customer", "张伟", "--phone", "13812345678")
+
+
+@pytest.fixture
+def log(run: Run) -> Callable[..., dict[str, Any]]:
+    """Log a complaint and return its JSON; extra options as keyword arguments."""
+
+    def make(
+        description: str = "米饭偏硬，口感不好", *args: str, now: str | None = None, **options: str
+    ) -> dict[str, Any]:
+        argv = ["log", description, *BASIC]
+        for key, value in options.items():
+            argv += [f"--{key.replace('_', '-')}", value]
+        result = run(*argv, *args, "--json", now=now)
+        assert result.exit_code == 0, result.stderr
+        data: dict[str, Any] = json.loads(result.stdout)
+        return data
+
+    return make
+
+
+def ok(result: Result) -> Any:
+    """Exit 0; the JSON it printed, if it printed JSON."""
+    assert result.exit_code == 0, (result.exit_code, result.stderr)
+    if not result.stdout.lstrip().startswith(("{", "[")):
+        return {}
+    return json.loads(result.stdout)
+
+
+def refused(result: Result, *words: str) -> str:
+    """Exit 2, one line on stderr naming what was wrong, nothing on stdout."""
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    message = result.stderr.strip()
+    assert message.startswith("error: "), message
+    assert "\n" not in message, message
+    assert "Traceback" not in result.output
+    for word in words:
+        assert word in message, (word, message)
+    return message

@@ -1,0 +1,160 @@
+"""Deadlines, states and extensions (POLICY.md §3, issue decisions on deadline states)."""
+
+from __future__ import annotations
+
+import pendulum
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aftersales_cli.rules import deadlines as dl
+from aftersales_cli.rules.case import Deadline
+from aftersales_cli.rules.config import default_rules
+from aftersales_cli.rules.errors import RuleError
+from aftersales_cli.rules.taxonomy import INTAKE_MILESTONES, SEVERITY_RANK
+
+RULES = default_rules()
+TZ = pendulum.timezone("Asia/Shanghai")
+T0 = pendulum.datetime(2026, 11, 22, 10, 0, tz=TZ)
+
+
+def test_urgent_deadlines_from_receipt() -> None:
+    due = dl.due_times("urgent", T0, RULES)
+    assert due == {
+        "contact": T0.add(minutes=30),
+        "plan": T0.add(hours=2),
+        "investigation": T0.add(hours=4),
+        "resolution": T0.add(hours=24),
+    }
+
+
+def test_non_urgent_has_no_investigation() -> None:
+    due = dl.due_times("non_urgent", T0, RULES)
+    assert due["investigation"] is None
+    assert due["contact"] == T0.add(hours=24)
+    assert due["resolution"] == T0.add(hours=48)
+
+
+def test_revisit_is_three_calendar_days_after_close() -> None:
+    assert dl.revisit_due(T0, RULES) == pendulum.datetime(2026, 11, 25, 10, 0, tz=TZ)
+
+
+def test_hours_are_elapsed_time_across_a_dst_change() -> None:
+    ny = pendulum.timezone("America/New_York")
+    before = pendulum.datetime(2026, 3, 7, 12, 0, tz=ny)  # DST starts 2026-03-08 02:00
+    assert (dl.resolution_due("general", before, RULES) - before).in_hours() == 24
+    revisit = dl.revisit_due(before, RULES)
+    assert (revisit.hour, revisit.day) == (12, 10)  # days move on the local calendar
+
+
+def test_states() -> None:
+    due = T0.add(hours=1)
+    d = Deadline(due_at=due)
+    assert d.state(T0) == "pending"
+    assert d.state(due) == "pending"  # not yet passed at the very second
+    assert d.state(due.add(seconds=1)) == "breached"
+    assert Deadline(due_at=due, done_at=due).state(T0) == "met"
+    assert Deadline(due_at=due, done_at=due.add(minutes=1)).state(due) == "breached"
+    assert Deadline().state(T0) == "n/a"
+
+
+def test_extension_before_the_deadline_moves_it() -> None:
+    d = Deadline(due_at=T0.add(hours=1))
+    later = dl.extend(d, "resolution", T0.add(hours=5), "等待检测报告", now=T0.add(minutes=30))
+    assert later.due_at == T0.add(hours=5)
+    assert later.extended_from == T0.add(hours=1)
+    assert later.reason == "等待检测报告"
+    assert later.state(T0.add(hours=3)) == "pending"
+    assert dl.complete(later, T0.add(hours=4)).state(T0.add(hours=4)) == "met"
+
+
+def test_extension_after_the_deadline_does_not_erase_the_breach() -> None:
+    d = Deadline(due_at=T0.add(hours=1))
+    later = dl.extend(d, "resolution", T0.add(hours=5), "客户同意", now=T0.add(hours=2))
+    assert later.due_at == T0.add(hours=5)  # overdue stops repeating it until then
+    assert later.state(T0.add(hours=3)) == "breached"
+    assert dl.complete(later, T0.add(hours=4)).state(T0.add(hours=4)) == "breached"
+
+
+def test_a_second_extension_keeps_the_original_due_time() -> None:
+    d = Deadline(due_at=T0.add(hours=1))
+    once = dl.extend(d, "plan", T0.add(hours=2), "a", now=T0)
+    twice = dl.extend(once, "plan", T0.add(hours=3), "b", now=T0.add(minutes=10))
+    assert twice.extended_from == T0.add(hours=1)
+    assert twice.reason == "b"
+
+
+@pytest.mark.parametrize(
+    ("deadline", "until", "field"),
+    [
+        (Deadline(due_at=T0.add(hours=1)), T0.add(minutes=-5), "until"),
+        (Deadline(due_at=T0.add(hours=3)), T0.add(hours=2), "until"),
+        (Deadline(), T0.add(hours=2), "milestone"),
+        (Deadline(due_at=T0.add(hours=1), done_at=T0), T0.add(hours=2), "milestone"),
+    ],
+)
+def test_extensions_that_make_no_sense_are_refused(
+    deadline: Deadline, until: pendulum.DateTime, field: str
+) -> None:
+    with pytest.raises(RuleError) as caught:
+        dl.extend(deadline, "plan", until, "reason", now=T0)
+    assert caught.value.field == field
+
+
+def test_recompute_keeps_extensions_and_done_times() -> None:
+    deadlines = {m: Deadline(due_at=d) for m, d in dl.due_times("general", T0, RULES).items()}
+    deadlines["contact"] = dl.complete(deadlines["contact"], T0.add(minutes=10))
+    deadlines["resolution"] = dl.extend(
+        deadlines["resolution"], "resolution", T0.add(hours=30), "lab", now=T0
+    )
+    again = dl.recompute(deadlines, "urgent", T0, RULES, reopened=False)
+    assert again["contact"].due_at == T0.add(minutes=30)
+    assert again["contact"].done_at == T0.add(minutes=10)
+    assert again["plan"].due_at == T0.add(hours=2)
+    assert again["resolution"] == deadlines["resolution"]
+
+
+def test_retained_sample_window() -> None:
+    day = pendulum.date(2026, 11, 21)
+    assert dl.sample_sealable_until("food_safety", day, None, T0, RULES) == pendulum.datetime(
+        2026, 11, 23, 0, 0, tz=TZ
+    )
+    served = pendulum.datetime(2026, 11, 21, 11, 30, tz=TZ)
+    assert dl.sample_sealable_until("illness", day, served, T0, RULES) == served.add(hours=48)
+    assert dl.sample_sealable_until("delivery_delay", day, None, T0, RULES) is None
+    assert dl.sample_sealable_until("food_safety", None, None, T0, RULES) is None
+
+
+times = st.datetimes(
+    min_value=pendulum.datetime(2020, 1, 1).naive(), max_value=pendulum.datetime(2035, 1, 1).naive()
+).map(lambda d: pendulum.instance(d, tz=TZ))
+
+
+@given(times)
+def test_milestones_come_in_order_and_urgent_is_never_later(received: pendulum.DateTime) -> None:
+    by_severity = {s: dl.due_times(s, received, RULES) for s in RULES.deadlines}
+    for due in by_severity.values():
+        ordered = [due[m] for m in INTAKE_MILESTONES if due[m] is not None]
+        assert ordered == sorted(ordered)
+        assert all(d > received for d in ordered)
+    ranked = sorted(by_severity, key=lambda s: -SEVERITY_RANK[s])
+    for stricter, looser in zip(ranked, ranked[1:], strict=False):
+        for m in INTAKE_MILESTONES:
+            a, b = by_severity[stricter][m], by_severity[looser][m]
+            if a is not None and b is not None:
+                assert a <= b
+
+
+@given(times, st.integers(0, 60 * 48), st.integers(1, 60 * 48), st.integers(0, 60 * 72))
+def test_an_extension_never_turns_a_breach_into_met(
+    received: pendulum.DateTime, recorded_after: int, extra: int, done_after: int
+) -> None:
+    d = Deadline(due_at=received.add(hours=1))
+    now = received.add(minutes=recorded_after)
+    until = max(d.due_at, now).add(minutes=extra)  # type: ignore[type-var]
+    extended = dl.extend(d, "plan", until, "r", now)
+    done = dl.complete(extended, now.add(minutes=done_after))
+    if now > d.due_at:  # type: ignore[operator]
+        assert done.state(done.done_at) == "breached"  # type: ignore[arg-type]
+    elif done.done_at <= until:  # type: ignore[operator]
+        assert done.state(done.done_at) == "met"  # type: ignore[arg-type]

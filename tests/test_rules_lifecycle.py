@@ -1,0 +1,350 @@
+"""The status flow as pure functions: each step from case to case, refusals with reasons."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pendulum
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from aftersales_cli.rules import lifecycle
+from aftersales_cli.rules.case import Case
+from aftersales_cli.rules.config import default_rules
+from aftersales_cli.rules.errors import Refused, RuleError
+from aftersales_cli.rules.lifecycle import Closing, Intake
+
+RULES = default_rules()
+TZ = pendulum.timezone("Asia/Shanghai")
+T0 = pendulum.datetime(2026, 11, 22, 10, 0, tz=TZ)
+
+
+def intake(**kw: object) -> Intake:
+    base: dict[str, object] = {
+        "received_at": T0,
+        "channel": "online",
+        "customer": "张伟",
+        "phone": "13812345678",
+        "description": "米饭偏硬",
+    }
+    base.update(kw)
+    return Intake(**base)  # type: ignore[arg-type]
+
+
+def new_case(**kw: object) -> Case:
+    case = lifecycle.open_case(intake(**kw), T0, RULES)
+    import dataclasses
+
+    return dataclasses.replace(case, id=1)
+
+
+def test_intake_suggests_category_severity_department_and_sets_deadlines() -> None:
+    case = new_case(description="鸡腿没熟")
+    assert (case.status, case.category, case.severity, case.department) == (
+        "new",
+        "food_quality",
+        "general",
+        "production",
+    )
+    assert case.deadlines["contact"].due_at == T0.add(hours=1)
+    assert case.deadlines["contact"].done_at is None
+    assert case.deadlines["revisit"].due_at is None
+
+
+def test_on_the_hotline_first_contact_is_made_at_intake() -> None:
+    case = new_case(channel="hotline")
+    assert case.deadlines["contact"].done_at == T0
+    assert case.deadlines["contact"].state(T0) == "met"
+
+
+def test_intake_refuses_the_future_and_impossible_counts() -> None:
+    with pytest.raises(RuleError, match="received_at"):
+        lifecycle.open_case(intake(received_at=T0.add(minutes=1)), T0, RULES)
+    with pytest.raises(RuleError, match="defective"):
+        lifecycle.open_case(intake(quantity=3, defective=5), T0, RULES)
+    with pytest.raises(RuleError, match="delivery_date"):
+        lifecycle.open_case(intake(delivery_date=pendulum.date(2026, 11, 23)), T0, RULES)
+
+
+def test_lowering_at_intake_needs_a_reason() -> None:
+    with pytest.raises(RuleError, match="reason"):
+        new_case(description="孩子吃完腹泻", severity="general")
+    case = new_case(description="孩子吃完腹泻", severity="general", reason="医生确认与饮食无关")
+    assert case.severity == "general"
+
+
+def test_classify_recomputes_from_receipt_and_confirms() -> None:
+    case = new_case(description="鸡腿没熟")
+    later = T0.add(minutes=20)
+    classified = lifecycle.classify(case, "food_safety", None, None, later, RULES)
+    assert classified.status == "classified"
+    assert classified.severity == "urgent"
+    assert classified.department == "quality_control"
+    assert classified.deadlines["contact"].due_at == T0.add(minutes=30)
+
+
+def test_classify_keeps_the_department_of_an_assigned_case() -> None:
+    case = lifecycle.assign(new_case(description="鸡腿没熟"), "delivery", "老王", RULES)
+    again = lifecycle.classify(case, "food_safety", None, None, T0, RULES)
+    assert (again.status, again.department, again.assignee) == ("assigned", "delivery", "老王")
+
+
+def test_done_completes_earlier_open_milestones() -> None:
+    case = new_case()
+    done = lifecycle.mark_done(case, "plan", T0.add(minutes=30), T0.add(hours=1))
+    assert done.deadlines["contact"].done_at == T0.add(minutes=30)
+    assert done.deadlines["plan"].done_at == T0.add(minutes=30)
+    assert done.deadlines["investigation"].done_at is None
+
+
+@pytest.mark.parametrize(
+    ("milestone", "at", "field"),
+    [
+        ("resolution", T0, "milestone"),
+        ("plan", T0.add(hours=2), "at"),  # in the future
+        ("plan", T0.subtract(minutes=1), "at"),  # before receipt
+    ],
+)
+def test_done_refusals(milestone: str, at: pendulum.DateTime, field: str) -> None:
+    with pytest.raises(RuleError) as caught:
+        lifecycle.mark_done(new_case(), milestone, at, T0.add(hours=1))
+    assert caught.value.field == field
+
+
+def test_done_twice_and_non_urgent_investigation_are_refused() -> None:
+    case = lifecycle.mark_done(new_case(), "contact", T0, T0)
+    with pytest.raises(Refused, match="already done"):
+        lifecycle.mark_done(case, "contact", T0, T0)
+    quiet = new_case(description="建议增加素食")
+    with pytest.raises(Refused, match="does not apply"):
+        lifecycle.mark_done(quiet, "investigation", T0, T0)
+
+
+def test_close_completes_pending_milestones_and_schedules_the_revisit() -> None:
+    closed = lifecycle.close(
+        new_case(), Closing(remedy="refund", cause="processing"), 0, T0.add(hours=2), RULES
+    )
+    assert closed.status == "closed"
+    assert closed.ours is True
+    for m in ("contact", "plan", "investigation", "resolution"):
+        assert closed.deadlines[m].done_at == T0.add(hours=2)
+    assert closed.deadlines["contact"].state(T0.add(hours=2)) == "breached"  # 1 h late
+    assert closed.deadlines["plan"].state(T0.add(hours=2)) == "met"
+    assert closed.deadlines["revisit"].due_at == T0.add(hours=2).add(days=3)
+
+
+def test_close_a_spoiled_case_that_is_ours_needs_the_supply_value_and_an_org() -> None:
+    closing = Closing(remedy="replace", cause="storage_transport", finding="spoiled")
+    with pytest.raises(RuleError) as caught:
+        lifecycle.close(new_case(org="实验小学"), closing, 0, T0, RULES)
+    assert caught.value.field == "supply_value"
+    with_value = Closing(
+        remedy="replace", cause="storage_transport", finding="spoiled", supply_value=Decimal(800)
+    )
+    with pytest.raises(RuleError) as caught:
+        lifecycle.close(new_case(), with_value, 0, T0, RULES)
+    assert caught.value.field == "org"
+    closed = lifecycle.close(new_case(org="实验小学"), with_value, 2, T0, RULES)
+    assert closed.penalty is not None
+    assert (closed.penalty.offence, closed.penalty.multiplier, closed.penalty.amount) == (
+        3,
+        10,
+        Decimal(8000),
+    )
+
+
+def test_not_ours_means_no_penalty() -> None:
+    closing = Closing(remedy="apology", cause="traffic", finding="spoiled")
+    closed = lifecycle.close(new_case(org="x"), closing, 0, T0, RULES)
+    assert closed.ours is False and closed.penalty is None
+
+
+def test_reopened_and_closed_again_is_still_one_offence() -> None:
+    closing = Closing(
+        remedy="replace", cause="processing", finding="expired", supply_value=Decimal(100)
+    )
+    closed = lifecycle.close(new_case(org="x"), closing, 0, T0, RULES)
+    reopened = lifecycle.revisit(closed, 1, "phone", None, T0.add(hours=1), RULES)
+    again = lifecycle.close(reopened, closing, 5, T0.add(hours=2), RULES)
+    assert again.penalty == closed.penalty
+
+
+def test_toxic_is_an_incident_and_food_safety_gets_statutory_compensation() -> None:
+    case = new_case(description="菜里疑似有农药味，吃后呕吐", org="x")
+    closing = Closing(
+        remedy="medical_costs",
+        cause="ingredient_purchase",
+        finding="toxic",
+        amount=Decimal("3200"),
+        price=Decimal("25"),
+    )
+    closed = lifecycle.close(case, closing, 0, T0, RULES)
+    assert closed.incident is True
+    assert closed.statutory_compensation == Decimal(1000)
+
+
+def test_staff_fine() -> None:
+    case = new_case(description="配送员态度很差")
+    closed = lifecycle.close(
+        case, Closing(remedy="apology", cause="handover", staff="小刘"), 0, T0, RULES
+    )
+    assert closed.staff_fine == Decimal(50)
+
+
+def test_revisit_satisfied_ends_unsatisfied_reopens() -> None:
+    closed = lifecycle.close(new_case(), Closing(remedy="refund", cause="processing"), 0, T0, RULES)
+    happy = lifecycle.revisit(closed, 4, "phone", None, T0.add(days=1), RULES)
+    assert happy.status == "revisited" and happy.satisfaction == 4
+    assert happy.deadlines["revisit"].state(T0.add(days=1)) == "met"
+    neutral = lifecycle.revisit(closed, 3, "sms", None, T0.add(days=1), RULES)
+    assert neutral.status == "revisited"
+    at = T0.add(days=1)
+    unhappy = lifecycle.revisit(closed, 2, "survey", "still bad", at, RULES)
+    assert unhappy.status == "reopened" and unhappy.reopen_count == 1
+    assert unhappy.deadlines["resolution"].due_at == at.add(hours=24)
+    assert unhappy.deadlines["resolution"].done_at is None
+    assert unhappy.deadlines["revisit"].due_at is None
+    closed_again = lifecycle.close(
+        unhappy, Closing(remedy="replace", cause="processing"), 0, at.add(hours=3), RULES
+    )
+    assert closed_again.deadlines["resolution"].state(at.add(hours=3)) == "met"
+    assert closed_again.deadlines["revisit"].due_at == at.add(hours=3).add(days=3)
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        lambda c: lifecycle.classify(c, None, None, None, T0, RULES),
+        lambda c: lifecycle.assign(c, None, None, RULES),
+        lambda c: lifecycle.mark_done(c, "plan", T0, T0),
+        lambda c: lifecycle.extend(c, "resolution", T0.add(days=9), "r", T0),
+        lambda c: lifecycle.close(c, Closing(remedy="refund", cause="processing"), 0, T0, RULES),
+    ],
+)
+def test_a_closed_case_refuses_open_work(step) -> None:  # type: ignore[no-untyped-def]
+    closed = lifecycle.close(new_case(), Closing(remedy="refund", cause="processing"), 0, T0, RULES)
+    with pytest.raises(Refused, match="closed"):
+        step(closed)
+
+
+def test_revisiting_an_open_case_is_refused() -> None:
+    with pytest.raises(Refused, match="only a closed complaint"):
+        lifecycle.revisit(new_case(), 5, "phone", None, T0, RULES)
+
+
+def test_changes_list_old_and_new() -> None:
+    case = new_case()
+    later = lifecycle.assign(case, "delivery", "老王", RULES)
+    diff = lifecycle.changes(case, later)
+    assert diff["department"] == ("production", "delivery")
+    assert diff["assignee"] == (None, "老王")
+    assert diff["status"] == ("new", "assigned")
+
+
+class Lifecycle(RuleBasedStateMachine):
+    """Random sequences of steps against a simple model of the status flow."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = T0
+        self.case = new_case(description="米饭有馊味", org="实验小学")
+        self.model = "new"
+        self.reopens = 0
+
+    def tick(self, minutes: int) -> None:
+        self.now = self.now.add(minutes=minutes)
+
+    def attempt(self, step, allowed: bool):  # type: ignore[no-untyped-def]
+        try:
+            result = step()
+        except Refused:
+            assert not allowed, f"refused in model state {self.model}"
+            return None
+        assert allowed, f"allowed in model state {self.model}"
+        return result
+
+    @rule(
+        minutes=st.integers(0, 600), category=st.sampled_from([None, "food_quality", "food_safety"])
+    )
+    def classify(self, minutes: int, category: str | None) -> None:
+        self.tick(minutes)
+        result = self.attempt(
+            lambda: lifecycle.classify(self.case, category, None, None, self.now, RULES),
+            self.model in ("new", "classified", "assigned", "reopened"),
+        )
+        if result:
+            self.case = result
+            self.model = "classified" if self.model == "new" else self.model
+
+    @rule(minutes=st.integers(0, 600))
+    def assign(self, minutes: int) -> None:
+        self.tick(minutes)
+        result = self.attempt(
+            lambda: lifecycle.assign(self.case, None, "李工", RULES),
+            self.model in ("new", "classified", "assigned", "reopened"),
+        )
+        if result:
+            self.case, self.model = result, "assigned"
+
+    @rule(minutes=st.integers(0, 600))
+    def close(self, minutes: int) -> None:
+        self.tick(minutes)
+        closing = Closing(
+            remedy="refund", cause="processing", finding="spoiled", supply_value=Decimal(100)
+        )
+        result = self.attempt(
+            lambda: lifecycle.close(self.case, closing, 0, self.now, RULES),
+            self.model in ("new", "classified", "assigned", "reopened"),
+        )
+        if result:
+            self.case, self.model = result, "closed"
+
+    @rule(minutes=st.integers(0, 6000), score=st.integers(1, 5))
+    def revisit(self, minutes: int, score: int) -> None:
+        self.tick(minutes)
+        result = self.attempt(
+            lambda: lifecycle.revisit(self.case, score, "phone", None, self.now, RULES),
+            self.model == "closed",
+        )
+        if result:
+            self.case = result
+            self.model = "reopened" if score <= 2 else "revisited"
+            self.reopens += score <= 2
+
+    @precondition(lambda self: self.model in ("new", "classified", "assigned", "reopened"))
+    @rule(minutes=st.integers(1, 3000))
+    def extend(self, minutes: int) -> None:
+        resolution = self.case.deadlines["resolution"]
+        assert resolution.due_at is not None
+        until = max(resolution.due_at, self.now).add(minutes=minutes)
+        self.case = lifecycle.extend(self.case, "resolution", until, "lab report", self.now)
+
+    @invariant()
+    def status_follows_the_model(self) -> None:
+        assert self.case.status == self.model
+        assert self.case.reopen_count == self.reopens
+
+    @invariant()
+    def deadlines_are_consistent(self) -> None:
+        d = self.case.deadlines
+        if self.model in ("closed", "revisited"):
+            assert d["revisit"].due_at is not None
+            assert all(d[m].done_at is not None for m in ("contact", "plan", "resolution"))
+        if self.model == "revisited":
+            assert d["revisit"].done_at is not None
+        if self.model in ("new", "classified", "assigned", "reopened"):
+            assert d["resolution"].done_at is None
+            assert d["revisit"].due_at is None or self.reopens == 0
+        for deadline in d.values():
+            assert deadline.state(self.now) in ("n/a", "pending", "met", "breached")
+
+    @invariant()
+    def one_case_is_one_offence(self) -> None:
+        if self.case.penalty:
+            assert self.case.penalty.offence == 1
+
+
+Lifecycle.TestCase.settings = settings(max_examples=60, stateful_step_count=25, deadline=None)
+TestLifecycle = Lifecycle.TestCase
