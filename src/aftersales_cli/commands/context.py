@@ -8,6 +8,7 @@ Options shared by many commands are `Annotated` aliases used in each signature;
 
 from __future__ import annotations
 
+import copy
 import getpass
 import os
 import sqlite3
@@ -66,6 +67,10 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (stable key
 IdArgument = Annotated[int, typer.Argument(metavar="ID", help="Complaint id.", show_default=False)]
 
 
+# One step of the lifecycle as a command applies it: (connection, case before) → case after.
+Step = Callable[[sqlite3.Connection, Case], Case]
+
+
 @dataclass
 class Globals:
     """Options given before the command name."""
@@ -103,6 +108,10 @@ class Session:
         self.now: pendulum.DateTime = clock.now()
         self.zone_name: str = clock.local_zone().name
 
+    @property
+    def rules_source(self) -> str | None:
+        return self._rules_path
+
     @cached_property
     def rules(self) -> Rules:
         if not self._rules_path:
@@ -135,6 +144,15 @@ class Session:
     def close(self) -> None:
         if "conn" in self.__dict__:
             self.conn.close()
+
+    def at(self, now: pendulum.DateTime, by: str | None = None) -> Session:
+        """This session as of another moment (and operator), sharing its database —
+        for replaying a history, as the demo does."""
+        moved = copy.copy(self)
+        moved.__dict__.pop("operator", None)
+        moved.now = now
+        moved._by = by or self._by
+        return moved
 
     def time(self, value: str, field: str) -> pendulum.DateTime:
         return clock.parse_time(value, field, self.now)

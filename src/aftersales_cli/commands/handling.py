@@ -14,6 +14,8 @@ from aftersales_cli.commands.context import (
     IdArgument,
     JsonOption,
     RulesOption,
+    Session,
+    Step,
     session,
     term,
 )
@@ -209,16 +211,8 @@ def close(
             staff=fields.optional_text("staff", staff),
             note=fields.optional_text("note", note, limit=fields.TEXT_MAX, multiline=True),
         )
+        _, after = s.change(complaint_id, "close", closing_step(s, closing), note=closing.note)
         rules_ = s.rules
-
-        def step(conn: sqlite3.Connection, case: Case) -> Case:
-            prior = 0
-            if case.org and case.penalty is None:
-                since = penalties.offence_window_start(case.received_at, rules_)
-                prior = store.prior_offences(conn, case.org, since, case.id)
-            return lifecycle.close(case, closing, prior, s.now, rules_)
-
-        _, after = s.change(complaint_id, "close", step, note=closing.note)
         print_case(s, after, json_=json_, lead=[changed(after, "Closed")])
         if after.penalty and not json_:
             output.note(
@@ -227,3 +221,17 @@ def close(
                 f" = {records.money(after.penalty.amount)}",
                 "warning",
             )
+
+
+def closing_step(s: Session, closing: lifecycle.Closing) -> Step:
+    """The close step: counts the client's earlier offences in the window, then closes."""
+    rules_ = s.rules
+
+    def step(conn: sqlite3.Connection, case: Case) -> Case:
+        prior = 0
+        if case.org and case.penalty is None:
+            since = penalties.offence_window_start(case.received_at, rules_)
+            prior = store.prior_offences(conn, case.org, since, case.id)
+        return lifecycle.close(case, closing, prior, s.now, rules_)
+
+    return step

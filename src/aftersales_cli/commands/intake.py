@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import typer
@@ -134,53 +135,29 @@ def log(
     --phone 13812345678 --org 实验小学 --product 午餐A --batch B1121 --people 2 --ill
     """
     with session(ctx, db=db, rules=rules, by=by) as s:
-        text = fields.text
-        opt = fields.optional_text
-        description_value = text(
-            "description",
-            _required(description, "description", "What happened"),
-            limit=fields.TEXT_MAX,
-            multiline=True,
-        )
-        channel_value = CHANNELS.parse(
-            _required(channel, "channel", f"Channel ({', '.join(CHANNELS.keys())})")
-        )
-        customer_value = text("customer", _required(customer, "customer", "Customer name"))
-        phone_value = fields.phone(_required(phone, "phone", "Contact phone"))
-        day, delivered = (None, None)
-        if delivery_date is not None:
-            day, delivered = clock.parse_day_or_time(delivery_date, "delivery_date", s.now)
-        rules_ = s.rules
-        intake = lifecycle.Intake(
-            received_at=s.time(received_at, "received_at") if received_at else s.now,
-            channel=channel_value,
-            customer=customer_value,
-            phone=phone_value,
-            description=description_value,
-            org=opt("org", org),
-            order_no=opt("order_no", order_no),
-            product=opt("product", product),
-            batch=opt("batch", batch),
-            delivery_date=day,
-            delivered_at=delivered,
-            quantity=fields.count("quantity", quantity),
-            defective=fields.count("defective", defective),
-            request=opt("request", request, limit=fields.TEXT_MAX, multiline=True),
-            people=fields.count("people", people, minimum=1) or 1,
-            ill=ill,
-            injured=injured,
-            category=term(rules_.category_terms, category),
-            severity=term(SEVERITIES, severity),
-            reason=opt("reason", reason, limit=fields.TEXT_MAX),
-        )
-        case = lifecycle.open_case(intake, s.now, rules_)
-        suggestion = triage.suggest(intake.facts, rules_, category=intake.category)
+        raw: dict[str, Any] = {
+            "description": _required(description, "description", "What happened"),
+            "channel": _required(channel, "channel", f"Channel ({', '.join(CHANNELS.keys())})"),
+            "customer": _required(customer, "customer", "Customer name"),
+            "phone": _required(phone, "phone", "Contact phone"),
+            "org": org,
+            "order_no": order_no,
+            "product": product,
+            "batch": batch,
+            "delivery_date": delivery_date,
+            "quantity": quantity,
+            "defective": defective,
+            "request": request,
+            "category": category,
+            "severity": severity,
+            "reason": reason,
+            "people": people,
+            "ill": ill,
+            "injured": injured,
+            "received_at": received_at,
+        }
+        case, suggestion, warnings = record(s, read_intake(s, raw))
         why = "; ".join(suggestion.reasons)
-        note = why if intake.reason is None else f"{why}; reason: {intake.reason}"
-        operator = s.operator
-        with s.writing() as conn:
-            case = store.insert(conn, case, by=operator, at=s.now, note=note)
-            warnings = _warnings(s, case)
         extra: dict[str, Any] = {
             "suggestion": {
                 "category": suggestion.category,
@@ -193,6 +170,58 @@ def log(
         print_case(s, case, json_=json_, extra=extra, lead=lead)
         for warning in warnings:
             output.warn(warning)
+
+
+def read_intake(s: Session, raw: Mapping[str, Any]) -> lifecycle.Intake:
+    """An Intake from values as typed (option names as keys), each checked and named.
+
+    Shared by `log` and everything else that takes complaints in."""
+    opt = fields.optional_text
+    day, delivered = None, None
+    if raw.get("delivery_date") is not None:
+        day, delivered = clock.parse_day_or_time(str(raw["delivery_date"]), "delivery_date", s.now)
+    received = raw.get("received_at")
+    rules_ = s.rules
+    return lifecycle.Intake(
+        received_at=s.time(str(received), "received_at") if received else s.now,
+        channel=CHANNELS.parse(str(raw["channel"])),
+        customer=fields.text("customer", str(raw["customer"])),
+        phone=fields.phone(str(raw["phone"])),
+        description=fields.text(
+            "description", str(raw["description"]), limit=fields.TEXT_MAX, multiline=True
+        ),
+        org=opt("org", raw.get("org")),
+        order_no=opt("order_no", raw.get("order_no")),
+        product=opt("product", raw.get("product")),
+        batch=opt("batch", raw.get("batch")),
+        delivery_date=day,
+        delivered_at=delivered,
+        quantity=fields.count("quantity", raw.get("quantity")),
+        defective=fields.count("defective", raw.get("defective")),
+        request=opt("request", raw.get("request"), limit=fields.TEXT_MAX, multiline=True),
+        people=fields.count("people", 1 if raw.get("people") is None else raw["people"], minimum=1)
+        or 1,
+        ill=bool(raw.get("ill")),
+        injured=bool(raw.get("injured")),
+        category=term(rules_.category_terms, raw.get("category")),
+        severity=term(SEVERITIES, raw.get("severity")),
+        reason=opt("reason", raw.get("reason"), limit=fields.TEXT_MAX),
+    )
+
+
+def record(s: Session, intake: lifecycle.Intake) -> tuple[Case, triage.Suggestion, list[str]]:
+    """Open the case and store it with its first history entry; the warnings it raises."""
+    rules_ = s.rules
+    case = lifecycle.open_case(intake, s.now, rules_)
+    suggestion = triage.suggest(intake.facts, rules_, category=intake.category)
+    note = "; ".join(suggestion.reasons)
+    if intake.reason is not None:
+        note += f"; reason: {intake.reason}"
+    operator = s.operator
+    with s.writing() as conn:
+        case = store.insert(conn, case, by=operator, at=s.now, note=note)
+        warnings = _warnings(s, case)
+    return case, suggestion, warnings
 
 
 def classify(

@@ -364,7 +364,17 @@ def list_table(
     )
 
 
-_SKIP = {"phone_key"}
+# Shown by the event's own note, or derived: not repeated in the summary.
+_SKIP = {"note", "revisit_note"}
+_MONEY_KEYS = {
+    "amount",
+    "supply_value",
+    "price",
+    "loss",
+    "staff_fine",
+    "statutory_compensation",
+    "penalty.amount",
+}
 
 
 def _value(key: str, value: Any) -> str:
@@ -372,6 +382,8 @@ def _value(key: str, value: Any) -> str:
         return "—"
     if _is_time_key(key) and isinstance(value, str):
         return show(from_utc_text(value))
+    if key in _MONEY_KEYS and isinstance(value, int | float):
+        return money(Decimal(str(value)))
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)

@@ -50,6 +50,8 @@ def render(blocks: Sequence[Block]) -> str:
             out.append(block.text)
         elif isinstance(block, Fields):
             if block.title:
+                if out:
+                    out.append("")
                 out.append(block.title)
             label_size = max((width(label) for label, _ in block.rows), default=0)
             for label, value in block.rows:

@@ -1,0 +1,244 @@
+"""`aftersales demo`: build a demo database from the embedded scenario and show the tool.
+
+The scenario (`aftersales_cli/data/demo.jsonl`, also at `examples/demo.jsonl`) is a few
+weeks of a catering company's complaints, with times relative to now. Each complaint
+is logged and worked through the same lifecycle steps the commands use, each at its
+own moment, in the order they happened; steps still in the future are left undone, so
+some cases are open, some overdue, some closed and revisited.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import pendulum
+import typer
+
+from aftersales_cli.commands import handling, intake
+from aftersales_cli.commands.context import RulesOption, Session, Step, session, term
+from aftersales_cli.commands.present import sample_until
+from aftersales_cli.errors import BadInput
+from aftersales_cli.render import output, records
+from aftersales_cli.render.blocks import Block, Heading, Line
+from aftersales_cli.rules import fields, lifecycle
+from aftersales_cli.rules.taxonomy import (
+    CAUSES,
+    DEPARTMENTS,
+    FINDINGS,
+    METHODS,
+    MILESTONES,
+    REMEDIES,
+    SEVERITIES,
+)
+from aftersales_cli.store import complaints as store
+from aftersales_cli.store.db import transaction
+
+DEMO_FILE = "aftersales-demo.db"
+_OFFSET = re.compile(r"^([+-])(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:\s+(\d{1,2}):(\d{2}))?$")
+
+
+def scenario_text() -> str:
+    return resources.files("aftersales_cli").joinpath("data/demo.jsonl").read_text("utf-8")
+
+
+def offset(text: str, base: pendulum.DateTime) -> pendulum.DateTime:
+    """`-13d 09:20` (13 days before `base`, at 09:20 local), `-2h30m`, `+25m`, `+1d2h`."""
+    match = _OFFSET.match(text.strip())
+    if not match or not any(match.group(i) for i in (2, 3, 4, 5)):
+        raise ValueError(f"bad offset {text!r}")
+    sign = 1 if match.group(1) == "+" else -1
+    days, hours, minutes = (int(match.group(i) or 0) for i in (2, 3, 4))
+    moved = base.add(days=sign * days).add(minutes=sign * (hours * 60 + minutes))
+    if match.group(5) is not None:
+        moved = moved.replace(hour=int(match.group(5)), minute=int(match.group(6)), second=0)
+    return moved
+
+
+@dataclass(frozen=True)
+class _Moment:
+    at: pendulum.DateTime
+    order: int
+    entry: int
+    action: str
+    args: dict[str, Any]
+
+
+def _timeline(entries: list[dict[str, Any]], now: pendulum.DateTime) -> list[_Moment]:
+    moments: list[_Moment] = []
+    for index, entry in enumerate(entries):
+        received = offset(entry["received"], now)
+        moments.append(_Moment(received, len(moments), index, "log", entry))
+        for step in entry.get("steps", []):
+            at = offset(step["at"], received)
+            if at <= now:
+                moments.append(_Moment(at, len(moments), index, step["do"], step))
+    return sorted(moments, key=lambda m: (m.at, m.order))
+
+
+def _step(s: Session, action: str, args: dict[str, Any], received: pendulum.DateTime) -> Step:
+    rules_, now = s.rules, s.now
+    if action == "classify":
+        category = term(rules_.category_terms, args.get("category"))
+        severity = term(SEVERITIES, args.get("severity"))
+        return lambda conn, case: lifecycle.classify(
+            case, category, severity, args.get("reason"), now, rules_
+        )
+    if action == "assign":
+        department = term(DEPARTMENTS, args.get("dept"))
+        return lambda conn, case: lifecycle.assign(case, department, args.get("to"), rules_)
+    if action == "done":
+        milestone = MILESTONES.parse(args["milestone"])
+        return lambda conn, case: lifecycle.mark_done(case, milestone, now, now)
+    if action == "extend":
+        milestone = MILESTONES.parse(args.get("milestone", "resolution"))
+        until = offset(args["until"], received)
+        return lambda conn, case: lifecycle.extend(case, milestone, until, args["reason"], now)
+    if action == "close":
+        money = fields.amount
+        closing = lifecycle.Closing(
+            remedy=REMEDIES.parse(args["remedy"]),
+            cause=CAUSES.parse(args["cause"]),
+            amount=money("amount", args.get("amount")),
+            ours=args.get("ours"),
+            finding=term(FINDINGS, args.get("finding")),
+            supply_value=money("supply_value", args.get("supply_value"), positive=True),
+            price=money("price", args.get("price")),
+            loss=money("loss", args.get("loss")),
+            staff=args.get("staff"),
+            note=args.get("note"),
+        )
+        return handling.closing_step(s, closing)
+    if action == "revisit":
+        score = fields.satisfaction(int(args["satisfaction"]))
+        method = METHODS.parse(args.get("method", "phone"))
+        return lambda conn, case: lifecycle.revisit(
+            case, score, method, args.get("note"), now, rules_
+        )
+    raise ValueError(f"unknown demo step {action!r}")
+
+
+def build(s: Session, text: str) -> tuple[int, int | None]:
+    """Replay the scenario into `s`'s database. Returns (complaints, spotlight id)."""
+    entries = [json.loads(line) for line in text.splitlines() if line.strip()]
+    ids: dict[int, int] = {}
+    received: dict[int, pendulum.DateTime] = {}
+    spotlight = None
+    for moment in _timeline(entries, s.now):
+        here = s.at(moment.at, moment.args.get("by"))
+        if moment.action == "log":
+            raw = {k: v for k, v in moment.args.items() if k not in ("steps", "by", "spotlight")}
+            raw["received_at"] = moment.at.isoformat()
+            if str(raw.get("delivery_date", "")).startswith("-"):
+                day = offset(raw["delivery_date"], s.now)
+                with_time = ":" in raw["delivery_date"]
+                raw["delivery_date"] = day.format("YYYY-MM-DD HH:mm" if with_time else "YYYY-MM-DD")
+            case, _, _ = intake.record(here, intake.read_intake(here, raw))
+            assert case.id is not None
+            ids[moment.entry], received[moment.entry] = case.id, case.received_at
+            if moment.args.get("spotlight"):
+                spotlight = case.id
+            continue
+        note = moment.args.get("note") or moment.args.get("reason")
+        step = _step(here, moment.action, moment.args, received[moment.entry])
+        here.change(ids[moment.entry], moment.action, step, note=note)
+    return len(entries), spotlight
+
+
+def _replace_demo(target: Path) -> None:
+    """Refuse to overwrite anything but an earlier demo database."""
+    if not target.exists():
+        return
+    try:
+        conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+        try:
+            marker = conn.execute("SELECT value FROM meta WHERE key = 'demo'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        marker = None
+    if not marker:
+        raise BadInput("db", f"{target} exists and is not a demo database; choose another --db")
+
+
+def demo(
+    ctx: typer.Context,
+    db: Annotated[
+        str, typer.Option("--db", metavar="PATH", help="Where to build the demo database.")
+    ] = DEMO_FILE,
+    rules: RulesOption = None,
+) -> None:
+    """Build a demo database in the current folder from the embedded scenario — a few
+    weeks of complaints in Chinese and English — and show what the tool does.
+
+    Example: aftersales demo && aftersales --db aftersales-demo.db show 3
+    """
+    target = Path(db).expanduser()
+    _replace_demo(target)
+    building = target.with_name(f".{target.name}.{os.getpid()}.building")
+    with session(ctx, db=str(building), rules=rules, by="demo") as s:
+        try:
+            with transaction(s.conn):
+                store.set_meta(s.conn, "demo", "1")
+            count, spotlight = build(s, scenario_text())
+        except BaseException:
+            s.close()
+            for leftover in building.parent.glob(building.name + "*"):
+                leftover.unlink()
+            raise
+    for suffix in ("-wal", "-shm"):
+        Path(str(target) + suffix).unlink(missing_ok=True)
+    building.replace(target)
+    show_demo(target, count, spotlight, rules)
+
+
+def show_demo(target: Path, count: int, spotlight: int | None, rules: str | None) -> None:
+    with session(None, db=str(target), rules=rules) as s:
+        _present(s, target, count, spotlight)
+
+
+def _present(s: Session, target: Path, count: int, spotlight: int | None) -> None:
+    conn = s.conn
+    everything = store.search(conn, store.Query())
+    active = store.search(conn, store.Query(statuses=store.ACTIVE_STATUSES))
+    first = min(c.received_at for c in everything)
+    blocks: list[Block] = [
+        Line(
+            f"Built {target} — {count} complaints received since {first:%Y-%m-%d}, "
+            f"times in {s.zone_name}.",
+            "ok",
+        ),
+        records.list_table(
+            active,
+            s.now,
+            show_phone=False,
+            title=f"Needing attention: {len(active)} (aftersales list)",
+        ),
+    ]
+    if spotlight is not None:
+        case = store.get(conn, spotlight)
+        blocks += [Heading(f"One case in full (aftersales show {spotlight})")]
+        blocks += records.case_view(
+            case,
+            s.now,
+            s.zone_name,
+            sample_until=sample_until(case, s),
+            events=store.events(conn, spotlight),
+        )
+    tries: list[Callable[[str], str]] = [
+        lambda d: f"aftersales --db {d} list --all --severity urgent",
+        lambda d: f"aftersales --db {d} show 1 --json",
+        lambda d: (
+            f'aftersales --db {d} log "午餐汤里有头发" --channel hotline '
+            "--customer 李女士 --phone 13900001111 --org 阳光幼儿园"
+        ),
+    ]
+    blocks += [Heading("Try")] + [Line(f"  $ {t(str(target))}") for t in tries]
+    output.show(blocks)

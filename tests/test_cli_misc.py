@@ -1,0 +1,113 @@
+"""Help, README, version, rules and the module entry point."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import Run, ok, refused
+
+from aftersales_cli.cli import COMMANDS
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+NAMES = [name for name, _ in COMMANDS]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_command_has_help_with_an_example(run: Run, name: str) -> None:
+    result = run(name, "--help")
+    assert result.exit_code == 0
+    assert "Example: aftersales" in result.stdout.replace("\n", " ")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_command_is_in_the_readme(name: str) -> None:
+    assert re.search(rf"\$ aftersales (--[a-z]+ \S+ )*{name}\b", README.read_text("utf-8")), name
+
+
+def test_readme_starts_with_the_two_set_up_commands() -> None:
+    text = README.read_text("utf-8")
+    demo = text.index("pip install . && aftersales demo")
+    tests = text.index("pip install -e '.[test]' && python3 -m pytest")
+    assert demo < tests < text.index("\n## ", text.index("\n## ") + 1)
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (README.parent / ".ci" / "run").read_text()
+    assert "python3 -m pip install -e '.[test]' && python3 -m pytest" in ci
+    assert "ruff check" in ci and "mypy src" in ci
+
+
+def test_version_and_no_arguments(run: Run) -> None:
+    assert run("--version").stdout.startswith("aftersales 0.")
+    result = run()
+    assert result.exit_code == 0 and "log" in result.stdout
+
+
+def test_unknown_command_is_one_line(run: Run) -> None:
+    refused(run("lgo"), "lgo")
+
+
+def test_python_dash_m_works(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "aftersales_cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0 and result.stdout.startswith("aftersales ")
+
+
+def test_rules_shows_the_policy_in_force(run: Run) -> None:
+    out = run("rules").stdout
+    assert "urgent 紧急        30m      2h    4h             24h" in out
+    assert "revisit 3d after close" in out
+    data = ok(run("rules", "--json"))
+    assert data["penalties"]["ladder"] == [2, 3, 10]
+
+
+def test_rules_file_changes_deadlines_of_new_complaints(run: Run, tmp_path: Path) -> None:
+    example = README.parent / "examples" / "rules.toml"
+    out = run("rules", "--rules", str(example)).stdout
+    assert "general 一般       45m" in out and "allergen 过敏原" in out
+    data = ok(
+        run(
+            "log",
+            "花生酱三明治",
+            "--channel",
+            "online",
+            "--customer",
+            "a",
+            "--phone",
+            "13800000000",
+            "--json",
+            env={"AFTERSALES_RULES": str(example)},
+        )
+    )
+    assert data["category"] == "allergen" and data["severity"] == "urgent"
+    data = ok(
+        run(
+            "log",
+            "送错了",
+            "--channel",
+            "online",
+            "--customer",
+            "a",
+            "--phone",
+            "13800000000",
+            "--rules",
+            str(example),
+            "--json",
+        )
+    )
+    assert data["deadlines"]["contact"]["due_at"] == "2026-11-22T10:45:00+08:00"
+    assert (
+        json.loads(run("rules", "--json", "--rules", str(example)).stdout)["penalties"][
+            "window_days"
+        ]
+        == 180
+    )

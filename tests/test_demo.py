@@ -1,0 +1,69 @@
+"""`aftersales demo` builds a realistic database from the embedded scenario."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import Run, ok, refused
+
+from aftersales_cli.rules.taxonomy import CATEGORIES, CHANNELS
+
+
+@pytest.fixture
+def demo_db(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    result = run("demo")
+    assert result.exit_code == 0, result.stderr
+    assert "Built aftersales-demo.db" in result.stdout
+    assert "Needing attention" in result.stdout
+    return tmp_path / "aftersales-demo.db"
+
+
+def test_demo_covers_every_category_channel_and_status(run: Run, demo_db: Path) -> None:
+    cases = ok(run("list", "--all", "--json", "--db", str(demo_db)))
+    assert len(cases) >= 3
+    assert {c["category"] for c in cases} <= set(CATEGORIES.keys())
+    assert {c["channel"] for c in cases} <= set(CHANNELS.keys())
+    statuses = Counter(c["status"] for c in cases)
+    assert statuses["revisited"] >= 1
+
+
+def test_demo_is_replayed_through_the_lifecycle(demo_db: Path) -> None:
+    conn = sqlite3.connect(demo_db)
+    actions = {row[0] for row in conn.execute("SELECT DISTINCT action FROM events")}
+    assert {"log", "classify", "close", "revisit"} <= actions
+    assert conn.execute("SELECT value FROM meta WHERE key = 'demo'").fetchone() == ("1",)
+
+
+def test_demo_rebuilds_its_own_file_but_never_another(
+    run: Run, demo_db: Path, tmp_path: Path
+) -> None:
+    assert run("demo").exit_code == 0
+    mine = tmp_path / "cases.db"
+    ok(
+        run(
+            "log",
+            "x",
+            "--channel",
+            "online",
+            "--customer",
+            "a",
+            "--phone",
+            "13800000000",
+            "--db",
+            str(mine),
+        )
+    )
+    before = mine.read_bytes()
+    refused(run("demo", "--db", str(mine)), "db", "not a demo database")
+    assert mine.read_bytes() == before
+    assert not list(tmp_path.glob(".*building*"))
+
+
+@pytest.mark.parametrize("now", ["2026-01-01 00:05", "2026-07-01 09:00", "2027-02-28 23:59"])
+def test_demo_works_at_any_moment(run: Run, tmp_path: Path, now: str) -> None:
+    result = run("demo", "--db", str(tmp_path / f"{now[:4]}.db"), now=now)
+    assert result.exit_code == 0, result.stderr
