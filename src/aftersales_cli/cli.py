@@ -14,7 +14,15 @@ import typer
 from typer.core import TyperGroup
 
 from aftersales_cli import __version__
-from aftersales_cli.commands import browse, demo, followup, handling, intake, policy
+from aftersales_cli.commands import (
+    browse,
+    demo,
+    followup,
+    handling,
+    intake,
+    overdue,
+    policy,
+)
 from aftersales_cli.commands.context import ByOption, DbOption, Globals, RulesOption
 from aftersales_cli.errors import UserError
 from aftersales_cli.rules.errors import RuleError, RulesFileError
@@ -138,6 +146,7 @@ COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("revisit", followup.revisit),
     ("show", browse.show),
     ("list", browse.list_),
+    ("overdue", overdue.overdue),
     ("rules", policy.rules_command),
     ("demo", demo.demo),
 )

@@ -24,6 +24,7 @@ import typer
 
 from aftersales_cli import clock
 from aftersales_cli.errors import BadInput, UserError
+from aftersales_cli.rules import lifecycle
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.config import Rules, default_rules, parse_rules
 from aftersales_cli.rules.errors import RuleError
@@ -171,14 +172,31 @@ class Session:
     ) -> tuple[Case, Case]:
         """Load a complaint, apply one step of the lifecycle, write it and its history —
         all in one transaction. Returns the case before and after."""
-        _ = self.rules, self.operator  # bad rules or names fail before any write
+        rules, operator = self.rules, self.operator  # bad ones fail before any write
         with self.writing() as conn:
             before = store.get(conn, complaint_id)
             after = step(conn, before)
-            store.update(
-                conn, before, after, action=action, by=self.operator, at=self.now, note=note
-            )
+            after, breached = lifecycle.note_breaches(before, after, self.now, rules)
+            store.update(conn, before, after, action=action, by=operator, at=self.now, note=note)
+            escalated = after.escalated_at if before.escalated_at is None else None
+            for milestone in breached:
+                deadline = after.deadlines[milestone]
+                store.append_event(
+                    conn,
+                    complaint_id,
+                    self.now,
+                    operator,
+                    "breached",
+                    store.breach_changes(milestone, escalated),
+                    breach_note(milestone, deadline.due_at, escalated is not None),
+                )
+                escalated = None
         return before, after
+
+
+def breach_note(milestone: str, due_at: pendulum.DateTime | None, escalated: bool) -> str:
+    note = f"{milestone} was due {clock.show(due_at)}"
+    return note + "; escalated to management" if escalated else note
 
 
 @contextmanager

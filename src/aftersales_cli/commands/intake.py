@@ -219,8 +219,9 @@ def record(s: Session, intake: lifecycle.Intake) -> tuple[Case, triage.Suggestio
         note += f"; reason: {intake.reason}"
     operator = s.operator
     with s.writing() as conn:
+        warnings = _warnings(s, case)  # kept in the history too: what the operator was told
+        note = "; ".join([note, *(f"warning: {w}" for w in warnings)])
         case = store.insert(conn, case, by=operator, at=s.now, note=note)
-        warnings = _warnings(s, case)
     return case, suggestion, warnings
 
 

@@ -112,6 +112,7 @@ def case_json(
         "closed_at": iso_local(case.closed_at),
         "reopened_at": iso_local(case.reopened_at),
         "reopen_count": case.reopen_count,
+        "escalated_at": iso_local(case.escalated_at),
         "sample_until": iso_local(sample_until),
     }
 
@@ -232,15 +233,12 @@ def case_fields(case: Case) -> Fields:
             else (case.delivery_date.isoformat() if case.delivery_date else None),
         ),
     ]
-    if case.quantity is not None or case.defective is not None:
-        optional.append(
-            (
-                "quantity",
-                f"{case.defective or 0} defective of {case.quantity}"
-                if case.quantity is not None
-                else f"{case.defective} defective",
-            )
-        )
+    if case.quantity is not None and case.defective is not None:
+        optional.append(("quantity", f"{case.defective} defective of {case.quantity}"))
+    elif case.quantity is not None:
+        optional.append(("quantity", str(case.quantity)))
+    elif case.defective is not None:
+        optional.append(("quantity", f"{case.defective} defective"))
     rows.extend((label, value) for label, value in optional if value)
     affected = [f"{case.people} affected"] if case.people > 1 else []
     affected += ["ill"] if case.ill else []
@@ -293,6 +291,13 @@ def case_fields(case: Case) -> Fields:
         )
     if case.incident:
         rows.append(("INCIDENT", Cell(INCIDENT_TEXT, "danger")))
+    if case.escalated_at:
+        rows.append(
+            (
+                "escalated",
+                Cell(f"to management {show(case.escalated_at)} (urgent and overdue)", "danger"),
+            )
+        )
     if case.note:
         rows.append(("note", case.note))
     if case.satisfaction is not None:

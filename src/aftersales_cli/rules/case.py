@@ -21,6 +21,7 @@ class Deadline:
     `due_at` is None when the milestone does not apply (a non-urgent case has no
     investigation; nothing is revisited before it is closed). `late` records that an
     extension came after the deadline had already passed: the breach stands.
+    `breach_noted` records that the history already says it was breached.
     """
 
     due_at: pendulum.DateTime | None = None
@@ -28,6 +29,7 @@ class Deadline:
     extended_from: pendulum.DateTime | None = None
     reason: str | None = None
     late: bool = False
+    breach_noted: bool = False
 
     def state(self, now: pendulum.DateTime) -> str:
         """`n/a`, `pending`, `met` or `breached` as of `now`."""
@@ -105,6 +107,7 @@ class Case:
     closed_at: pendulum.DateTime | None = None
     reopened_at: pendulum.DateTime | None = None
     reopen_count: int = 0
+    escalated_at: pendulum.DateTime | None = None
 
     @property
     def is_open(self) -> bool:

@@ -53,6 +53,8 @@ DEFAULTS: dict[str, Any] = {
         ],
         # More people affected than this makes a complaint urgent whatever its category.
         "urgent_when_people_over": 1,
+        # Overdue on any milestone at these levels is escalated to management (001 §七.10).
+        "escalate_when_overdue": ["urgent"],
     },
     # Category → default severity, responsible department and the words that suggest it.
     # The order is the order of precedence when a description matches several.
@@ -284,6 +286,7 @@ class Rules:
     revisit_after_close: Duration
     illness_words: tuple[str, ...]
     urgent_when_people_over: int
+    escalate_when_overdue: frozenset[str]
     categories: Mapping[str, CategoryRule]
     category_terms: Vocabulary
     not_ours_causes: frozenset[str]
@@ -456,6 +459,9 @@ def _build(raw: dict[str, Any]) -> Rules:
             _number(
                 sev["urgent_when_people_over"], "severity.urgent_when_people_over", integer=True
             )
+        ),
+        escalate_when_overdue=_terms(
+            sev["escalate_when_overdue"], "severity.escalate_when_overdue", SEVERITIES
         ),
         categories=categories,
         category_terms=category_terms,

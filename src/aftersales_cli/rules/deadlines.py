@@ -6,6 +6,7 @@ local calendar — a 24-hour deadline is `24h`, a revisit "3 days after" is `3d`
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 import pendulum
@@ -66,7 +67,10 @@ def recompute(
         if milestone == "resolution" and reopened:
             continue
         result[milestone] = Deadline(
-            due_at=due, done_at=current.done_at, late=current.late if due else False
+            due_at=due,
+            done_at=current.done_at,
+            late=current.late if due else False,
+            breach_noted=current.breach_noted,
         )
     return result
 
@@ -98,18 +102,13 @@ def extend(
         extended_from=deadline.extended_from or deadline.due_at,
         reason=reason.strip(),
         late=deadline.late or now > deadline.due_at,
+        breach_noted=deadline.breach_noted,
     )
 
 
 def complete(deadline: Deadline, at: pendulum.DateTime) -> Deadline:
     """The milestone done at `at` (met or breached by its own deadline)."""
-    return Deadline(
-        due_at=deadline.due_at,
-        done_at=at,
-        extended_from=deadline.extended_from,
-        reason=deadline.reason,
-        late=deadline.late,
-    )
+    return dataclasses.replace(deadline, done_at=at)
 
 
 def sample_sealable_until(

@@ -294,6 +294,29 @@ def revisit(
     )
 
 
+def note_breaches(
+    before: Case, after: Case, now: pendulum.DateTime, rules: Rules
+) -> tuple[Case, list[str]]:
+    """Milestones this step left breached whose breach the history does not record yet
+    (done late, extended late, or due earlier after a reclassification). They are
+    marked as noted — the shell writes one `breached` event each — and an urgent case
+    is escalated to management the first time."""
+    updated = dict(after.deadlines)
+    noted: list[str] = []
+    for milestone, deadline in after.deadlines.items():
+        if deadline.breach_noted or deadline == before.deadlines.get(milestone):
+            continue
+        if deadline.state(now) == "breached":
+            updated[milestone] = dataclasses.replace(deadline, breach_noted=True)
+            noted.append(milestone)
+    if not noted:
+        return after, []
+    escalated = after.escalated_at
+    if escalated is None and after.severity in rules.escalate_when_overdue:
+        escalated = now
+    return dataclasses.replace(after, deadlines=updated, escalated_at=escalated), noted
+
+
 def _flatten(case: Case | None) -> dict[str, Any]:
     if case is None:
         return {}
@@ -304,7 +327,8 @@ def _flatten(case: Case | None) -> dict[str, Any]:
             deadlines: Mapping[str, Deadline] = value
             for milestone, deadline in deadlines.items():
                 for sub in dataclasses.fields(Deadline):
-                    flat[f"deadlines.{milestone}.{sub.name}"] = getattr(deadline, sub.name)
+                    if sub.name != "breach_noted":  # its own `breached` event says so
+                        flat[f"deadlines.{milestone}.{sub.name}"] = getattr(deadline, sub.name)
         elif f.name == "penalty":
             for part in ("offence", "multiplier", "amount"):
                 flat[f"penalty.{part}"] = getattr(value, part) if value else None

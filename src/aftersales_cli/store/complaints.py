@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
@@ -49,7 +49,7 @@ _TEXT = (
 )
 _INT = ("quantity", "defective", "people", "satisfaction", "reopen_count")
 _BOOL = ("ill", "injured", "incident")
-_TIME = ("received_at", "delivered_at", "closed_at", "reopened_at")
+_TIME = ("received_at", "delivered_at", "closed_at", "reopened_at", "escalated_at")
 _MONEY = ("amount", "supply_value", "price", "loss", "staff_fine", "statutory_compensation")
 
 
@@ -109,6 +109,7 @@ def _deadline(row: sqlite3.Row) -> Deadline:
         extended_from=_time(row["extended_from"]),
         reason=row["reason"],
         late=bool(row["late"]),
+        breach_noted=bool(row["breach_noted"]),
     )
 
 
@@ -121,6 +122,7 @@ def _deadline_row(complaint_id: int, milestone: str, deadline: Deadline) -> dict
         "extended_from": _utc(deadline.extended_from),
         "reason": deadline.reason,
         "late": int(deadline.late),
+        "breach_noted": int(deadline.breach_noted),
     }
 
 
@@ -147,12 +149,13 @@ def _upsert_deadlines(
 ) -> None:
     conn.executemany(
         """INSERT INTO deadlines (complaint_id, milestone, due_at, done_at, extended_from,
-                                  reason, late)
-           VALUES (:complaint_id, :milestone, :due_at, :done_at, :extended_from, :reason, :late)
+                                  reason, late, breach_noted)
+           VALUES (:complaint_id, :milestone, :due_at, :done_at, :extended_from, :reason, :late,
+                   :breach_noted)
            ON CONFLICT (complaint_id, milestone) DO UPDATE SET
              due_at = excluded.due_at, done_at = excluded.done_at,
              extended_from = excluded.extended_from, reason = excluded.reason,
-             late = excluded.late""",
+             late = excluded.late, breach_noted = excluded.breach_noted""",
         [_deadline_row(complaint_id, m, d) for m, d in items],
     )
 
@@ -423,3 +426,116 @@ def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
 def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     return None if row is None else str(row[0])
+
+
+def breach_changes(milestone: str, escalated_at: pendulum.DateTime | None) -> str:
+    changes: dict[str, list[Any]] = {f"deadlines.{milestone}.state": ["pending", "breached"]}
+    if escalated_at is not None:
+        changes["escalated_at"] = [None, to_utc_text(escalated_at)]
+    return json.dumps(changes)
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """A pending milestone past (or near) its deadline, as `overdue` lists it."""
+
+    id: int
+    milestone: str
+    due_at: pendulum.DateTime
+    severity: str
+    status: str
+    customer: str
+    org: str | None
+    department: str | None
+    assignee: str | None
+    escalated: bool
+
+
+def note_overdue(
+    conn: sqlite3.Connection,
+    now: pendulum.DateTime,
+    by: str,
+    escalate: Iterable[str],
+    describe: Callable[[str, pendulum.DateTime, bool], str],
+) -> int:
+    """Write the `breached` event of every pending milestone past its deadline whose breach
+    is not yet in the history, and escalate the cases at the `escalate` levels. Call it
+    inside a write transaction: two runs at the same moment write each event once."""
+    stamp = to_utc_text(now)
+    noted = conn.execute(
+        """UPDATE deadlines SET breach_noted = 1
+           WHERE done_at IS NULL AND due_at IS NOT NULL AND due_at < ? AND breach_noted = 0
+           RETURNING complaint_id, milestone, due_at""",
+        (stamp,),
+    ).fetchall()
+    if not noted:
+        return 0
+    levels = list(escalate)
+    escalated: set[int] = set()
+    ids = sorted({row[0] for row in noted})
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        escalated.update(
+            row[0]
+            for row in conn.execute(
+                f"""UPDATE complaints SET escalated_at = ?
+                    WHERE id IN ({marks}) AND escalated_at IS NULL
+                      AND severity IN ({",".join("?" * len(levels)) or "NULL"})
+                    RETURNING id""",
+                (stamp, *chunk, *levels),
+            )
+        )
+    events = []
+    for complaint_id, milestone, due in sorted(noted, key=lambda r: (r[0], r[2])):
+        first = complaint_id in escalated
+        escalated.discard(complaint_id)  # the first breach of the case carries it
+        events.append(
+            (
+                complaint_id,
+                stamp,
+                by,
+                "breached",
+                breach_changes(milestone, now if first else None),
+                describe(milestone, from_utc_text(due), first),
+            )
+        )
+    conn.executemany(
+        "INSERT INTO events (complaint_id, at, by, action, changes, note) VALUES (?,?,?,?,?,?)",
+        events,
+    )
+    return len(events)
+
+
+def overdue(
+    conn: sqlite3.Connection,
+    now: pendulum.DateTime,
+    until: pendulum.DateTime,
+    rank: Mapping[str, int],
+) -> Iterator[Overdue]:
+    """Pending milestones due before `until`: those already past `now` first, the most
+    severe and the most late first; then those falling due soon, nearest first."""
+    order = " ".join(f"WHEN '{severity}' THEN {-r}" for severity, r in rank.items())
+    steps = " ".join(f"WHEN '{m}' THEN {n}" for n, m in enumerate(MILESTONE_KEYS))
+    cursor = conn.execute(
+        f"""SELECT d.complaint_id, d.milestone, d.due_at, c.severity, c.status, c.customer,
+                   c.org, c.department, c.assignee, c.escalated_at IS NOT NULL
+            FROM deadlines d JOIN complaints c ON c.id = d.complaint_id
+            WHERE d.done_at IS NULL AND d.due_at IS NOT NULL AND d.due_at < ?
+            ORDER BY d.due_at >= ?, CASE c.severity {order} ELSE 9 END, d.due_at,
+                     d.complaint_id, CASE d.milestone {steps} END""",
+        (to_utc_text(until), to_utc_text(now)),
+    )
+    for row in cursor:
+        yield Overdue(
+            row[0],
+            row[1],
+            from_utc_text(row[2]),
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            row[7],
+            row[8],
+            bool(row[9]),
+        )

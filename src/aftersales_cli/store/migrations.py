@@ -121,8 +121,18 @@ M0001_INITIAL = _statements(
        BEGIN SELECT RAISE(ABORT, 'the history is never changed'); END""",
 )
 
+M0002_BREACHES = _statements(
+    # A `breached` event is written once per milestone: this remembers that it was.
+    "ALTER TABLE deadlines ADD COLUMN breach_noted INTEGER NOT NULL DEFAULT 0",
+    # When an urgent complaint went overdue and was escalated to management.
+    "ALTER TABLE complaints ADD COLUMN escalated_at TEXT",
+)
+
 # In order; a database's `user_version` is how many of these it has.
-STEPS: tuple[tuple[str, Step], ...] = (("0001_initial", M0001_INITIAL),)
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("0001_initial", M0001_INITIAL),
+    ("0002_breaches", M0002_BREACHES),
+)
 
 SCHEMA_VERSION = len(STEPS)
 

@@ -1,0 +1,202 @@
+"""`aftersales overdue`: what is late, for cron every few minutes and for people.
+
+Exit 1 when anything is overdue, 0 when nothing is, 2 on bad input — so that
+`aftersales overdue || notify` works. Nothing at all is printed when nothing is overdue
+or due soon: cron mails whatever a job prints.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Annotated, Any
+
+import pendulum
+import typer
+
+from aftersales_cli import clock
+from aftersales_cli.commands.context import (
+    ByOption,
+    DbOption,
+    JsonOption,
+    RulesOption,
+    breach_note,
+    session,
+)
+from aftersales_cli.errors import BadInput
+from aftersales_cli.render import output
+from aftersales_cli.render.blocks import Cell, Line, Table
+from aftersales_cli.render.text import pad
+from aftersales_cli.rules.config import parse_duration
+from aftersales_cli.rules.errors import RulesFileError
+from aftersales_cli.rules.taxonomy import SEVERITY_RANK
+from aftersales_cli.store import complaints as store
+
+TERMINAL_ROWS = 30  # a terminal shows the most pressing; pipes and JSON get every row
+FOUND = 1
+
+
+def _within(text: str | None) -> int:
+    if text is None:
+        return 0
+    try:
+        duration = parse_duration(text, "within")
+    except RulesFileError:
+        raise BadInput("within", f"a duration like 30m, 1h or 1d, got {text!r}") from None
+    return duration.approx_minutes
+
+
+def _minutes_late(row: store.Overdue, now: pendulum.DateTime) -> int:
+    return int((now - row.due_at).total_seconds() // 60)
+
+
+def _json_row(row: store.Overdue, now: pendulum.DateTime, escalate: bool) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "customer": row.customer,
+        "org": row.org,
+        "severity": row.severity,
+        "status": row.status,
+        "milestone": row.milestone,
+        "due_at": clock.iso_local(row.due_at),
+        "overdue_minutes": _minutes_late(row, now),
+        "department": row.department,
+        "assignee": row.assignee,
+        "escalate": escalate,
+    }
+
+
+def _lateness(row: store.Overdue, now: pendulum.DateTime) -> str:
+    seconds = (now - row.due_at).total_seconds()
+    return f"{clock.span(seconds)} late" if seconds > 0 else f"due in {clock.span(seconds)}"
+
+
+COLUMNS = (
+    "id",
+    "severity",
+    "milestone",
+    "due",
+    "late",
+    "department",
+    "assignee",
+    "org",
+    "customer",
+    "",
+)
+WIDTHS = (6, 10, 13, 11, 18, 16, 10, 16, 10, 0)
+
+
+def _cells(row: store.Overdue, now: pendulum.DateTime, escalate: bool) -> list[str]:
+    return [
+        str(row.id),
+        row.severity,
+        row.milestone,
+        clock.show(row.due_at)[5:],
+        _lateness(row, now),
+        row.department or "",
+        row.assignee or "",
+        row.org or "",
+        row.customer,
+        "ESCALATE" if escalate else "",
+    ]
+
+
+def _plain_line(cells: list[str]) -> str:
+    return "  ".join(pad(c, w) for c, w in zip(cells, WIDTHS, strict=True)).rstrip() + "\n"
+
+
+def overdue(
+    ctx: typer.Context,
+    within: Annotated[
+        str | None,
+        typer.Option(
+            help="Also list what falls due within this time (30m, 1h, 1d), marked as such."
+        ),
+    ] = None,
+    json_: JsonOption = False,
+    db: DbOption = None,
+    rules: RulesOption = None,
+    by: ByOption = None,
+) -> None:
+    """List every pending milestone past its deadline, most urgent and most late first.
+
+    Exit code 1 when anything is overdue, 0 when nothing is; prints nothing at all when
+    nothing is overdue or due soon. The first run that sees a milestone late writes its
+    `breached` event; an urgent complaint overdue is escalated to management.
+
+    Example: aftersales overdue --within 30m   (in a crontab: */5 * * * * …)
+    """
+    with session(ctx, db=db, rules=rules, by=by) as s:
+        soon = _within(within)
+        rules_, operator, now = s.rules, s.operator, s.now
+        with s.writing() as conn:
+            store.note_overdue(conn, now, operator, rules_.escalate_when_overdue, breach_note)
+        rows = store.overdue(s.conn, now, now.add(minutes=soon), SEVERITY_RANK)
+        levels = rules_.escalate_when_overdue
+
+        def escalate(row: store.Overdue) -> bool:
+            return row.severity in levels and row.due_at < now
+
+        first = next(rows, None)
+        if first is None:
+            if json_:
+                output.print_json([])
+            return
+        found = first.due_at < now
+        everything = _chain(first, rows)
+        if json_:
+            _stream_json(_json_row(r, now, escalate(r)) for r in everything)
+        elif output.on_terminal():
+            _terminal(list(islice(everything, TERMINAL_ROWS)), rows, now, s.zone_name, escalate)
+        else:
+            sys.stdout.write(_plain_line(list(COLUMNS)))
+            for row in everything:
+                sys.stdout.write(_plain_line(_cells(row, now, escalate(row))))
+        if found:
+            raise typer.Exit(FOUND)
+
+
+def _chain(first: store.Overdue, rest: Iterator[store.Overdue]) -> Iterator[store.Overdue]:
+    yield first
+    yield from rest
+
+
+def _stream_json(items: Iterable[dict[str, Any]]) -> None:
+    import json
+
+    write = sys.stdout.write
+    write("[")
+    for n, item in enumerate(items):
+        write((",\n  " if n else "\n  ") + json.dumps(item, ensure_ascii=False))
+    write("\n]\n")
+
+
+def _terminal(
+    shown: list[store.Overdue],
+    rest: Iterator[store.Overdue],
+    now: pendulum.DateTime,
+    zone: str,
+    escalate: Any,
+) -> None:
+    more = sum(1 for _ in rest)
+    late = sum(1 for r in shown if r.due_at < now)
+    rows = []
+    for row in shown:
+        texts = _cells(row, now, escalate(row))
+        cells: list[Cell | str] = list(texts)
+        cells[1] = Cell(row.severity, row.severity)
+        cells[4] = Cell(texts[4], "breached" if row.due_at < now else "pending")
+        cells[9] = Cell(texts[9], "danger") if texts[9] else ""
+        rows.append(cells)
+    title = f"Overdue at {clock.show(now)} ({zone})"
+    blocks: list[Any] = [Table(list(COLUMNS), rows, title=title, right=frozenset({0}))]
+    if more:
+        blocks.append(
+            Line(
+                f"… and {more} more (pipe it or use --json for every row); "
+                f"showing the {len(shown)} most pressing, {late} of them late.",
+                "warning",
+            )
+        )
+    output.show(blocks)
