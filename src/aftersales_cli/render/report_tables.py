@@ -1,0 +1,299 @@
+"""A report as tables — the one description of what a report shows, read by the terminal
+view, the CSV files and the HTML page alike.
+
+Cells keep their type (numbers stay numbers, rates stay fractions); each renderer formats
+them. `chart` names the column to draw as bars, where a table is a distribution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aftersales_cli.rules.taxonomy import (
+    CATEGORIES,
+    CAUSES,
+    CHANNELS,
+    DEPARTMENTS,
+    MILESTONES,
+    SEVERITIES,
+    Vocabulary,
+)
+
+Value = str | int | float | bool | None
+
+KPI_NAMES = {
+    "responded_24h_rate": "Responded within 24 h",
+    "resolution_rate": "Resolved (closed)",
+    "satisfaction_rate": "Satisfied (4-5 of revisits)",
+    "avg_handling_hours": "Average handling time (h)",
+    "repeat_rate": "Repeat complaints",
+    "on_time_rate": "On time (met of decided milestones)",
+}
+RATE_COLUMNS = {"value", "target", "previous", "delta", "rate", "share"}
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    name: str  # file name stem, e.g. by_category
+    title: str
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Value]]
+    chart: int | None = None  # the column drawn as bars
+    percent: frozenset[int] = field(default_factory=frozenset)  # columns that are rates
+    money: frozenset[int] = field(default_factory=frozenset)  # columns in yuan
+
+
+def _zh(vocabulary: Vocabulary, key: str) -> str:
+    return vocabulary.zh(key) if key in vocabulary else ""
+
+
+def _distribution(
+    name: str,
+    title: str,
+    counts: Mapping[str, int],
+    total: int,
+    vocabulary: Vocabulary | None,
+    key_name: str,
+) -> ReportTable:
+    rows: list[list[Value]] = []
+    for key, count in counts.items():
+        label = f"{key} {_zh(vocabulary, key)}".strip() if vocabulary else key
+        rows.append([label, count, count / total if total else None])
+    return ReportTable(
+        name, title, [key_name, "complaints", "share"], rows, chart=1, percent=frozenset({2})
+    )
+
+
+def kpi_rows(report: Mapping[str, Any]) -> list[list[Value]]:
+    rows: list[list[Value]] = []
+    for key, k in report["kpis"].items():
+        if key == "avg_handling_hours":
+            basis = (
+                f"{k['count']} closed; median {k['median']}, 90th percentile {k['p90']}"
+                if k["count"]
+                else "no complaint closed"
+            )
+        else:
+            basis = f"{k['numerator']} of {k['denominator']}" if k["denominator"] else "no data"
+        previous = report["previous"]["kpis"][key]["value"]
+        rows.append(
+            [KPI_NAMES[key], k["value"], k["target"], k["met"], previous, k["delta"], basis]
+        )
+    return rows
+
+
+def tables(report: Mapping[str, Any]) -> list[ReportTable]:
+    total = report["total"]
+    kpis = ReportTable(
+        "kpis",
+        "Key figures against targets",
+        ["KPI", "value", "target", "met", "previous", "delta", "basis"],
+        kpi_rows(report),
+        percent=frozenset({1, 2, 4, 5}),
+    )
+    on_time = ReportTable(
+        "on_time",
+        "On time by milestone and severity",
+        ["milestone", "severity", "met", "breached", "rate"],
+        [
+            [m, s, c["met"], c["breached"], c["rate"]]
+            for m, by_sev in report["on_time"].items()
+            for s, c in by_sev.items()
+        ],
+        percent=frozenset({4}),
+    )
+    trend = ReportTable(
+        "trend",
+        f"Complaints per {report['trend']['unit']}",
+        [report["trend"]["unit"], "complaints", "urgent"],
+        [[p["label"], p["count"], p["urgent"]] for p in report["trend"]["points"]],
+        chart=1,
+    )
+    causes = ReportTable(
+        "top_causes",
+        "Most frequent root causes",
+        ["cause", "complaints", "ours", "not ours"],
+        [
+            [
+                f"{c['cause']} {_zh(CAUSES, c['cause'])}".strip(),
+                c["count"],
+                c["ours"],
+                c["not_ours"],
+            ]
+            for c in report["top_causes"]
+        ],
+        chart=1,
+    )
+    breaches = ReportTable(
+        "breaches",
+        "Breached deadlines by milestone",
+        ["milestone", "breaches"],
+        [[f"{m} {_zh(MILESTONES, m)}", n] for m, n in report["breaches_by_milestone"].items()],
+        chart=1,
+    )
+    penalties = ReportTable(
+        "penalties",
+        "Penalties and compensation per client",
+        [
+            "client",
+            "offences",
+            "multipliers",
+            "penalties",
+            "staff fines",
+            "compensation paid",
+            "statutory suggested",
+            "incidents",
+        ],
+        [
+            [
+                p["org"],
+                p["offences"],
+                " ".join(f"×{m}" for m in p["multipliers"]),
+                p["penalties"],
+                p["staff_fines"],
+                p["compensation"],
+                p["statutory"],
+                p["incidents"],
+            ]
+            for p in report["penalties"]
+        ],
+        money=frozenset({3, 4, 5, 6}),
+    )
+    statutory = ReportTable(
+        "statutory",
+        "Statutory compensation suggested (Food Safety Law art. 148)",
+        ["complaint", "client", "amount"],
+        [[s["id"], s["org"], s["amount"]] for s in report["statutory"]],
+        money=frozenset({2}),
+    )
+    resp = report["responsibility"]
+    departments = ReportTable(
+        "responsibility_departments",
+        "Responsibility by department",
+        ["department", "complaints", "closed", "ours", "breaches", "penalties"],
+        [
+            [
+                f"{d['department']} {_zh(DEPARTMENTS, d['department'])}".strip(),
+                d["complaints"],
+                d["closed"],
+                d["ours"],
+                d["breaches"],
+                d["penalties"],
+            ]
+            for d in resp["departments"]
+        ],
+        money=frozenset({5}),
+    )
+    people = ReportTable(
+        "responsibility_people",
+        "Responsibility by person",
+        ["person", "department", "complaints", "closed", "ours", "breaches", "penalties"],
+        [
+            [
+                p["assignee"],
+                p["department"],
+                p["complaints"],
+                p["closed"],
+                p["ours"],
+                p["breaches"],
+                p["penalties"],
+            ]
+            for p in resp["people"]
+        ],
+        money=frozenset({6}),
+    )
+    fines = ReportTable(
+        "staff_fines",
+        "Staff fines",
+        ["staff", "fines", "amount"],
+        [[f["staff"], f["fines"], f["amount"]] for f in resp["staff_fines"]],
+        money=frozenset({2}),
+    )
+    clusters = ReportTable(
+        "batch_clusters",
+        "Batch clusters (possible batch incidents)",
+        ["on", "complaints", "ids", "categories", "clients", "first", "last"],
+        [
+            [
+                f"{c['kind']} {c['key']}",
+                c["count"],
+                " ".join(f"#{i}" for i in c["ids"]),
+                ", ".join(c["categories"]),
+                ", ".join(c["orgs"]),
+                c["first"],
+                c["last"],
+            ]
+            for c in report["batch_clusters"]
+        ],
+    )
+    repeaters = ReportTable(
+        "repeat_complainants",
+        "Repeat complainants",
+        ["phone", "customer", "complaints", "ids", "categories"],
+        [
+            [
+                r["phone"],
+                r["customer"],
+                r["count"],
+                " ".join(f"#{i}" for i in r["ids"]),
+                ", ".join(r["categories"]),
+            ]
+            for r in report["repeat_complainants"]
+        ],
+    )
+    return [
+        kpis,
+        on_time,
+        trend,
+        _distribution(
+            "by_category", "By category", report["by_category"], total, CATEGORIES, "category"
+        ),
+        _distribution(
+            "by_severity", "By severity", report["by_severity"], total, SEVERITIES, "severity"
+        ),
+        _distribution("by_channel", "By channel", report["by_channel"], total, CHANNELS, "channel"),
+        _distribution(
+            "by_department",
+            "By department",
+            report["by_department"],
+            total,
+            DEPARTMENTS,
+            "department",
+        ),
+        _distribution("by_org", "By client", report["by_org"], total, None, "client"),
+        causes,
+        breaches,
+        penalties,
+        statutory,
+        departments,
+        people,
+        fines,
+        clusters,
+        repeaters,
+    ]
+
+
+def format_cell(table: ReportTable, row: Sequence[Value], index: int) -> str:
+    """A cell for people: rates as percentages (deltas in points), yuan with ¥, hours
+    with h, booleans as yes/no, nothing as —."""
+    value = row[index]
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    column = table.columns[index]
+    if index in table.percent and isinstance(value, int | float):
+        if row[0] == KPI_NAMES["avg_handling_hours"]:
+            return f"{value:+.1f} h" if column == "delta" else f"{value:.1f} h"
+        return f"{value * 100:+.1f} pp" if column == "delta" else f"{value * 100:.1f} %"
+    if index in table.money and isinstance(value, int | float):
+        return f"¥{value:,.2f}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def formatted(table: ReportTable) -> list[list[str]]:
+    return [[format_cell(table, row, i) for i in range(len(row))] for row in table.rows]

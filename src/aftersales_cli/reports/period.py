@@ -1,0 +1,128 @@
+"""Report periods: quarters, months and date ranges, with their boundaries in local time.
+
+Pure: `now` comes in. A complaint belongs to the period it was received in; a period
+is [start, end) in the local zone, so a complaint received 2026-07-01 00:30 Asia/Shanghai
+is in 2026Q3.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pendulum
+
+from aftersales_cli.rules.errors import RuleError
+
+_QUARTER = re.compile(r"^(\d{4})\s*-?\s*[qQ]([1-4])$")
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: pendulum.DateTime  # local, inclusive
+    end: pendulum.DateTime  # local, exclusive
+    label: str
+    kind: str  # quarter, month or range
+
+    @property
+    def days(self) -> int:
+        return (self.end.date() - self.start.date()).days
+
+    @property
+    def trend_unit(self) -> str:
+        """A quarter is charted by week, a month (or a short range) by day."""
+        if self.kind == "quarter" or (self.kind == "range" and self.days > 62):
+            return "week"
+        return "day"
+
+    def previous(self) -> Period:
+        """The previous calendar quarter or month; for a range, as many days just before."""
+        if self.kind == "quarter":
+            start = self.start.subtract(months=3)
+            return quarter(start.year, (start.month - 1) // 3 + 1, self.start.timezone)
+        if self.kind == "month":
+            start = self.start.subtract(months=1)
+            return month(start.year, start.month, self.start.timezone)
+        start = self.start.subtract(days=self.days)
+        end = self.start
+        return Period(start, end, _range_label(start, end), "range")
+
+
+def _zone_start(
+    year: int, month_: int, zone: pendulum.Timezone | pendulum.FixedTimezone | None
+) -> pendulum.DateTime:
+    return pendulum.datetime(year, month_, 1, tz=zone)
+
+
+def quarter(year: int, q: int, zone: pendulum.Timezone | pendulum.FixedTimezone | None) -> Period:
+    start = _zone_start(year, 3 * (q - 1) + 1, zone)
+    return Period(start, start.add(months=3), f"{year}Q{q}", "quarter")
+
+
+def month(year: int, m: int, zone: pendulum.Timezone | pendulum.FixedTimezone | None) -> Period:
+    start = _zone_start(year, m, zone)
+    return Period(start, start.add(months=1), f"{year}-{m:02d}", "month")
+
+
+def _range_label(start: pendulum.DateTime, end: pendulum.DateTime) -> str:
+    return f"{start.date()}..{end.subtract(days=1).date()}"
+
+
+def parse_quarter(text: str, now: pendulum.DateTime) -> Period:
+    """`2026Q3`, `2026-Q3`, `current` or `last`."""
+    zone = now.timezone
+    current = quarter(now.year, (now.month - 1) // 3 + 1, zone)
+    word = text.strip().lower()
+    if word in ("current", "this", "本季度"):
+        return current
+    if word in ("last", "previous", "上季度"):
+        return current.previous()
+    match = _QUARTER.match(text.strip())
+    if not match:
+        raise RuleError(
+            "quarter", f"{text!r} is not a quarter like 2026Q3, 2026-Q3, current or last"
+        )
+    return quarter(int(match.group(1)), int(match.group(2)), zone)
+
+
+def parse_month(text: str, now: pendulum.DateTime) -> Period:
+    """`2026-07`, `current` or `last`."""
+    zone = now.timezone
+    current = month(now.year, now.month, zone)
+    word = text.strip().lower()
+    if word in ("current", "this", "本月"):
+        return current
+    if word in ("last", "previous", "上月"):
+        return current.previous()
+    match = _MONTH.match(text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise RuleError("month", f"{text!r} is not a month like 2026-07, current or last")
+    return month(int(match.group(1)), int(match.group(2)), zone)
+
+
+def date_range(start: pendulum.Date, last_day: pendulum.Date, now: pendulum.DateTime) -> Period:
+    """From the start of `start` to the end of `last_day` (both local days)."""
+    if last_day < start:
+        raise RuleError("to", "must not be before --from")
+    zone = now.timezone
+    begin = pendulum.datetime(start.year, start.month, start.day, tz=zone)
+    end = pendulum.datetime(last_day.year, last_day.month, last_day.day, tz=zone).add(days=1)
+    return Period(begin, end, _range_label(begin, end), "range")
+
+
+def buckets(period: Period) -> list[tuple[pendulum.DateTime, pendulum.DateTime, str]]:
+    """The trend's buckets: days, or weeks starting on Monday (clipped to the period)."""
+    result = []
+    step = period.start
+    if period.trend_unit == "day":
+        while step < period.end:
+            nxt = step.add(days=1)
+            result.append((step, nxt, step.format("MM-DD")))
+            step = nxt
+        return result
+    while step < period.end:
+        nxt = min(step.start_of("week").add(weeks=1), period.end)
+        result.append((step, nxt, f"W{step.isocalendar()[1]:02d} {step.format('MM-DD')}"))
+        step = nxt
+    return result
