@@ -19,16 +19,31 @@ def demo_db(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     assert result.exit_code == 0, result.stderr
     assert "Built aftersales-demo.db" in result.stdout
     assert "Needing attention" in result.stdout
+    assert "What cron would report (aftersales overdue)" in result.stdout
+    assert "The quarter's review (aftersales report --quarter" in result.stdout
+    assert "Key figures against targets" in result.stdout
     return tmp_path / "aftersales-demo.db"
 
 
 def test_demo_covers_every_category_channel_and_status(run: Run, demo_db: Path) -> None:
     cases = ok(run("list", "--all", "--json", "--db", str(demo_db)))
-    assert len(cases) >= 3
-    assert {c["category"] for c in cases} <= set(CATEGORIES.keys())
-    assert {c["channel"] for c in cases} <= set(CHANNELS.keys())
+    assert 30 <= len(cases) <= 60
+    assert {c["category"] for c in cases} == set(CATEGORIES.keys())
+    assert {c["channel"] for c in cases} == set(CHANNELS.keys())
     statuses = Counter(c["status"] for c in cases)
-    assert statuses["revisited"] >= 1
+    assert set(statuses) == {"new", "classified", "assigned", "closed", "revisited", "reopened"}
+    states = Counter(d["state"] for c in cases for d in c["deadlines"].values())
+    assert states["breached"] and states["pending"] and states["met"]
+    offences = sorted(c["penalty"]["offence"] for c in cases if c["penalty"])
+    assert offences[:3] == [1, 2, 3]
+    assert any(c["incident"] for c in cases)
+    assert any(c["reopen_count"] for c in cases)
+    english = [c for c in cases if c["description"].isascii()]
+    assert 0 < len(english) < len(cases)
+
+
+def test_demo_overdue_finds_late_cases(run: Run, demo_db: Path) -> None:
+    assert run("overdue", "--db", str(demo_db)).exit_code == 1
 
 
 def test_demo_is_replayed_through_the_lifecycle(demo_db: Path) -> None:

@@ -22,6 +22,7 @@ from aftersales_cli.commands import (
     intake,
     overdue,
     policy,
+    report,
 )
 from aftersales_cli.commands.context import ByOption, DbOption, Globals, RulesOption
 from aftersales_cli.errors import UserError
@@ -147,6 +148,7 @@ COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("show", browse.show),
     ("list", browse.list_),
     ("overdue", overdue.overdue),
+    ("report", report.report),
     ("rules", policy.rules_command),
     ("demo", demo.demo),
 )

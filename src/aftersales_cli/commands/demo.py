@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sqlite3
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -22,13 +23,17 @@ from typing import Annotated, Any
 import pendulum
 import typer
 
-from aftersales_cli.commands import handling, intake
+from aftersales_cli.commands import handling, intake, overdue
 from aftersales_cli.commands.context import RulesOption, Session, Step, session, term
 from aftersales_cli.commands.present import sample_until
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output, records
 from aftersales_cli.render.blocks import Block, Heading, Line
+from aftersales_cli.render.report_view import report_view
+from aftersales_cli.reports import build
+from aftersales_cli.reports.period import Period, quarter
 from aftersales_cli.rules import fields, lifecycle
+from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.taxonomy import (
     CAUSES,
     DEPARTMENTS,
@@ -37,6 +42,7 @@ from aftersales_cli.rules.taxonomy import (
     MILESTONES,
     REMEDIES,
     SEVERITIES,
+    SEVERITY_RANK,
 )
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store.db import transaction
@@ -125,7 +131,7 @@ def _step(s: Session, action: str, args: dict[str, Any], received: pendulum.Date
     raise ValueError(f"unknown demo step {action!r}")
 
 
-def build(s: Session, text: str) -> tuple[int, int | None]:
+def replay(s: Session, text: str) -> tuple[int, int | None]:
     """Replay the scenario into `s`'s database. Returns (complaints, spotlight id)."""
     entries = [json.loads(line) for line in text.splitlines() if line.strip()]
     ids: dict[int, int] = {}
@@ -150,6 +156,16 @@ def build(s: Session, text: str) -> tuple[int, int | None]:
         step = _step(here, moment.action, moment.args, received[moment.entry])
         here.change(ids[moment.entry], moment.action, step, note=note)
     return len(entries), spotlight
+
+
+DEMO_TABLES = ("kpis", "trend", "by_category", "penalties", "batch_clusters")
+
+
+def _busiest_quarter(cases: list[Case], now: pendulum.DateTime) -> Period:
+    """The quarter most of the demo's complaints were received in."""
+    counts = Counter((c.received_at.year, (c.received_at.month - 1) // 3 + 1) for c in cases)
+    (year, q), _ = counts.most_common(1)[0]
+    return quarter(year, q, now.timezone)
 
 
 def _replace_demo(target: Path) -> None:
@@ -187,7 +203,7 @@ def demo(
         try:
             with transaction(s.conn):
                 store.set_meta(s.conn, "demo", "1")
-            count, spotlight = build(s, scenario_text())
+            count, spotlight = replay(s, scenario_text())
         except BaseException:
             s.close()
             for leftover in building.parent.glob(building.name + "*"):
@@ -232,9 +248,19 @@ def _present(s: Session, target: Path, count: int, spotlight: int | None) -> Non
             sample_until=sample_until(case, s),
             events=store.events(conn, spotlight),
         )
+    late = store.overdue(conn, s.now, s.now, SEVERITY_RANK)
+    blocks += [Heading("What cron would report (aftersales overdue)")]
+    blocks += overdue.terminal_view(
+        late, s.now, s.zone_name, overdue.escalates(s.rules.escalate_when_overdue, s.now)
+    )
+    period = _busiest_quarter(everything, s.now)
+    data = build.build(conn, period, s.now, s.rules)
+    blocks += [Heading(f"The quarter's review (aftersales report --quarter {period.label})")]
+    blocks += report_view(data, s.zone_name, only=DEMO_TABLES)[1:]
     tries: list[Callable[[str], str]] = [
         lambda d: f"aftersales --db {d} list --all --severity urgent",
         lambda d: f"aftersales --db {d} show 1 --json",
+        lambda d: f"aftersales --db {d} report --quarter {period.label} --html report.html",
         lambda d: (
             f'aftersales --db {d} log "午餐汤里有头发" --channel hotline '
             "--customer 李女士 --phone 13900001111 --org 阳光幼儿园"

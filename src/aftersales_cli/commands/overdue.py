@@ -8,7 +8,7 @@ or due soon: cron mails whatever a job prints.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Annotated, Any
 
@@ -26,7 +26,7 @@ from aftersales_cli.commands.context import (
 )
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output
-from aftersales_cli.render.blocks import Cell, Line, Table
+from aftersales_cli.render.blocks import Block, Cell, Line, Table
 from aftersales_cli.render.text import pad
 from aftersales_cli.rules.config import parse_duration
 from aftersales_cli.rules.errors import RulesFileError
@@ -45,6 +45,11 @@ def _within(text: str | None) -> int:
     except RulesFileError:
         raise BadInput("within", f"a duration like 30m, 1h or 1d, got {text!r}") from None
     return duration.approx_minutes
+
+
+def escalates(levels: frozenset[str], now: pendulum.DateTime) -> Callable[[store.Overdue], bool]:
+    """Whether a row is to be escalated to management: late, at an escalated level."""
+    return lambda row: row.severity in levels and row.due_at < now
 
 
 def _minutes_late(row: store.Overdue, now: pendulum.DateTime) -> int:
@@ -133,11 +138,7 @@ def overdue(
         with s.writing() as conn:
             store.note_overdue(conn, now, operator, rules_.escalate_when_overdue, breach_note)
         rows = store.overdue(s.conn, now, now.add(minutes=soon), SEVERITY_RANK)
-        levels = rules_.escalate_when_overdue
-
-        def escalate(row: store.Overdue) -> bool:
-            return row.severity in levels and row.due_at < now
-
+        escalate = escalates(rules_.escalate_when_overdue, now)
         first = next(rows, None)
         if first is None:
             if json_:
@@ -148,7 +149,7 @@ def overdue(
         if json_:
             _stream_json(_json_row(r, now, escalate(r)) for r in everything)
         elif output.on_terminal():
-            _terminal(list(islice(everything, TERMINAL_ROWS)), rows, now, s.zone_name, escalate)
+            output.show(terminal_view(everything, now, s.zone_name, escalate))
         else:
             sys.stdout.write(_plain_line(list(COLUMNS)))
             for row in everything:
@@ -172,31 +173,25 @@ def _stream_json(items: Iterable[dict[str, Any]]) -> None:
     write("\n]\n")
 
 
-def _terminal(
-    shown: list[store.Overdue],
-    rest: Iterator[store.Overdue],
+def terminal_view(
+    rows: Iterator[store.Overdue],
     now: pendulum.DateTime,
     zone: str,
-    escalate: Any,
-) -> None:
-    more = sum(1 for _ in rest)
-    late = sum(1 for r in shown if r.due_at < now)
-    rows = []
+    escalate: Callable[[store.Overdue], bool],
+) -> list[Block]:
+    """The most pressing rows as a table, and how many more there are."""
+    shown = list(islice(rows, TERMINAL_ROWS))
+    more = sum(1 for _ in rows)
+    table_rows = []
     for row in shown:
         texts = _cells(row, now, escalate(row))
         cells: list[Cell | str] = list(texts)
         cells[1] = Cell(row.severity, row.severity)
         cells[4] = Cell(texts[4], "breached" if row.due_at < now else "pending")
         cells[9] = Cell(texts[9], "danger") if texts[9] else ""
-        rows.append(cells)
+        table_rows.append(cells)
     title = f"Overdue at {clock.show(now)} ({zone})"
-    blocks: list[Any] = [Table(list(COLUMNS), rows, title=title, right=frozenset({0}))]
+    blocks: list[Block] = [Table(list(COLUMNS), table_rows, title=title, right=frozenset({0}))]
     if more:
-        blocks.append(
-            Line(
-                f"… and {more} more (pipe it or use --json for every row); "
-                f"showing the {len(shown)} most pressing, {late} of them late.",
-                "warning",
-            )
-        )
-    output.show(blocks)
+        blocks.append(Line(f"… and {more} more (pipe it or use --json for every row).", "warning"))
+    return blocks

@@ -31,7 +31,6 @@ KPI_NAMES = {
     "repeat_rate": "Repeat complaints",
     "on_time_rate": "On time (met of decided milestones)",
 }
-RATE_COLUMNS = {"value", "target", "previous", "delta", "rate", "share"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +42,15 @@ class ReportTable:
     chart: int | None = None  # the column drawn as bars
     percent: frozenset[int] = field(default_factory=frozenset)  # columns that are rates
     money: frozenset[int] = field(default_factory=frozenset)  # columns in yuan
+
+
+def _minute(iso: str) -> str:
+    """`2026-11-19T12:50:00+08:00` as `2026-11-19 12:50` (already local time)."""
+    return iso[:16].replace("T", " ")
+
+
+def _label(vocabulary: Vocabulary, key: str) -> str:
+    return f"{key} {_zh(vocabulary, key)}".strip()
 
 
 def _zh(vocabulary: Vocabulary, key: str) -> str:
@@ -59,7 +67,7 @@ def _distribution(
 ) -> ReportTable:
     rows: list[list[Value]] = []
     for key, count in counts.items():
-        label = f"{key} {_zh(vocabulary, key)}".strip() if vocabulary else key
+        label = _label(vocabulary, key) if vocabulary else key
         rows.append([label, count, count / total if total else None])
     return ReportTable(
         name, title, [key_name, "complaints", "share"], rows, chart=1, percent=frozenset({2})
@@ -98,7 +106,7 @@ def tables(report: Mapping[str, Any]) -> list[ReportTable]:
         "On time by milestone and severity",
         ["milestone", "severity", "met", "breached", "rate"],
         [
-            [m, s, c["met"], c["breached"], c["rate"]]
+            [_label(MILESTONES, m), _label(SEVERITIES, s), c["met"], c["breached"], c["rate"]]
             for m, by_sev in report["on_time"].items()
             for s, c in by_sev.items()
         ],
@@ -117,7 +125,7 @@ def tables(report: Mapping[str, Any]) -> list[ReportTable]:
         ["cause", "complaints", "ours", "not ours"],
         [
             [
-                f"{c['cause']} {_zh(CAUSES, c['cause'])}".strip(),
+                _label(CAUSES, c["cause"]),
                 c["count"],
                 c["ours"],
                 c["not_ours"],
@@ -130,7 +138,7 @@ def tables(report: Mapping[str, Any]) -> list[ReportTable]:
         "breaches",
         "Breached deadlines by milestone",
         ["milestone", "breaches"],
-        [[f"{m} {_zh(MILESTONES, m)}", n] for m, n in report["breaches_by_milestone"].items()],
+        [[_label(MILESTONES, m), n] for m, n in report["breaches_by_milestone"].items()],
         chart=1,
     )
     penalties = ReportTable(
@@ -165,7 +173,7 @@ def tables(report: Mapping[str, Any]) -> list[ReportTable]:
         "statutory",
         "Statutory compensation suggested (Food Safety Law art. 148)",
         ["complaint", "client", "amount"],
-        [[s["id"], s["org"], s["amount"]] for s in report["statutory"]],
+        [[f"#{s['id']}", s["org"], s["amount"]] for s in report["statutory"]],
         money=frozenset({2}),
     )
     resp = report["responsibility"]
@@ -175,7 +183,7 @@ def tables(report: Mapping[str, Any]) -> list[ReportTable]:
         ["department", "complaints", "closed", "ours", "breaches", "penalties"],
         [
             [
-                f"{d['department']} {_zh(DEPARTMENTS, d['department'])}".strip(),
+                _label(DEPARTMENTS, d["department"]),
                 d["complaints"],
                 d["closed"],
                 d["ours"],
@@ -193,7 +201,7 @@ def tables(report: Mapping[str, Any]) -> list[ReportTable]:
         [
             [
                 p["assignee"],
-                p["department"],
+                _label(DEPARTMENTS, p["department"]),
                 p["complaints"],
                 p["closed"],
                 p["ours"],
@@ -222,8 +230,8 @@ def tables(report: Mapping[str, Any]) -> list[ReportTable]:
                 " ".join(f"#{i}" for i in c["ids"]),
                 ", ".join(c["categories"]),
                 ", ".join(c["orgs"]),
-                c["first"],
-                c["last"],
+                _minute(c["first"]),
+                _minute(c["last"]),
             ]
             for c in report["batch_clusters"]
         ],

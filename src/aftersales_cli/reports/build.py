@@ -103,7 +103,10 @@ def build(
             "people": _money(queries.responsibility(conn, w, by_person=True)),
             "staff_fines": _money(queries.staff_fines(conn, w)),
         },
-        "batch_clusters": queries.batch_clusters(conn, w, rules),
+        "batch_clusters": [
+            {**c, "first": iso_local(c["first"]), "last": iso_local(c["last"])}
+            for c in queries.batch_clusters(conn, w, rules)
+        ],
         "repeat_complainants": repeaters,
         "trend": {"unit": period.trend_unit, "points": queries.trend(conn, period)},
         "previous": {

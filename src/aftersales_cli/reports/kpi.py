@@ -92,6 +92,7 @@ def kpis(inputs: Inputs, targets: Targets) -> dict[str, dict[str, Any]]:
                 "value": _round(h.mean),
                 "target": targets.avg_handling_hours,
                 "met": _met(key, h.mean, targets.avg_handling_hours),
+                "better": "lower",
                 "median": _round(h.median),
                 "p90": _round(h.p90),
                 "count": h.count,
@@ -102,6 +103,7 @@ def kpis(inputs: Inputs, targets: Targets) -> dict[str, dict[str, Any]]:
             "value": _round(ratio.value),
             "target": target,
             "met": _met(key, ratio.value, target),
+            "better": "higher" if key in HIGHER_IS_BETTER else "lower",
             "numerator": ratio.numerator,
             "denominator": ratio.denominator,
         }

@@ -14,7 +14,7 @@ from typing import Any
 
 import pendulum
 
-from aftersales_cli.clock import to_utc_text
+from aftersales_cli.clock import from_utc_text, to_utc_text
 from aftersales_cli.reports import kpi
 from aftersales_cli.reports.period import Period, buckets
 from aftersales_cli.rules.config import Rules
@@ -83,7 +83,7 @@ def kpi_inputs(conn: sqlite3.Connection, w: Window, rules: Rules) -> kpi.Inputs:
         conn,
         f"""SELECT
               COUNT(*),
-              SUM({CLOSED}),
+              COALESCE(SUM({CLOSED}), 0),
               SUM(c.satisfaction >= :satisfied),
               COUNT(c.satisfaction),
               SUM(EXISTS (SELECT 1 FROM complaints p
@@ -163,7 +163,8 @@ def on_time(conn: sqlite3.Connection, w: Window) -> dict[str, dict[str, dict[str
 
 def top_causes(conn: sqlite3.Connection, w: Window, limit: int = 10) -> list[dict[str, Any]]:
     rows = conn.execute(
-        f"""SELECT c.cause, COUNT(*) AS n, SUM(c.ours = 1), SUM(c.ours = 0)
+        f"""SELECT c.cause, COUNT(*) AS n, COALESCE(SUM(c.ours = 1), 0),
+                   COALESCE(SUM(c.ours = 0), 0)
             FROM complaints c WHERE {IN_PERIOD} AND c.cause IS NOT NULL
             GROUP BY c.cause ORDER BY n DESC, c.cause LIMIT :limit""",
         {**w.params, "limit": limit},
@@ -178,11 +179,11 @@ def money_by_org(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
                    GROUP_CONCAT(c.penalty_multiplier), COALESCE(SUM(c.penalty_fen), 0) AS pen,
                    COALESCE(SUM(c.staff_fine_fen), 0) AS fines,
                    COALESCE(SUM(c.amount_fen), 0) AS paid,
-                   COALESCE(SUM(c.statutory_compensation_fen), 0), SUM(c.incident)
+                   COALESCE(SUM(c.statutory_compensation_fen), 0), COALESCE(SUM(c.incident), 0)
             FROM complaints c WHERE {IN_PERIOD}
             GROUP BY org
             HAVING COUNT(c.penalty_offence) OR SUM(c.staff_fine_fen) OR SUM(c.amount_fen)
-                   OR SUM(c.statutory_compensation_fen) OR SUM(c.incident)
+                   OR SUM(c.statutory_compensation_fen) OR COALESCE(SUM(c.incident), 0)
             ORDER BY pen + fines DESC, paid DESC, org""",
         w.params,
     )
@@ -230,7 +231,7 @@ def responsibility(conn: sqlite3.Connection, w: Window, by_person: bool) -> list
     rows = conn.execute(
         f"""{_breaches_cte()}
             SELECT {who} AS who, COALESCE(c.department, 'unassigned') AS department,
-                   COUNT(*) AS complaints, SUM({CLOSED}), SUM(c.ours = 1),
+                   COUNT(*) AS complaints, COALESCE(SUM({CLOSED}), 0), COALESCE(SUM(c.ours = 1), 0),
                    COALESCE(SUM(b.n), 0), COALESCE(SUM(c.penalty_fen), 0)
             FROM complaints c LEFT JOIN b ON b.id = c.id
             WHERE {IN_PERIOD}
@@ -312,15 +313,23 @@ def batch_clusters(conn: sqlite3.Connection, w: Window, rules: Rules) -> list[di
             for field, value in (("categories", category), ("orgs", org)):
                 if value not in cluster[field]:
                     cluster[field].append(value)
-    # The same complaints found by batch and by product are one cluster.
-    seen: set[tuple[int, ...]] = set()
+    # Complaints already in a larger cluster (by batch, say) are not listed again (by
+    # product and delivery date).
+    listed: list[set[int]] = []
     result = []
     for cluster in sorted(clusters.values(), key=lambda c: (-len(c["ids"]), c["first"])):
-        ids = tuple(cluster["ids"])
-        if ids in seen:
+        ids = set(cluster["ids"])
+        if any(ids <= earlier for earlier in listed):
             continue
-        seen.add(ids)
-        result.append({**cluster, "count": len(ids)})
+        listed.append(ids)
+        result.append(
+            {
+                **cluster,
+                "count": len(ids),
+                "first": from_utc_text(cluster["first"]),
+                "last": from_utc_text(cluster["last"]),
+            }
+        )
     return result
 
 

@@ -1,0 +1,46 @@
+"""A report as CSV files: one per table, raw typed values, for Excel and for scripts.
+
+UTF-8 with a byte-order mark so Excel opens Chinese correctly; text that a spreadsheet
+would run as a formula (customer-supplied org names, say) gets a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from aftersales_cli.render.report_tables import Value, tables
+
+# What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Value) -> str | int | float:
+    """A cell as written: numbers stay plain numbers (rates stay fractions), booleans
+    `true`/`false`, nothing empty, and formula-like text neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return value
+    if value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(report: Mapping[str, Any], folder: Path) -> list[Path]:
+    """Write `{table.name}.csv` for every table of the report into `folder` (created if
+    needed); return the paths, in table order."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for table in tables(report):
+        path = folder / f"{table.name}.csv"
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([csv_cell(c) for c in table.columns])
+            writer.writerows([csv_cell(v) for v in row] for row in table.rows)
+        written.append(path)
+    return written

@@ -1,0 +1,348 @@
+"""The report as CSV files and as one HTML page: what a manager opens in Excel or prints."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aftersales_cli.render.report_csv import write_csv
+from aftersales_cli.render.report_html import render_html
+from aftersales_cli.render.report_tables import KPI_NAMES, tables
+
+FORMULA = '=HYPERLINK("http://x")'
+SCRIPT = "<script>alert(1)</script>"
+
+
+def _rate(
+    value: float | None, target: float | None, met: bool | None, n: int, d: int, delta: float | None
+) -> dict[str, Any]:
+    return {
+        "value": value,
+        "target": target,
+        "met": met,
+        "numerator": n,
+        "denominator": d,
+        "delta": delta,
+    }
+
+
+def _kpis(with_delta: bool) -> dict[str, Any]:
+    kpis = {
+        "responded_24h_rate": _rate(0.9, 0.98, False, 9, 10, -0.035 if with_delta else None),
+        "resolution_rate": _rate(1.0, 0.95, True, 10, 10, 0.1 if with_delta else None),
+        "satisfaction_rate": _rate(None, 0.9, None, 0, 0, None),
+        "avg_handling_hours": {
+            "value": 12.5,
+            "target": 48.0,
+            "met": True,
+            "median": 7.0,
+            "p90": 20.0,
+            "count": 10,
+            "delta": -3.5 if with_delta else None,
+        },
+        "repeat_rate": _rate(0.1, 0.05, False, 1, 10, None),  # lower is better
+        "on_time_rate": _rate(0.95, None, None, 19, 20, None),
+    }
+    if not with_delta:
+        for k in kpis.values():
+            k.pop("delta")
+    return kpis
+
+
+def sample_report() -> dict[str, Any]:
+    """A small report in the shape `reports.build.build` returns."""
+    return {
+        "period": {
+            "start": "2026-10-01T00:00:00+08:00",
+            "end": "2027-01-01T00:00:00+08:00",
+            "label": "2026Q4",
+            "kind": "quarter",
+        },
+        "generated_at": "2026-11-22T10:00:00+08:00",
+        "total": 10,
+        "kpis": _kpis(with_delta=True),
+        "on_time": {
+            "contact": {"urgent": {"met": 4, "breached": 1, "rate": 0.8}},
+            "resolution": {"general": {"met": 5, "breached": 0, "rate": 1.0}},
+        },
+        "breaches_by_milestone": {
+            "contact": 1,
+            "plan": 0,
+            "investigation": 0,
+            "resolution": 0,
+            "revisit": 0,
+        },
+        "by_category": {"food_quality": 6, "delivery_delay": 4},
+        "by_severity": {"urgent": 5, "general": 5},
+        "by_channel": {"hotline": 10},
+        "by_department": {"production": 7, "unassigned": 3},
+        "by_org": {"实验小学": 5, FORMULA: 3, SCRIPT: 2},
+        "top_causes": [],
+        "penalties": [
+            {
+                "org": FORMULA,
+                "offences": 2,
+                "multipliers": [2, 3],
+                "penalties": 1200.5,
+                "staff_fines": 50,
+                "compensation": 0,
+                "statutory": 1000,
+                "incidents": 0,
+            },
+            {
+                "org": "实验小学",
+                "offences": 0,
+                "multipliers": [],
+                "penalties": 0,
+                "staff_fines": 0,
+                "compensation": 260,
+                "statutory": 0,
+                "incidents": 1,
+            },
+        ],
+        "penalties_total": 1250.5,
+        "compensation_total": 260,
+        "statutory": [],
+        "statutory_total": 0,
+        "responsibility": {
+            "departments": [
+                {
+                    "department": "production",
+                    "complaints": 7,
+                    "closed": 7,
+                    "ours": 6,
+                    "breaches": 1,
+                    "penalties": 1200.5,
+                }
+            ],
+            "people": [
+                {
+                    "assignee": "-刘师傅",
+                    "department": "production",
+                    "complaints": 7,
+                    "closed": 7,
+                    "ours": None,
+                    "breaches": 1,
+                    "penalties": 1200.5,
+                }
+            ],
+            "staff_fines": [],
+        },
+        "batch_clusters": [],
+        "repeat_complainants": [],
+        "trend": {
+            "unit": "week",
+            "points": [
+                {"start": "2026-10-01", "label": "W40 10-01", "count": 0, "urgent": 0},
+                {"start": "2026-10-05", "label": "W41 10-05", "count": 6, "urgent": 3},
+                {"start": "2026-10-12", "label": "W42 10-12", "count": 4, "urgent": 2},
+            ],
+        },
+        "previous": {
+            "period": {
+                "start": "2026-07-01T00:00:00+08:00",
+                "end": "2026-10-01T00:00:00+08:00",
+                "label": "2026Q3",
+                "kind": "quarter",
+            },
+            "total": 8,
+            "kpis": _kpis(with_delta=False),
+        },
+    }
+
+
+# --- CSV ------------------------------------------------------------------------------
+
+
+def _read(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def test_csv_writes_every_table_in_order(tmp_path: Path) -> None:
+    report = sample_report()
+    folder = tmp_path / "out" / "2026Q4"  # created, parents too
+    paths = write_csv(report, folder)
+    names = [t.name for t in tables(report)]
+    assert paths == [folder / f"{n}.csv" for n in names]
+    assert all(p.is_file() for p in paths)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.csv" for n in names)
+
+
+def test_csv_has_bom_header_and_raw_typed_values(tmp_path: Path) -> None:
+    report = sample_report()
+    paths = {p.stem: p for p in write_csv(report, tmp_path)}
+    for table in tables(report):
+        path = paths[table.name]
+        assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+        rows = _read(path)
+        assert rows[0] == list(table.columns)
+        assert len(rows) == len(table.rows) + 1  # empty tables keep their header
+    kpis = _read(paths["kpis"])
+    responded = kpis[1]
+    assert responded[:6] == ["Responded within 24 h", "0.9", "0.98", "false", "0.9", "-0.035"]
+    satisfaction = next(r for r in kpis if r[0] == KPI_NAMES["satisfaction_rate"])
+    assert satisfaction[1:4] == ["", "0.9", ""]  # no value, no verdict: empty cells
+    handling = next(r for r in kpis if r[0] == KPI_NAMES["avg_handling_hours"])
+    assert handling[3] == "true"
+    assert handling[5] == "-3.5"  # a negative number is never altered
+    assert _read(paths["by_category"])[1] == ["food_quality 食品质量", "6", "0.6"]
+    assert _read(paths["penalties"])[1][1:4] == ["2", "×2 ×3", "1200.5"]
+
+
+def test_csv_round_trips_chinese_and_neutralises_formulas(tmp_path: Path) -> None:
+    paths = {p.stem: p for p in write_csv(sample_report(), tmp_path)}
+    by_org = _read(paths["by_org"])
+    assert by_org[1] == ["实验小学", "5", "0.5"]
+    assert by_org[2][0] == "'" + FORMULA
+    assert by_org[3][0] == SCRIPT  # not a formula: left alone
+    assert _read(paths["penalties"])[1][0] == "'" + FORMULA
+    assert _read(paths["responsibility_people"])[1][0] == "'-刘师傅"
+    for path in paths.values():
+        for row in _read(path)[1:]:
+            for cell in row:
+                if cell.startswith(("=", "+", "@", "\t", "\r")):
+                    raise AssertionError(f"{path.name}: formula-like cell {cell!r}")
+                if cell.startswith("-"):
+                    float(cell)  # only numbers may start with a minus
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(min_size=1, max_size=30))
+def test_csv_any_org_name_reads_back_as_text(name: str) -> None:
+    report = sample_report()
+    report["by_org"] = {name: 1}
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_csv(report, Path(folder))[[t.name for t in tables(report)].index("by_org")]
+        cell = _read(path)[1][0]
+    expected = "'" + name if name[0] in "=+-@\t\r" else name
+    assert cell == expected
+
+
+# --- HTML -----------------------------------------------------------------------------
+
+
+class Page(HTMLParser):
+    """Collects start tags with their attributes, and the text, of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.open: list[str] = []
+        self.cells: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.open:
+            del self.open[len(self.open) - 1 - self.open[::-1].index(tag) :]
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self.open and self.open[-1] == "td":
+            self.cells.append(data)
+
+    def names(self) -> list[str]:
+        return [t for t, _ in self.tags]
+
+    def all_text(self) -> str:
+        return " ".join(self.text)
+
+
+def parse(page: str) -> Page:
+    parser = Page()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+def test_html_is_one_self_contained_page() -> None:
+    page = render_html(sample_report())
+    assert page.startswith("<!DOCTYPE html>")
+    parsed = parse(page)
+    html_tag = next(a for t, a in parsed.tags if t == "html")
+    assert html_tag.get("lang") == "zh-CN"
+    assert any(t == "meta" and (a.get("charset") or "").lower() == "utf-8" for t, a in parsed.tags)
+    assert "style" in parsed.names()
+    for tag, attrs in parsed.tags:
+        assert tag not in ("script", "link", "iframe", "img", "object", "embed")
+        for key in ("src", "href", "srcset", "action", "data"):
+            value = (attrs.get(key) or "").strip().lower()
+            assert not value.startswith(("http:", "https:", "//")), (tag, key, value)
+    lowered = page.lower()
+    assert "@import" not in lowered
+    assert "url(" not in lowered
+    assert "http://" not in lowered.replace("http://x", "")  # only the escaped org name
+
+
+def test_html_shows_header_kpis_and_every_table() -> None:
+    report = sample_report()
+    parsed = parse(render_html(report))
+    text = parsed.all_text()
+    assert "After-sales report 售后报告" in text
+    assert "2026Q4" in text
+    assert "2026-10-01 – 2026-12-31" in text  # the end is exclusive: shown to the day before
+    assert "2026-11-22 10:00" in text
+    for name in KPI_NAMES.values():
+        assert name in text
+    assert "✔ met" in text and "✘ missed" in text and "no target" in text
+    assert "-3.5 h" in text and "-3.5 pp" in text
+    for table in tables(report):
+        assert table.title in text
+    assert "实验小学" in parsed.cells and "food_quality 食品质量" in parsed.cells
+
+
+def test_html_none_kpi_reads_no_data() -> None:
+    parsed = parse(render_html(sample_report()))
+    text = parsed.all_text()
+    start = text.index(KPI_NAMES["satisfaction_rate"])
+    card = text[start : text.index(KPI_NAMES["avg_handling_hours"])]
+    assert "no data" in card and "—" in card
+    assert "✔" not in card and "✘" not in card
+
+
+def test_html_one_chart_per_charted_table_and_a_none_line_for_empty_tables() -> None:
+    report = sample_report()
+    parsed = parse(render_html(report))
+    charted = [t for t in tables(report) if t.chart is not None and t.rows]
+    assert [t for t in tables(report) if t.chart is not None and not t.rows]  # top_causes
+    assert parsed.names().count("svg") == len(charted)
+    assert parsed.names().count("rect") >= sum(  # a bar per non-zero value
+        1 for t in charted for r in t.rows if r[t.chart or 0]
+    )
+    empty = [t for t in tables(report) if not t.rows]
+    assert parsed.all_text().count("None in this period.") == len(empty)
+    shown = [t for t in tables(report) if t.rows and t.name != "kpis"]
+    assert parsed.names().count("table") == len(shown)
+
+
+def test_html_escapes_customer_text() -> None:
+    page = render_html(sample_report())
+    parsed = parse(page)
+    assert "script" not in parsed.names()
+    assert SCRIPT not in page
+    assert SCRIPT in parsed.cells  # shown as text
+    assert FORMULA in parsed.cells
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40))
+def test_html_any_org_name_is_text_never_markup(name: str) -> None:
+    baseline = sample_report()
+    report = copy.deepcopy(baseline)
+    report["by_org"] = {name: 1}
+    report["penalties"][0]["org"] = name
+    parsed = parse(render_html(report))
+    expected = parse(render_html({**baseline, "by_org": {"x": 1}}))
+    assert parsed.names() == expected.names()
+    assert name in parsed.cells
