@@ -16,6 +16,7 @@ from typer.core import TyperGroup
 from aftersales_cli import __version__
 from aftersales_cli.commands import (
     browse,
+    data,
     demo,
     followup,
     handling,
@@ -30,6 +31,7 @@ from aftersales_cli.rules.errors import RuleError, RulesFileError
 
 F = TypeVar("F", bound=Callable[..., Any])
 INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug, not the user's doing
+BROKEN_PIPE = 141  # as a shell reports a process ended by SIGPIPE
 
 
 def _error(message: str) -> None:
@@ -82,10 +84,18 @@ def boundary(command: F) -> F:
             _error(str(exc))
             raise typer.Exit(2) from None
         except sqlite3.OperationalError as exc:
-            _error(f"database: {exc}")
+            reason = str(exc)
+            if "readonly" in reason:
+                reason = "the database file is read-only; nothing was changed"
+            _error(f"database: {reason}")
             raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
+        except BrokenPipeError:
+            # The reader went away (`aftersales export | head`): stop quietly.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(BROKEN_PIPE) from None
         except Exception as exc:
             if os.environ.get("AFTERSALES_DEBUG"):
                 raise
@@ -149,6 +159,9 @@ COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("list", browse.list_),
     ("overdue", overdue.overdue),
     ("report", report.report),
+    ("backup", data.backup),
+    ("export", data.export),
+    ("import", data.import_),
     ("rules", policy.rules_command),
     ("demo", demo.demo),
 )

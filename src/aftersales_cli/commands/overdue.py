@@ -7,6 +7,7 @@ or due soon: cron mails whatever a job prints.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -135,8 +136,15 @@ def overdue(
     with session(ctx, db=db, rules=rules, by=by) as s:
         soon = _within(within)
         rules_, operator, now = s.rules, s.operator, s.now
-        with s.writing() as conn:
-            store.note_overdue(conn, now, operator, rules_.escalate_when_overdue, breach_note)
+        try:
+            with s.writing() as conn:
+                store.note_overdue(conn, now, operator, rules_.escalate_when_overdue, breach_note)
+        except sqlite3.OperationalError as exc:
+            if "readonly" not in str(exc):
+                raise
+            output.warn(
+                "the database is read-only: breaches are listed but not written to the history"
+            )
         rows = store.overdue(s.conn, now, now.add(minutes=soon), SEVERITY_RANK)
         escalate = escalates(rules_.escalate_when_overdue, now)
         first = next(rows, None)

@@ -182,9 +182,12 @@ def insert(
     by: str,
     at: pendulum.DateTime,
     note: str | None = None,
+    action: str = "log",
 ) -> Case:
     """Store a new complaint with its deadlines and its first history entry."""
     row = to_row(case)
+    if case.id is not None:
+        row["id"] = case.id
     columns = ", ".join(row)
     placeholders = ", ".join(f":{name}" for name in row)
     cursor = conn.execute(f"INSERT INTO complaints ({columns}) VALUES ({placeholders})", row)
@@ -194,8 +197,79 @@ def insert(
     stored = Case(
         **{f.name: getattr(case, f.name) for f in fields(Case) if f.name != "id"}, id=complaint_id
     )
-    append_event(conn, complaint_id, at, by, "log", _changes_json(None, stored), note)
+    append_event(conn, complaint_id, at, by, action, _changes_json(None, stored), note)
     return stored
+
+
+def restore(conn: sqlite3.Connection, case: Case, history: Sequence[Event]) -> None:
+    """Store a complaint exactly as exported — its id, deadlines and whole history."""
+    assert case.id is not None
+    row = {**to_row(case), "id": case.id}
+    conn.execute(
+        f"INSERT INTO complaints ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})",
+        row,
+    )
+    _upsert_deadlines(conn, case.id, case.deadlines.items())
+    conn.executemany(
+        "INSERT INTO events (complaint_id, at, by, action, changes, note) VALUES (?,?,?,?,?,?)",
+        [
+            (
+                case.id,
+                to_utc_text(e.at),
+                e.by,
+                e.action,
+                json.dumps(e.changes, ensure_ascii=False),
+                e.note,
+            )
+            for e in history
+        ],
+    )
+
+
+def existing_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> set[int]:
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update(
+            r[0] for r in conn.execute(f"SELECT id FROM complaints WHERE id IN ({marks})", chunk)
+        )
+    return found
+
+
+def iterate(
+    conn: sqlite3.Connection, query: Query, batch: int = 1000
+) -> Iterator[tuple[Case, list[Event]]]:
+    """Every complaint matching `query` with its history, in id order, a batch at a time
+    (memory stays flat however large the database)."""
+    where, params = _where(query)
+    last = 0
+    while True:
+        rows = conn.execute(
+            f"SELECT c.* FROM complaints c WHERE c.id > ? {'AND ' + where if where else ''}"
+            " ORDER BY c.id LIMIT ?",
+            [last, *params, batch],
+        ).fetchall()
+        if not rows:
+            return
+        cases = _cases(conn, rows)
+        history: dict[int, list[Event]] = {c.id: [] for c in cases if c.id is not None}
+        marks = ",".join("?" * len(history))
+        for row in conn.execute(
+            f"SELECT * FROM events WHERE complaint_id IN ({marks}) ORDER BY id", list(history)
+        ):
+            history[row["complaint_id"]].append(_event(row))
+        for case in cases:
+            assert case.id is not None
+            yield case, history[case.id]
+        last = rows[-1]["id"]
+
+
+def totals(conn: sqlite3.Connection) -> tuple[int, int]:
+    """How many complaints and history entries the database holds."""
+    complaints = conn.execute("SELECT COUNT(*) FROM complaints").fetchone()[0]
+    events_ = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    return int(complaints), int(events_)
 
 
 def update(
@@ -254,16 +328,20 @@ class Event:
     note: str | None
 
 
+def _event(row: sqlite3.Row) -> Event:
+    return Event(
+        row["id"],
+        from_utc_text(row["at"]),
+        row["by"],
+        row["action"],
+        json.loads(row["changes"]),
+        row["note"],
+    )
+
+
 def events(conn: sqlite3.Connection, complaint_id: int) -> list[Event]:
     return [
-        Event(
-            row["id"],
-            from_utc_text(row["at"]),
-            row["by"],
-            row["action"],
-            json.loads(row["changes"]),
-            row["note"],
-        )
+        _event(row)
         for row in conn.execute(
             "SELECT * FROM events WHERE complaint_id = ? ORDER BY id", (complaint_id,)
         )
@@ -366,8 +444,8 @@ def _in(column: str, values: Sequence[str], params: list[Any]) -> str:
     return f"{column} IN ({','.join('?' * len(values))})"
 
 
-def search(conn: sqlite3.Connection, query: Query) -> list[Case]:
-    """Complaints matching `query`, the most pressing (nearest pending deadline) first."""
+def _where(query: Query) -> tuple[str, list[Any]]:
+    """The WHERE clause (without the keyword) and parameters of a query's filters."""
     where: list[str] = []
     params: list[Any] = []
     for column, values in (
@@ -401,13 +479,19 @@ def search(conn: sqlite3.Connection, query: Query) -> list[Case]:
         )
         where.append("(" + " OR ".join(f"c.{c} LIKE ? ESCAPE '\\'" for c in searched) + ")")
         params.extend([pattern] * len(searched))
+    return " AND ".join(where), params
+
+
+def search(conn: sqlite3.Connection, query: Query) -> list[Case]:
+    """Complaints matching `query`, the most pressing (nearest pending deadline) first."""
+    where, params = _where(query)
     sql = """
         SELECT c.*, (SELECT MIN(d.due_at) FROM deadlines d
                      WHERE d.complaint_id = c.id AND d.done_at IS NULL
                        AND d.due_at IS NOT NULL) AS next_due
         FROM complaints c"""
     if where:
-        sql += " WHERE " + " AND ".join(where)
+        sql += " WHERE " + where
     sql += " ORDER BY next_due IS NULL, next_due, c.received_at DESC, c.id DESC"
     if query.limit is not None:
         sql += " LIMIT ?"
