@@ -79,7 +79,7 @@ def kpi_rows(report: Mapping[str, Any]) -> list[list[Value]]:
     for key, k in report["kpis"].items():
         if key == "avg_handling_hours":
             basis = (
-                f"{k['count']} closed; median {k['median']}, 90th percentile {k['p90']}"
+                f"{k['count']} closed; median {k['median']:.1f} h, 90th percentile {k['p90']:.1f} h"
                 if k["count"]
                 else "no complaint closed"
             )

@@ -1,0 +1,564 @@
+#!/usr/bin/env python3
+"""Seed a benchmark database with N realistic complaints.
+
+    python benchmarks/seed.py --count 1000000 --db /tmp/bench-1m.db
+
+Two years of complaints up to now (AFTERSALES_NOW pins it) from 24 clients, every
+category, severity and channel in plausible shares, Chinese descriptions of realistic
+length; about 2 % still open (the most recent), most closed and revisited, some reopened,
+penalties on the ladder for confirmed spoiled or expired food. Deadlines follow the
+default rules. The database is made by the tool's own storage layer — the same schema and
+migrations (`open_db`) — and the rows go in through `store.bulk.load` in one transaction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import multiprocessing
+import random
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from aftersales_cli import clock
+from aftersales_cli.rules.config import default_rules
+from aftersales_cli.rules.fields import phone_key
+from aftersales_cli.store import bulk
+from aftersales_cli.store.db import open_db, transaction
+
+DAY = 86_400
+YEARS = 2
+OPEN_SHARE = 0.02
+AWAITING_REVISIT_SHARE = 0.01
+
+ORGS = [
+    "实验小学",
+    "第二中学",
+    "阳光幼儿园",
+    "滨江小学",
+    "育才中学",
+    "星河科技园",
+    "华鑫电子厂食堂",
+    "市第一人民医院职工食堂",
+    "鼓楼区机关食堂",
+    "Greenfield International School",
+    "Brightwave Tech",
+    "新城外国语学校",
+    "城南小学",
+    "东方幼儿园",
+    "创新产业园",
+    "金桥物流园",
+    "市妇幼保健院食堂",
+    "第三中学",
+    "科技大学后勤",
+    "宏达机械厂",
+    "Harbor Logistics",
+    "青少年宫",
+    "区政务中心食堂",
+    "北湖小学",
+]
+DISHES = [
+    "午餐A套餐",
+    "午餐B套餐",
+    "宫保鸡丁",
+    "番茄炒蛋",
+    "红烧肉",
+    "清蒸鱼",
+    "麻婆豆腐",
+    "青椒肉丝",
+    "糖醋里脊",
+    "土豆牛腩",
+    "鱼香肉丝",
+    "西兰花炒虾仁",
+    "紫菜蛋花汤",
+    "冬瓜排骨汤",
+    "白米饭",
+    "杂粮饭",
+    "水果酸奶",
+    "清真套餐",
+    "素食套餐",
+    "儿童营养餐",
+]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+TITLES = ["老师", "女士", "先生", "主任", "经理", "同学家长", "师傅", "班长"]
+STAFF = ["客服小王", "客服小李", "客服小陈", "客服小张", "客服小刘", "客服主管陈姐"]
+ASSIGNEES = {
+    "quality_control": ["质控李工", "质控赵工"],
+    "production": ["生产部刘师傅", "生产部周师傅"],
+    "delivery": ["配送部张队", "配送部孙队"],
+    "procurement": ["采购部陈经理"],
+    "customer_service": ["客服主管陈姐", "客服小王"],
+}
+# category: (share, templates); {d} a dish, {m} minutes, {n} a number.
+CATEGORIES: dict[str, tuple[float, list[str]]] = {
+    "food_quality": (
+        0.20,
+        [
+            "今天的{d}没有熟透，里面还是生的，孩子们都没法吃，希望尽快处理并说明原因。",
+            "{d}份量明显比上周少了很多，学生反映吃不饱，请核实配餐标准。",
+            "{d}口感异常，又硬又干，和平时完全不一样，是不是加工出了问题？",
+            "送来的{d}已经凉了，放了很久的样子，没有达到保温要求。",
+        ],
+    ),
+    "delivery_delay": (
+        0.18,
+        [
+            "午餐送晚了{m}分钟，学生午休时间都被耽误了，这已经是本周第二次。",
+            "今天的{d}比约定时间晚到{m}分钟，司机说路上堵车，希望以后提前出发。",
+            "晚餐还没送到，已经超时{m}分钟了，打电话也没人接。",
+        ],
+    ),
+    "wrong_delivery": (
+        0.10,
+        [
+            "送错了，我们订的是{d}，送来的是别的套餐，数量也少了{n}份。",
+            "清真餐和普通餐混在一起送来了，标签也不对，请立刻补送。",
+            "订单上是{n}份，实际只收到一部分，漏发了{d}。",
+        ],
+    ),
+    "taste_feedback": (
+        0.10,
+        [
+            "最近的{d}太咸了，老师们都反映口味偏重，希望能清淡一些。",
+            "{d}太辣了，小朋友吃不了，建议儿童餐少放辣椒。",
+            "菜品口味比较单一，{d}连续几天重复，希望多一些变化。",
+        ],
+    ),
+    "foreign_object": (
+        0.08,
+        [
+            "在{d}里发现了一根头发，学生家长很生气，要求给个说法。",
+            "{d}里吃出一小块塑料片，幸好没有人受伤，请彻查生产环节。",
+            "汤里有异物，像是钢丝球的碎屑，非常危险。",
+        ],
+    ),
+    "packaging_damaged": (
+        0.06,
+        [
+            "饭盒破损，{d}的汤洒了一箱，其他餐盒也被弄脏了。",
+            "餐盒盖子没有扣紧，配送途中漏汤，{n}份不能吃了。",
+        ],
+    ),
+    "service_attitude": (
+        0.05,
+        [
+            "配送员态度很差，问他问题直接不理人，还在学校食堂里抽烟。",
+            "送餐师傅在园区里乱走，还用了我们的微波炉，希望注意规范。",
+        ],
+    ),
+    "suggestion": (
+        0.05,
+        [
+            "建议增加素食套餐，部分老师有需求，希望能考虑一下。",
+            "希望每周能提前公布菜单，方便家长了解孩子的饮食。",
+            "请问下个月能不能增加水果的份量？",
+        ],
+    ),
+    "food_safety": (
+        0.04,
+        [
+            "今天的{d}有明显的馊味，像是变质了，已经让学生停止食用并留样。",
+            "{d}里的肉发酸发臭，怀疑储存有问题，请立即派人来封存检测。",
+            "酸奶超过保质期了，生产日期是上个月的，请说明原因。",
+        ],
+    ),
+    "illness": (
+        0.03,
+        [
+            "中午吃完{d}以后有{n}个孩子腹泻呕吐，已经送医院检查，请立刻派人处理。",
+            "员工午餐后陆续出现肚子疼、恶心的症状，怀疑是{d}的问题。",
+        ],
+    ),
+    "slow_response": (
+        0.03,
+        [
+            "上周投诉的问题到现在还没人回复，打了三次电话都说在处理。",
+            "换餐的事一直没人理，拖了好几天，希望给个明确答复。",
+        ],
+    ),
+    "packaging_hygiene": (
+        0.03,
+        [
+            "餐盒外面有油渍污渍，包装很脏，看着很不卫生。",
+            "保温箱有异味，{d}也沾上了味道。",
+        ],
+    ),
+    "label_error": (
+        0.02,
+        [
+            "{d}的标签上没有生产日期，也看不到过敏原信息。",
+            "标签写的是{d}，里面装的却是别的菜，容易让过敏的学生误食。",
+        ],
+    ),
+    "other": (
+        0.03,
+        [
+            "请联系我们后勤老师，关于下学期的订餐数量需要沟通。",
+            "发票抬头开错了，需要重新开具。",
+        ],
+    ),
+}
+CHANNELS = (
+    ["hotline", "online", "delivery_staff", "letter", "onsite"],
+    [0.40, 0.35, 0.10, 0.05, 0.10],
+)
+REMEDIES = {
+    "food_quality": "replace",
+    "delivery_delay": "apology",
+    "wrong_delivery": "redeliver",
+    "taste_feedback": "apology",
+    "foreign_object": "refund",
+    "packaging_damaged": "replace",
+    "service_attitude": "apology",
+    "suggestion": "apology",
+    "food_safety": "seal_and_test",
+    "illness": "medical_costs",
+    "slow_response": "apology",
+    "packaging_hygiene": "new_packaging",
+    "label_error": "replace",
+    "other": "apology",
+}
+CAUSES = {
+    "food_quality": ["processing", "ingredient_purchase"],
+    "delivery_delay": ["traffic", "route_planning", "vehicle_failure", "weather"],
+    "wrong_delivery": ["sorting", "order_entry", "handover"],
+    "taste_feedback": ["processing"],
+    "foreign_object": ["processing", "ingredient_purchase"],
+    "packaging_damaged": ["packaging_supplier", "storage_transport"],
+    "service_attitude": ["handover"],
+    "suggestion": ["unknown"],
+    "food_safety": ["storage_transport", "ingredient_purchase", "processing"],
+    "illness": ["storage_transport", "processing", "unknown"],
+    "slow_response": ["order_entry"],
+    "packaging_hygiene": ["packaging_supplier"],
+    "label_error": ["processing"],
+    "other": ["customer", "unknown"],
+}
+NOT_OURS = {"traffic", "weather", "customer"}
+MILESTONES = ("contact", "plan", "investigation", "resolution", "revisit")
+FINDINGS = ("spoiled", "expired", "none", "none", "pathogen")
+METHODS = ("phone", "phone", "sms", "survey")
+# The columns the seed fills (the others keep their defaults).
+COLUMNS = (
+    "id",
+    "status",
+    "received_at",
+    "channel",
+    "customer",
+    "phone",
+    "phone_key",
+    "org",
+    "order_no",
+    "product",
+    "batch",
+    "delivery_date",
+    "description",
+    "people",
+    "ill",
+    "category",
+    "severity",
+    "department",
+    "assignee",
+    "remedy",
+    "amount_fen",
+    "cause",
+    "ours",
+    "finding",
+    "supply_value_fen",
+    "price_fen",
+    "penalty_offence",
+    "penalty_multiplier",
+    "penalty_fen",
+    "statutory_compensation_fen",
+    "satisfaction",
+    "revisit_method",
+    "closed_at",
+    "reopen_count",
+)
+DEADLINE_COLUMNS = ("complaint_id", "milestone", "due_at", "done_at", "breach_noted")
+PEOPLE = 150_000  # distinct callers: some call more than once
+LOGGED = (
+    '{"status": [null, "new"], "channel": [null, "%s"], "category": [null, "%s"], '
+    '"severity": [null, "%s"], "department": [null, "%s"]}'
+)
+CLOSED = '{"status": ["assigned", "closed"], "remedy": [null, "%s"], "cause": [null, "%s"]}'
+REVISITED = '{"status": ["closed", "revisited"], "satisfaction": [null, %d]}'
+BREACHED = '{"deadlines.%s.state": ["pending", "breached"]}'
+SATISFACTION = ([5, 4, 3, 2, 1], [0.52, 0.33, 0.09, 0.04, 0.02])
+
+
+class Clock:
+    """Epoch seconds to stored UTC text, fast: day and time-of-day strings are cached."""
+
+    def __init__(self, start: int, end: int) -> None:
+        self.base = start - start % DAY
+        days = (end - self.base) // DAY + 30
+        self.days = [
+            time.strftime("%Y-%m-%d", time.gmtime(self.base + d * DAY)) for d in range(days)
+        ]
+        self.tods = [f"T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}Z" for s in range(DAY)]
+
+    def text(self, t: int | None) -> str | None:
+        if t is None:
+            return None
+        offset = t - self.base
+        return self.days[offset // DAY] + self.tods[offset % DAY]
+
+
+def received_times(rng: random.Random, count: int, start: int, end: int) -> list[int]:
+    """Spread over the period, mostly in the day (meal times busiest), sorted."""
+    hours = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]
+    weights = [2, 4, 5, 6, 9, 12, 10, 7, 5, 4, 4, 5, 3, 2, 1]
+    days = (end - start) // DAY
+    base = start - start % DAY
+    picked_days = rng.choices(range(days), k=count)
+    picked_hours = rng.choices(hours, weights, k=count)
+    seconds = [rng.randrange(3600) for _ in range(count)]
+    # Local Shanghai hours: UTC is 8 hours behind.
+    times = [
+        base + d * DAY + (h - 8) * 3600 + s
+        for d, h, s in zip(picked_days, picked_hours, seconds, strict=True)
+    ]
+    times.sort()
+    return [min(t, end - 60) for t in times]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--db", required=True, type=Path)
+    parser.add_argument("--seed", type=int, default=20261122)
+    args = parser.parse_args(argv)
+    if args.db.exists():
+        parser.error(f"{args.db} exists; seed a new file")
+    started = time.perf_counter()
+    now = int(clock.now().timestamp())
+    conn = open_db(args.db)  # the tool's schema and migrations
+    # Loading a new file: no journal while it fills (a failed seed leaves a file to throw
+    # away, nothing else), then back to the tool's WAL mode.
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -262144")  # 256 MiB while loading
+    with transaction(conn):
+        for complaints, deadlines, events in chunks(args.count, now, args.seed):
+            bulk.load(
+                conn,
+                complaints,
+                deadlines,
+                events,
+                complaint_columns=COLUMNS,
+                deadline_columns=DEADLINE_COLUMNS,
+            )
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.close()
+    took = time.perf_counter() - started
+    size = args.db.stat().st_size / 2**20
+    print(
+        f"seeded {args.count:,} complaints into {args.db} ({size:,.0f} MiB) in {took:.1f} s",
+        file=sys.stderr,
+    )
+    return 0
+
+
+Rows = list[tuple[Any, ...]]
+CHUNK = 20_000
+
+
+def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows]]:
+    """The rows, a chunk of complaints (with their deadlines and events) at a time."""
+    rng = random.Random(seed)
+    rand = rng.random
+
+    def pick(seq: Sequence[Any]) -> Any:
+        return seq[int(rand() * len(seq))]
+
+    rules = default_rules()
+    due_minutes = {
+        s: {m: (d.approx_minutes if d else None) for m, d in row.items()}
+        for s, row in rules.deadlines.items()
+    }
+    revisit_after = rules.revisit_after_close.approx_minutes * 60
+    ladder = rules.penalty_ladder
+    window = rules.penalty_window_days * DAY
+    start = now - YEARS * 365 * DAY
+    fmt = Clock(start, now + 10 * DAY).text
+    times = received_times(rng, count, start, now)
+    names = list(CATEGORIES)
+    categories = rng.choices(names, [CATEGORIES[n][0] for n in names], k=count)
+    channels = rng.choices(*CHANNELS, k=count)
+    orgs = rng.choices([*ORGS, None], [1.0] * len(ORGS) + [1.5], k=count)
+    scores = rng.choices(*SATISFACTION, k=count)
+    phones = [f"1{pick('3589')}{int(rand() * 10**9):09d}" for _ in range(PEOPLE)]
+    keys = [phone_key(p) for p in phones]
+    callers = [f"{pick(SURNAMES)}{pick(TITLES)}" for _ in range(PEOPLE)]
+    open_from = count - int(count * OPEN_SHARE)
+    awaiting_from = open_from - int(count * AWAITING_REVISIT_SHARE)
+    offences: dict[str, list[int]] = {}
+    open_states = ("new", "classified", "assigned", "assigned", "reopened")
+    rows: Rows = []
+    deadlines: Rows = []
+    events: Rows = []
+    for i in range(count):
+        cid = i + 1
+        received = times[i]
+        category = categories[i]
+        channel = channels[i]
+        org = orgs[i]
+        rule = rules.categories[category]
+        severity = rule.severity
+        people = ill = 0
+        people = 1
+        if category == "illness" or (category == "food_safety" and rand() < 0.3):
+            people, ill, severity = 1 + int(rand() * 12), 1, "urgent"
+        department = rule.department
+        caller = int(rand() * PEOPLE)
+        dish = pick(DISHES)
+        description = pick(CATEGORIES[category][1]).format(
+            d=dish, m=15 + int(rand() * 75), n=2 + int(rand() * 28)
+        )
+        received_text = fmt(received)
+        delivery_day = received_text[:10] if category not in ("suggestion", "other") else None
+        batch = None
+        if delivery_day and rand() < 0.6:
+            batch = f"B{delivery_day[2:4]}{delivery_day[5:7]}{delivery_day[8:10]}-{pick('12345')}"
+        due = due_minutes[severity]
+        status = "revisited"
+        if i >= open_from:
+            status = pick(open_states)
+        elif i >= awaiting_from:
+            status = "closed"
+        is_closed = status in ("closed", "revisited")
+        by = pick(STAFF)
+        done: dict[str, int | None] = {}
+        cursor = received
+        for milestone in ("contact", "plan", "investigation"):
+            minutes = due[milestone]
+            if minutes is None:
+                done[milestone] = None
+                continue
+            late = rand() < 0.06
+            share = 1.05 + rand() * 0.95 if late else 0.1 + rand() * 0.85
+            finish = (
+                received
+                if channel == "hotline" and milestone == "contact"
+                else (received + int(minutes * 60 * share))
+            )
+            if not is_closed and (finish > now or rand() < 0.25):
+                done[milestone] = None
+                continue
+            cursor = max(cursor, finish)
+            done[milestone] = finish
+        closed_at = revisited_at = satisfaction = method = remedy = cause = finding = None
+        ours = amount = penalty = price = supply = statutory = None
+        reopen = 0
+        if is_closed:
+            hours = min(rng.lognormvariate(2.0, 0.8), due["resolution"] / 20)
+            closed_at = min(max(cursor + 600, received + int(hours * 3600)), now - 3600)
+            for milestone in ("contact", "plan", "investigation"):
+                if due[milestone] is not None and done[milestone] is None:
+                    done[milestone] = closed_at
+            remedy = REMEDIES[category]
+            cause = pick(CAUSES[category])
+            ours = None if cause == "unknown" else int(cause not in NOT_OURS)
+            if remedy in ("refund", "replace", "medical_costs") and rand() < 0.7:
+                amount = (18 + int(rand() * 380)) * 100
+            if category in ("food_safety", "illness"):
+                finding = pick(FINDINGS)
+                price = (12 + int(rand() * 28)) * 100
+                statutory = max(price * 10, 100_000)
+            if finding in ("spoiled", "expired") and ours and org:
+                history = offences.setdefault(org, [])
+                prior = len(history) - bisect.bisect_left(history, received - window)
+                k = ladder[min(prior + 1, len(ladder)) - 1]
+                supply = (500 + int(rand() * 4500)) * 100
+                penalty = (prior + 1, str(k), int(supply * k))
+                history.append(received)
+            if status == "revisited":
+                revisited_at = min(closed_at + DAY // 2 + int(rand() * 2.5 * DAY), now - 60)
+                satisfaction = scores[i]
+                if satisfaction <= 2:
+                    reopen, satisfaction = 1, pick((3, 4, 5))
+                method = pick(METHODS)
+        if status == "reopened":
+            reopen = 1
+        assignee = pick(ASSIGNEES[department]) if status != "new" else None
+        for milestone in MILESTONES:
+            if milestone == "revisit":
+                due_at = closed_at + revisit_after if closed_at else None
+                finish = revisited_at
+            elif milestone == "resolution":
+                due_at, finish = received + due["resolution"] * 60, closed_at
+            else:
+                minutes = due[milestone]
+                due_at = received + minutes * 60 if minutes is not None else None
+                finish = done[milestone]
+            late = due_at is not None and (
+                (finish is not None and finish > due_at) or (finish is None and due_at < now)
+            )
+            deadlines.append((cid, milestone, fmt(due_at), fmt(finish), int(late)))
+            if late and due_at is not None:
+                events.append(
+                    (
+                        cid,
+                        fmt(min(due_at + 300, now)),
+                        "cron",
+                        "breached",
+                        BREACHED % milestone,
+                        f"{milestone} was due",
+                    )
+                )
+        events.append(
+            (
+                cid,
+                received_text,
+                by,
+                "log",
+                LOGGED % (channel, category, severity, department),
+                None,
+            )
+        )
+        if closed_at:
+            events.append((cid, fmt(closed_at), by, "close", CLOSED % (remedy, cause), None))
+        if revisited_at:
+            events.append(
+                (cid, fmt(revisited_at), pick(STAFF), "revisit", REVISITED % satisfaction, None)
+            )
+        # fmt: off
+        rows.append((
+            cid, status, received_text, channel, callers[caller], phones[caller], keys[caller],
+            org, f"PO{received % 10**8:08d}" if rand() < 0.4 else None, dish, batch,
+            delivery_day, description, people, ill, category, severity, department, assignee,
+            remedy, amount, cause, ours, finding, supply, price,
+            penalty[0] if penalty else None, penalty[1] if penalty else None,
+            penalty[2] if penalty else None, statutory, satisfaction, method, fmt(closed_at),
+            reopen,
+        ))
+        # fmt: on
+        if len(rows) == CHUNK or i == count - 1:
+            yield rows, deadlines, events
+            rows, deadlines, events = [], [], []
+
+
+def _produce(count: int, now: int, seed: int, queue: Any) -> None:
+    """In a second process: generate the chunks while the first one inserts them."""
+    for chunk in generate(count, now, seed):
+        queue.put(chunk)
+    queue.put(None)
+
+
+def chunks(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows]]:
+    """Generated in another process (two cores: one makes rows, one writes them)."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=4)
+    worker = context.Process(target=_produce, args=(count, now, seed, queue), daemon=True)
+    worker.start()
+    while (chunk := queue.get()) is not None:
+        yield chunk
+    worker.join()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
