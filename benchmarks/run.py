@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""Time whole `aftersales` processes on a large database, against two floors.
+
+    python benchmarks/run.py --db /tmp/bench-1m.db [--runs 7] [--small /tmp/bench-100k.db]
+
+Each command runs several times as a separate process (output to a pipe, as cron and
+scripts see it); the table gives the median and max wall time, the peak memory (max RSS)
+and each median as a ratio to two floors measured in the same run:
+
+  F0  `python -c "import sqlite3"` — what any Python tool over SQLite pays;
+  F1  a one-command Typer app that prints a word — what any Typer CLI pays.
+
+With --small (a database of the same kind, ten times smaller) the peak memory of each
+command is also measured there, to show it stays flat as the database grows. The clock
+is pinned (AFTERSALES_NOW, default the seed's "now") so that every run sees the same data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+F1_APP = """import typer
+
+app = typer.Typer()
+
+
+@app.command()
+def hello() -> None:
+    print("hello")
+
+
+app()
+"""
+
+# Targets: medians as ratios to F1 (issue 5).
+TARGETS = {
+    "--version": 1.25,
+    "--help": 1.25,
+    "log": 1.25,
+    "show": 1.25,
+    "list": 1.25,
+    "overdue": 1.6,
+    "overdue --json": 1.6,
+    "report --quarter": 4.0,
+    "report --quarter --json": 4.0,
+}
+MEMORY_LIMIT_MIB = 80
+
+
+@dataclass
+class Timing:
+    name: str
+    median: float
+    worst: float
+    peak_mib: float
+
+
+def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall seconds, max RSS in MiB and exit code of one process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    while proc.stdout.read(1 << 16):
+        pass
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss / 1024, proc.returncode
+
+
+def measure(
+    name: str, argv: list[str], env: dict[str, str], runs: int, ok_codes: tuple[int, ...] = (0,)
+) -> Timing:
+    run_once(argv, env)  # warm the page cache and .pyc files
+    walls, peaks = [], []
+    for _ in range(runs):
+        wall, peak, code = run_once(argv, env)
+        if code not in ok_codes:
+            raise SystemExit(f"{name}: exit code {code} ({' '.join(argv)})")
+        walls.append(wall)
+        peaks.append(peak)
+    return Timing(name, statistics.median(walls), max(walls), max(peaks))
+
+
+def commands(exe: str, db: Path) -> list[tuple[str, list[str], tuple[int, ...]]]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    some_id = conn.execute(
+        "SELECT id FROM complaints ORDER BY id LIMIT 1 OFFSET (SELECT COUNT(*) / 2 FROM complaints)"
+    ).fetchone()[0]
+    conn.close()
+    base = [exe, "--db", str(db)]
+    return [
+        ("--version", [exe, "--version"], (0,)),
+        ("--help", [exe, "--help"], (0,)),
+        (
+            "log",
+            [
+                *base,
+                "log",
+                "午餐米饭有馊味，两个孩子吃完腹泻",
+                "--channel",
+                "hotline",
+                "--customer",
+                "王老师",
+                "--phone",
+                "13812345678",
+                "--org",
+                "实验小学",
+                "--batch",
+                "B261122-1",
+                "--people",
+                "2",
+                "--ill",
+            ],
+            (0,),
+        ),
+        ("show", [*base, "show", str(some_id)], (0,)),
+        ("list", [*base, "list"], (0,)),
+        ("overdue", [*base, "overdue"], (0, 1)),
+        ("overdue --json", [*base, "overdue", "--json"], (0, 1)),
+        ("report --quarter", [*base, "report", "--quarter", "current"], (0,)),
+        ("report --quarter --json", [*base, "report", "--quarter", "current", "--json"], (0,)),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", type=Path, required=True, help="the large database")
+    parser.add_argument("--small", type=Path, help="a ten times smaller one, for memory")
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    exe = shutil.which("aftersales") or sys.exit("aftersales is not installed")
+    env = dict(os.environ)
+    env.setdefault("AFTERSALES_NOW", "2026-11-22 10:00")
+    env.setdefault("AFTERSALES_TZ", "Asia/Shanghai")
+    env["AFTERSALES_OPERATOR"] = "bench"
+    with tempfile.TemporaryDirectory() as folder:
+        f1 = Path(folder) / "f1.py"
+        f1.write_text(F1_APP)
+        floors = [
+            measure(
+                "F0 python -c 'import sqlite3'",
+                [sys.executable, "-c", "import sqlite3"],
+                env,
+                args.runs,
+            ),
+            measure("F1 one-command Typer app", [sys.executable, str(f1)], env, args.runs),
+        ]
+        f0, f1_time = floors[0].median, floors[1].median
+        timings = [
+            measure(name, argv, env, args.runs, codes)
+            for name, argv, codes in commands(exe, args.db)
+        ]
+        small = {}
+        if args.small:
+            small = {
+                name: measure(name, argv, env, 3, codes).peak_mib
+                for name, argv, codes in commands(exe, args.small)
+            }
+    conn = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
+    size = conn.execute("SELECT COUNT(*) FROM complaints").fetchone()[0]
+    open_ = conn.execute(
+        "SELECT COUNT(*) FROM complaints WHERE status IN "
+        "('new', 'classified', 'assigned', 'reopened')"
+    ).fetchone()[0]
+    conn.close()
+    print(
+        f"{size:,} complaints ({open_:,} open) in {args.db}; {args.runs} runs each; "
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} cores"
+    )
+    header = (
+        f"{'command':<26}{'median':>9}{'max':>9}{'×F0':>7}{'×F1':>7}{'target':>8}"
+        f"{'peak MiB':>10}" + (f"{'at 1/10':>9}" if small else "") + "  "
+    )
+    print(header)
+    print("-" * len(header))
+    for t in floors:
+        print(
+            f"{t.name:<26}{t.median * 1000:>7.0f}ms{t.worst * 1000:>7.0f}ms"
+            f"{t.median / f0:>7.2f}{t.median / f1_time:>7.2f}{'':>8}{t.peak_mib:>10.1f}"
+        )
+    failed = 0
+    for t in timings:
+        ratio = t.median / f1_time
+        target = TARGETS.get(t.name)
+        verdict = "ok" if target is None or ratio <= target else "SLOW"
+        if t.peak_mib > MEMORY_LIMIT_MIB:
+            verdict = "MEMORY"
+        failed += verdict != "ok"
+        line = (
+            f"{'aftersales ' + t.name:<26}{t.median * 1000:>7.0f}ms{t.worst * 1000:>7.0f}ms"
+            f"{t.median / f0:>7.2f}{ratio:>7.2f}{'≤' + str(target):>8}{t.peak_mib:>10.1f}"
+        )
+        if small:
+            line += f"{small[t.name]:>9.1f}"
+        print(f"{line}  {verdict}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
