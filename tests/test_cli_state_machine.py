@@ -1,0 +1,680 @@
+"""Random sequences of real `aftersales` commands against a model of the lifecycle.
+
+Each example gets its own SQLite file in a temporary folder and a simulated clock that
+only moves forward. The model knows, per complaint: its status, severity, every
+deadline (due time, done or not, extended or not), the reopen count, the penalty offence
+and how many history entries the commands wrote. Every command's exit code is predicted
+from the model; after every step the database is read back through `list --all --json`
+and `show --json`, and a refused command must leave `export --show-phone` unchanged.
+
+Deterministic for CI: `derandomize=True` (and no example database), so every run tries
+the same sequences.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+import typer.testing
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from typer.testing import CliRunner, Result
+
+from aftersales_cli.cli import app
+
+SHANGHAI = timezone(timedelta(hours=8))  # no daylight saving: days are 24 h
+START = datetime(2026, 11, 22, 8, 0, tzinfo=SHANGHAI)
+
+# The policy's default deadlines in minutes from receipt (POLICY.md §3); None: n/a.
+DEADLINES: dict[str, dict[str, int | None]] = {
+    "urgent": {"contact": 30, "plan": 120, "investigation": 240, "resolution": 1440},
+    "general": {"contact": 60, "plan": 240, "investigation": 480, "resolution": 1440},
+    "non_urgent": {"contact": 1440, "plan": 2880, "investigation": None, "resolution": 2880},
+}
+INTERIM = ("contact", "plan", "investigation")
+MILESTONES = (*INTERIM, "resolution", "revisit")
+REVISIT_AFTER = timedelta(days=3)
+LADDER = (2, 3, 10)
+RANK = {"non_urgent": 0, "general": 1, "urgent": 2}
+OPEN = ("new", "classified", "assigned", "reopened")
+
+DEFAULT_SEVERITY = {
+    "food_safety": "urgent",
+    "illness": "urgent",
+    "foreign_object": "general",
+    "food_quality": "general",
+    "delivery_delay": "general",
+    "wrong_delivery": "general",
+    "service_attitude": "general",
+    "taste_feedback": "non_urgent",
+    "suggestion": "non_urgent",
+    "other": "general",
+}
+# A word that suggests exactly one category (and whether it is an illness word).
+WORDS = [
+    ("变质", "food_safety", False),
+    ("spoiled", "food_safety", False),
+    ("腹泻", "illness", True),
+    ("vomited", "illness", True),
+    ("头发", "foreign_object", False),
+    ("没熟", "food_quality", False),
+    ("undercooked", "food_quality", False),
+    ("迟到", "delivery_delay", False),
+    ("送错", "wrong_delivery", False),
+    ("态度", "service_attitude", False),
+    ("rude", "service_attitude", False),
+    ("太咸", "taste_feedback", False),
+    ("too salty", "taste_feedback", False),
+    ("建议", "suggestion", False),
+    ("suggest", "suggestion", False),
+    ("", "other", False),
+]
+CHANNELS = {
+    "hotline": ["hotline", "热线", "客服热线"],
+    "online": ["online", "在线", "微信"],
+    "delivery_staff": ["delivery_staff", "配送员", "driver"],
+    "letter": ["letter", "信件"],
+    "onsite": ["onsite", "现场"],
+}
+CATEGORIES = {
+    "food_safety": ["food_safety", "食品安全"],
+    "illness": ["illness", "身体不适"],
+    "food_quality": ["food_quality", "食品质量"],
+    "delivery_delay": ["delivery_delay", "配送延误"],
+    "taste_feedback": ["taste_feedback", "口味反馈"],
+    "suggestion": ["suggestion", "建议"],
+    "other": ["other", "其他"],
+}
+SEVERITIES = {
+    "urgent": ["urgent", "紧急"],
+    "general": ["general", "一般"],
+    "non_urgent": ["non_urgent", "非紧急"],
+}
+DEPARTMENTS = ["quality_control", "质控", "production", "配送", "customer_service"]
+# cause → ours by default (None: undetermined); ours more often, to reach the ladder
+CAUSES: list[tuple[str, bool | None]] = [
+    ("processing", True),
+    ("加工", True),
+    ("storage_transport", True),
+    ("traffic", False),
+    ("客户", False),
+    ("unknown", None),
+]
+FINDINGS: dict[str, str] = {
+    "spoiled": "spoiled",
+    "变质": "spoiled",
+    "expired": "expired",
+    "掺假": "counterfeit",
+    "toxic": "toxic",
+    "none": "none",
+    "过期": "expired",
+}
+PENALTY_SPELLINGS = ["spoiled", "变质", "expired", "过期", "掺假"]
+FINDING_CHOICES = [None, "spoiled", "变质", "expired", "掺假", "过期", "toxic", "none"]
+PENALTY_FINDINGS = ("spoiled", "expired", "counterfeit")
+ORGS = ["实验小学", "实验小学", "实验小学", "星河科技园"]  # mostly one client: climb the ladder
+CLOCK = st.one_of(st.integers(0, 600), st.sampled_from(["due", "past due"]))
+MOST = 6  # complaints per example: enough to interact, few enough to be worked through
+MISSING = 9999  # an id no example reaches
+
+BAD_COMMANDS = [
+    ["classify", "{id}", "--category", "food_safty"],
+    ["classify", "{id}", "--severity", "紧急的"],
+    ["assign", "{id}", "--dept", "市场部"],
+    ["done", "{id}", "lunch"],
+    ["extend", "{id}", "--until", "soon", "--reason", "x"],
+    ["close", "{id}", "--remedy", "hug", "--cause", "processing"],
+    ["close", "{id}", "--remedy", "refund", "--cause", "'; DROP TABLE complaints; --"],
+    ["revisit", "{id}", "--satisfaction", "3", "--method", "pigeon"],
+    ["revisit", "{id}", "--satisfaction", "6"],
+    ["list", "--status", "lost"],
+    ["log", "x", "--channel", "热线📞", "--customer", "a", "--phone", "13812345678"],
+    ["show", str(MISSING)],
+    ["assign", str(MISSING)],
+    ["done", str(MISSING), "plan"],
+    ["close", str(MISSING), "--remedy", "refund", "--cause", "processing"],
+    ["revisit", str(MISSING), "--satisfaction", "4"],
+]
+
+
+@dataclass
+class Model:
+    """What the model knows of one complaint."""
+
+    id: int
+    received: datetime
+    category: str
+    severity: str
+    ill_facts: bool  # ill, several people, or an illness word: the rules suggest urgent
+    org: str | None
+    status: str = "new"
+    due: dict[str, datetime | None] = field(default_factory=dict)
+    done: dict[str, bool] = field(default_factory=dict)
+    extended: dict[str, bool] = field(default_factory=dict)
+    reopen_count: int = 0
+    offence: int | None = None
+    supply_value: int | None = None
+    actions: list[str] = field(default_factory=lambda: ["log"])  # the history but `breached`
+
+    def suggested(self, category: str) -> str:
+        return "urgent" if self.ill_facts else DEFAULT_SEVERITY[category]
+
+    def recount(self) -> None:
+        """Deadlines counted again from receipt; extensions and a reopened case's
+        resolution stay."""
+        for milestone, minutes in DEADLINES[self.severity].items():
+            if self.extended[milestone]:
+                continue
+            if milestone == "resolution" and self.reopen_count > 0:
+                continue
+            self.due[milestone] = (
+                None if minutes is None else self.received + timedelta(minutes=minutes)
+            )
+
+
+def local(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+class Lifecycle(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.folder = Path(tempfile.mkdtemp(prefix="aftersales-sm-"))
+        self.now = START
+        self.cases: dict[int, Model] = {}
+        self.offences: dict[str, list[int]] = {}  # org → ids in the order they were fined
+        self.histories: dict[int, list[dict[str, Any]]] = {}
+        self.last: int | None = None  # the complaint last changed
+        self.runner = CliRunner()
+        self.invoke("list", "--all", "--json")  # creates the database
+
+    def teardown(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    # ---- running the CLI -----------------------------------------------------------
+
+    def invoke(self, *argv: str) -> Result:
+        env: dict[str, str | None] = {
+            "HOME": str(self.folder / "home"),
+            "XDG_DATA_HOME": str(self.folder / "home" / "data"),
+            "AFTERSALES_DB": str(self.folder / "aftersales.db"),
+            "AFTERSALES_NOW": local(self.now),
+            "AFTERSALES_TZ": "Asia/Shanghai",
+            "AFTERSALES_OPERATOR": "客服小王",
+            "AFTERSALES_DEBUG": "1",
+            "AFTERSALES_RULES": None,
+        }
+        return self.runner.invoke(app, list(argv), env=env)
+
+    def json(self, *argv: str) -> Any:
+        result = self.invoke(*argv)
+        assert result.exit_code == 0, (argv, result.exit_code, result.stderr, result.exception)
+        return json.loads(result.stdout)
+
+    def export(self) -> str:
+        result = self.invoke("export", "--show-phone")
+        assert result.exit_code == 0, result.stderr
+        return result.stdout
+
+    def tick(self, step: int | str) -> None:
+        """Move the clock on (never back): some minutes, or exactly to the next pending
+        deadline ("due"), or one minute past it ("past due")."""
+        if isinstance(step, str):
+            upcoming = [
+                due
+                for case in self.cases.values()
+                for m, due in case.due.items()
+                if due is not None and not case.done[m] and due >= self.now
+            ]
+            target = min(upcoming, default=self.now)
+            step = int((target - self.now).total_seconds() // 60) + (step == "past due")
+        self.now += timedelta(minutes=step)
+
+    def command(self, expected: int, *argv: str) -> Result:
+        """Run one command and check its exit code; a refused one must be one line
+        naming the problem and change nothing."""
+        before = self.export() if expected == 2 else None
+        result = self.invoke(*argv)
+        assert result.exit_code == expected, (
+            argv,
+            result.exit_code,
+            result.stdout[-500:],
+            result.stderr,
+            result.exception,
+        )
+        if expected == 2:
+            assert result.stderr.startswith("error: "), result.stderr
+            assert result.stderr.count("\n") == 1, result.stderr
+            assert result.stdout == ""
+            assert self.export() == before, f"refused {argv} changed the database"
+        return result
+
+    def pick(self, index: int, prefer: tuple[str, ...] = OPEN) -> Model:
+        """Mostly a complaint the command can work on — often the one worked on last, so
+        that cases live long (reopened, reclassified, extended, closed again) — and
+        sometimes any complaint at all, to be refused."""
+        everyone = [self.cases[cid] for cid in sorted(self.cases)]
+        likely = [case for case in everyone if case.status in prefer]
+        last = self.cases.get(self.last or 0)
+        if index % 4 == 0 or not likely:
+            return everyone[index // 4 % len(everyone)]
+        if index % 4 == 1 and last in likely:
+            return last
+        return likely[index // 4 % len(likely)]
+
+    def changed(self, case: Model, action: str) -> None:
+        self.last = case.id
+        case.actions.append(action)
+
+    # ---- rules ---------------------------------------------------------------------
+
+    @initialize(
+        words=st.lists(st.sampled_from(WORDS), min_size=3, max_size=3),
+        channels=st.lists(st.sampled_from(sorted(CHANNELS)), min_size=3, max_size=3),
+        findings=st.lists(st.sampled_from(PENALTY_SPELLINGS), min_size=2, max_size=2),
+        supplies=st.lists(st.integers(1, 5000), min_size=2, max_size=2),
+        unhappy=st.integers(1, 2),
+    )
+    def a_desk_in_use(
+        self,
+        words: list[tuple[str, str, bool]],
+        channels: list[str],
+        findings: list[str],
+        supplies: list[int],
+        unhappy: int,
+    ) -> None:
+        """Every example starts from a desk in use, so that 20 steps reach deep: three
+        complaints of one client — the first fined, revisited unsatisfied and reopened,
+        the second fined (its offence 2) and awaiting its revisit, the third open."""
+        for word, channel in zip(words, channels, strict=True):
+            self.log(
+                clock=10,
+                word=word,
+                english=False,
+                channel=channel,
+                spelling=0,
+                people=None,
+                ill=False,
+                org=ORGS[0],
+                back=None,
+            )
+        for n, (finding, supply) in enumerate(zip(findings, supplies, strict=True)):
+            self.close(
+                clock=60,
+                index=4 * n,  # complaint n + 1
+                remedy="refund",
+                cause=CAUSES[0],
+                ours=None,
+                finding=finding,
+                supply=supply,
+            )
+        self.revisit(clock=60, index=0, score=unhappy, method="phone")  # complaint 1
+        assert [c.status for c in self.cases.values()] == ["reopened", "closed", "new"]
+
+    @precondition(lambda self: len(self.cases) < MOST)
+    @rule(
+        clock=CLOCK,
+        word=st.sampled_from(WORDS),
+        english=st.booleans(),
+        channel=st.sampled_from(sorted(CHANNELS)),
+        spelling=st.integers(0, 2),
+        people=st.one_of(st.none(), st.integers(1, 4)),
+        ill=st.booleans(),
+        org=st.sampled_from([*ORGS, None]),
+        back=st.one_of(st.none(), st.integers(0, 600)),
+    )
+    def log(
+        self,
+        clock: int | str,
+        word: tuple[str, str, bool],
+        english: bool,
+        channel: str,
+        spelling: int,
+        people: int | None,
+        ill: bool,
+        org: str | None,
+        back: int | None,
+    ) -> None:
+        self.tick(clock)
+        text, category, illness_word = word
+        description = f"{'lunch today' if english else '今天午餐'} {text} #{len(self.cases) + 1}"
+        spellings = CHANNELS[channel]
+        argv = ["log", description, "--channel", spellings[spelling % len(spellings)]]
+        argv += ["--customer", "家长", "--phone", f"1381234{len(self.cases) % 3:04d}", "--json"]
+        if people is not None:
+            argv += ["--people", str(people)]
+        if ill:
+            argv.append("--ill")
+        if org:
+            argv += ["--org", org]
+        if back is not None:
+            argv += ["--received-at", f"-{back}m"]
+        result = self.command(0, *argv)
+        data = json.loads(result.stdout)
+        received = self.now - timedelta(minutes=back or 0)
+        facts = ill or (people or 1) > 1 or illness_word
+        case = Model(
+            id=data["id"],
+            received=received,
+            category=category,
+            severity="urgent" if facts else DEFAULT_SEVERITY[category],
+            ill_facts=facts,
+            org=org,
+            due=dict.fromkeys(MILESTONES),
+            done=dict.fromkeys(MILESTONES, False),
+            extended=dict.fromkeys(MILESTONES, False),
+        )
+        case.recount()
+        case.done["contact"] = channel == "hotline"  # first contact made at intake
+        assert data["id"] not in self.cases and data["id"] == len(self.cases) + 1
+        assert (data["category"], data["severity"]) == (case.category, case.severity), data
+        self.cases[case.id] = case
+        self.last = case.id
+
+    @precondition(lambda self: self.cases)
+    @rule(
+        clock=CLOCK,
+        index=st.integers(0, 10**6),
+        category=st.one_of(st.none(), st.sampled_from(sorted(CATEGORIES))),
+        severity=st.sampled_from([None, *sorted(SEVERITIES)]),
+        chinese=st.booleans(),
+        reason=st.booleans(),
+    )
+    def classify(
+        self,
+        clock: int | str,
+        index: int,
+        category: str | None,
+        severity: str | None,
+        chinese: bool,
+        reason: bool,
+    ) -> None:
+        self.tick(clock)
+        case = self.pick(index)
+        argv = ["classify", str(case.id)]
+        if category:
+            argv += ["--category", CATEGORIES[category][chinese]]
+        if severity:
+            argv += ["--severity", SEVERITIES[severity][chinese]]
+        if reason:
+            argv += ["--reason", "拍照确认无人不适"]
+        new_category = category or case.category
+        suggested = case.suggested(new_category)
+        new_severity = severity or suggested
+        lowered = RANK[new_severity] < RANK[suggested] and not reason
+        expected = 2 if case.status not in OPEN or lowered else 0
+        self.command(expected, *argv)
+        if expected == 0:
+            case.category, case.severity = new_category, new_severity
+            case.status = "classified" if case.status == "new" else case.status
+            case.recount()
+            self.changed(case, "classify")
+
+    @precondition(lambda self: self.cases)
+    @rule(
+        clock=CLOCK,
+        index=st.integers(0, 10**6),
+        dept=st.one_of(st.none(), st.sampled_from(DEPARTMENTS)),
+        person=st.one_of(st.none(), st.sampled_from(["质控李工", "配送部张队", "O'Neil"])),
+    )
+    def assign(self, clock: int | str, index: int, dept: str | None, person: str | None) -> None:
+        self.tick(clock)
+        case = self.pick(index)
+        argv = ["assign", str(case.id)]
+        if dept:
+            argv += ["--dept", dept]
+        if person:
+            argv += ["--to", person]
+        expected = 0 if case.status in OPEN else 2
+        self.command(expected, *argv)
+        if expected == 0:
+            case.status = "assigned"
+            self.changed(case, "assign")
+
+    @precondition(lambda self: self.cases)
+    @rule(
+        clock=CLOCK,
+        index=st.integers(0, 10**6),
+        milestone=st.sampled_from(INTERIM),
+        note=st.booleans(),
+    )
+    def done(self, clock: int | str, index: int, milestone: str, note: bool) -> None:
+        self.tick(clock)
+        case = self.pick(index)
+        argv = ["done", str(case.id), milestone]
+        if note:
+            argv += ["--note", "已告知家长：今日先退款"]
+        ok = case.status in OPEN and case.due[milestone] is not None and not case.done[milestone]
+        self.command(0 if ok else 2, *argv)
+        if ok:
+            for earlier in INTERIM[: INTERIM.index(milestone) + 1]:
+                if case.due[earlier] is not None:
+                    case.done[earlier] = True
+            self.changed(case, "done")
+
+    @precondition(lambda self: self.cases)
+    @rule(
+        clock=CLOCK,
+        index=st.integers(0, 10**6),
+        milestone=st.sampled_from((*INTERIM, "resolution")),
+        until=st.one_of(st.integers(1, 72), st.sampled_from(["due", "1 min after due"])),
+    )
+    def extend(self, clock: int | str, index: int, milestone: str, until: int | str) -> None:
+        """--until in hours from now ("+5h"), or the current deadline itself or one
+        minute after it, typed as a local time."""
+        self.tick(clock)
+        case = self.pick(index)
+        due = case.due[milestone]
+        if isinstance(until, int):
+            new, typed = self.now + timedelta(hours=until), f"+{until}h"
+        else:
+            new = (due or self.now) + timedelta(minutes=until == "1 min after due")
+            typed = local(new)
+        argv = ["extend", str(case.id), "--milestone", milestone, "--until", typed]
+        argv += ["--reason", "等待第三方检测报告"]
+        ok = (
+            case.status in OPEN
+            and due is not None
+            and not case.done[milestone]
+            and new > self.now
+            and new > due
+        )
+        self.command(0 if ok else 2, *argv)
+        if ok:
+            case.due[milestone] = new
+            case.extended[milestone] = True
+            self.changed(case, "extend")
+
+    @precondition(lambda self: any(c.status in OPEN for c in self.cases.values()))
+    @rule(
+        clock=CLOCK,
+        index=st.integers(0, 10**6),
+        remedy=st.sampled_from(["refund", "退款", "replace", "优惠券"]),
+        cause=st.sampled_from(CAUSES),
+        ours=st.sampled_from([None, True, True, True, False]),
+        finding=st.sampled_from(FINDING_CHOICES),
+        supply=st.integers(0, 5000).map(lambda n: n or None),
+    )
+    def close(
+        self,
+        clock: int | str,
+        index: int,
+        remedy: str,
+        cause: tuple[str, bool | None],
+        ours: bool | None,
+        finding: str | None,
+        supply: int | None,
+    ) -> None:
+        self.tick(clock)
+        case = self.pick(index)
+        argv = ["close", str(case.id), "--remedy", remedy, "--cause", cause[0]]
+        if ours is not None:
+            argv.append("--ours" if ours else "--not-ours")
+        if finding:
+            argv += ["--finding", finding]
+        if supply is not None:
+            argv += ["--supply-value", str(supply)]
+        is_ours = cause[1] if ours is None else ours
+        fined = (
+            finding is not None
+            and FINDINGS[finding] in PENALTY_FINDINGS
+            and is_ours is True
+            and case.offence is None
+        )
+        ok = case.status in OPEN and not (fined and (supply is None or case.org is None))
+        self.command(0 if ok else 2, *argv)
+        if not ok:
+            return
+        if fined:
+            assert case.org is not None and supply is not None
+            fined_ids = self.offences.setdefault(case.org, [])
+            fined_ids.append(case.id)
+            case.offence, case.supply_value = len(fined_ids), supply
+        case.status = "closed"
+        for milestone in (*INTERIM, "resolution"):
+            if case.due[milestone] is not None:
+                case.done[milestone] = True
+        case.due["revisit"] = self.now + REVISIT_AFTER
+        case.done["revisit"] = False
+        self.changed(case, "close")
+
+    @precondition(lambda self: any(c.status == "closed" for c in self.cases.values()))
+    @rule(
+        clock=CLOCK,
+        index=st.integers(0, 10**6),
+        score=st.integers(1, 5),
+        method=st.sampled_from(["phone", "短信", "survey"]),
+    )
+    def revisit(self, clock: int | str, index: int, score: int, method: str) -> None:
+        self.tick(clock)
+        case = self.pick(index, prefer=("closed",))
+        argv = ["revisit", str(case.id), "--satisfaction", str(score), "--method", method]
+        ok = case.status == "closed"
+        self.command(0 if ok else 2, *argv)
+        if not ok:
+            return
+        case.done["revisit"] = True
+        if score <= 2:
+            case.status = "reopened"
+            case.reopen_count += 1
+            resolution = DEADLINES[case.severity]["resolution"]
+            assert resolution is not None
+            case.due["resolution"] = self.now + timedelta(minutes=resolution)
+            case.done["resolution"] = case.extended["resolution"] = False
+            case.due["revisit"], case.done["revisit"] = None, False
+        else:
+            case.status = "revisited"
+        self.changed(case, "revisit")
+
+    @rule(
+        clock=st.one_of(st.sampled_from(["due", "past due"]), st.integers(0, 1500)),
+        within=st.sampled_from([None, 30, 60]),
+    )
+    def overdue(self, clock: int | str, within: int | None) -> None:
+        self.tick(clock)
+        horizon = self.now + timedelta(minutes=within or 0)
+        late = self.pending_before(self.now)
+        argv = ["overdue", "--json"] + (["--within", f"{within}m"] if within else [])
+        result = self.command(1 if late else 0, *argv)
+        rows = json.loads(result.stdout)
+        assert {(r["id"], r["milestone"]) for r in rows} == self.pending_before(horizon)
+        assert all((r["overdue_minutes"] > 0) == ((r["id"], r["milestone"]) in late) for r in rows)
+
+    @rule(
+        clock=CLOCK,
+        template=st.sampled_from(BAD_COMMANDS),
+        index=st.integers(0, 10**6),
+    )
+    def bad_command(self, clock: int | str, template: list[str], index: int) -> None:
+        self.tick(clock)
+        cid = str(self.pick(index).id) if self.cases else str(MISSING)
+        self.command(2, *(a.replace("{id}", cid) for a in template))
+
+    # ---- what must always hold -------------------------------------------------------
+
+    def pending_before(self, moment: datetime) -> set[tuple[int, str]]:
+        return {
+            (case.id, m)
+            for case in self.cases.values()
+            for m, due in case.due.items()
+            if due is not None and not case.done[m] and due < moment
+        }
+
+    @invariant()
+    def every_history_only_grows(self) -> None:
+        """What a history held stays as it was, and every command that changed a case
+        added exactly one entry that is not `breached`, named after the command."""
+        for cid, case in self.cases.items():
+            events = self.json("show", str(cid), "--json")["events"]
+            seen = self.histories.get(cid, [])
+            assert events[: len(seen)] == seen, f"history of #{cid} was rewritten"
+            actions = [e["action"] for e in events if e["action"] != "breached"]
+            assert actions == case.actions, (cid, actions, case.actions)
+            self.histories[cid] = events
+
+    @invariant()
+    def the_database_agrees_with_the_model(self) -> None:
+        listed = self.json("list", "--all", "--json")
+        ids = [c["id"] for c in listed]
+        assert sorted(ids) == sorted(self.cases), ids  # every id, exactly once
+        for data in listed:
+            case = self.cases[data["id"]]
+            got = (data["status"], data["severity"], data["category"], data["reopen_count"])
+            want = (case.status, case.severity, case.category, case.reopen_count)
+            assert got == want, (case.id, got, want)
+            for milestone, deadline in data["deadlines"].items():
+                due = deadline["due_at"] and datetime.fromisoformat(deadline["due_at"])
+                assert due == case.due[milestone], (case.id, milestone, deadline, case.due)
+                done = deadline["done_at"] is not None
+                if case.due[milestone] is not None:
+                    assert done == case.done[milestone], (case.id, milestone, deadline)
+            penalty = data["penalty"]
+            if case.offence is None:
+                assert penalty is None, (case.id, penalty)
+            else:
+                k = LADDER[min(case.offence, len(LADDER)) - 1]
+                assert case.supply_value is not None
+                assert (penalty["offence"], penalty["multiplier"], penalty["amount"]) == (
+                    case.offence,
+                    k,
+                    k * case.supply_value,
+                ), (case.id, penalty)
+        by_id = {c["id"]: c for c in listed}
+        for org, fined in self.offences.items():  # 1, 2, 3… in the order they were fined
+            offences = [by_id[cid]["penalty"]["offence"] for cid in fined]
+            assert offences == list(range(1, len(fined) + 1)), (org, fined, offences)
+            assert all(by_id[cid]["org"] == org for cid in fined)
+
+
+SETTINGS = settings(
+    max_examples=25,
+    stateful_step_count=20,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+def test_random_command_sequences_follow_the_lifecycle(monkeypatch: pytest.MonkeyPatch) -> None:
+    # typer's CliRunner builds the click command from `app` on every invoke, which is most
+    # of the cost of a call; build it once (the same app, the same command) for speed.
+    command = typer.main.get_command(app)
+    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: command, raising=False)
+    run_state_machine_as_test(Lifecycle, settings=SETTINGS)
