@@ -98,7 +98,7 @@ def list_(
         until = None
         if to:
             day, moment = clock.parse_day_or_time(to, "to", s.now)
-            until = moment.add(seconds=1) if moment else clock.start_of_day(day.add(days=1))
+            until = clock.end_of(day, moment)
         if since and until and until <= since:
             raise BadInput("to", "must not be before --from")
         if limit is not None and limit < 1:

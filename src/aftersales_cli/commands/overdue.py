@@ -10,10 +10,10 @@ from __future__ import annotations
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 from itertools import islice
 from typing import Annotated, Any
 
-import pendulum
 import typer
 
 from aftersales_cli import clock
@@ -30,6 +30,7 @@ from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Block, Cell, Line, Table
 from aftersales_cli.render.text import pad
 from aftersales_cli.rules.config import parse_duration
+from aftersales_cli.rules.deadlines import elapsed
 from aftersales_cli.rules.errors import RulesFileError
 from aftersales_cli.rules.taxonomy import SEVERITY_RANK
 from aftersales_cli.store import complaints as store
@@ -48,16 +49,16 @@ def _within(text: str | None) -> int:
     return duration.approx_minutes
 
 
-def escalates(levels: frozenset[str], now: pendulum.DateTime) -> Callable[[store.Overdue], bool]:
+def escalates(levels: frozenset[str], now: datetime) -> Callable[[store.Overdue], bool]:
     """Whether a row is to be escalated to management: late, at an escalated level."""
     return lambda row: row.severity in levels and row.due_at < now
 
 
-def _minutes_late(row: store.Overdue, now: pendulum.DateTime) -> int:
+def _minutes_late(row: store.Overdue, now: datetime) -> int:
     return int((now - row.due_at).total_seconds() // 60)
 
 
-def _json_row(row: store.Overdue, now: pendulum.DateTime, escalate: bool) -> dict[str, Any]:
+def _json_row(row: store.Overdue, now: datetime, escalate: bool) -> dict[str, Any]:
     return {
         "id": row.id,
         "customer": row.customer,
@@ -73,7 +74,7 @@ def _json_row(row: store.Overdue, now: pendulum.DateTime, escalate: bool) -> dic
     }
 
 
-def _lateness(row: store.Overdue, now: pendulum.DateTime) -> str:
+def _lateness(row: store.Overdue, now: datetime) -> str:
     seconds = (now - row.due_at).total_seconds()
     return f"{clock.span(seconds)} late" if seconds > 0 else f"due in {clock.span(seconds)}"
 
@@ -93,7 +94,7 @@ COLUMNS = (
 WIDTHS = (6, 10, 13, 11, 18, 16, 10, 16, 10, 0)
 
 
-def _cells(row: store.Overdue, now: pendulum.DateTime, escalate: bool) -> list[str]:
+def _cells(row: store.Overdue, now: datetime, escalate: bool) -> list[str]:
     return [
         str(row.id),
         row.severity,
@@ -145,7 +146,7 @@ def overdue(
             output.warn(
                 "the database is read-only: breaches are listed but not written to the history"
             )
-        rows = store.overdue(s.conn, now, now.add(minutes=soon), SEVERITY_RANK)
+        rows = store.overdue(s.conn, now, elapsed(now, soon), SEVERITY_RANK)
         escalate = escalates(rules_.escalate_when_overdue, now)
         first = next(rows, None)
         if first is None:
@@ -183,7 +184,7 @@ def _stream_json(items: Iterable[dict[str, Any]]) -> None:
 
 def terminal_view(
     rows: Iterator[store.Overdue],
-    now: pendulum.DateTime,
+    now: datetime,
     zone: str,
     escalate: Callable[[store.Overdue], bool],
 ) -> list[Block]:

@@ -8,10 +8,9 @@ money in yuan, every deadline `{"due_at", "done_at", "state", "extended_from",
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
-
-import pendulum
 
 from aftersales_cli.clock import from_utc_text, iso_local, relative, show, span
 from aftersales_cli.render.blocks import Block, Cell, Fields, Heading, Line, Table
@@ -37,7 +36,7 @@ def number(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def deadline_json(deadline: Deadline, now: pendulum.DateTime) -> dict[str, Any]:
+def deadline_json(deadline: Deadline, now: datetime) -> dict[str, Any]:
     return {
         "due_at": iso_local(deadline.due_at),
         "done_at": iso_local(deadline.done_at),
@@ -49,9 +48,9 @@ def deadline_json(deadline: Deadline, now: pendulum.DateTime) -> dict[str, Any]:
 
 def case_json(
     case: Case,
-    now: pendulum.DateTime,
+    now: datetime,
     *,
-    sample_until: pendulum.DateTime | None = None,
+    sample_until: datetime | None = None,
     show_phone: bool = True,
 ) -> dict[str, Any]:
     penalty = case.penalty
@@ -145,7 +144,7 @@ def money(value: Decimal | None) -> str:
     return "" if value is None else f"¥{value:,.2f}"
 
 
-def deadline_cell(deadline: Deadline, now: pendulum.DateTime) -> Cell:
+def deadline_cell(deadline: Deadline, now: datetime) -> Cell:
     """`met · done 16:20`, `pending · in 1 h 25 min`, `breached · 3 h late`."""
     state = deadline.state(now)
     if state == "n/a":
@@ -164,7 +163,7 @@ def deadline_cell(deadline: Deadline, now: pendulum.DateTime) -> Cell:
     return Cell(f"{state} · {detail}", state)
 
 
-def deadline_rows(case: Case, now: pendulum.DateTime) -> list[list[Cell | str]]:
+def deadline_rows(case: Case, now: datetime) -> list[list[Cell | str]]:
     rows: list[list[Cell | str]] = []
     for milestone in MILESTONE_KEYS:
         deadline = case.deadlines[milestone]
@@ -177,7 +176,7 @@ def deadline_rows(case: Case, now: pendulum.DateTime) -> list[list[Cell | str]]:
     return rows
 
 
-def deadlines_table(case: Case, now: pendulum.DateTime, zone: str) -> Table:
+def deadlines_table(case: Case, now: datetime, zone: str) -> Table:
     return Table(
         ["milestone", "due", "state", "note"], deadline_rows(case, now), title=f"Deadlines ({zone})"
     )
@@ -199,7 +198,7 @@ def headline(case: Case, rules_categories: Any = None) -> str:
     )
 
 
-def sample_line(until: pendulum.DateTime | None, now: pendulum.DateTime) -> Line | None:
+def sample_line(until: datetime | None, now: datetime) -> Line | None:
     if until is None:
         return None
     if until > now:
@@ -316,7 +315,7 @@ INCIDENT_TEXT = (
 )
 
 
-def next_deadline(case: Case, now: pendulum.DateTime) -> tuple[str, Deadline] | None:
+def next_deadline(case: Case, now: datetime) -> tuple[str, Deadline] | None:
     pending = [(m, d) for m, d in case.deadlines.items() if d.open]
     if not pending:
         return None
@@ -324,7 +323,7 @@ def next_deadline(case: Case, now: pendulum.DateTime) -> tuple[str, Deadline] | 
 
 
 def list_table(
-    cases: Sequence[Case], now: pendulum.DateTime, *, show_phone: bool, title: str | None = None
+    cases: Sequence[Case], now: datetime, *, show_phone: bool, title: str | None = None
 ) -> Table:
     rows: list[list[Cell | str]] = []
     for case in cases:
@@ -437,10 +436,10 @@ def timeline(events: Sequence[Any]) -> Table:
 
 def case_view(
     case: Case,
-    now: pendulum.DateTime,
+    now: datetime,
     zone: str,
     *,
-    sample_until: pendulum.DateTime | None,
+    sample_until: datetime | None,
     events: Sequence[Any] = (),
 ) -> list[Block]:
     blocks: list[Block] = [Heading(headline(case)), case_fields(case)]

@@ -4,10 +4,9 @@ the stable JSON-shaped dict that every renderer (terminal, JSON, CSV, HTML) read
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
-
-import pendulum
 
 from aftersales_cli.clock import iso_local
 from aftersales_cli.reports import kpi, queries
@@ -45,7 +44,7 @@ def _money(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def build(
     conn: sqlite3.Connection,
     period: Period,
-    now: pendulum.DateTime,
+    now: datetime,
     rules: Rules,
     *,
     show_phone: bool = False,

@@ -10,9 +10,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
-
-import pendulum
 
 from aftersales_cli.clock import from_utc_text, to_utc_text
 from aftersales_cli.reports import kpi
@@ -45,7 +44,7 @@ class Window:
     now: str
 
     @classmethod
-    def of(cls, period: Period, now: pendulum.DateTime) -> Window:
+    def of(cls, period: Period, now: datetime) -> Window:
         return cls(to_utc_text(period.start), to_utc_text(period.end), to_utc_text(now))
 
     @property

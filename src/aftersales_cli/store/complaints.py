@@ -11,10 +11,9 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-
-import pendulum
 
 from aftersales_cli.clock import from_utc_text, to_utc_text
 from aftersales_cli.errors import NotFound
@@ -61,11 +60,11 @@ def yuan(value: int | None) -> Decimal | None:
     return None if value is None else Decimal(value) / 100
 
 
-def _time(value: str | None) -> pendulum.DateTime | None:
+def _time(value: str | None) -> datetime | None:
     return None if value is None else from_utc_text(value)
 
 
-def _utc(value: pendulum.DateTime | None) -> str | None:
+def _utc(value: datetime | None) -> str | None:
     return None if value is None else to_utc_text(value)
 
 
@@ -91,7 +90,7 @@ def from_row(row: sqlite3.Row, deadlines: Mapping[str, Deadline]) -> Case:
     values.update({name: yuan(row[f"{name}_fen"]) for name in _MONEY})
     values["ours"] = None if row["ours"] is None else bool(row["ours"])
     day = row["delivery_date"]
-    values["delivery_date"] = pendulum.Date.fromisoformat(day) if day else None
+    values["delivery_date"] = date.fromisoformat(day) if day else None
     if row["penalty_offence"] is not None:
         values["penalty"] = Penalty(
             offence=row["penalty_offence"],
@@ -127,9 +126,9 @@ def _deadline_row(complaint_id: int, milestone: str, deadline: Deadline) -> dict
 
 
 def _encode(value: Any) -> Any:
-    if isinstance(value, pendulum.DateTime):
+    if isinstance(value, datetime):
         return to_utc_text(value)
-    if isinstance(value, pendulum.Date):
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return float(value)
@@ -163,7 +162,7 @@ def _upsert_deadlines(
 def append_event(
     conn: sqlite3.Connection,
     complaint_id: int,
-    at: pendulum.DateTime,
+    at: datetime,
     by: str,
     action: str,
     changes_json: str,
@@ -180,7 +179,7 @@ def insert(
     case: Case,
     *,
     by: str,
-    at: pendulum.DateTime,
+    at: datetime,
     note: str | None = None,
     action: str = "log",
 ) -> Case:
@@ -279,7 +278,7 @@ def update(
     *,
     action: str,
     by: str,
-    at: pendulum.DateTime,
+    at: datetime,
     note: str | None = None,
 ) -> None:
     """Write what changed from `before` to `after` and append it to the history."""
@@ -321,7 +320,7 @@ def get(conn: sqlite3.Connection, complaint_id: int) -> Case:
 @dataclass(frozen=True)
 class Event:
     id: int
-    at: pendulum.DateTime
+    at: datetime
     by: str
     action: str
     changes: dict[str, list[Any]]
@@ -353,7 +352,7 @@ class Neighbour:
     """Another complaint that bears on one being logged."""
 
     id: int
-    received_at: pendulum.DateTime
+    received_at: datetime
     category: str
     status: str
     customer: str
@@ -369,8 +368,8 @@ def _neighbours(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> li
 def same_phone(
     conn: sqlite3.Connection,
     phone: str,
-    since: pendulum.DateTime,
-    until: pendulum.DateTime,
+    since: datetime,
+    until: datetime,
     exclude: int | None,
 ) -> list[Neighbour]:
     """Complaints from the same phone received in [since, until]."""
@@ -386,8 +385,8 @@ def same_phone(
 def same_batch(
     conn: sqlite3.Connection,
     case: Case,
-    since: pendulum.DateTime,
-    until: pendulum.DateTime,
+    since: datetime,
+    until: datetime,
 ) -> list[Neighbour]:
     """Complaints on the same batch, or the same product and delivery date, in the window."""
     clauses, params = [], []
@@ -408,9 +407,7 @@ def same_batch(
     )
 
 
-def prior_offences(
-    conn: sqlite3.Connection, org: str, since: pendulum.DateTime, exclude: int | None
-) -> int:
+def prior_offences(conn: sqlite3.Connection, org: str, since: datetime, exclude: int | None) -> int:
     """Penalised complaints of a client received since `since` (the offence window)."""
     row = conn.execute(
         """SELECT COUNT(*) FROM complaints
@@ -429,8 +426,8 @@ class Query:
     categories: tuple[str, ...] = ()
     departments: tuple[str, ...] = ()
     orgs: tuple[str, ...] = ()
-    since: pendulum.DateTime | None = None
-    until: pendulum.DateTime | None = None
+    since: datetime | None = None
+    until: datetime | None = None
     text: str | None = None
     limit: int | None = None
 
@@ -512,7 +509,7 @@ def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-def breach_changes(milestone: str, escalated_at: pendulum.DateTime | None) -> str:
+def breach_changes(milestone: str, escalated_at: datetime | None) -> str:
     changes: dict[str, list[Any]] = {f"deadlines.{milestone}.state": ["pending", "breached"]}
     if escalated_at is not None:
         changes["escalated_at"] = [None, to_utc_text(escalated_at)]
@@ -525,7 +522,7 @@ class Overdue:
 
     id: int
     milestone: str
-    due_at: pendulum.DateTime
+    due_at: datetime
     severity: str
     status: str
     customer: str
@@ -537,10 +534,10 @@ class Overdue:
 
 def note_overdue(
     conn: sqlite3.Connection,
-    now: pendulum.DateTime,
+    now: datetime,
     by: str,
     escalate: Iterable[str],
-    describe: Callable[[str, pendulum.DateTime, bool], str],
+    describe: Callable[[str, datetime, bool], str],
 ) -> int:
     """Write the `breached` event of every pending milestone past its deadline whose breach
     is not yet in the history, and escalate the cases at the `escalate` levels. Call it
@@ -593,8 +590,8 @@ def note_overdue(
 
 def overdue(
     conn: sqlite3.Connection,
-    now: pendulum.DateTime,
-    until: pendulum.DateTime,
+    now: datetime,
+    until: datetime,
     rank: Mapping[str, int],
 ) -> Iterator[Overdue]:
     """Pending milestones due before `until`: those already past `now` first, the most
