@@ -228,8 +228,8 @@ def _present(s: Session, target: Path, count: int, spotlight: int | None) -> Non
     from aftersales_cli.reports import build
 
     conn = s.conn
-    everything = store.search(conn, store.Query())
-    active = store.search(conn, store.Query(statuses=store.ACTIVE_STATUSES))
+    everything = list(store.search(conn, store.Query()))
+    active = list(store.search(conn, store.Query(statuses=store.ACTIVE_STATUSES)))
     first = min(c.received_at for c in everything)
     blocks: list[Block] = [
         Line(
@@ -257,7 +257,7 @@ def _present(s: Session, target: Path, count: int, spotlight: int | None) -> Non
     late = store.overdue(conn, s.now, s.now, SEVERITY_RANK)
     blocks += [Heading("What cron would report (aftersales overdue)")]
     blocks += overdue.terminal_view(
-        late, s.now, s.zone_name, overdue.escalates(s.rules.escalate_when_overdue, s.now)
+        late, overdue.Lateness(s.now, s.rules.escalate_when_overdue), s.zone_name
     )
     period = _busiest_quarter(everything, s.now)
     data = build.build(conn, period, s.now, s.rules)

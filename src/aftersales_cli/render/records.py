@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from aftersales_cli.clock import from_utc_text, iso_local, relative, show, span
-from aftersales_cli.render.blocks import Block, Cell, Fields, Heading, Line, Table
+from aftersales_cli.render.blocks import Block, Cell, Fields, Heading, Line, Table, cell
+from aftersales_cli.render.text import pad
 from aftersales_cli.rules.case import Case, Deadline
 from aftersales_cli.rules.fields import mask_phone
 from aftersales_cli.rules.taxonomy import (
@@ -322,46 +323,62 @@ def next_deadline(case: Case, now: datetime) -> tuple[str, Deadline] | None:
     return min(pending, key=lambda item: item[1].due_at or now)
 
 
+_LIST_COLUMNS = (
+    "id",
+    "received",
+    "severity",
+    "category",
+    "status",
+    "customer",
+    "org",
+    "phone",
+    "next deadline",
+)
+_LIST_WIDTHS = (6, 11, 18, 24, 10, 12, 18, 13)
+LIST_HEADER = (
+    "  ".join(pad(c, w) for c, w in zip(_LIST_COLUMNS, _LIST_WIDTHS, strict=False))
+    + f"  {_LIST_COLUMNS[-1]}\n"
+)
+
+
+def _list_cells(case: Case, now: datetime, show_phone: bool) -> list[Cell | str]:
+    upcoming = next_deadline(case, now)
+    if upcoming:
+        milestone, deadline = upcoming
+        due = deadline_cell(deadline, now)
+        next_cell = Cell(
+            f"{milestone} {show(deadline.due_at)[5:]} · {due.text.split(' · ', 1)[1]}",
+            due.style,
+        )
+    else:
+        next_cell = Cell("—", "dim")
+    return [
+        str(case.id),
+        show(case.received_at)[5:],
+        _severity(case),
+        CATEGORIES.label(case.category) or case.category,
+        case.status,
+        case.customer,
+        case.org or "",
+        case.phone if show_phone else mask_phone(case.phone),
+        next_cell,
+    ]
+
+
+def list_line(case: Case, now: datetime, *, show_phone: bool) -> str:
+    """One complaint as a line of fixed columns (a listing streamed to a pipe)."""
+    cells = [cell(c).text for c in _list_cells(case, now, show_phone)]
+    return (
+        "  ".join(pad(c, w) for c, w in zip(cells, _LIST_WIDTHS, strict=False)) + f"  {cells[-1]}\n"
+    )
+
+
 def list_table(
     cases: Sequence[Case], now: datetime, *, show_phone: bool, title: str | None = None
 ) -> Table:
-    rows: list[list[Cell | str]] = []
-    for case in cases:
-        upcoming = next_deadline(case, now)
-        if upcoming:
-            milestone, deadline = upcoming
-            due = deadline_cell(deadline, now)
-            next_cell = Cell(
-                f"{milestone} {show(deadline.due_at)[5:]} · {due.text.split(' · ', 1)[1]}",
-                due.style,
-            )
-        else:
-            next_cell = Cell("—", "dim")
-        rows.append(
-            [
-                str(case.id),
-                show(case.received_at)[5:],
-                _severity(case),
-                CATEGORIES.label(case.category) or case.category,
-                case.status,
-                case.customer,
-                case.org or "",
-                case.phone if show_phone else mask_phone(case.phone),
-                next_cell,
-            ]
-        )
+    rows = [_list_cells(case, now, show_phone) for case in cases]
     return Table(
-        [
-            "id",
-            "received",
-            "severity",
-            "category",
-            "status",
-            "customer",
-            "org",
-            "phone",
-            "next deadline",
-        ],
+        _LIST_COLUMNS,
         rows,
         title=title,
         right=frozenset({0}),

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from aftersales_cli.clock import from_utc_text, to_utc_text
 from aftersales_cli.errors import NotFound
@@ -479,8 +479,9 @@ def _where(query: Query) -> tuple[str, list[Any]]:
     return " AND ".join(where), params
 
 
-def search(conn: sqlite3.Connection, query: Query) -> list[Case]:
-    """Complaints matching `query`, the most pressing (nearest pending deadline) first."""
+def search(conn: sqlite3.Connection, query: Query, chunk: int = 500) -> Iterator[Case]:
+    """Complaints matching `query`, the most pressing (nearest pending deadline) first,
+    read a chunk at a time so that memory stays flat however many match."""
     where, params = _where(query)
     sql = """
         SELECT c.*, (SELECT MIN(d.due_at) FROM deadlines d
@@ -493,7 +494,9 @@ def search(conn: sqlite3.Connection, query: Query) -> list[Case]:
     if query.limit is not None:
         sql += " LIMIT ?"
         params.append(query.limit)
-    return _cases(conn, conn.execute(sql, params).fetchall())
+    cursor = conn.execute(sql, params)
+    while rows := cursor.fetchmany(chunk):
+        yield from _cases(conn, rows)
 
 
 def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
@@ -516,20 +519,20 @@ def breach_changes(milestone: str, escalated_at: datetime | None) -> str:
     return json.dumps(changes)
 
 
-@dataclass(frozen=True)
-class Overdue:
-    """A pending milestone past (or near) its deadline, as `overdue` lists it."""
+class Overdue(NamedTuple):
+    """A pending milestone past (or near) its deadline, as `overdue` lists it. `due_at`
+    stays stored UTC text: a listing of thousands converts only what it shows."""
 
     id: int
     milestone: str
-    due_at: datetime
+    due_at: str
     severity: str
     status: str
     customer: str
     org: str | None
     department: str | None
     assignee: str | None
-    escalated: bool
+    escalated: int
 
 
 def note_overdue(
@@ -607,16 +610,4 @@ def overdue(
                      d.complaint_id, CASE d.milestone {steps} END""",
         (to_utc_text(until), to_utc_text(now)),
     )
-    for row in cursor:
-        yield Overdue(
-            row[0],
-            row[1],
-            from_utc_text(row[2]),
-            row[3],
-            row[4],
-            row[5],
-            row[6],
-            row[7],
-            row[8],
-            bool(row[9]),
-        )
+    return map(Overdue._make, cursor)
