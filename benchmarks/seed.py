@@ -277,6 +277,11 @@ COLUMNS = (
     "revisit_method",
     "closed_at",
     "reopen_count",
+    "contact_minutes",
+    "handling_minutes",
+    "met_mask",
+    "breached_mask",
+    "same_gap_minutes",
 )
 DEADLINE_COLUMNS = (
     "complaint_id",
@@ -356,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -262144")  # 256 MiB while loading
-    with transaction(conn):
+    with transaction(conn), bulk.indexes_rebuilt(conn):
         for complaints, deadlines, events in chunks(args.count, now, args.seed):
             bulk.load(
                 conn,
@@ -413,6 +418,7 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
     recent_from = count - int(count * (OPEN_SHARE + AWAITING_REVISIT_SHARE))
     awaiting = AWAITING_REVISIT_SHARE / (OPEN_SHARE + AWAITING_REVISIT_SHARE)
     offences: dict[str, list[int]] = {}
+    last_seen: dict[tuple[int, str], int] = {}
     open_states = ("new", "classified", "assigned", "assigned", "reopened")
     rows: Rows = []
     deadlines: Rows = []
@@ -430,6 +436,9 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             people, ill, severity = 1 + int(rand() * 12), 1, "urgent"
         department = rule.department
         caller = int(rand() * PEOPLE)
+        previous = last_seen.get((caller, category))
+        gap = None if previous is None else (received - previous) // 60
+        last_seen[(caller, category)] = received
         dish = pick(DISHES)
         description = pick(CATEGORIES[category][1]).format(
             d=dish, m=15 + int(rand() * 75), n=2 + int(rand() * 28)
@@ -508,7 +517,8 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
                 minutes = due[milestone]
                 if minutes is not None and done[milestone] is None:
                     done[milestone] = received + int(minutes * 60 * (0.2 + rand() * 0.7))
-        for milestone in MILESTONES:
+        met_mask = breached_mask = 0
+        for bit, milestone in enumerate(MILESTONES):
             extended_from = reason = None
             if milestone == "revisit":
                 due_at = closed_at + revisit_after if closed_at else None
@@ -536,6 +546,11 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             late = due_at is not None and (
                 (finish is not None and finish > due_at) or (finish is None and due_at < now)
             )
+            if due_at is not None and finish is not None:  # settled: met or breached
+                if finish > due_at:
+                    breached_mask |= 1 << bit
+                else:
+                    met_mask |= 1 << bit
             deadlines.append(
                 (cid, milestone, fmt(due_at), fmt(finish), fmt(extended_from), reason, int(late))
             )
@@ -574,7 +589,9 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             remedy, amount, cause, ours, finding, supply, price,
             penalty[0] if penalty else None, penalty[1] if penalty else None,
             penalty[2] if penalty else None, statutory, satisfaction, method, fmt(closed_at),
-            reopen,
+            reopen, None if done["contact"] is None else (done["contact"] - received) // 60,
+            None if closed_at is None else (closed_at - received) // 60, met_mask,
+            breached_mask, gap,
         ))
         # fmt: on
         if len(rows) == CHUNK or i == count - 1:

@@ -105,7 +105,11 @@ class Session:
 
     @cached_property
     def conn(self) -> sqlite3.Connection:
-        return open_db(self.db_path)
+        return open_db(self.db_path, handed_over=True)
+
+    def reader(self) -> sqlite3.Connection:
+        """Another connection to the same database, for work done in parallel."""
+        return open_db(self.db_path, handed_over=True)
 
     def close(self) -> None:
         if "conn" in self.__dict__:

@@ -260,7 +260,7 @@ def _present(s: Session, target: Path, count: int, spotlight: int | None) -> Non
         late, overdue.Lateness(s.now, s.rules.escalate_when_overdue), s.zone_name
     )
     period = _busiest_quarter(everything, s.now)
-    data = build.build(conn, period, s.now, s.rules)
+    data = build.build(s.reader, period, s.now, s.rules)
     blocks += [Heading(f"The quarter's review (aftersales report --quarter {period.label})")]
     blocks += report_view(data, s.zone_name, only=DEMO_TABLES)[1:]
     tries: list[Callable[[str], str]] = [

@@ -13,7 +13,6 @@ from aftersales_cli.commands.context import DbOption, JsonOption, RulesOption, s
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Line
-from aftersales_cli.store.db import snapshot
 
 if TYPE_CHECKING:
     from aftersales_cli.reports.period import Period
@@ -96,8 +95,8 @@ def report(
     with session(ctx, db=db, rules=rules) as s:
         period = choose_period(quarter, month, from_, to, s.now)
         rules_ = s.rules
-        with snapshot(s.conn) as conn:
-            data = build(conn, period, s.now, rules_, show_phone=show_phone)
+        _ = s.conn  # created and migrated before the readers start
+        data = build(s.reader, period, s.now, rules_, show_phone=show_phone)
         if json_:
             output.print_json(data)
             return

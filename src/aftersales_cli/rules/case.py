@@ -30,13 +30,21 @@ class Deadline:
     late: bool = False
     breach_noted: bool = False
 
+    @property
+    def outcome(self) -> str | None:
+        """`met` or `breached` once that is settled whatever the clock says; None while it
+        is not (pending, or not applicable)."""
+        if self.due_at is None:
+            return None
+        if self.done_at is not None:
+            return "breached" if self.late or self.done_at > self.due_at else "met"
+        return "breached" if self.late else None
+
     def state(self, now: datetime) -> str:
         """`n/a`, `pending`, `met` or `breached` as of `now`."""
         if self.due_at is None:
             return "n/a"
-        if self.done_at is not None:
-            return "breached" if self.late or self.done_at > self.due_at else "met"
-        return "breached" if self.late or now > self.due_at else "pending"
+        return self.outcome or ("breached" if now > self.due_at else "pending")
 
     @property
     def applies(self) -> bool:

@@ -80,7 +80,47 @@ def to_row(case: Case) -> dict[str, Any]:
     row["penalty_offence"] = penalty.offence if penalty else None
     row["penalty_multiplier"] = str(penalty.multiplier) if penalty else None
     row["penalty_fen"] = fen(penalty.amount) if penalty else None
+    row.update(report_figures(case))
     return row
+
+
+def _minutes(start: datetime, end: datetime | None) -> int | None:
+    return None if end is None else int((end - start).total_seconds() // 60)
+
+
+def report_figures(case: Case) -> dict[str, Any]:
+    """What reports add up, derived from the case and kept on its row (migration 0003)."""
+    outcomes = [case.deadlines[m].outcome for m in MILESTONE_KEYS]
+    return {
+        "contact_minutes": _minutes(case.received_at, case.deadlines["contact"].done_at),
+        "handling_minutes": _minutes(case.received_at, case.closed_at),
+        "met_mask": sum(1 << i for i, o in enumerate(outcomes) if o == "met"),
+        "breached_mask": sum(1 << i for i, o in enumerate(outcomes) if o == "breached"),
+    }
+
+
+def refresh_repeats(
+    conn: sqlite3.Connection, key: str, category: str, complaint_id: int, received: str
+) -> None:
+    """Keep "minutes since the same phone's previous complaint in the same category" true
+    around one complaint that entered (or left) that phone and category: its own figure,
+    and that of the next complaint after it, whose predecessor it now is (or was)."""
+    conn.execute(
+        """UPDATE complaints SET same_gap_minutes = (
+             SELECT CAST((julianday(complaints.received_at) - julianday(p.received_at)) * 1440
+                         AS INTEGER)
+             FROM complaints p
+             WHERE p.phone_key = complaints.phone_key AND p.category = complaints.category
+               AND (p.received_at < complaints.received_at
+                    OR (p.received_at = complaints.received_at AND p.id < complaints.id))
+             ORDER BY p.received_at DESC, p.id DESC LIMIT 1)
+           WHERE id = :id OR id = (
+             SELECT n.id FROM complaints n
+             WHERE n.phone_key = :key AND n.category = :category
+               AND (n.received_at > :received OR (n.received_at = :received AND n.id > :id))
+             ORDER BY n.received_at, n.id LIMIT 1)""",
+        {"key": key, "category": category, "id": complaint_id, "received": received},
+    )
 
 
 def from_row(row: sqlite3.Row, deadlines: Mapping[str, Deadline]) -> Case:
@@ -193,6 +233,7 @@ def insert(
     complaint_id = cursor.lastrowid
     assert complaint_id is not None
     _upsert_deadlines(conn, complaint_id, case.deadlines.items())
+    refresh_repeats(conn, row["phone_key"], case.category, complaint_id, row["received_at"])
     stored = Case(
         **{f.name: getattr(case, f.name) for f in fields(Case) if f.name != "id"}, id=complaint_id
     )
@@ -209,6 +250,7 @@ def restore(conn: sqlite3.Connection, case: Case, history: Sequence[Event]) -> N
         row,
     )
     _upsert_deadlines(conn, case.id, case.deadlines.items())
+    refresh_repeats(conn, row["phone_key"], case.category, case.id, row["received_at"])
     conn.executemany(
         "INSERT INTO events (complaint_id, at, by, action, changes, note) VALUES (?,?,?,?,?,?)",
         [
@@ -292,6 +334,9 @@ def update(
         )
     moved = [(m, d) for m, d in after.deadlines.items() if before.deadlines.get(m) != d]
     _upsert_deadlines(conn, after.id, moved)
+    if before.category != after.category:
+        for category in (before.category, after.category):
+            refresh_repeats(conn, new["phone_key"], category, after.id, new["received_at"])
     append_event(conn, after.id, at, by, action, _changes_json(before, after), note)
 
 
