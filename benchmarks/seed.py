@@ -32,7 +32,7 @@ from aftersales_cli.store.db import open_db, transaction
 DAY = 86_400
 YEARS = 2
 OPEN_SHARE = 0.02
-AWAITING_REVISIT_SHARE = 0.01
+AWAITING_REVISIT_SHARE = 0.003  # closed in the last days, their revisit still to come
 
 ORGS = [
     "实验小学",
@@ -277,8 +277,27 @@ COLUMNS = (
     "revisit_method",
     "closed_at",
     "reopen_count",
+    "contact_minutes",
+    "handling_minutes",
+    "met_mask",
+    "breached_mask",
+    "same_gap_minutes",
 )
-DEADLINE_COLUMNS = ("complaint_id", "milestone", "due_at", "done_at", "breach_noted")
+DEADLINE_COLUMNS = (
+    "complaint_id",
+    "milestone",
+    "due_at",
+    "done_at",
+    "extended_from",
+    "reason",
+    "breach_noted",
+)
+# An open case older than this has usually had its resolution extended (waiting for a lab
+# report, for the customer...): the customer was told a new time, before the deadline.
+EXTENDED_AFTER = 2 * DAY
+EXTENDED_SHARE = 0.8
+REASONS = ("等待第三方检测报告", "等待客户确认方案", "部门调查中，已告知客户", "等待供应商回复")
+EXTENDED = '{"deadlines.resolution.due_at": ["%s", "%s"]}'
 PEOPLE = 150_000  # distinct callers: some call more than once
 LOGGED = (
     '{"status": [null, "new"], "channel": [null, "%s"], "category": [null, "%s"], '
@@ -342,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -262144")  # 256 MiB while loading
-    with transaction(conn):
+    with transaction(conn), bulk.indexes_rebuilt(conn):
         for complaints, deadlines, events in chunks(args.count, now, args.seed):
             bulk.load(
                 conn,
@@ -394,9 +413,12 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
     phones = [f"1{pick('3589')}{int(rand() * 10**9):09d}" for _ in range(PEOPLE)]
     keys = [phone_key(p) for p in phones]
     callers = [f"{pick(SURNAMES)}{pick(TITLES)}" for _ in range(PEOPLE)]
-    open_from = count - int(count * OPEN_SHARE)
-    awaiting_from = open_from - int(count * AWAITING_REVISIT_SHARE)
+    # The most recent complaints are the ones still to do: open, or closed and awaiting
+    # their revisit.
+    recent_from = count - int(count * (OPEN_SHARE + AWAITING_REVISIT_SHARE))
+    awaiting = AWAITING_REVISIT_SHARE / (OPEN_SHARE + AWAITING_REVISIT_SHARE)
     offences: dict[str, list[int]] = {}
+    last_seen: dict[tuple[int, str], int] = {}
     open_states = ("new", "classified", "assigned", "assigned", "reopened")
     rows: Rows = []
     deadlines: Rows = []
@@ -409,12 +431,14 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
         org = orgs[i]
         rule = rules.categories[category]
         severity = rule.severity
-        people = ill = 0
-        people = 1
+        people, ill = 1, 0
         if category == "illness" or (category == "food_safety" and rand() < 0.3):
             people, ill, severity = 1 + int(rand() * 12), 1, "urgent"
         department = rule.department
         caller = int(rand() * PEOPLE)
+        previous = last_seen.get((caller, category))
+        gap = None if previous is None else (received - previous) // 60
+        last_seen[(caller, category)] = received
         dish = pick(DISHES)
         description = pick(CATEGORIES[category][1]).format(
             d=dish, m=15 + int(rand() * 75), n=2 + int(rand() * 28)
@@ -426,10 +450,8 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             batch = f"B{delivery_day[2:4]}{delivery_day[5:7]}{delivery_day[8:10]}-{pick('12345')}"
         due = due_minutes[severity]
         status = "revisited"
-        if i >= open_from:
-            status = pick(open_states)
-        elif i >= awaiting_from:
-            status = "closed"
+        if i >= recent_from:
+            status = "closed" if rand() < awaiting else pick(open_states)
         is_closed = status in ("closed", "revisited")
         by = pick(STAFF)
         done: dict[str, int | None] = {}
@@ -446,7 +468,9 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
                 if channel == "hotline" and milestone == "contact"
                 else (received + int(minutes * 60 * share))
             )
-            if not is_closed and (finish > now or rand() < 0.25):
+            # Open cases: the interim work of older ones is mostly done.
+            undone = 0.25 if now - received < DAY else 0.03
+            if not is_closed and (finish > now or rand() < undone):
                 done[milestone] = None
                 continue
             cursor = max(cursor, finish)
@@ -457,6 +481,8 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
         if is_closed:
             hours = min(rng.lognormvariate(2.0, 0.8), due["resolution"] / 20)
             closed_at = min(max(cursor + 600, received + int(hours * 3600)), now - 3600)
+            if status == "closed":  # awaiting the revisit: closed in the last days
+                closed_at = max(closed_at, now - int(rand() * 2.5 * DAY))
             for milestone in ("contact", "plan", "investigation"):
                 if due[milestone] is not None and done[milestone] is None:
                     done[milestone] = closed_at
@@ -485,12 +511,34 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
         if status == "reopened":
             reopen = 1
         assignee = pick(ASSIGNEES[department]) if status != "new" else None
-        for milestone in MILESTONES:
+        extended = not is_closed and now - received > EXTENDED_AFTER and rand() < EXTENDED_SHARE
+        if extended:  # the interim work is done; the resolution was promised for later
+            for milestone in ("contact", "plan", "investigation"):
+                minutes = due[milestone]
+                if minutes is not None and done[milestone] is None:
+                    done[milestone] = received + int(minutes * 60 * (0.2 + rand() * 0.7))
+        met_mask = breached_mask = 0
+        for bit, milestone in enumerate(MILESTONES):
+            extended_from = reason = None
             if milestone == "revisit":
                 due_at = closed_at + revisit_after if closed_at else None
                 finish = revisited_at
             elif milestone == "resolution":
                 due_at, finish = received + due["resolution"] * 60, closed_at
+                if extended:
+                    extended_from, reason = due_at, pick(REASONS)
+                    due_at = now + 3600 + int(rand() * 7 * DAY)
+                    told = extended_from - int(rand() * 3600)
+                    events.append(
+                        (
+                            cid,
+                            fmt(told),
+                            by,
+                            "extend",
+                            EXTENDED % (fmt(extended_from), fmt(due_at)),
+                            reason,
+                        )
+                    )
             else:
                 minutes = due[milestone]
                 due_at = received + minutes * 60 if minutes is not None else None
@@ -498,7 +546,14 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             late = due_at is not None and (
                 (finish is not None and finish > due_at) or (finish is None and due_at < now)
             )
-            deadlines.append((cid, milestone, fmt(due_at), fmt(finish), int(late)))
+            if due_at is not None and finish is not None:  # settled: met or breached
+                if finish > due_at:
+                    breached_mask |= 1 << bit
+                else:
+                    met_mask |= 1 << bit
+            deadlines.append(
+                (cid, milestone, fmt(due_at), fmt(finish), fmt(extended_from), reason, int(late))
+            )
             if late and due_at is not None:
                 events.append(
                     (
@@ -534,7 +589,9 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             remedy, amount, cause, ours, finding, supply, price,
             penalty[0] if penalty else None, penalty[1] if penalty else None,
             penalty[2] if penalty else None, statutory, satisfaction, method, fmt(closed_at),
-            reopen,
+            reopen, None if done["contact"] is None else (done["contact"] - received) // 60,
+            None if closed_at is None else (closed_at - received) // 60, met_mask,
+            breached_mask, gap,
         ))
         # fmt: on
         if len(rows) == CHUNK or i == count - 1:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from aftersales_cli.reports import kpi
 from aftersales_cli.reports.period import buckets, parse_month, parse_quarter
-from aftersales_cli.reports.queries import STATE_SQL
+from aftersales_cli.reports.queries import PENDING_LATE
 from aftersales_cli.rules.case import Deadline
 from aftersales_cli.rules.config import default_rules
 from aftersales_cli.rules.errors import RuleError
@@ -144,20 +144,26 @@ moments = st.one_of(st.none(), st.integers(0, 100).map(lambda m: NOW.add(minutes
 
 
 @given(moments, moments, st.booleans(), st.integers(0, 100).map(lambda m: NOW.add(minutes=m)))
-def test_sql_deadline_state_is_the_rules_state(
+def test_reports_count_a_deadline_as_the_rules_state_it(
     due: Any, done: Any, late: bool, now: pendulum.DateTime
 ) -> None:
+    """Reports read a settled outcome from the masks kept on each complaint and count a
+    pending deadline past due (PENDING_LATE) as breached: together, the rules' state."""
+    deadline = Deadline(due_at=due, done_at=done, late=late)
     conn = sqlite3.connect(":memory:")
     utc = "%Y-%m-%dT%H:%M:%SZ"
 
     def text(t: pendulum.DateTime | None) -> str | None:
         return None if t is None else t.in_tz("UTC").strftime(utc)
 
-    state = conn.execute(
-        f"SELECT {STATE_SQL} FROM (SELECT :due AS due_at, :done AS done_at, :late AS late) d",
+    pending_late = conn.execute(
+        f"SELECT COUNT(*) FROM (SELECT :due AS due_at, :done AS done_at, :late AS late) d "
+        f"WHERE {PENDING_LATE}",
         {"due": text(due), "done": text(done), "late": int(late), "now": text(now)},
     ).fetchone()[0]
-    assert state == Deadline(due_at=due, done_at=done, late=late).state(now)
+    counted = deadline.outcome or ("breached" if pending_late else None)
+    state = deadline.state(now)
+    assert counted == (state if state in ("met", "breached") else None)
 
 
 # ---- aftersales report ---------------------------------------------------------------
@@ -302,3 +308,19 @@ def test_report_writes_csv_and_html(run: Run, quarter: None, tmp_path: Path) -> 
     assert (tmp_path / "q4" / "kpis.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     page = (tmp_path / "q4.html").read_text("utf-8")
     assert "2026Q4" in page and "<svg" in page
+
+
+def test_repeat_figures_follow_reclassification_and_backfilling(run: Run, log: Log) -> None:
+    log("米饭变质", now="2026-11-10 09:00")  # 1
+    log("米饭又变质了", now="2026-11-12 09:00")  # 2: a repeat of 1
+
+    def repeats() -> int:
+        return int(ok(run("report", "--json"))["kpis"]["repeat_rate"]["numerator"])
+
+    assert repeats() == 1
+    ok(run("classify", "1", "--category", "taste_feedback"))
+    assert repeats() == 0  # 1 is no longer in 2's category
+    log("米饭变质", "--received-at", "2026-11-11 09:00")  # 3, back-filled between them
+    assert repeats() == 1  # 2 repeats 3 now
+    ok(run("classify", "3", "--category", "taste_feedback"))
+    assert repeats() == 1  # 3 repeats 1 (both taste_feedback); 2 repeats nothing

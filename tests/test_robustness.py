@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import BASIC, Run, ok, refused
 
+from aftersales_cli.store.migrations import SCHEMA_VERSION
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -150,7 +152,9 @@ def test_many_processes_creating_the_database_at_once(tmp_path: Path) -> None:
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA user_version").fetchone()[0] >= 2
     applied = conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id").fetchall()
-    assert [a[0] for a in applied] == ["0001_initial", "0002_breaches"]
+    from aftersales_cli.store.migrations import STEPS
+
+    assert [a[0] for a in applied] == [name for name, _ in STEPS]  # each exactly once
 
 
 def _integrity_and_wholeness(db: Path) -> int:
@@ -263,7 +267,7 @@ def test_an_older_schema_is_upgraded_in_place_keeping_every_row(run: Run, tmp_pa
     assert first["escalated_at"] is None
     assert [e["action"] for e in first["events"]] == ["log", "close", "revisit"]
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 4
     # and it works on: the upgraded file takes new complaints and cron's breach events
     ok(run("log", "新的投诉", *BASIC, "--db", str(db)))
@@ -320,3 +324,24 @@ def test_an_unreachable_folder_is_one_line(run: Run, tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     refused(run("list", "--db", str(blocker / "sub" / "x.db")), "database", "cannot create")
     refused(run("log", "x", *BASIC, "--db", "/proc/aftersales/x.db"), "database")
+
+
+def test_bulk_loading_knows_every_column_the_store_writes() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from aftersales_cli.rules.case import Case
+    from aftersales_cli.store import bulk
+    from aftersales_cli.store.complaints import to_row
+
+    case = Case(
+        received_at=datetime(2026, 11, 22, tzinfo=ZoneInfo("Asia/Shanghai")),
+        channel="online",
+        customer="a",
+        phone="13800000000",
+        description="x",
+        category="other",
+        severity="general",
+    )
+    written = {"id", "same_gap_minutes", *to_row(case)}
+    assert set(bulk.COMPLAINT_COLUMNS) == written

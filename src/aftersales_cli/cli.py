@@ -4,6 +4,7 @@ commands — nothing else. Commands live in `aftersales_cli.commands`."""
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sqlite3
 import sys
@@ -12,20 +13,11 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperGroup
+from typer.main import get_command_from_info
+from typer.models import CommandInfo
 
 from aftersales_cli import __version__
-from aftersales_cli.commands import (
-    browse,
-    data,
-    demo,
-    followup,
-    handling,
-    intake,
-    overdue,
-    policy,
-    report,
-)
-from aftersales_cli.commands.context import ByOption, DbOption, Globals, RulesOption
+from aftersales_cli.commands.options import ByOption, DbOption, Globals, RulesOption
 from aftersales_cli.errors import UserError
 from aftersales_cli.rules.errors import RuleError, RulesFileError
 
@@ -38,8 +30,22 @@ def _error(message: str) -> None:
     sys.stderr.write(f"error: {message}\n")
 
 
-class _OneLineErrors(TyperGroup):
-    """Usage errors as one line on stderr (exit 2), not a usage block and a panel."""
+class _Group(TyperGroup):
+    """Commands built when asked for; usage errors as one line on stderr (exit 2), not a
+    usage block and a panel."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [name for name, _ in COMMANDS]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands:
+            if cmd_name not in _WHERE:
+                return None
+            info = CommandInfo(name=cmd_name, callback=boundary(command_function(cmd_name)))
+            self.commands[cmd_name] = get_command_from_info(
+                info, pretty_exceptions_short=True, rich_markup_mode=None
+            )
+        return self.commands[cmd_name]
 
     def main(
         self,
@@ -109,7 +115,8 @@ def boundary(command: F) -> F:
 
 
 app = typer.Typer(
-    cls=_OneLineErrors,
+    cls=_Group,
+    rich_markup_mode=None,
     name="aftersales",
     help="The after-sales desk of a centralized catering company (集中配餐售后): complaints, "
     "deadlines, penalties and reports on one SQLite file.",
@@ -147,27 +154,35 @@ def main_options(
     ctx.obj = Globals(db=db, rules=rules, by=by)
 
 
-COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
-    ("log", intake.log),
-    ("classify", intake.classify),
-    ("assign", handling.assign),
-    ("done", handling.done),
-    ("extend", handling.extend),
-    ("close", handling.close),
-    ("revisit", followup.revisit),
-    ("show", browse.show),
-    ("list", browse.list_),
-    ("overdue", overdue.overdue),
-    ("report", report.report),
-    ("backup", data.backup),
-    ("export", data.export),
-    ("import", data.import_),
-    ("rules", policy.rules_command),
-    ("demo", demo.demo),
+# Every command, and where it lives. A command's module is imported only when that command
+# runs (or when --help lists them all), so that each pays for what it uses.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("log", "intake:log"),
+    ("classify", "intake:classify"),
+    ("assign", "handling:assign"),
+    ("done", "handling:done"),
+    ("extend", "handling:extend"),
+    ("close", "handling:close"),
+    ("revisit", "followup:revisit"),
+    ("show", "browse:show"),
+    ("list", "browse:list_"),
+    ("overdue", "overdue:overdue"),
+    ("report", "report:report"),
+    ("backup", "data:backup"),
+    ("export", "data:export"),
+    ("import", "data:import_"),
+    ("rules", "policy:rules_command"),
+    ("demo", "demo:demo"),
 )
+_WHERE = dict(COMMANDS)
 
-for _name, _command in COMMANDS:
-    app.command(_name)(boundary(_command))
+
+def command_function(name: str) -> Callable[..., Any]:
+    module, attr = _WHERE[name].split(":")
+    function: Callable[..., Any] = getattr(
+        importlib.import_module(f"aftersales_cli.commands.{module}"), attr
+    )
+    return function
 
 
 def main() -> None:

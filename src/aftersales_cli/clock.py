@@ -3,17 +3,22 @@
 `AFTERSALES_NOW` pins now (ISO-8601; without an offset it is local time);
 `AFTERSALES_TZ` sets the local zone (default Asia/Shanghai). Stored times are UTC text
 `YYYY-MM-DDTHH:MM:SSZ`, which sorts as time does; people see local time.
+
+Times are timezone-aware `datetime`s. The standard library covers what every command
+needs (zoneinfo, ISO-8601 parsing) at a fraction of pendulum's import cost; pendulum is
+asked only for the odd formats the standard parser does not know (`20261122T0930`).
 """
 
 from __future__ import annotations
 
 import os
 import re
+from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
-
-import pendulum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aftersales_cli.errors import BadInput, UserError
+from aftersales_cli.rules.deadlines import calendar_days, elapsed
 
 ENV_NOW = "AFTERSALES_NOW"
 ENV_TZ = "AFTERSALES_TZ"
@@ -31,19 +36,23 @@ _DAY_WORDS = {
 }
 
 
-def local_zone() -> pendulum.Timezone | pendulum.FixedTimezone:
+def local_zone() -> tzinfo:
     return _zone(os.environ.get(ENV_TZ) or DEFAULT_TZ)
 
 
 @lru_cache(maxsize=8)
-def _zone(name: str) -> pendulum.Timezone | pendulum.FixedTimezone:
+def _zone(name: str) -> tzinfo:
     try:
-        return pendulum.timezone(name)
-    except Exception:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
         raise UserError(f"{ENV_TZ}: unknown time zone {name!r} (e.g. Asia/Shanghai)") from None
 
 
-def now() -> pendulum.DateTime:
+def zone_name() -> str:
+    return os.environ.get(ENV_TZ) or DEFAULT_TZ
+
+
+def now() -> datetime:
     """The current time in the local zone, to the second; AFTERSALES_NOW pins it."""
     pinned = os.environ.get(ENV_NOW)
     if pinned:
@@ -53,27 +62,41 @@ def now() -> pendulum.DateTime:
             raise UserError(
                 f"{ENV_NOW}: expected an ISO-8601 time like 2026-11-22T09:30, got {pinned!r}"
             ) from None
-    return pendulum.now("UTC").in_tz(local_zone()).replace(microsecond=0)
+    return datetime.now(UTC).astimezone(local_zone()).replace(microsecond=0)
 
 
-def _parse_absolute(text: str) -> pendulum.DateTime:
+def _parse_absolute(text: str) -> datetime:
+    """ISO-8601 (a date is its midnight); without an offset, local time."""
+    raw = text.strip()
     zone = local_zone()
     try:
-        parsed = pendulum.parse(text.strip(), tz=zone, exact=True)
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        parsed = _parse_rare(raw)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed.astimezone(zone).replace(microsecond=0)
+
+
+def _parse_rare(raw: str) -> datetime:
+    """The ISO-8601 forms the standard library does not read, through pendulum."""
+    import pendulum
+
+    try:
+        parsed = pendulum.parse(raw, exact=True)
     except Exception as exc:
         raise ValueError(str(exc)) from None
-    if isinstance(parsed, pendulum.DateTime):
-        return parsed.in_tz(zone).replace(microsecond=0)
-    if isinstance(parsed, pendulum.Date):
-        return pendulum.datetime(parsed.year, parsed.month, parsed.day, tz=zone)
+    if isinstance(parsed, datetime):
+        return parsed
+    if isinstance(parsed, date):
+        return datetime(parsed.year, parsed.month, parsed.day)
     raise ValueError("not a date and time")
 
 
-def parse_time(text: str, field: str, reference: pendulum.DateTime) -> pendulum.DateTime:
+def parse_time(text: str, field: str, reference: datetime) -> datetime:
     """A time as an operator types it: `2026-11-22 14:30`, `14:30` (today), `+2h`,
     `-30m`, `tomorrow 18:00`, `明天 18:00`, `now`, or ISO-8601 with an offset."""
     raw = text.strip()
-    zone = local_zone()
     allowed = "a time like '2026-11-22 14:30', '14:30', '+2h', '-30m' or 'tomorrow 18:00'"
     if not raw:
         raise BadInput(field, f"must not be empty; give {allowed}")
@@ -85,12 +108,12 @@ def parse_time(text: str, field: str, reference: pendulum.DateTime) -> pendulum.
         sign, amount, unit = relative.groups()
         n = int(amount) * (1 if sign == "+" else -1)
         if unit == "d":
-            return reference.add(days=n)
-        return reference.add(minutes=n * (60 if unit == "h" else 1))
+            return calendar_days(reference, n)
+        return elapsed(reference, n * (60 if unit == "h" else 1))
     parts = lowered.split(maxsplit=1)
     day = reference
     if parts[0] in _DAY_WORDS:
-        day = reference.add(days=_DAY_WORDS[parts[0]])
+        day = calendar_days(reference, _DAY_WORDS[parts[0]])
         if len(parts) == 1:
             raise BadInput(field, f"give a time of day too, e.g. '{parts[0]} 18:00'")
         lowered = parts[1]
@@ -99,7 +122,7 @@ def parse_time(text: str, field: str, reference: pendulum.DateTime) -> pendulum.
         hour, minute = int(clock_time.group(1)), int(clock_time.group(2))
         if hour > 23 or minute > 59:
             raise BadInput(field, f"{raw!r} is not a time of day")
-        return pendulum.datetime(day.year, day.month, day.day, hour, minute, tz=zone)
+        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=local_zone())
     if day is not reference:
         raise BadInput(field, f"{raw!r} is not {allowed}")
     try:
@@ -108,56 +131,50 @@ def parse_time(text: str, field: str, reference: pendulum.DateTime) -> pendulum.
         raise BadInput(field, f"{raw!r} is not {allowed}") from None
 
 
-def parse_day_or_time(
-    text: str, field: str, reference: pendulum.DateTime
-) -> tuple[pendulum.Date, pendulum.DateTime | None]:
+def parse_day_or_time(text: str, field: str, reference: datetime) -> tuple[date, datetime | None]:
     """A delivery: a date (`2026-11-21`) or a date and time (`2026-11-21 11:30`)."""
     raw = text.strip()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
         try:
-            parsed = pendulum.parse(raw, exact=True)
-        except Exception:
+            return date.fromisoformat(raw), None
+        except ValueError:
             raise BadInput(field, f"{raw!r} is not a date like 2026-11-21") from None
-        assert isinstance(parsed, pendulum.Date)
-        return parsed, None
     moment = parse_time(raw, field, reference)
     return moment.date(), moment
 
 
-def start_of_day(day: pendulum.Date) -> pendulum.DateTime:
-    return pendulum.datetime(day.year, day.month, day.day, tz=local_zone())
+def start_of_day(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=local_zone())
 
 
-def to_utc_text(moment: pendulum.DateTime) -> str:
-    return moment.in_tz("UTC").strftime(UTC_FORMAT)
+def end_of(day: date, moment: datetime | None) -> datetime:
+    """Where "up to and including" a day (or a moment) ends: the next day's start."""
+    if moment is not None:
+        return elapsed(moment, 1 / 60)
+    return calendar_days(start_of_day(day), 1)
 
 
-def from_utc_text(text: str) -> pendulum.DateTime:
-    """The stored `YYYY-MM-DDTHH:MM:SSZ`, as local time."""
-    utc = pendulum.datetime(
-        int(text[0:4]),
-        int(text[5:7]),
-        int(text[8:10]),
-        int(text[11:13]),
-        int(text[14:16]),
-        int(text[17:19]),
-        tz=pendulum.UTC,
-    )
-    return utc.in_tz(local_zone())
+def to_utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(UTC_FORMAT)
 
 
-def iso_local(moment: pendulum.DateTime | None) -> str | None:
+def from_utc_text(text: str, zone: tzinfo | None = None) -> datetime:
+    """The stored `YYYY-MM-DDTHH:MM:SSZ`, as local time (pass `zone` in a hot loop)."""
+    return datetime.fromisoformat(text).astimezone(zone or local_zone())
+
+
+def iso_local(moment: datetime | None) -> str | None:
     """For JSON: local time with its offset, `2026-11-22T16:30:00+08:00`."""
     if moment is None:
         return None
-    return moment.in_tz(local_zone()).isoformat()
+    return moment.astimezone(local_zone()).isoformat()
 
 
-def show(moment: pendulum.DateTime | None) -> str:
+def show(moment: datetime | None) -> str:
     """For people: `2026-11-22 16:30` in local time."""
     if moment is None:
         return ""
-    return moment.in_tz(local_zone()).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def span(seconds: float) -> str:
@@ -172,7 +189,7 @@ def span(seconds: float) -> str:
     return f"{days} d {hours} h" if hours else f"{days} d"
 
 
-def relative(moment: pendulum.DateTime, reference: pendulum.DateTime) -> str:
+def relative(moment: datetime, reference: datetime) -> str:
     """`in 25 min` or `25 min ago`."""
     seconds = (moment - reference).total_seconds()
     return f"in {span(seconds)}" if seconds >= 0 else f"{span(seconds)} ago"

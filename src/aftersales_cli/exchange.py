@@ -18,10 +18,9 @@ import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-
-import pendulum
 
 from aftersales_cli.clock import local_zone, to_utc_text
 from aftersales_cli.render.records import case_json, event_json
@@ -88,10 +87,10 @@ HEADER_ALIASES = {
 def export_record(
     case: Case,
     history: Iterable[Event],
-    now: pendulum.DateTime,
+    now: datetime,
     *,
     show_phone: bool,
-    sample_until: pendulum.DateTime | None,
+    sample_until: datetime | None,
 ) -> dict[str, Any]:
     record = case_json(case, now, sample_until=sample_until, show_phone=show_phone)
     for milestone, deadline in case.deadlines.items():
@@ -221,16 +220,16 @@ def unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:
     return nested
 
 
-def _time(value: Any, field: str) -> pendulum.DateTime | None:
+def _time(value: Any, field: str) -> datetime | None:
     if value in (None, ""):
         return None
     try:
-        parsed = pendulum.parse(str(value), exact=True)
-    except Exception:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
         parsed = None
-    if not isinstance(parsed, pendulum.DateTime) or parsed.tzinfo is None:
+    if parsed is None or parsed.tzinfo is None:
         raise RuleError(field, f"an ISO-8601 time with its offset, got {value!r}")
-    return parsed.in_tz(local_zone()).replace(microsecond=0)
+    return parsed.astimezone(local_zone()).replace(microsecond=0)
 
 
 def _int(value: Any, field: str, low: int = 0, high: int = fields.COUNT_MAX) -> int | None:
@@ -336,7 +335,7 @@ def _events(data: Any) -> list[Event]:
     return history
 
 
-def _utc(moment: pendulum.DateTime | None) -> str | None:
+def _utc(moment: datetime | None) -> str | None:
     return None if moment is None else to_utc_text(moment)
 
 
@@ -348,7 +347,7 @@ def case_from_record(data: Mapping[str, Any], rules: Rules) -> tuple[Case, list[
     """A complaint exactly as exported, checked field by field."""
     day = data.get("delivery_date")
     try:
-        delivery = pendulum.Date.fromisoformat(str(day)) if day not in (None, "") else None
+        delivery = date.fromisoformat(str(day)) if day not in (None, "") else None
     except ValueError:
         raise RuleError("delivery_date", f"a date like 2026-11-21, got {day!r}") from None
     penalty = data.get("penalty")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -15,7 +16,7 @@ from aftersales_cli.commands.context import (
     session,
     terms,
 )
-from aftersales_cli.commands.present import print_case
+from aftersales_cli.commands.present import print_case, sample_until
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output, records
 from aftersales_cli.render.blocks import Line
@@ -98,7 +99,7 @@ def list_(
         until = None
         if to:
             day, moment = clock.parse_day_or_time(to, "to", s.now)
-            until = moment.add(seconds=1) if moment else clock.start_of_day(day.add(days=1))
+            until = clock.end_of(day, moment)
         if since and until and until <= since:
             raise BadInput("to", "must not be before --from")
         if limit is not None and limit < 1:
@@ -118,10 +119,25 @@ def list_(
         )
         cases = store.search(s.conn, query)
         if json_:
-            output.print_json([records.case_json(c, s.now, show_phone=show_phone) for c in cases])
+            output.stream_json(
+                records.case_json(c, s.now, sample_until=sample_until(c, s), show_phone=show_phone)
+                for c in cases
+            )
             return
-        if not cases:
-            output.show([Line("No complaints match.", "dim")])
+        if output.on_terminal():
+            shown = list(cases)
+            if not shown:
+                output.show([Line("No complaints match.", "dim")])
+                return
+            title = f"{len(shown)} complaint(s)" + (
+                " (limit reached)" if limit == len(shown) else ""
+            )
+            output.show([records.list_table(shown, s.now, show_phone=show_phone, title=title)])
             return
-        title = f"{len(cases)} complaint(s)" + (" (limit reached)" if limit == len(cases) else "")
-        output.show([records.list_table(cases, s.now, show_phone=show_phone, title=title)])
+        # Piped: every row, streamed in fixed columns (memory stays flat).
+        count = 0
+        for count, case in enumerate(cases, start=1):
+            if count == 1:
+                sys.stdout.write(records.LIST_HEADER)
+            sys.stdout.write(records.list_line(case, s.now, show_phone=show_phone))
+        sys.stdout.write(f"{count} complaint(s)\n" if count else "No complaints match.\n")

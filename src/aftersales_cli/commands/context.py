@@ -14,15 +14,19 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
 
-import pendulum
 import typer
 
 from aftersales_cli import clock
+from aftersales_cli.commands.options import ByOption as ByOption
+from aftersales_cli.commands.options import DbOption as DbOption
+from aftersales_cli.commands.options import Globals as Globals
+from aftersales_cli.commands.options import IdArgument as IdArgument
+from aftersales_cli.commands.options import JsonOption as JsonOption
+from aftersales_cli.commands.options import RulesOption as RulesOption
 from aftersales_cli.errors import BadInput, UserError
 from aftersales_cli.rules import lifecycle
 from aftersales_cli.rules.case import Case
@@ -36,49 +40,9 @@ from aftersales_cli.store.db import open_db, resolve_path, transaction
 ENV_RULES = "AFTERSALES_RULES"
 ENV_OPERATOR = "AFTERSALES_OPERATOR"
 
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        metavar="PATH",
-        show_default=False,
-        help="Database file [default: $AFTERSALES_DB, else "
-        "~/.local/share/aftersales/aftersales.db]",
-    ),
-]
-RulesOption = Annotated[
-    str | None,
-    typer.Option(
-        "--rules",
-        metavar="FILE",
-        show_default=False,
-        help="TOML file overriding policy numbers [default: $AFTERSALES_RULES]",
-    ),
-]
-ByOption = Annotated[
-    str | None,
-    typer.Option(
-        "--by",
-        metavar="NAME",
-        show_default=False,
-        help="Operator name for the history [default: $AFTERSALES_OPERATOR, else your user name]",
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (stable keys) instead.")]
-IdArgument = Annotated[int, typer.Argument(metavar="ID", help="Complaint id.", show_default=False)]
-
 
 # One step of the lifecycle as a command applies it: (connection, case before) → case after.
 Step = Callable[[sqlite3.Connection, Case], Case]
-
-
-@dataclass
-class Globals:
-    """Options given before the command name."""
-
-    db: str | None = None
-    rules: str | None = None
-    by: str | None = None
 
 
 def term(vocabulary: Vocabulary, value: str | None) -> str | None:
@@ -106,8 +70,9 @@ class Session:
         self.db_path: Path = resolve_path(db or given.db)
         self._rules_path = rules or given.rules or os.environ.get(ENV_RULES) or None
         self._by = by or given.by
-        self.now: pendulum.DateTime = clock.now()
-        self.zone_name: str = clock.local_zone().name
+        self.now: datetime = clock.now()
+        clock.local_zone()  # an unknown zone fails here, before anything else
+        self.zone_name: str = clock.zone_name()
 
     @property
     def rules_source(self) -> str | None:
@@ -140,13 +105,17 @@ class Session:
 
     @cached_property
     def conn(self) -> sqlite3.Connection:
-        return open_db(self.db_path)
+        return open_db(self.db_path, handed_over=True)
+
+    def reader(self) -> sqlite3.Connection:
+        """Another connection to the same database, for work done in parallel."""
+        return open_db(self.db_path, handed_over=True)
 
     def close(self) -> None:
         if "conn" in self.__dict__:
             self.conn.close()
 
-    def at(self, now: pendulum.DateTime, by: str | None = None) -> Session:
+    def at(self, now: datetime, by: str | None = None) -> Session:
         """This session as of another moment (and operator), sharing its database —
         for replaying a history, as the demo does."""
         moved = copy.copy(self)
@@ -155,7 +124,7 @@ class Session:
         moved._by = by or self._by
         return moved
 
-    def time(self, value: str, field: str) -> pendulum.DateTime:
+    def time(self, value: str, field: str) -> datetime:
         return clock.parse_time(value, field, self.now)
 
     @contextmanager
@@ -194,7 +163,7 @@ class Session:
         return before, after
 
 
-def breach_note(milestone: str, due_at: pendulum.DateTime | None, escalated: bool) -> str:
+def breach_note(milestone: str, due_at: datetime | None, escalated: bool) -> str:
     note = f"{milestone} was due {clock.show(due_at)}"
     return note + "; escalated to management" if escalated else note
 

@@ -174,7 +174,7 @@ def export(
         until = None
         if to:
             day, moment = clock.parse_day_or_time(to, "to", s.now)
-            until = moment.add(seconds=1) if moment else clock.start_of_day(day.add(days=1))
+            until = clock.end_of(day, moment)
         query = store.Query(
             statuses=terms(STATUSES, status),
             since=s.time(from_, "from") if from_ else None,

@@ -16,11 +16,11 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pendulum
 import typer
 
 from aftersales_cli.commands import handling, intake, overdue
@@ -29,11 +29,9 @@ from aftersales_cli.commands.present import sample_until
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output, records
 from aftersales_cli.render.blocks import Block, Heading, Line
-from aftersales_cli.render.report_view import report_view
-from aftersales_cli.reports import build
-from aftersales_cli.reports.period import Period, quarter
 from aftersales_cli.rules import fields, lifecycle
 from aftersales_cli.rules.case import Case
+from aftersales_cli.rules.deadlines import calendar_days, elapsed
 from aftersales_cli.rules.taxonomy import (
     CAUSES,
     DEPARTMENTS,
@@ -47,6 +45,9 @@ from aftersales_cli.rules.taxonomy import (
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store.db import transaction
 
+if TYPE_CHECKING:
+    from aftersales_cli.reports.period import Period
+
 DEMO_FILE = "aftersales-demo.db"
 _OFFSET = re.compile(r"^([+-])(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:\s+(\d{1,2}):(\d{2}))?$")
 
@@ -55,14 +56,14 @@ def scenario_text() -> str:
     return resources.files("aftersales_cli").joinpath("data/demo.jsonl").read_text("utf-8")
 
 
-def offset(text: str, base: pendulum.DateTime) -> pendulum.DateTime:
+def offset(text: str, base: datetime) -> datetime:
     """`-13d 09:20` (13 days before `base`, at 09:20 local), `-2h30m`, `+25m`, `+1d2h`."""
     match = _OFFSET.match(text.strip())
     if not match or not any(match.group(i) for i in (2, 3, 4, 5)):
         raise ValueError(f"bad offset {text!r}")
     sign = 1 if match.group(1) == "+" else -1
     days, hours, minutes = (int(match.group(i) or 0) for i in (2, 3, 4))
-    moved = base.add(days=sign * days).add(minutes=sign * (hours * 60 + minutes))
+    moved = elapsed(calendar_days(base, sign * days), sign * (hours * 60 + minutes))
     if match.group(5) is not None:
         moved = moved.replace(hour=int(match.group(5)), minute=int(match.group(6)), second=0)
     return moved
@@ -70,14 +71,14 @@ def offset(text: str, base: pendulum.DateTime) -> pendulum.DateTime:
 
 @dataclass(frozen=True)
 class _Moment:
-    at: pendulum.DateTime
+    at: datetime
     order: int
     entry: int
     action: str
     args: dict[str, Any]
 
 
-def _timeline(entries: list[dict[str, Any]], now: pendulum.DateTime) -> list[_Moment]:
+def _timeline(entries: list[dict[str, Any]], now: datetime) -> list[_Moment]:
     moments: list[_Moment] = []
     for index, entry in enumerate(entries):
         received = offset(entry["received"], now)
@@ -89,7 +90,7 @@ def _timeline(entries: list[dict[str, Any]], now: pendulum.DateTime) -> list[_Mo
     return sorted(moments, key=lambda m: (m.at, m.order))
 
 
-def _step(s: Session, action: str, args: dict[str, Any], received: pendulum.DateTime) -> Step:
+def _step(s: Session, action: str, args: dict[str, Any], received: datetime) -> Step:
     rules_, now = s.rules, s.now
     if action == "classify":
         category = term(rules_.category_terms, args.get("category"))
@@ -135,7 +136,7 @@ def replay(s: Session, text: str) -> tuple[int, int | None]:
     """Replay the scenario into `s`'s database. Returns (complaints, spotlight id)."""
     entries = [json.loads(line) for line in text.splitlines() if line.strip()]
     ids: dict[int, int] = {}
-    received: dict[int, pendulum.DateTime] = {}
+    received: dict[int, datetime] = {}
     spotlight = None
     for moment in _timeline(entries, s.now):
         here = s.at(moment.at, moment.args.get("by"))
@@ -145,7 +146,7 @@ def replay(s: Session, text: str) -> tuple[int, int | None]:
             if str(raw.get("delivery_date", "")).startswith("-"):
                 day = offset(raw["delivery_date"], s.now)
                 with_time = ":" in raw["delivery_date"]
-                raw["delivery_date"] = day.format("YYYY-MM-DD HH:mm" if with_time else "YYYY-MM-DD")
+                raw["delivery_date"] = day.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
             case, _, _ = intake.record(here, intake.read_intake(here, raw))
             assert case.id is not None
             ids[moment.entry], received[moment.entry] = case.id, case.received_at
@@ -161,11 +162,13 @@ def replay(s: Session, text: str) -> tuple[int, int | None]:
 DEMO_TABLES = ("kpis", "trend", "by_category", "penalties", "batch_clusters")
 
 
-def _busiest_quarter(cases: list[Case], now: pendulum.DateTime) -> Period:
+def _busiest_quarter(cases: list[Case], now: datetime) -> Period:
     """The quarter most of the demo's complaints were received in."""
+    from aftersales_cli.reports.period import quarter
+
     counts = Counter((c.received_at.year, (c.received_at.month - 1) // 3 + 1) for c in cases)
     (year, q), _ = counts.most_common(1)[0]
-    return quarter(year, q, now.timezone)
+    return quarter(year, q, now.tzinfo)
 
 
 def _replace_demo(target: Path) -> None:
@@ -221,9 +224,12 @@ def show_demo(target: Path, count: int, spotlight: int | None, rules: str | None
 
 
 def _present(s: Session, target: Path, count: int, spotlight: int | None) -> None:
+    from aftersales_cli.render.report_view import report_view
+    from aftersales_cli.reports import build
+
     conn = s.conn
-    everything = store.search(conn, store.Query())
-    active = store.search(conn, store.Query(statuses=store.ACTIVE_STATUSES))
+    everything = list(store.search(conn, store.Query()))
+    active = list(store.search(conn, store.Query(statuses=store.ACTIVE_STATUSES)))
     first = min(c.received_at for c in everything)
     blocks: list[Block] = [
         Line(
@@ -251,10 +257,10 @@ def _present(s: Session, target: Path, count: int, spotlight: int | None) -> Non
     late = store.overdue(conn, s.now, s.now, SEVERITY_RANK)
     blocks += [Heading("What cron would report (aftersales overdue)")]
     blocks += overdue.terminal_view(
-        late, s.now, s.zone_name, overdue.escalates(s.rules.escalate_when_overdue, s.now)
+        late, overdue.Lateness(s.now, s.rules.escalate_when_overdue), s.zone_name
     )
     period = _busiest_quarter(everything, s.now)
-    data = build.build(conn, period, s.now, s.rules)
+    data = build.build(s.reader, period, s.now, s.rules)
     blocks += [Heading(f"The quarter's review (aftersales report --quarter {period.label})")]
     blocks += report_view(data, s.zone_name, only=DEMO_TABLES)[1:]
     tries: list[Callable[[str], str]] = [

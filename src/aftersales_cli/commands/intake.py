@@ -25,6 +25,7 @@ from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Line
 from aftersales_cli.rules import fields, lifecycle, triage
 from aftersales_cli.rules.case import Case
+from aftersales_cli.rules.deadlines import calendar_days, elapsed
 from aftersales_cli.rules.taxonomy import CHANNELS, SEVERITIES
 from aftersales_cli.store import complaints as store
 
@@ -49,7 +50,7 @@ def _warnings(s: Session, case: Case) -> list[str]:
     """Same phone recently; other complaints on the same batch or meal."""
     rules, conn = s.rules, s.conn
     found = []
-    since = case.received_at.subtract(days=rules.repeat_window_days)
+    since = calendar_days(case.received_at, -rules.repeat_window_days)
     earlier = store.same_phone(conn, case.phone, since, s.now, case.id)
     if earlier:
         ids = ", ".join(
@@ -61,7 +62,7 @@ def _warnings(s: Session, case: Case) -> list[str]:
         )
     window = rules.batch_window_hours
     cluster = store.same_batch(
-        conn, case, case.received_at.subtract(hours=window), case.received_at.add(hours=window)
+        conn, case, elapsed(case.received_at, -window * 60), elapsed(case.received_at, window * 60)
     )
     if cluster:
         what = (

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from itertools import chain, islice
 from typing import Annotated, Any
 
-import pendulum
 import typer
 
 from aftersales_cli import clock
@@ -30,6 +30,7 @@ from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Block, Cell, Line, Table
 from aftersales_cli.render.text import pad
 from aftersales_cli.rules.config import parse_duration
+from aftersales_cli.rules.deadlines import elapsed
 from aftersales_cli.rules.errors import RulesFileError
 from aftersales_cli.rules.taxonomy import SEVERITY_RANK
 from aftersales_cli.store import complaints as store
@@ -48,34 +49,58 @@ def _within(text: str | None) -> int:
     return duration.approx_minutes
 
 
-def escalates(levels: frozenset[str], now: pendulum.DateTime) -> Callable[[store.Overdue], bool]:
-    """Whether a row is to be escalated to management: late, at an escalated level."""
-    return lambda row: row.severity in levels and row.due_at < now
+class Lateness:
+    """How late each row is, as of `now`: what the listing computes per row, kept lean
+    (a listing may hold thousands)."""
 
+    def __init__(self, now: datetime, levels: frozenset[str]) -> None:
+        self.now = now
+        self.now_text = clock.to_utc_text(now)
+        self.zone = clock.local_zone()
+        self.levels = levels
 
-def _minutes_late(row: store.Overdue, now: pendulum.DateTime) -> int:
-    return int((now - row.due_at).total_seconds() // 60)
+    def late(self, row: store.Overdue) -> bool:
+        return row.due_at < self.now_text  # stored UTC text sorts as time does
 
+    def escalate(self, row: store.Overdue) -> bool:
+        """To management: late, at an escalated level (urgent)."""
+        return row.severity in self.levels and row.due_at < self.now_text
 
-def _json_row(row: store.Overdue, now: pendulum.DateTime, escalate: bool) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "customer": row.customer,
-        "org": row.org,
-        "severity": row.severity,
-        "status": row.status,
-        "milestone": row.milestone,
-        "due_at": clock.iso_local(row.due_at),
-        "overdue_minutes": _minutes_late(row, now),
-        "department": row.department,
-        "assignee": row.assignee,
-        "escalate": escalate,
-    }
+    def due(self, row: store.Overdue) -> datetime:
+        return datetime.fromisoformat(row.due_at).astimezone(self.zone)
 
+    def json_row(self, row: store.Overdue) -> dict[str, Any]:
+        due = self.due(row)
+        return {
+            "id": row.id,
+            "customer": row.customer,
+            "org": row.org,
+            "severity": row.severity,
+            "status": row.status,
+            "milestone": row.milestone,
+            "due_at": due.isoformat(),
+            "overdue_minutes": int((self.now - due).total_seconds() // 60),
+            "department": row.department,
+            "assignee": row.assignee,
+            "escalate": self.escalate(row),
+        }
 
-def _lateness(row: store.Overdue, now: pendulum.DateTime) -> str:
-    seconds = (now - row.due_at).total_seconds()
-    return f"{clock.span(seconds)} late" if seconds > 0 else f"due in {clock.span(seconds)}"
+    def cells(self, row: store.Overdue) -> list[str]:
+        due = self.due(row)
+        seconds = (self.now - due).total_seconds()
+        late = f"{clock.span(seconds)} late" if seconds > 0 else f"due in {clock.span(seconds)}"
+        return [
+            str(row.id),
+            row.severity,
+            row.milestone,
+            f"{due.month:02d}-{due.day:02d} {due.hour:02d}:{due.minute:02d}",
+            late,
+            row.department or "",
+            row.assignee or "",
+            row.org or "",
+            row.customer,
+            "ESCALATE" if self.escalate(row) else "",
+        ]
 
 
 COLUMNS = (
@@ -90,26 +115,15 @@ COLUMNS = (
     "customer",
     "",
 )
-WIDTHS = (6, 10, 13, 11, 18, 16, 10, 16, 10, 0)
 
 
-def _cells(row: store.Overdue, now: pendulum.DateTime, escalate: bool) -> list[str]:
-    return [
-        str(row.id),
-        row.severity,
-        row.milestone,
-        clock.show(row.due_at)[5:],
-        _lateness(row, now),
-        row.department or "",
-        row.assignee or "",
-        row.org or "",
-        row.customer,
-        "ESCALATE" if escalate else "",
-    ]
-
-
-def _plain_line(cells: list[str]) -> str:
-    return "  ".join(pad(c, w) for c, w in zip(cells, WIDTHS, strict=True)).rstrip() + "\n"
+def _plain_line(c: list[str]) -> str:
+    # The first six columns are ASCII; names may be Chinese (two columns a character).
+    return (
+        f"{c[0]:<6}  {c[1]:<10}  {c[2]:<13}  {c[3]:<11}  {c[4]:<18}  {c[5]:<16}  "
+        f"{pad(c[6], 10)}  {pad(c[7], 16)}  {pad(c[8], 10)}  {c[9]}".rstrip()
+        + "\n"
+    )
 
 
 def overdue(
@@ -145,60 +159,55 @@ def overdue(
             output.warn(
                 "the database is read-only: breaches are listed but not written to the history"
             )
-        rows = store.overdue(s.conn, now, now.add(minutes=soon), SEVERITY_RANK)
-        escalate = escalates(rules_.escalate_when_overdue, now)
+        rows = store.overdue(s.conn, now, elapsed(now, soon), SEVERITY_RANK)
+        lateness = Lateness(now, rules_.escalate_when_overdue)
         first = next(rows, None)
         if first is None:
             if json_:
                 output.print_json([])
             return
-        found = first.due_at < now
-        everything = _chain(first, rows)
+        found = lateness.late(first)
+        everything = chain([first], rows)
         if json_:
-            _stream_json(_json_row(r, now, escalate(r)) for r in everything)
+            _stream_json(map(lateness.json_row, everything))
         elif output.on_terminal():
-            output.show(terminal_view(everything, now, s.zone_name, escalate))
+            output.show(terminal_view(everything, lateness, s.zone_name))
         else:
-            sys.stdout.write(_plain_line(list(COLUMNS)))
+            write = sys.stdout.write
+            write(_plain_line(list(COLUMNS)))
             for row in everything:
-                sys.stdout.write(_plain_line(_cells(row, now, escalate(row))))
+                write(_plain_line(lateness.cells(row)))
         if found:
             raise typer.Exit(FOUND)
 
 
-def _chain(first: store.Overdue, rest: Iterator[store.Overdue]) -> Iterator[store.Overdue]:
-    yield first
-    yield from rest
-
-
 def _stream_json(items: Iterable[dict[str, Any]]) -> None:
+    """A JSON array written a thousand objects at a time: memory stays flat."""
     import json
 
     write = sys.stdout.write
     write("[")
-    for n, item in enumerate(items):
-        write((",\n  " if n else "\n  ") + json.dumps(item, ensure_ascii=False))
+    first = True
+    for batch in iter(lambda: list(islice(items, 1000)), []):
+        body = json.dumps(batch, ensure_ascii=False)[1:-1].replace("}, {", "},\n  {")
+        write(("\n  " if first else ",\n  ") + body)
+        first = False
     write("\n]\n")
 
 
-def terminal_view(
-    rows: Iterator[store.Overdue],
-    now: pendulum.DateTime,
-    zone: str,
-    escalate: Callable[[store.Overdue], bool],
-) -> list[Block]:
+def terminal_view(rows: Iterator[store.Overdue], lateness: Lateness, zone: str) -> list[Block]:
     """The most pressing rows as a table, and how many more there are."""
     shown = list(islice(rows, TERMINAL_ROWS))
     more = sum(1 for _ in rows)
     table_rows = []
     for row in shown:
-        texts = _cells(row, now, escalate(row))
+        texts = lateness.cells(row)
         cells: list[Cell | str] = list(texts)
         cells[1] = Cell(row.severity, row.severity)
-        cells[4] = Cell(texts[4], "breached" if row.due_at < now else "pending")
+        cells[4] = Cell(texts[4], "breached" if lateness.late(row) else "pending")
         cells[9] = Cell(texts[9], "danger") if texts[9] else ""
         table_rows.append(cells)
-    title = f"Overdue at {clock.show(now)} ({zone})"
+    title = f"Overdue at {clock.show(lateness.now)} ({zone})"
     blocks: list[Block] = [Table(list(COLUMNS), table_rows, title=title, right=frozenset({0}))]
     if more:
         blocks.append(Line(f"… and {more} more (pipe it or use --json for every row).", "warning"))

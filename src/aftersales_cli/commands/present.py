@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
-
-import pendulum
 
 from aftersales_cli.commands.context import Session
 from aftersales_cli.render import output, records
@@ -15,7 +14,7 @@ from aftersales_cli.rules.deadlines import sample_sealable_until
 from aftersales_cli.store.complaints import Event
 
 
-def sample_until(case: Case, s: Session) -> pendulum.DateTime | None:
+def sample_until(case: Case, s: Session) -> datetime | None:
     return sample_sealable_until(
         case.category, case.delivery_date, case.delivered_at, s.now, s.rules
     )

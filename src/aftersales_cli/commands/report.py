@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pendulum
 import typer
 
 from aftersales_cli import clock
@@ -13,9 +13,9 @@ from aftersales_cli.commands.context import DbOption, JsonOption, RulesOption, s
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Line
-from aftersales_cli.reports.build import build
-from aftersales_cli.reports.period import Period, date_range, parse_month, parse_quarter
-from aftersales_cli.store.db import snapshot
+
+if TYPE_CHECKING:
+    from aftersales_cli.reports.period import Period
 
 
 def choose_period(
@@ -23,8 +23,10 @@ def choose_period(
     month: str | None,
     from_: str | None,
     to: str | None,
-    now: pendulum.DateTime,
+    now: datetime,
 ) -> Period:
+    from aftersales_cli.reports.period import date_range, parse_month, parse_quarter
+
     given = [
         name
         for name, value in (("--quarter", quarter), ("--month", month), ("--from", from_ or to))
@@ -88,11 +90,13 @@ def report(
 
     Example: aftersales report --quarter last --html q3.html --csv q3/
     """
+    from aftersales_cli.reports.build import build
+
     with session(ctx, db=db, rules=rules) as s:
         period = choose_period(quarter, month, from_, to, s.now)
         rules_ = s.rules
-        with snapshot(s.conn) as conn:
-            data = build(conn, period, s.now, rules_, show_phone=show_phone)
+        _ = s.conn  # created and migrated before the readers start
+        data = build(s.reader, period, s.now, rules_, show_phone=show_phone)
         if json_:
             output.print_json(data)
             return

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from aftersales_cli.render.blocks import Block, Line
@@ -29,6 +29,16 @@ def show(blocks: Sequence[Block]) -> None:
         from aftersales_cli.render import text
 
         sys.stdout.write(text.render(blocks))
+
+
+def stream_json(items: Iterable[Any]) -> None:
+    """A JSON array written an item at a time, for listings of any length."""
+    write = sys.stdout.write
+    write("[")
+    n = 0
+    for n, item in enumerate(items, start=1):
+        write(("," if n > 1 else "") + "\n" + json.dumps(item, ensure_ascii=False, indent=2))
+    write("\n]\n" if n else "]\n")
 
 
 def print_json(data: Any) -> None:

@@ -8,13 +8,13 @@ money in yuan, every deadline `{"due_at", "done_at", "state", "extended_from",
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import pendulum
-
 from aftersales_cli.clock import from_utc_text, iso_local, relative, show, span
-from aftersales_cli.render.blocks import Block, Cell, Fields, Heading, Line, Table
+from aftersales_cli.render.blocks import Block, Cell, Fields, Heading, Line, Table, cell
+from aftersales_cli.render.text import pad
 from aftersales_cli.rules.case import Case, Deadline
 from aftersales_cli.rules.fields import mask_phone
 from aftersales_cli.rules.taxonomy import (
@@ -37,7 +37,7 @@ def number(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def deadline_json(deadline: Deadline, now: pendulum.DateTime) -> dict[str, Any]:
+def deadline_json(deadline: Deadline, now: datetime) -> dict[str, Any]:
     return {
         "due_at": iso_local(deadline.due_at),
         "done_at": iso_local(deadline.done_at),
@@ -49,9 +49,9 @@ def deadline_json(deadline: Deadline, now: pendulum.DateTime) -> dict[str, Any]:
 
 def case_json(
     case: Case,
-    now: pendulum.DateTime,
+    now: datetime,
     *,
-    sample_until: pendulum.DateTime | None = None,
+    sample_until: datetime | None = None,
     show_phone: bool = True,
 ) -> dict[str, Any]:
     penalty = case.penalty
@@ -145,7 +145,7 @@ def money(value: Decimal | None) -> str:
     return "" if value is None else f"¥{value:,.2f}"
 
 
-def deadline_cell(deadline: Deadline, now: pendulum.DateTime) -> Cell:
+def deadline_cell(deadline: Deadline, now: datetime) -> Cell:
     """`met · done 16:20`, `pending · in 1 h 25 min`, `breached · 3 h late`."""
     state = deadline.state(now)
     if state == "n/a":
@@ -164,7 +164,7 @@ def deadline_cell(deadline: Deadline, now: pendulum.DateTime) -> Cell:
     return Cell(f"{state} · {detail}", state)
 
 
-def deadline_rows(case: Case, now: pendulum.DateTime) -> list[list[Cell | str]]:
+def deadline_rows(case: Case, now: datetime) -> list[list[Cell | str]]:
     rows: list[list[Cell | str]] = []
     for milestone in MILESTONE_KEYS:
         deadline = case.deadlines[milestone]
@@ -177,7 +177,7 @@ def deadline_rows(case: Case, now: pendulum.DateTime) -> list[list[Cell | str]]:
     return rows
 
 
-def deadlines_table(case: Case, now: pendulum.DateTime, zone: str) -> Table:
+def deadlines_table(case: Case, now: datetime, zone: str) -> Table:
     return Table(
         ["milestone", "due", "state", "note"], deadline_rows(case, now), title=f"Deadlines ({zone})"
     )
@@ -199,7 +199,7 @@ def headline(case: Case, rules_categories: Any = None) -> str:
     )
 
 
-def sample_line(until: pendulum.DateTime | None, now: pendulum.DateTime) -> Line | None:
+def sample_line(until: datetime | None, now: datetime) -> Line | None:
     if until is None:
         return None
     if until > now:
@@ -316,53 +316,69 @@ INCIDENT_TEXT = (
 )
 
 
-def next_deadline(case: Case, now: pendulum.DateTime) -> tuple[str, Deadline] | None:
+def next_deadline(case: Case, now: datetime) -> tuple[str, Deadline] | None:
     pending = [(m, d) for m, d in case.deadlines.items() if d.open]
     if not pending:
         return None
     return min(pending, key=lambda item: item[1].due_at or now)
 
 
-def list_table(
-    cases: Sequence[Case], now: pendulum.DateTime, *, show_phone: bool, title: str | None = None
-) -> Table:
-    rows: list[list[Cell | str]] = []
-    for case in cases:
-        upcoming = next_deadline(case, now)
-        if upcoming:
-            milestone, deadline = upcoming
-            due = deadline_cell(deadline, now)
-            next_cell = Cell(
-                f"{milestone} {show(deadline.due_at)[5:]} · {due.text.split(' · ', 1)[1]}",
-                due.style,
-            )
-        else:
-            next_cell = Cell("—", "dim")
-        rows.append(
-            [
-                str(case.id),
-                show(case.received_at)[5:],
-                _severity(case),
-                CATEGORIES.label(case.category) or case.category,
-                case.status,
-                case.customer,
-                case.org or "",
-                case.phone if show_phone else mask_phone(case.phone),
-                next_cell,
-            ]
+_LIST_COLUMNS = (
+    "id",
+    "received",
+    "severity",
+    "category",
+    "status",
+    "customer",
+    "org",
+    "phone",
+    "next deadline",
+)
+_LIST_WIDTHS = (6, 11, 18, 24, 10, 12, 18, 13)
+LIST_HEADER = (
+    "  ".join(pad(c, w) for c, w in zip(_LIST_COLUMNS, _LIST_WIDTHS, strict=False))
+    + f"  {_LIST_COLUMNS[-1]}\n"
+)
+
+
+def _list_cells(case: Case, now: datetime, show_phone: bool) -> list[Cell | str]:
+    upcoming = next_deadline(case, now)
+    if upcoming:
+        milestone, deadline = upcoming
+        due = deadline_cell(deadline, now)
+        next_cell = Cell(
+            f"{milestone} {show(deadline.due_at)[5:]} · {due.text.split(' · ', 1)[1]}",
+            due.style,
         )
+    else:
+        next_cell = Cell("—", "dim")
+    return [
+        str(case.id),
+        show(case.received_at)[5:],
+        _severity(case),
+        CATEGORIES.label(case.category) or case.category,
+        case.status,
+        case.customer,
+        case.org or "",
+        case.phone if show_phone else mask_phone(case.phone),
+        next_cell,
+    ]
+
+
+def list_line(case: Case, now: datetime, *, show_phone: bool) -> str:
+    """One complaint as a line of fixed columns (a listing streamed to a pipe)."""
+    cells = [cell(c).text for c in _list_cells(case, now, show_phone)]
+    return (
+        "  ".join(pad(c, w) for c, w in zip(cells, _LIST_WIDTHS, strict=False)) + f"  {cells[-1]}\n"
+    )
+
+
+def list_table(
+    cases: Sequence[Case], now: datetime, *, show_phone: bool, title: str | None = None
+) -> Table:
+    rows = [_list_cells(case, now, show_phone) for case in cases]
     return Table(
-        [
-            "id",
-            "received",
-            "severity",
-            "category",
-            "status",
-            "customer",
-            "org",
-            "phone",
-            "next deadline",
-        ],
+        _LIST_COLUMNS,
         rows,
         title=title,
         right=frozenset({0}),
@@ -437,10 +453,10 @@ def timeline(events: Sequence[Any]) -> Table:
 
 def case_view(
     case: Case,
-    now: pendulum.DateTime,
+    now: datetime,
     zone: str,
     *,
-    sample_until: pendulum.DateTime | None,
+    sample_until: datetime | None,
     events: Sequence[Any] = (),
 ) -> list[Block]:
     blocks: list[Block] = [Heading(headline(case)), case_fields(case)]

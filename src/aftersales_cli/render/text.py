@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 from aftersales_cli.render.blocks import Block, Cell, Fields, Heading, Line, Table, cell
 
 
 def width(text: str) -> int:
     """Columns `text` takes in a terminal: Chinese characters take two."""
+    return len(text) if text.isascii() else _wide(text)
+
+
+@lru_cache(maxsize=8192)
+def _wide(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 

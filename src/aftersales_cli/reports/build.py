@@ -4,10 +4,12 @@ the stable JSON-shaped dict that every renderer (terminal, JSON, CSV, HTML) read
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
-
-import pendulum
 
 from aftersales_cli.clock import iso_local
 from aftersales_cli.reports import kpi, queries
@@ -43,75 +45,128 @@ def _money(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def build(
-    conn: sqlite3.Connection,
+    connect: Callable[[], sqlite3.Connection],
     period: Period,
-    now: pendulum.DateTime,
+    now: datetime,
     rules: Rules,
     *,
     show_phone: bool = False,
 ) -> dict[str, Any]:
+    """The report of `period`. Its queries are independent: they run two at a time, each
+    worker on a connection of its own from `connect` (SQLite works while Python waits, so
+    two cores sum a quarter in about half the time)."""
     w = queries.Window.of(period, now)
     before = period.previous()
     pw = queries.Window.of(before, now)
-    current = kpi.kpis(queries.kpi_inputs(conn, w, rules), rules.targets)
-    previous = kpi.kpis(queries.kpi_inputs(conn, pw, rules), rules.targets)
-
-    on_time = queries.on_time(conn, w)
+    tasks: dict[str, Callable[[sqlite3.Connection], Any]] = {
+        # the most expensive first, so that the two workers finish together
+        "counts": lambda c: queries.kpi_counts(c, w, rules),
+        "on_time": lambda c: queries.on_time(c, w),
+        "clusters": lambda c: queries.batch_clusters(c, w, rules),
+        "previous_counts": lambda c: queries.kpi_counts(c, pw, rules),
+        "previous_on_time": lambda c: queries.on_time(c, pw),
+        "repeaters": lambda c: queries.repeat_complainants(c, w),
+        "spread": lambda c: queries.handling_spread(c, w),
+        "departments": lambda c: queries.responsibility(c, w, by_person=False),
+        "people": lambda c: queries.responsibility(c, w, by_person=True),
+        "trend": lambda c: queries.trend(c, period),
+        "money": lambda c: queries.money_by_org(c, w),
+        "top_causes": lambda c: queries.top_causes(c, w),
+        "statutory": lambda c: queries.statutory(c, w),
+        "staff_fines": lambda c: queries.staff_fines(c, w),
+        "by_category": lambda c: queries.counts_by(c, w, "category", "none"),
+        "by_severity": lambda c: queries.counts_by(c, w, "severity", "none"),
+        "by_channel": lambda c: queries.counts_by(c, w, "channel", "none"),
+        "by_department": lambda c: queries.counts_by(c, w, "department", "unassigned"),
+        "by_org": lambda c: queries.counts_by(c, w, "org", "none"),
+        "total": lambda c: queries.total(c, w),
+        "previous_total": lambda c: queries.total(c, pw),
+    }
+    r = _run(tasks, connect)
+    on_time = r["on_time"]
+    current = kpi.kpis(queries.kpi_inputs(r["counts"], on_time, r["spread"]), rules.targets)
+    previous = kpi.kpis(
+        queries.kpi_inputs(r["previous_counts"], r["previous_on_time"], None), rules.targets
+    )
+    clusters, cluster_count = r["clusters"]
     on_time_table = {
         milestone: {
             severity: {**counts, "rate": kpi.rate(counts["met"], counts["breached"])}
             for severity, counts in by_severity.items()
         }
-        for milestone, by_severity in sorted(
-            on_time.items(), key=lambda kv: MILESTONE_KEYS.index(kv[0])
-        )
+        for milestone, by_severity in on_time.items()
     }
     breaches = {m: sum(s["breached"] for s in on_time.get(m, {}).values()) for m in MILESTONE_KEYS}
-
-    money = queries.money_by_org(conn, w)
-    statutory = queries.statutory(conn, w)
-    repeaters = queries.repeat_complainants(conn, w)
+    money, statutory = r["money"], r["statutory"]
+    repeaters = r["repeaters"]
     for item in repeaters:
         key = item.pop("phone_key")
         item["phone"] = key if show_phone else mask_phone(key)
-
     return {
         "period": _period(period),
         "generated_at": iso_local(now),
-        "total": queries.total(conn, w),
+        "total": r["total"],
         "kpis": kpi.with_deltas(current, previous),
         "on_time": on_time_table,
         "breaches_by_milestone": breaches,
-        "by_category": queries.counts_by(conn, w, "category", "none"),
+        "by_category": r["by_category"],
         "by_severity": dict(
             sorted(
-                queries.counts_by(conn, w, "severity", "none").items(),
+                r["by_severity"].items(),
                 key=lambda kv: SEVERITIES.keys().index(kv[0]) if kv[0] in SEVERITIES else 9,
             )
         ),
-        "by_channel": queries.counts_by(conn, w, "channel", "none"),
-        "by_department": queries.counts_by(conn, w, "department", "unassigned"),
-        "by_org": queries.counts_by(conn, w, "org", "none"),
-        "top_causes": queries.top_causes(conn, w),
+        "by_channel": r["by_channel"],
+        "by_department": r["by_department"],
+        "by_org": r["by_org"],
+        "top_causes": r["top_causes"],
         "penalties": _money(money),
         "penalties_total": yuan(queries.sum_fen(money, "penalties_fen", "staff_fines_fen")),
         "compensation_total": yuan(queries.sum_fen(money, "compensation_fen")),
         "statutory": _money(statutory),
         "statutory_total": yuan(queries.sum_fen(statutory, "amount_fen")),
         "responsibility": {
-            "departments": _money(queries.responsibility(conn, w, by_person=False)),
-            "people": _money(queries.responsibility(conn, w, by_person=True)),
-            "staff_fines": _money(queries.staff_fines(conn, w)),
+            "departments": _money(r["departments"]),
+            "people": _money(r["people"]),
+            "staff_fines": _money(r["staff_fines"]),
         },
         "batch_clusters": [
-            {**c, "first": iso_local(c["first"]), "last": iso_local(c["last"])}
-            for c in queries.batch_clusters(conn, w, rules)
+            {**c, "first": iso_local(c["first"]), "last": iso_local(c["last"])} for c in clusters
         ],
+        "batch_clusters_total": cluster_count,
         "repeat_complainants": repeaters,
-        "trend": {"unit": period.trend_unit, "points": queries.trend(conn, period)},
+        "trend": {"unit": period.trend_unit, "points": r["trend"]},
         "previous": {
             "period": _period(before),
-            "total": queries.total(conn, pw),
+            "total": r["previous_total"],
             "kpis": previous,
         },
     }
+
+
+WORKERS = 2
+
+
+def _run(
+    tasks: dict[str, Callable[[sqlite3.Connection], Any]], connect: Callable[[], sqlite3.Connection]
+) -> dict[str, Any]:
+    """Every task, on WORKERS connections of their own, in the order given."""
+    local = threading.local()
+    opened: list[sqlite3.Connection] = []
+    lock = threading.Lock()
+
+    def run(task: Callable[[sqlite3.Connection], Any]) -> Any:
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = connect()
+            with lock:
+                opened.append(conn)
+        return task(conn)
+
+    try:
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            futures = {name: pool.submit(run, task) for name, task in tasks.items()}
+            return {name: future.result() for name, future in futures.items()}
+    finally:
+        for conn in opened:
+            conn.close()

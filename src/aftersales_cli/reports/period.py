@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
 
 import pendulum
 
@@ -40,27 +41,25 @@ class Period:
         """The previous calendar quarter or month; for a range, as many days just before."""
         if self.kind == "quarter":
             start = self.start.subtract(months=3)
-            return quarter(start.year, (start.month - 1) // 3 + 1, self.start.timezone)
+            return quarter(start.year, (start.month - 1) // 3 + 1, self.start.tzinfo)
         if self.kind == "month":
             start = self.start.subtract(months=1)
-            return month(start.year, start.month, self.start.timezone)
+            return month(start.year, start.month, self.start.tzinfo)
         start = self.start.subtract(days=self.days)
         end = self.start
         return Period(start, end, _range_label(start, end), "range")
 
 
-def _zone_start(
-    year: int, month_: int, zone: pendulum.Timezone | pendulum.FixedTimezone | None
-) -> pendulum.DateTime:
+def _zone_start(year: int, month_: int, zone: tzinfo | None) -> pendulum.DateTime:
     return pendulum.datetime(year, month_, 1, tz=zone)
 
 
-def quarter(year: int, q: int, zone: pendulum.Timezone | pendulum.FixedTimezone | None) -> Period:
+def quarter(year: int, q: int, zone: tzinfo | None) -> Period:
     start = _zone_start(year, 3 * (q - 1) + 1, zone)
     return Period(start, start.add(months=3), f"{year}Q{q}", "quarter")
 
 
-def month(year: int, m: int, zone: pendulum.Timezone | pendulum.FixedTimezone | None) -> Period:
+def month(year: int, m: int, zone: tzinfo | None) -> Period:
     start = _zone_start(year, m, zone)
     return Period(start, start.add(months=1), f"{year}-{m:02d}", "month")
 
@@ -69,9 +68,9 @@ def _range_label(start: pendulum.DateTime, end: pendulum.DateTime) -> str:
     return f"{start.date()}..{end.subtract(days=1).date()}"
 
 
-def parse_quarter(text: str, now: pendulum.DateTime) -> Period:
+def parse_quarter(text: str, now: datetime) -> Period:
     """`2026Q3`, `2026-Q3`, `current` or `last`."""
-    zone = now.timezone
+    zone = now.tzinfo
     current = quarter(now.year, (now.month - 1) // 3 + 1, zone)
     word = text.strip().lower()
     if word in ("current", "this", "本季度"):
@@ -86,9 +85,9 @@ def parse_quarter(text: str, now: pendulum.DateTime) -> Period:
     return quarter(int(match.group(1)), int(match.group(2)), zone)
 
 
-def parse_month(text: str, now: pendulum.DateTime) -> Period:
+def parse_month(text: str, now: datetime) -> Period:
     """`2026-07`, `current` or `last`."""
-    zone = now.timezone
+    zone = now.tzinfo
     current = month(now.year, now.month, zone)
     word = text.strip().lower()
     if word in ("current", "this", "本月"):
@@ -101,11 +100,11 @@ def parse_month(text: str, now: pendulum.DateTime) -> Period:
     return month(int(match.group(1)), int(match.group(2)), zone)
 
 
-def date_range(start: pendulum.Date, last_day: pendulum.Date, now: pendulum.DateTime) -> Period:
+def date_range(start: date, last_day: date, now: datetime) -> Period:
     """From the start of `start` to the end of `last_day` (both local days)."""
     if last_day < start:
         raise RuleError("to", "must not be before --from")
-    zone = now.timezone
+    zone = now.tzinfo
     begin = pendulum.datetime(start.year, start.month, start.day, tz=zone)
     end = pendulum.datetime(last_day.year, last_day.month, last_day.day, tz=zone).add(days=1)
     return Period(begin, end, _range_label(begin, end), "range")

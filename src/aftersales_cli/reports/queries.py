@@ -1,8 +1,13 @@
 """The aggregating queries behind `report`: counts and sums computed by SQLite over the
 complaints received in a period, never by loading every row into Python.
 
-Times are compared as stored UTC text; a period is [start, end). Everything is as of
-`now` (a pending deadline that has passed counts as breached).
+Each query is written for an index of migration 0003, so that a quarter of a large
+database is summed from narrow indexes rather than the wide table: `complaints_by_received`
+for the KPIs, one index per distribution (read value by value), `complaints_by_department`
+for responsibility, the partial `complaints_money` for penalties and compensation. A
+partial index is used only when the query repeats its condition, so those conditions
+are written once below. Times are compared as stored UTC text; a period is [start, end);
+everything is as of `now` (a pending deadline past due counts as breached).
 """
 
 from __future__ import annotations
@@ -10,30 +15,29 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
-
-import pendulum
 
 from aftersales_cli.clock import from_utc_text, to_utc_text
 from aftersales_cli.reports import kpi
 from aftersales_cli.reports.period import Period, buckets
 from aftersales_cli.rules.config import Rules
+from aftersales_cli.rules.deadlines import elapsed
+from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
 
 IN_PERIOD = "c.received_at >= :start AND c.received_at < :end"
 CLOSED = "c.status IN ('closed', 'revisited')"
+# The condition of the partial index complaints_money (migration 0003), word for word.
+MONEY_ROWS = """(amount_fen IS NOT NULL OR penalty_fen IS NOT NULL OR staff_fine_fen IS NOT NULL
+          OR statutory_compensation_fen IS NOT NULL OR incident = 1)"""
+# Pending deadlines past due as of :now (their breach not yet settled by a late
+# extension); the condition of the partial index deadlines_pending comes first.
+PENDING_LATE = "d.done_at IS NULL AND d.due_at IS NOT NULL AND d.due_at < :now AND d.late = 0"
 
-# A deadline's state as of :now — the same rule as rules.case.Deadline.state (a test
-# holds the two to each other).
-STATE_SQL = """
-    CASE
-      WHEN d.due_at IS NULL THEN 'n/a'
-      WHEN d.done_at IS NOT NULL THEN
-        CASE WHEN d.late = 0 AND d.done_at <= d.due_at THEN 'met' ELSE 'breached' END
-      WHEN d.late = 1 OR d.due_at < :now THEN 'breached'
-      ELSE 'pending'
-    END"""
 
-_UTC = "'%Y-%m-%dT%H:%M:%SZ'"
+def popcount(column: str) -> str:
+    """How many milestones a mask holds (one bit each)."""
+    return "(" + " + ".join(f"(({column} >> {i}) & 1)" for i in range(len(MILESTONE_KEYS))) + ")"
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class Window:
     now: str
 
     @classmethod
-    def of(cls, period: Period, now: pendulum.DateTime) -> Window:
+    def of(cls, period: Period, now: datetime) -> Window:
         return cls(to_utc_text(period.start), to_utc_text(period.end), to_utc_text(now))
 
     @property
@@ -64,108 +68,133 @@ def total(conn: sqlite3.Connection, w: Window) -> int:
 def counts_by(conn: sqlite3.Connection, w: Window, column: str, missing: str) -> dict[str, int]:
     """Complaints per value of `column` (a fixed column name), the largest first."""
     rows = conn.execute(
-        f"""SELECT COALESCE(c.{column}, :missing) AS key, COUNT(*) AS n FROM complaints c
-            WHERE {IN_PERIOD} GROUP BY key ORDER BY n DESC, key""",
-        {**w.params, "missing": missing},
-    )
-    return {row[0]: row[1] for row in rows}
-
-
-def kpi_inputs(conn: sqlite3.Connection, w: Window, rules: Rules) -> kpi.Inputs:
-    hours = rules.targets.responded_within_hours
-    params = {
-        **w.params,
-        "hours": f"+{hours} hours",
-        "satisfied": rules.satisfied_min,
-        "repeat": f"-{rules.repeat_window_days} days",
-    }
-    row = _one(
-        conn,
-        f"""SELECT
-              COUNT(*),
-              COALESCE(SUM({CLOSED}), 0),
-              SUM(c.satisfaction >= :satisfied),
-              COUNT(c.satisfaction),
-              SUM(EXISTS (SELECT 1 FROM complaints p
-                          WHERE p.phone_key = c.phone_key AND p.category = c.category
-                            AND p.received_at < c.received_at
-                            AND p.received_at >= strftime({_UTC}, c.received_at, :repeat))),
-              SUM(d.done_at IS NOT NULL
-                  AND d.done_at <= strftime({_UTC}, c.received_at, :hours)),
-              SUM(d.done_at IS NOT NULL OR strftime({_UTC}, c.received_at, :hours) <= :now)
-            FROM complaints c JOIN deadlines d
-              ON d.complaint_id = c.id AND d.milestone = 'contact'
-            WHERE {IN_PERIOD}""",
-        params,
-    )
-    received, closed, satisfied, revisited, repeats, responded, measurable = (
-        int(v or 0) for v in row
-    )
-    met, breached = _one(
-        conn,
-        f"""SELECT COALESCE(SUM(state = 'met'), 0), COALESCE(SUM(state = 'breached'), 0)
-            FROM (SELECT {STATE_SQL} AS state FROM deadlines d
-                  JOIN complaints c ON c.id = d.complaint_id WHERE {IN_PERIOD})""",
+        f"""SELECT c.{column}, COUNT(*) FROM complaints c
+            WHERE {IN_PERIOD} GROUP BY c.{column}""",
         w.params,
-    )
-    return kpi.Inputs(
-        responded=kpi.Ratio(responded, measurable),
-        resolved=kpi.Ratio(closed, received),
-        satisfied=kpi.Ratio(satisfied, revisited),
-        handling=handling(conn, w),
-        repeats=kpi.Ratio(repeats, received),
-        on_time=kpi.Ratio(int(met), int(met) + int(breached)),
-    )
-
-
-_HOURS = "(julianday(c.closed_at) - julianday(c.received_at)) * 24.0"
-
-
-def handling(conn: sqlite3.Connection, w: Window) -> kpi.Handling:
-    """Mean, median and 90th percentile of hours from receipt to resolution."""
-    where = f"{IN_PERIOD} AND {CLOSED} AND c.closed_at IS NOT NULL"
-    count, mean = _one(
-        conn, f"SELECT COUNT(*), AVG({_HOURS}) FROM complaints c WHERE {where}", w.params
-    )
-    if not count:
-        return kpi.Handling(0, None, None, None)
-
-    def percentile(fraction: float) -> float:
-        lower, upper, weight = kpi.percentile_positions(count, fraction)
-        values = [
-            row[0]
-            for row in conn.execute(
-                f"""SELECT {_HOURS} AS h FROM complaints c WHERE {where}
-                    ORDER BY h LIMIT :n OFFSET :offset""",
-                {**w.params, "n": upper - lower + 1, "offset": lower},
-            )
-        ]
-        return kpi.interpolate(values[0], values[-1], weight)
-
-    return kpi.Handling(int(count), float(mean), percentile(0.5), percentile(0.9))
+    ).fetchall()
+    counts = {(key if key is not None else missing): n for key, n in rows}
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def on_time(conn: sqlite3.Connection, w: Window) -> dict[str, dict[str, dict[str, int]]]:
-    """Met and breached milestones by milestone and severity (pending and n/a left out)."""
-    result: dict[str, dict[str, dict[str, int]]] = {}
-    rows = conn.execute(
-        f"""SELECT milestone, severity, SUM(state = 'met'), SUM(state = 'breached')
-            FROM (SELECT d.milestone, c.severity, {STATE_SQL} AS state FROM deadlines d
-                  JOIN complaints c ON c.id = d.complaint_id WHERE {IN_PERIOD})
-            WHERE state IN ('met', 'breached')
-            GROUP BY milestone, severity""",
-        w.params,
+    """Met and breached milestones by milestone and severity (pending and n/a left out):
+    settled ones from the masks kept on each complaint, pending ones past due from the
+    deadlines themselves."""
+    sums = ", ".join(
+        f"SUM((c.met_mask >> {i}) & 1), SUM((c.breached_mask >> {i}) & 1)"
+        for i in range(len(MILESTONE_KEYS))
     )
-    for milestone, severity, met, breached in rows:
-        result.setdefault(milestone, {})[severity] = {"met": met, "breached": breached}
-    return result
+    result: dict[str, dict[str, dict[str, int]]] = {}
+    for row in conn.execute(
+        f"SELECT c.severity, {sums} FROM complaints c WHERE {IN_PERIOD} GROUP BY c.severity",
+        w.params,
+    ):
+        for i, milestone in enumerate(MILESTONE_KEYS):
+            met, breached = row[1 + 2 * i], row[2 + 2 * i]
+            if met or breached:
+                result.setdefault(milestone, {})[row[0]] = {"met": met, "breached": breached}
+    for milestone, severity, late in conn.execute(
+        f"""SELECT d.milestone, c.severity, COUNT(*) FROM deadlines d
+            JOIN complaints c ON c.id = d.complaint_id
+            WHERE {PENDING_LATE} AND {IN_PERIOD} GROUP BY d.milestone, c.severity""",
+        w.params,
+    ):
+        counts = result.setdefault(milestone, {}).setdefault(severity, {"met": 0, "breached": 0})
+        counts["breached"] += late
+    return {m: result[m] for m in MILESTONE_KEYS if m in result}
+
+
+def kpi_counts(conn: sqlite3.Connection, w: Window, rules: Rules) -> dict[str, Any]:
+    """The KPIs' counts, in one pass over complaints_by_received."""
+    hours = rules.targets.responded_within_hours
+    young = to_utc_text(elapsed(from_utc_text(w.now), -hours * 60))
+    params = {
+        **w.params,
+        "respond": hours * 60,
+        "young": young,
+        "satisfied": rules.satisfied_min,
+        "repeat": rules.repeat_window_days * 1440,
+    }
+    row = _one(
+        conn,
+        f"""SELECT COUNT(*), SUM({CLOSED}), SUM(c.satisfaction >= :satisfied),
+                   COUNT(c.satisfaction), SUM(c.same_gap_minutes <= :repeat),
+                   SUM(c.contact_minutes <= :respond),
+                   SUM(c.contact_minutes IS NOT NULL OR c.received_at <= :young),
+                   COUNT(c.handling_minutes), AVG(c.handling_minutes)
+            FROM complaints c WHERE {IN_PERIOD}""",
+        params,
+    )
+    names = (
+        "received",
+        "closed",
+        "satisfied",
+        "revisited",
+        "repeats",
+        "responded",
+        "measurable",
+        "handled",
+    )
+    counts: dict[str, Any] = {n: int(v or 0) for n, v in zip(names, row, strict=False)}
+    counts["mean_minutes"] = row[8]
+    return counts
+
+
+def kpi_inputs(
+    counts: dict[str, Any],
+    table: dict[str, dict[str, dict[str, int]]],
+    spread: tuple[float, float] | None,
+) -> kpi.Inputs:
+    """The KPIs' inputs from the counts, the on-time table and the handling spread."""
+    met = sum(c["met"] for by in table.values() for c in by.values())
+    breached = sum(c["breached"] for by in table.values() for c in by.values())
+    mean = None if counts["mean_minutes"] is None else counts["mean_minutes"] / 60
+    median, p90 = (None, None) if spread is None else spread
+    return kpi.Inputs(
+        responded=kpi.Ratio(counts["responded"], counts["measurable"]),
+        resolved=kpi.Ratio(counts["closed"], counts["received"]),
+        satisfied=kpi.Ratio(counts["satisfied"], counts["revisited"]),
+        handling=kpi.Handling(counts["handled"], mean, median, p90),
+        repeats=kpi.Ratio(counts["repeats"], counts["received"]),
+        on_time=kpi.Ratio(met, met + breached),
+    )
+
+
+def handling_spread(conn: sqlite3.Connection, w: Window) -> tuple[float, float] | None:
+    """Median and 90th percentile of hours from receipt to resolution."""
+    count = _one(
+        conn, f"SELECT COUNT(c.handling_minutes) FROM complaints c WHERE {IN_PERIOD}", w.params
+    )[0]
+    if not count:
+        return None
+    median, p90 = (v / 60 for v in _percentiles(conn, w, count, (0.5, 0.9)))
+    return median, p90
+
+
+def _percentiles(
+    conn: sqlite3.Connection, w: Window, count: int, fractions: Iterable[float]
+) -> list[float]:
+    """Percentiles of handling minutes, interpolated; one sort for all of them."""
+    wanted = [kpi.percentile_positions(count, f) for f in fractions]
+    ranks = sorted({r for lower, upper, _ in wanted for r in (lower, upper)})
+    values = dict(
+        conn.execute(
+            f"""SELECT n, h FROM (
+                  SELECT c.handling_minutes AS h,
+                         ROW_NUMBER() OVER (ORDER BY c.handling_minutes) - 1 AS n
+                  FROM complaints c WHERE {IN_PERIOD} AND c.handling_minutes IS NOT NULL)
+                WHERE n IN ({",".join(map(str, ranks))})""",
+            w.params,
+        ).fetchall()
+    )
+    return [kpi.interpolate(values[lo], values[hi], weight) for lo, hi, weight in wanted]
 
 
 def top_causes(conn: sqlite3.Connection, w: Window, limit: int = 10) -> list[dict[str, Any]]:
     rows = conn.execute(
         f"""SELECT c.cause, COUNT(*) AS n, COALESCE(SUM(c.ours = 1), 0),
                    COALESCE(SUM(c.ours = 0), 0)
-            FROM complaints c WHERE {IN_PERIOD} AND c.cause IS NOT NULL
+            FROM complaints c WHERE c.cause IS NOT NULL AND {IN_PERIOD}
             GROUP BY c.cause ORDER BY n DESC, c.cause LIMIT :limit""",
         {**w.params, "limit": limit},
     )
@@ -175,16 +204,13 @@ def top_causes(conn: sqlite3.Connection, w: Window, limit: int = 10) -> list[dic
 def money_by_org(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
     """Penalties, fines and compensation per client, in fen."""
     rows = conn.execute(
-        f"""SELECT COALESCE(c.org, 'none') AS org, COUNT(c.penalty_offence),
+        f"""SELECT COALESCE(c.org, 'none') AS client, COUNT(c.penalty_offence),
                    GROUP_CONCAT(c.penalty_multiplier), COALESCE(SUM(c.penalty_fen), 0) AS pen,
                    COALESCE(SUM(c.staff_fine_fen), 0) AS fines,
                    COALESCE(SUM(c.amount_fen), 0) AS paid,
                    COALESCE(SUM(c.statutory_compensation_fen), 0), COALESCE(SUM(c.incident), 0)
-            FROM complaints c WHERE {IN_PERIOD}
-            GROUP BY org
-            HAVING COUNT(c.penalty_offence) OR SUM(c.staff_fine_fen) OR SUM(c.amount_fen)
-                   OR SUM(c.statutory_compensation_fen) OR COALESCE(SUM(c.incident), 0)
-            ORDER BY pen + fines DESC, paid DESC, org""",
+            FROM complaints c WHERE {MONEY_ROWS} AND {IN_PERIOD}
+            GROUP BY client ORDER BY pen + fines DESC, paid DESC, client""",
         w.params,
     )
     return [
@@ -205,155 +231,166 @@ def money_by_org(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
 def statutory(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
     rows = conn.execute(
         f"""SELECT c.id, COALESCE(c.org, 'none'), c.statutory_compensation_fen
-            FROM complaints c WHERE {IN_PERIOD} AND c.statutory_compensation_fen IS NOT NULL
+            FROM complaints c
+            WHERE {MONEY_ROWS} AND {IN_PERIOD} AND c.statutory_compensation_fen IS NOT NULL
             ORDER BY c.statutory_compensation_fen DESC, c.id""",
         w.params,
     )
     return [{"id": r[0], "org": r[1], "amount_fen": r[2]} for r in rows]
 
 
-def _breaches_cte() -> str:
-    return f"""WITH b AS (
-        SELECT d.complaint_id AS id, SUM(({STATE_SQL}) = 'breached') AS n
-        FROM deadlines d JOIN complaints c ON c.id = d.complaint_id
-        WHERE {IN_PERIOD} GROUP BY d.complaint_id)"""
-
-
-def responsibility(conn: sqlite3.Connection, w: Window, by_person: bool) -> list[dict[str, Any]]:
-    """The monthly review: complaints, how many closed and ours, breaches and penalties —
-    per department, or per person (with their department)."""
-    who = (
-        "COALESCE(c.assignee, 'unassigned')"
-        if by_person
-        else "COALESCE(c.department, 'unassigned')"
-    )
-    group = "who, department" if by_person else "who"
-    rows = conn.execute(
-        f"""{_breaches_cte()}
-            SELECT {who} AS who, COALESCE(c.department, 'unassigned') AS department,
-                   COUNT(*) AS complaints, COALESCE(SUM({CLOSED}), 0), COALESCE(SUM(c.ours = 1), 0),
-                   COALESCE(SUM(b.n), 0), COALESCE(SUM(c.penalty_fen), 0)
-            FROM complaints c LEFT JOIN b ON b.id = c.id
-            WHERE {IN_PERIOD}
-            GROUP BY {group} ORDER BY complaints DESC, who""",
-        w.params,
-    )
-    result = []
-    for r in rows:
-        item: dict[str, Any] = (
-            {"assignee": r[0], "department": r[1]} if by_person else {"department": r[0]}
-        )
-        item.update(
-            {
-                "complaints": r[2],
-                "closed": r[3],
-                "ours": r[4],
-                "breaches": r[5],
-                "penalties_fen": r[6],
-            }
-        )
-        result.append(item)
-    return result
-
-
 def staff_fines(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
     rows = conn.execute(
         f"""SELECT c.staff, COUNT(*), SUM(c.staff_fine_fen) FROM complaints c
-            WHERE {IN_PERIOD} AND c.staff_fine_fen IS NOT NULL
+            WHERE {MONEY_ROWS} AND {IN_PERIOD} AND c.staff_fine_fen IS NOT NULL
             GROUP BY c.staff ORDER BY 3 DESC, c.staff""",
         w.params,
     )
     return [{"staff": r[0], "fines": r[1], "amount_fen": r[2]} for r in rows]
 
 
-def batch_clusters(conn: sqlite3.Connection, w: Window, rules: Rules) -> list[dict[str, Any]]:
-    """Two or more complaints on one batch — or one product and delivery date — received
-    within the batch window of each other."""
-    window = f"{rules.batch_window_hours} hours"
-    params = {**w.params, "before": f"-{window}", "after": f"+{window}"}
-    clusters: dict[tuple[str, str], dict[str, Any]] = {}
-    for key_sql, match_sql, label in (
-        ("c.batch", "o.batch = c.batch", "batch"),
-        (
-            "c.product || ' / ' || c.delivery_date",
-            "o.product = c.product AND o.delivery_date = c.delivery_date",
-            "product",
-        ),
-    ):
-        not_null = (
-            "c.batch IS NOT NULL"
-            if label == "batch"
-            else "c.product IS NOT NULL AND c.delivery_date IS NOT NULL"
+def responsibility(conn: sqlite3.Connection, w: Window, by_person: bool) -> list[dict[str, Any]]:
+    """The monthly review: complaints, how many closed and ours, breaches and penalties —
+    per department, or per person (with their department)."""
+    group = "c.department, c.assignee" if by_person else "c.department"
+    late: dict[tuple[Any, ...], int] = {
+        tuple(r[:-1]): r[-1]
+        for r in conn.execute(
+            f"""SELECT {group}, COUNT(*) FROM deadlines d
+                JOIN complaints c ON c.id = d.complaint_id
+                WHERE {PENDING_LATE} AND {IN_PERIOD} GROUP BY {group}""",
+            w.params,
         )
-        rows = conn.execute(
-            f"""SELECT {key_sql}, c.id, c.received_at, c.category, COALESCE(c.org, 'none')
-                FROM complaints c
-                WHERE {IN_PERIOD} AND {not_null} AND EXISTS (
-                    SELECT 1 FROM complaints o WHERE {match_sql} AND o.id != c.id
-                      AND o.received_at BETWEEN strftime({_UTC}, c.received_at, :before)
-                                            AND strftime({_UTC}, c.received_at, :after))
-                ORDER BY c.received_at""",
-            params,
-        )
-        for key, cid, received, category, org in rows:
-            cluster = clusters.setdefault(
-                (label, key),
-                {
-                    "kind": label,
-                    "key": key,
-                    "ids": [],
-                    "categories": [],
-                    "orgs": [],
-                    "first": received,
-                    "last": received,
-                },
-            )
-            cluster["ids"].append(cid)
-            cluster["last"] = received
-            for field, value in (("categories", category), ("orgs", org)):
-                if value not in cluster[field]:
-                    cluster[field].append(value)
-    # Complaints already in a larger cluster (by batch, say) are not listed again (by
-    # product and delivery date).
-    listed: list[set[int]] = []
+    }
+    rows = conn.execute(
+        f"""SELECT {group}, COUNT(*), SUM({CLOSED}), COALESCE(SUM(c.ours = 1), 0),
+                   SUM({popcount("c.breached_mask")}), COALESCE(SUM(c.penalty_fen), 0)
+            FROM complaints c WHERE {IN_PERIOD} GROUP BY {group}""",
+        w.params,
+    ).fetchall()
+    width = 2 if by_person else 1
     result = []
-    for cluster in sorted(clusters.values(), key=lambda c: (-len(c["ids"]), c["first"])):
-        ids = set(cluster["ids"])
-        if any(ids <= earlier for earlier in listed):
-            continue
-        listed.append(ids)
-        result.append(
+    for r in rows:
+        key = tuple(r[:width])
+        department = r[0] or "unassigned"
+        item: dict[str, Any] = (
+            {"assignee": r[1] or "unassigned", "department": department}
+            if by_person
+            else {"department": department}
+        )
+        item.update(
             {
-                **cluster,
-                "count": len(ids),
-                "first": from_utc_text(cluster["first"]),
-                "last": from_utc_text(cluster["last"]),
+                "complaints": r[width],
+                "closed": r[width + 1],
+                "ours": r[width + 2],
+                "breaches": r[width + 3] + late.get(key, 0),
+                "penalties_fen": r[width + 4],
             }
         )
+        result.append(item)
+    result.sort(key=lambda i: (-i["complaints"], i.get("assignee", i["department"])))
     return result
+
+
+def batch_clusters(
+    conn: sqlite3.Connection, w: Window, rules: Rules, limit: int = 20
+) -> tuple[list[dict[str, Any]], int]:
+    """Two or more complaints on one batch — or one product and delivery date — received
+    within the batch window of each other: the largest `limit`, and how many there are."""
+    window = rules.batch_window_hours * 60
+    found: list[dict[str, Any]] = []
+    for kind, key_sql, where in (
+        ("batch", "c.batch", "c.batch IS NOT NULL"),
+        (
+            "product",
+            "c.product, c.delivery_date",
+            "c.product IS NOT NULL AND c.delivery_date IS NOT NULL",
+        ),
+    ):
+        for row in conn.execute(
+            f"""SELECT {key_sql}, COUNT(*), MIN(c.received_at), MAX(c.received_at)
+                FROM complaints c WHERE {where} AND {IN_PERIOD}
+                GROUP BY {key_sql} HAVING COUNT(*) >= 2""",
+            w.params,
+        ):
+            key = row[:-3]
+            found.append(
+                {
+                    "kind": kind,
+                    "key": " / ".join(map(str, key)),
+                    "match": key,
+                    "count": row[-3],
+                    "first": row[-2],
+                    "last": row[-1],
+                }
+            )
+    found.sort(key=lambda c: (-c["count"], c["first"]))
+    clusters: list[dict[str, Any]] = []
+    listed: list[set[int]] = []
+    for cluster in found:
+        if len(clusters) == limit:
+            break
+        members = _members(conn, w, cluster["kind"], cluster["match"])
+        times = [from_utc_text(t) for t, *_ in members]
+        if not any(
+            (b - a).total_seconds() <= window * 60 for a, b in zip(times, times[1:], strict=False)
+        ):
+            continue  # on one batch, but days apart
+        ids = {m[1] for m in members}
+        if any(ids <= earlier for earlier in listed):
+            continue  # already listed (by batch, say)
+        listed.append(ids)
+        clusters.append(
+            {
+                "kind": cluster["kind"],
+                "key": cluster["key"],
+                "ids": [m[1] for m in members],
+                "categories": list(dict.fromkeys(m[2] for m in members)),
+                "orgs": list(dict.fromkeys(m[3] for m in members)),
+                "count": len(members),
+                "first": times[0],
+                "last": times[-1],
+            }
+        )
+    return clusters, len(found)
+
+
+def _members(
+    conn: sqlite3.Connection, w: Window, kind: str, match: tuple[Any, ...]
+) -> list[tuple[Any, ...]]:
+    where = "c.batch = :a" if kind == "batch" else "c.product = :a AND c.delivery_date = :b"
+    return conn.execute(
+        f"""SELECT c.received_at, c.id, c.category, COALESCE(c.org, 'none') FROM complaints c
+            WHERE {where} AND {IN_PERIOD} ORDER BY c.received_at""",
+        {**w.params, "a": match[0], "b": match[1] if len(match) > 1 else None},
+    ).fetchall()
 
 
 def repeat_complainants(
     conn: sqlite3.Connection, w: Window, limit: int = 20
 ) -> list[dict[str, Any]]:
     rows = conn.execute(
-        f"""SELECT c.phone_key, MIN(c.customer), COUNT(*) AS n, GROUP_CONCAT(c.id),
-                   GROUP_CONCAT(DISTINCT c.category)
-            FROM complaints c WHERE {IN_PERIOD}
-            GROUP BY c.phone_key HAVING n >= 2 ORDER BY n DESC, MIN(c.received_at)
-            LIMIT :limit""",
+        f"""SELECT c.phone_key, COUNT(*) AS n FROM complaints c WHERE {IN_PERIOD}
+            GROUP BY c.phone_key HAVING n >= 2 ORDER BY n DESC, c.phone_key LIMIT :limit""",
         {**w.params, "limit": limit},
-    )
-    return [
-        {
-            "phone_key": r[0],
-            "customer": r[1],
-            "count": r[2],
-            "ids": [int(i) for i in r[3].split(",")],
-            "categories": r[4].split(","),
-        }
-        for r in rows
-    ]
+    ).fetchall()
+    result = []
+    for key, count in rows:
+        detail = conn.execute(
+            f"""SELECT c.id, c.customer, c.category FROM complaints c
+                WHERE c.phone_key = :key AND {IN_PERIOD} ORDER BY c.received_at""",
+            {**w.params, "key": key},
+        ).fetchall()
+        result.append(
+            {
+                "phone_key": key,
+                "customer": detail[0][1],
+                "count": count,
+                "ids": [d[0] for d in detail],
+                "categories": list(dict.fromkeys(d[2] for d in detail)),
+            }
+        )
+    return result
 
 
 def trend(conn: sqlite3.Connection, period: Period) -> list[dict[str, Any]]:
@@ -365,7 +402,7 @@ def trend(conn: sqlite3.Connection, period: Period) -> list[dict[str, Any]]:
         params.extend([to_utc_text(start), to_utc_text(end)])
     rows = conn.execute(
         f"""WITH b(i, s, e) AS (VALUES {values})
-            SELECT b.i, COUNT(c.id), COALESCE(SUM(c.severity = 'urgent'), 0)
+            SELECT b.i, COUNT(c.received_at), COALESCE(SUM(c.severity = 'urgent'), 0)
             FROM b LEFT JOIN complaints c ON c.received_at >= b.s AND c.received_at < b.e
             GROUP BY b.i ORDER BY b.i""",
         params,

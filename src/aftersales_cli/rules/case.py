@@ -1,15 +1,14 @@
 """The complaint as the rules see it: frozen values, no storage, no clock.
 
-Times are timezone-aware `pendulum.DateTime`s in the operator's local zone (the shell
+Times are timezone-aware `datetime`s in the operator's local zone (the shell
 converts), money is `Decimal` yuan.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
-
-import pendulum
 
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS, OPEN_STATUSES
 
@@ -24,20 +23,28 @@ class Deadline:
     `breach_noted` records that the history already says it was breached.
     """
 
-    due_at: pendulum.DateTime | None = None
-    done_at: pendulum.DateTime | None = None
-    extended_from: pendulum.DateTime | None = None
+    due_at: datetime | None = None
+    done_at: datetime | None = None
+    extended_from: datetime | None = None
     reason: str | None = None
     late: bool = False
     breach_noted: bool = False
 
-    def state(self, now: pendulum.DateTime) -> str:
+    @property
+    def outcome(self) -> str | None:
+        """`met` or `breached` once that is settled whatever the clock says; None while it
+        is not (pending, or not applicable)."""
+        if self.due_at is None:
+            return None
+        if self.done_at is not None:
+            return "breached" if self.late or self.done_at > self.due_at else "met"
+        return "breached" if self.late else None
+
+    def state(self, now: datetime) -> str:
         """`n/a`, `pending`, `met` or `breached` as of `now`."""
         if self.due_at is None:
             return "n/a"
-        if self.done_at is not None:
-            return "breached" if self.late or self.done_at > self.due_at else "met"
-        return "breached" if self.late or now > self.due_at else "pending"
+        return self.outcome or ("breached" if now > self.due_at else "pending")
 
     @property
     def applies(self) -> bool:
@@ -63,7 +70,7 @@ class Penalty:
 
 @dataclass(frozen=True)
 class Case:
-    received_at: pendulum.DateTime
+    received_at: datetime
     channel: str
     customer: str
     phone: str
@@ -76,8 +83,8 @@ class Case:
     order_no: str | None = None
     product: str | None = None
     batch: str | None = None
-    delivery_date: pendulum.Date | None = None
-    delivered_at: pendulum.DateTime | None = None
+    delivery_date: date | None = None
+    delivered_at: datetime | None = None
     quantity: int | None = None
     defective: int | None = None
     request: str | None = None
@@ -104,10 +111,10 @@ class Case:
     satisfaction: int | None = None
     revisit_method: str | None = None
     revisit_note: str | None = None
-    closed_at: pendulum.DateTime | None = None
-    reopened_at: pendulum.DateTime | None = None
+    closed_at: datetime | None = None
+    reopened_at: datetime | None = None
     reopen_count: int = 0
-    escalated_at: pendulum.DateTime | None = None
+    escalated_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:

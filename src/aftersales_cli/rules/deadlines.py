@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-
-import pendulum
+from datetime import UTC, date, datetime, timedelta
 
 from aftersales_cli.rules.case import Deadline
 from aftersales_cli.rules.config import Duration, Rules
@@ -17,38 +16,47 @@ from aftersales_cli.rules.errors import Refused, RuleError
 from aftersales_cli.rules.taxonomy import INTAKE_MILESTONES
 
 
-def add(start: pendulum.DateTime, duration: Duration) -> pendulum.DateTime:
-    moved = start.add(days=duration.days) if duration.days else start
-    return moved.add(minutes=duration.minutes) if duration.minutes else moved
+def elapsed(start: datetime, minutes: float) -> datetime:
+    """`start` plus clock minutes (through UTC, so a DST change does not move it)."""
+    return (start.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(start.tzinfo)
 
 
-def due_times(
-    severity: str, received_at: pendulum.DateTime, rules: Rules
-) -> dict[str, pendulum.DateTime | None]:
+def calendar_days(start: datetime, days: int) -> datetime:
+    """`start` moved by whole days on the local calendar (same wall-clock time)."""
+    moved = start.replace(tzinfo=None) + timedelta(days=days)
+    return moved.replace(tzinfo=start.tzinfo).astimezone(start.tzinfo)
+
+
+def add(start: datetime, duration: Duration) -> datetime:
+    moved = calendar_days(start, duration.days) if duration.days else start
+    return elapsed(moved, duration.minutes) if duration.minutes else moved
+
+
+def due_times(severity: str, received_at: datetime, rules: Rules) -> dict[str, datetime | None]:
     """The due time of every intake milestone for a case of this severity."""
     table = rules.deadlines[severity]
-    result: dict[str, pendulum.DateTime | None] = {}
+    result: dict[str, datetime | None] = {}
     for milestone in INTAKE_MILESTONES:
         duration = table[milestone]
         result[milestone] = None if duration is None else add(received_at, duration)
     return result
 
 
-def resolution_due(severity: str, start: pendulum.DateTime, rules: Rules) -> pendulum.DateTime:
+def resolution_due(severity: str, start: datetime, rules: Rules) -> datetime:
     """Resolution counted from `start` (the receipt, or the reopening)."""
     duration = rules.deadlines[severity]["resolution"]
     assert duration is not None  # config guarantees: only investigation may be none
     return add(start, duration)
 
 
-def revisit_due(closed_at: pendulum.DateTime, rules: Rules) -> pendulum.DateTime:
+def revisit_due(closed_at: datetime, rules: Rules) -> datetime:
     return add(closed_at, rules.revisit_after_close)
 
 
 def recompute(
     deadlines: Mapping[str, Deadline],
     severity: str,
-    received_at: pendulum.DateTime,
+    received_at: datetime,
     rules: Rules,
     *,
     reopened: bool,
@@ -78,9 +86,9 @@ def recompute(
 def extend(
     deadline: Deadline,
     milestone: str,
-    until: pendulum.DateTime,
+    until: datetime,
     reason: str,
-    now: pendulum.DateTime,
+    now: datetime,
 ) -> Deadline:
     """The customer was told of a new time. Before the deadline it moves the deadline;
     after it, it only moves `due_at` to the promised time: the breach stands."""
@@ -106,24 +114,24 @@ def extend(
     )
 
 
-def complete(deadline: Deadline, at: pendulum.DateTime) -> Deadline:
+def complete(deadline: Deadline, at: datetime) -> Deadline:
     """The milestone done at `at` (met or breached by its own deadline)."""
     return dataclasses.replace(deadline, done_at=at)
 
 
 def sample_sealable_until(
     category: str,
-    delivery_date: pendulum.Date | None,
-    delivered_at: pendulum.DateTime | None,
-    zone_of: pendulum.DateTime,
+    delivery_date: date | None,
+    delivered_at: datetime | None,
+    zone_of: datetime,
     rules: Rules,
-) -> pendulum.DateTime | None:
+) -> datetime | None:
     """Until when the retained sample (留样) of the meal can still be sealed for testing:
     48 h from the delivery time, else from the start of the delivery day (the safe side).
     `zone_of` is any local time, to read the delivery day in the local zone."""
     if category not in rules.sample_categories or delivery_date is None:
         return None
-    start = delivered_at or pendulum.datetime(
-        delivery_date.year, delivery_date.month, delivery_date.day, tz=zone_of.timezone
+    start = delivered_at or datetime(
+        delivery_date.year, delivery_date.month, delivery_date.day, tzinfo=zone_of.tzinfo
     )
-    return start.add(hours=rules.sample_retention_hours)
+    return elapsed(start, rules.sample_retention_hours * 60)

@@ -12,10 +12,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-
-import pendulum
 
 from aftersales_cli.rules import deadlines as dl
 from aftersales_cli.rules import penalties
@@ -30,7 +29,7 @@ from aftersales_cli.rules.triage import Facts, check_severity, suggest, suggest_
 class Intake:
     """A validated complaint as the operator took it down."""
 
-    received_at: pendulum.DateTime
+    received_at: datetime
     channel: str
     customer: str
     phone: str
@@ -39,8 +38,8 @@ class Intake:
     order_no: str | None = None
     product: str | None = None
     batch: str | None = None
-    delivery_date: pendulum.Date | None = None
-    delivered_at: pendulum.DateTime | None = None
+    delivery_date: date | None = None
+    delivered_at: datetime | None = None
     quantity: int | None = None
     defective: int | None = None
     request: str | None = None
@@ -85,7 +84,7 @@ def _require_open(case: Case, action: str) -> None:
         )
 
 
-def open_case(intake: Intake, now: pendulum.DateTime, rules: Rules) -> Case:
+def open_case(intake: Intake, now: datetime, rules: Rules) -> Case:
     """A new complaint with its suggested (or given) category and severity, so that its
     deadlines exist from the first second. On the hotline first contact is made at
     intake."""
@@ -125,7 +124,7 @@ def classify(
     category: str | None,
     severity: str | None,
     reason: str | None,
-    now: pendulum.DateTime,
+    now: datetime,
     rules: Rules,
 ) -> Case:
     """Confirm or change category and severity; deadlines counted again from receipt."""
@@ -157,7 +156,7 @@ def assign(case: Case, department: str | None, assignee: str | None, rules: Rule
     return dataclasses.replace(case, department=department, assignee=assignee, status="assigned")
 
 
-def mark_done(case: Case, milestone: str, at: pendulum.DateTime, now: pendulum.DateTime) -> Case:
+def mark_done(case: Case, milestone: str, at: datetime, now: datetime) -> Case:
     """Record a milestone (and any earlier one still open) as done at `at`."""
     _require_open(case, "done")
     if milestone not in INTERIM_MILESTONES:
@@ -184,9 +183,9 @@ def mark_done(case: Case, milestone: str, at: pendulum.DateTime, now: pendulum.D
 def extend(
     case: Case,
     milestone: str,
-    until: pendulum.DateTime,
+    until: datetime,
     reason: str,
-    now: pendulum.DateTime,
+    now: datetime,
 ) -> Case:
     _require_open(case, "extend")
     if milestone == "revisit":
@@ -196,9 +195,7 @@ def extend(
     return dataclasses.replace(case, deadlines=updated)
 
 
-def close(
-    case: Case, closing: Closing, prior_offences: int, now: pendulum.DateTime, rules: Rules
-) -> Case:
+def close(case: Case, closing: Closing, prior_offences: int, now: datetime, rules: Rules) -> Case:
     """Close the case: remedy, cause, responsibility, and what the policy charges for it.
 
     `prior_offences` is the number of earlier penalised cases of the same client in the
@@ -262,7 +259,7 @@ def revisit(
     satisfaction: int,
     method: str,
     note: str | None,
-    now: pendulum.DateTime,
+    now: datetime,
     rules: Rules,
 ) -> Case:
     """The follow-up call. 1–2 reopens the case with a fresh resolution deadline counted
@@ -294,9 +291,7 @@ def revisit(
     )
 
 
-def note_breaches(
-    before: Case, after: Case, now: pendulum.DateTime, rules: Rules
-) -> tuple[Case, list[str]]:
+def note_breaches(before: Case, after: Case, now: datetime, rules: Rules) -> tuple[Case, list[str]]:
     """Milestones this step left breached whose breach the history does not record yet
     (done late, extended late, or due earlier after a reclassification). They are
     marked as noted — the shell writes one `breached` event each — and an urgent case

@@ -6,12 +6,12 @@ Pure. Counting a client's earlier offences needs the database; the shell counts 
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-
-import pendulum
 
 from aftersales_cli.rules.case import Penalty
 from aftersales_cli.rules.config import Rules
+from aftersales_cli.rules.deadlines import calendar_days
 
 CENT = Decimal("0.01")
 
@@ -20,9 +20,9 @@ def money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def offence_window_start(received_at: pendulum.DateTime, rules: Rules) -> pendulum.DateTime:
+def offence_window_start(received_at: datetime, rules: Rules) -> datetime:
     """Offences count per client over the contract period: the window before receipt."""
-    return received_at.subtract(days=rules.penalty_window_days)
+    return calendar_days(received_at, -rules.penalty_window_days)
 
 
 def multiplier(offence: int, rules: Rules) -> Decimal:

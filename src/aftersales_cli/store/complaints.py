@@ -11,10 +11,9 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
-
-import pendulum
+from typing import Any, NamedTuple
 
 from aftersales_cli.clock import from_utc_text, to_utc_text
 from aftersales_cli.errors import NotFound
@@ -61,11 +60,11 @@ def yuan(value: int | None) -> Decimal | None:
     return None if value is None else Decimal(value) / 100
 
 
-def _time(value: str | None) -> pendulum.DateTime | None:
+def _time(value: str | None) -> datetime | None:
     return None if value is None else from_utc_text(value)
 
 
-def _utc(value: pendulum.DateTime | None) -> str | None:
+def _utc(value: datetime | None) -> str | None:
     return None if value is None else to_utc_text(value)
 
 
@@ -81,7 +80,47 @@ def to_row(case: Case) -> dict[str, Any]:
     row["penalty_offence"] = penalty.offence if penalty else None
     row["penalty_multiplier"] = str(penalty.multiplier) if penalty else None
     row["penalty_fen"] = fen(penalty.amount) if penalty else None
+    row.update(report_figures(case))
     return row
+
+
+def _minutes(start: datetime, end: datetime | None) -> int | None:
+    return None if end is None else int((end - start).total_seconds() // 60)
+
+
+def report_figures(case: Case) -> dict[str, Any]:
+    """What reports add up, derived from the case and kept on its row (migration 0003)."""
+    outcomes = [case.deadlines[m].outcome for m in MILESTONE_KEYS]
+    return {
+        "contact_minutes": _minutes(case.received_at, case.deadlines["contact"].done_at),
+        "handling_minutes": _minutes(case.received_at, case.closed_at),
+        "met_mask": sum(1 << i for i, o in enumerate(outcomes) if o == "met"),
+        "breached_mask": sum(1 << i for i, o in enumerate(outcomes) if o == "breached"),
+    }
+
+
+def refresh_repeats(
+    conn: sqlite3.Connection, key: str, category: str, complaint_id: int, received: str
+) -> None:
+    """Keep "minutes since the same phone's previous complaint in the same category" true
+    around one complaint that entered (or left) that phone and category: its own figure,
+    and that of the next complaint after it, whose predecessor it now is (or was)."""
+    conn.execute(
+        """UPDATE complaints SET same_gap_minutes = (
+             SELECT CAST((julianday(complaints.received_at) - julianday(p.received_at)) * 1440
+                         AS INTEGER)
+             FROM complaints p
+             WHERE p.phone_key = complaints.phone_key AND p.category = complaints.category
+               AND (p.received_at < complaints.received_at
+                    OR (p.received_at = complaints.received_at AND p.id < complaints.id))
+             ORDER BY p.received_at DESC, p.id DESC LIMIT 1)
+           WHERE id = :id OR id = (
+             SELECT n.id FROM complaints n
+             WHERE n.phone_key = :key AND n.category = :category
+               AND (n.received_at > :received OR (n.received_at = :received AND n.id > :id))
+             ORDER BY n.received_at, n.id LIMIT 1)""",
+        {"key": key, "category": category, "id": complaint_id, "received": received},
+    )
 
 
 def from_row(row: sqlite3.Row, deadlines: Mapping[str, Deadline]) -> Case:
@@ -91,7 +130,7 @@ def from_row(row: sqlite3.Row, deadlines: Mapping[str, Deadline]) -> Case:
     values.update({name: yuan(row[f"{name}_fen"]) for name in _MONEY})
     values["ours"] = None if row["ours"] is None else bool(row["ours"])
     day = row["delivery_date"]
-    values["delivery_date"] = pendulum.Date.fromisoformat(day) if day else None
+    values["delivery_date"] = date.fromisoformat(day) if day else None
     if row["penalty_offence"] is not None:
         values["penalty"] = Penalty(
             offence=row["penalty_offence"],
@@ -127,9 +166,9 @@ def _deadline_row(complaint_id: int, milestone: str, deadline: Deadline) -> dict
 
 
 def _encode(value: Any) -> Any:
-    if isinstance(value, pendulum.DateTime):
+    if isinstance(value, datetime):
         return to_utc_text(value)
-    if isinstance(value, pendulum.Date):
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return float(value)
@@ -163,7 +202,7 @@ def _upsert_deadlines(
 def append_event(
     conn: sqlite3.Connection,
     complaint_id: int,
-    at: pendulum.DateTime,
+    at: datetime,
     by: str,
     action: str,
     changes_json: str,
@@ -180,7 +219,7 @@ def insert(
     case: Case,
     *,
     by: str,
-    at: pendulum.DateTime,
+    at: datetime,
     note: str | None = None,
     action: str = "log",
 ) -> Case:
@@ -194,6 +233,7 @@ def insert(
     complaint_id = cursor.lastrowid
     assert complaint_id is not None
     _upsert_deadlines(conn, complaint_id, case.deadlines.items())
+    refresh_repeats(conn, row["phone_key"], case.category, complaint_id, row["received_at"])
     stored = Case(
         **{f.name: getattr(case, f.name) for f in fields(Case) if f.name != "id"}, id=complaint_id
     )
@@ -210,6 +250,7 @@ def restore(conn: sqlite3.Connection, case: Case, history: Sequence[Event]) -> N
         row,
     )
     _upsert_deadlines(conn, case.id, case.deadlines.items())
+    refresh_repeats(conn, row["phone_key"], case.category, case.id, row["received_at"])
     conn.executemany(
         "INSERT INTO events (complaint_id, at, by, action, changes, note) VALUES (?,?,?,?,?,?)",
         [
@@ -279,7 +320,7 @@ def update(
     *,
     action: str,
     by: str,
-    at: pendulum.DateTime,
+    at: datetime,
     note: str | None = None,
 ) -> None:
     """Write what changed from `before` to `after` and append it to the history."""
@@ -293,6 +334,9 @@ def update(
         )
     moved = [(m, d) for m, d in after.deadlines.items() if before.deadlines.get(m) != d]
     _upsert_deadlines(conn, after.id, moved)
+    if before.category != after.category:
+        for category in (before.category, after.category):
+            refresh_repeats(conn, new["phone_key"], category, after.id, new["received_at"])
     append_event(conn, after.id, at, by, action, _changes_json(before, after), note)
 
 
@@ -321,7 +365,7 @@ def get(conn: sqlite3.Connection, complaint_id: int) -> Case:
 @dataclass(frozen=True)
 class Event:
     id: int
-    at: pendulum.DateTime
+    at: datetime
     by: str
     action: str
     changes: dict[str, list[Any]]
@@ -353,7 +397,7 @@ class Neighbour:
     """Another complaint that bears on one being logged."""
 
     id: int
-    received_at: pendulum.DateTime
+    received_at: datetime
     category: str
     status: str
     customer: str
@@ -369,8 +413,8 @@ def _neighbours(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> li
 def same_phone(
     conn: sqlite3.Connection,
     phone: str,
-    since: pendulum.DateTime,
-    until: pendulum.DateTime,
+    since: datetime,
+    until: datetime,
     exclude: int | None,
 ) -> list[Neighbour]:
     """Complaints from the same phone received in [since, until]."""
@@ -386,8 +430,8 @@ def same_phone(
 def same_batch(
     conn: sqlite3.Connection,
     case: Case,
-    since: pendulum.DateTime,
-    until: pendulum.DateTime,
+    since: datetime,
+    until: datetime,
 ) -> list[Neighbour]:
     """Complaints on the same batch, or the same product and delivery date, in the window."""
     clauses, params = [], []
@@ -408,9 +452,7 @@ def same_batch(
     )
 
 
-def prior_offences(
-    conn: sqlite3.Connection, org: str, since: pendulum.DateTime, exclude: int | None
-) -> int:
+def prior_offences(conn: sqlite3.Connection, org: str, since: datetime, exclude: int | None) -> int:
     """Penalised complaints of a client received since `since` (the offence window)."""
     row = conn.execute(
         """SELECT COUNT(*) FROM complaints
@@ -429,8 +471,8 @@ class Query:
     categories: tuple[str, ...] = ()
     departments: tuple[str, ...] = ()
     orgs: tuple[str, ...] = ()
-    since: pendulum.DateTime | None = None
-    until: pendulum.DateTime | None = None
+    since: datetime | None = None
+    until: datetime | None = None
     text: str | None = None
     limit: int | None = None
 
@@ -482,8 +524,9 @@ def _where(query: Query) -> tuple[str, list[Any]]:
     return " AND ".join(where), params
 
 
-def search(conn: sqlite3.Connection, query: Query) -> list[Case]:
-    """Complaints matching `query`, the most pressing (nearest pending deadline) first."""
+def search(conn: sqlite3.Connection, query: Query, chunk: int = 500) -> Iterator[Case]:
+    """Complaints matching `query`, the most pressing (nearest pending deadline) first,
+    read a chunk at a time so that memory stays flat however many match."""
     where, params = _where(query)
     sql = """
         SELECT c.*, (SELECT MIN(d.due_at) FROM deadlines d
@@ -496,7 +539,9 @@ def search(conn: sqlite3.Connection, query: Query) -> list[Case]:
     if query.limit is not None:
         sql += " LIMIT ?"
         params.append(query.limit)
-    return _cases(conn, conn.execute(sql, params).fetchall())
+    cursor = conn.execute(sql, params)
+    while rows := cursor.fetchmany(chunk):
+        yield from _cases(conn, rows)
 
 
 def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
@@ -512,35 +557,35 @@ def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-def breach_changes(milestone: str, escalated_at: pendulum.DateTime | None) -> str:
+def breach_changes(milestone: str, escalated_at: datetime | None) -> str:
     changes: dict[str, list[Any]] = {f"deadlines.{milestone}.state": ["pending", "breached"]}
     if escalated_at is not None:
         changes["escalated_at"] = [None, to_utc_text(escalated_at)]
     return json.dumps(changes)
 
 
-@dataclass(frozen=True)
-class Overdue:
-    """A pending milestone past (or near) its deadline, as `overdue` lists it."""
+class Overdue(NamedTuple):
+    """A pending milestone past (or near) its deadline, as `overdue` lists it. `due_at`
+    stays stored UTC text: a listing of thousands converts only what it shows."""
 
     id: int
     milestone: str
-    due_at: pendulum.DateTime
+    due_at: str
     severity: str
     status: str
     customer: str
     org: str | None
     department: str | None
     assignee: str | None
-    escalated: bool
+    escalated: int
 
 
 def note_overdue(
     conn: sqlite3.Connection,
-    now: pendulum.DateTime,
+    now: datetime,
     by: str,
     escalate: Iterable[str],
-    describe: Callable[[str, pendulum.DateTime, bool], str],
+    describe: Callable[[str, datetime, bool], str],
 ) -> int:
     """Write the `breached` event of every pending milestone past its deadline whose breach
     is not yet in the history, and escalate the cases at the `escalate` levels. Call it
@@ -593,8 +638,8 @@ def note_overdue(
 
 def overdue(
     conn: sqlite3.Connection,
-    now: pendulum.DateTime,
-    until: pendulum.DateTime,
+    now: datetime,
+    until: datetime,
     rank: Mapping[str, int],
 ) -> Iterator[Overdue]:
     """Pending milestones due before `until`: those already past `now` first, the most
@@ -610,16 +655,4 @@ def overdue(
                      d.complaint_id, CASE d.milestone {steps} END""",
         (to_utc_text(until), to_utc_text(now)),
     )
-    for row in cursor:
-        yield Overdue(
-            row[0],
-            row[1],
-            from_utc_text(row[2]),
-            row[3],
-            row[4],
-            row[5],
-            row[6],
-            row[7],
-            row[8],
-            bool(row[9]),
-        )
+    return map(Overdue._make, cursor)

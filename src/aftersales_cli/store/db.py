@@ -44,14 +44,20 @@ def _create(path: Path) -> None:
         raise StoreError(f"database: cannot create {path}: {exc.strerror}") from None
 
 
-def open_db(path: Path) -> sqlite3.Connection:
-    """A connection to an up-to-date database at `path`, created if missing."""
+def open_db(path: Path, *, handed_over: bool = False) -> sqlite3.Connection:
+    """A connection to an up-to-date database at `path`, created if missing.
+    `handed_over`: used by a worker thread, closed by the thread that opened it."""
     if path.is_dir():
         raise StoreError(f"database: {path} is a folder, not a database file")
     if not path.exists():
         _create(path)
     try:
-        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(
+            path,
+            isolation_level=None,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=not handed_over,
+        )
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = FULL")

@@ -128,10 +128,79 @@ M0002_BREACHES = _statements(
     "ALTER TABLE complaints ADD COLUMN escalated_at TEXT",
 )
 
+_BIT = (
+    "CASE d.milestone WHEN 'contact' THEN 1 WHEN 'plan' THEN 2 WHEN 'investigation' "
+    "THEN 4 WHEN 'resolution' THEN 8 WHEN 'revisit' THEN 16 END"
+)
+
+M0003_REPORT_FIGURES = _statements(
+    # What reports add up, kept on the complaint row by every write (derived from its
+    # deadlines and times), so that a quarter is summed from indexes alone.
+    "ALTER TABLE complaints ADD COLUMN contact_minutes INTEGER",
+    "ALTER TABLE complaints ADD COLUMN handling_minutes INTEGER",
+    "ALTER TABLE complaints ADD COLUMN met_mask INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE complaints ADD COLUMN breached_mask INTEGER NOT NULL DEFAULT 0",
+    # Minutes since the same phone complained in the same category (the repeat KPI).
+    "ALTER TABLE complaints ADD COLUMN same_gap_minutes INTEGER",
+    """UPDATE complaints SET
+         contact_minutes = (
+           SELECT CAST((julianday(d.done_at) - julianday(complaints.received_at)) * 1440
+                       AS INTEGER)
+           FROM deadlines d WHERE d.complaint_id = complaints.id AND d.milestone = 'contact'),
+         handling_minutes = CAST((julianday(closed_at) - julianday(received_at)) * 1440
+                                 AS INTEGER),
+         met_mask = (SELECT COALESCE(SUM("""
+    + _BIT
+    + """), 0) FROM deadlines d
+                     WHERE d.complaint_id = complaints.id AND d.due_at IS NOT NULL
+                       AND d.done_at IS NOT NULL AND d.late = 0 AND d.done_at <= d.due_at),
+         breached_mask = (SELECT COALESCE(SUM("""
+    + _BIT
+    + """), 0) FROM deadlines d
+                          WHERE d.complaint_id = complaints.id AND d.due_at IS NOT NULL
+                            AND (d.late = 1 OR d.done_at > d.due_at))""",
+    "DROP INDEX complaints_by_phone",
+    "CREATE INDEX complaints_by_phone ON complaints (phone_key, category, received_at)",
+    """UPDATE complaints SET same_gap_minutes = (
+         SELECT CAST((julianday(complaints.received_at) - julianday(p.received_at)) * 1440
+                     AS INTEGER)
+         FROM complaints p
+         WHERE p.phone_key = complaints.phone_key AND p.category = complaints.category
+           AND (p.received_at < complaints.received_at
+                OR (p.received_at = complaints.received_at AND p.id < complaints.id))
+         ORDER BY p.received_at DESC, p.id DESC LIMIT 1)""",
+    # Indexes the reports read instead of the table: the KPIs of a period...
+    "DROP INDEX complaints_by_received",
+    """CREATE INDEX complaints_by_received ON complaints (received_at, severity, status,
+         satisfaction, contact_minutes, handling_minutes, same_gap_minutes, phone_key)""",
+    # ...its distributions, each read value by value (a skip-scan once analysed)...
+    "CREATE INDEX complaints_by_category ON complaints (category, received_at)",
+    "CREATE INDEX complaints_by_channel ON complaints (channel, received_at)",
+    "CREATE INDEX complaints_by_org ON complaints (org, received_at)",
+    """CREATE INDEX complaints_by_severity ON complaints (severity, received_at, met_mask,
+         breached_mask)""",
+    """CREATE INDEX complaints_by_cause ON complaints (cause, received_at, ours)
+         WHERE cause IS NOT NULL""",
+    # ...responsibility by department and person...
+    """CREATE INDEX complaints_by_department ON complaints (department, assignee, received_at,
+         status, ours, breached_mask, penalty_fen)""",
+    # ...batch clusters by product and delivery day...
+    "DROP INDEX complaints_by_product_day",
+    """CREATE INDEX complaints_by_product_day ON complaints (product, delivery_date, received_at)
+       WHERE product IS NOT NULL AND delivery_date IS NOT NULL""",
+    # ...and the money: penalties, fines, compensation, incidents.
+    """CREATE INDEX complaints_money ON complaints (received_at, org, penalty_offence,
+         penalty_multiplier, penalty_fen, staff_fine_fen, staff, amount_fen,
+         statutory_compensation_fen, incident)
+       WHERE amount_fen IS NOT NULL OR penalty_fen IS NOT NULL OR staff_fine_fen IS NOT NULL
+          OR statutory_compensation_fen IS NOT NULL OR incident = 1""",
+)
+
 # In order; a database's `user_version` is how many of these it has.
 STEPS: tuple[tuple[str, Step], ...] = (
     ("0001_initial", M0001_INITIAL),
     ("0002_breaches", M0002_BREACHES),
+    ("0003_report_figures", M0003_REPORT_FIGURES),
 )
 
 SCHEMA_VERSION = len(STEPS)
