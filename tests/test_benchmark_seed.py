@@ -19,9 +19,13 @@ SEED = Path(__file__).resolve().parent.parent / "benchmarks" / "seed.py"
 
 def seed(tmp_path: Path, count: int) -> Path:
     db = tmp_path / "seeded.db"
-    result = subprocess.run([sys.executable, str(SEED), "--count", str(count), "--db", str(db)],
-                            capture_output=True, text=True, check=False,
-                            env={"AFTERSALES_NOW": "2026-11-22 10:00", "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, str(SEED), "--count", str(count), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"AFTERSALES_NOW": "2026-11-22 10:00", "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr
     return db
 

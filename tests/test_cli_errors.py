@@ -122,12 +122,10 @@ BAD = [
     bad(
         "received_at",
         *("log", "x", *BASIC, "--received-at", ""),
-        bug="an empty --received-at is taken as now and the complaint is logged",
     ),
     bad(
         "received_at",
         *("log", "x", *BASIC, "--received-at", "0001-01-01 00:00"),
-        bug="year 1 crashes with OverflowError (exit 70) instead of being refused",
     ),
     bad("delivery_date", "log", "x", *BASIC, "--delivery-date", "2026-13-01"),
     bad("delivery_date", "log", "x", *BASIC, "--delivery-date", "2026-11-30"),
@@ -182,7 +180,7 @@ BAD = [
     bad("at", "done", "1", "plan", "--at", "2026-02-30 10:00"),
     bad("at", "done", "1", "plan", "--at", "25:00"),
     bad("at", "done", "1", "plan", "--at", "next tuesday"),
-    bad("at", "done", "1", "plan", "--at", "", bug="an empty --at is taken as now and recorded"),
+    bad("at", "done", "1", "plan", "--at", ""),
     bad("note", "done", "1", "plan", "--note", LONG),
     bad("note", "done", "1", "plan", "--note", "\x1b[31m"),
     # ---- extend ---------------------------------------------------------------------
@@ -193,7 +191,6 @@ BAD = [
     bad(
         "until",
         *("extend", "1", "--until", "+99999999999h", "--reason", "x"),
-        bug="a huge relative time crashes with OverflowError (exit 70)",
     ),
     bad("reason", "extend", "1", "--until", "+2h", "--reason", ""),
     bad("reason", "extend", "1", "--until", "+2h", "--reason", LONG),
@@ -222,7 +219,6 @@ BAD = [
     bad(
         "amount",
         *(*ON_1, "--amount", "1" + "0" * 26),
-        bug="an amount of 27 digits crashes with decimal.InvalidOperation (exit 70)",
     ),
     bad("price", *ON_1, "--price", "-5"),
     bad("loss", *ON_1, "--loss", "1e9"),
@@ -252,13 +248,12 @@ BAD = [
     # ---- show -----------------------------------------------------------------------
     bad("--bogus", "show", "1", "--bogus"),
     bad("no complaint 404", "show", "404"),
-    bad("no complaint 0", "show", "0"),
+    bad("ID", "show", "0"),
     bad("ID", "show", "abc"),
     bad("ID", "show"),
     bad(
         "id",
         *("show", "99999999999999999999999"),
-        bug="an id beyond SQLite's INTEGER crashes with OverflowError (exit 70)",
     ),
     # ---- list -----------------------------------------------------------------------
     bad("status", "list", "--status", "lost"),
@@ -276,7 +271,6 @@ BAD = [
     bad(
         "limit",
         *("list", "--limit", "99999999999999999999999"),
-        bug="a huge --limit crashes with OverflowError (exit 70)",
     ),
     bad("text", "list", "--text", "\x00"),
     bad("text", "list", "--text", LONG),
@@ -288,7 +282,6 @@ BAD = [
     bad(
         "within",
         *("overdue", "--within", "99999999999d"),
-        bug="a huge --within writes breach events, then crashes with OverflowError (exit 70)",
     ),
     bad("AFTERSALES_TZ", "overdue", env={"AFTERSALES_TZ": "Mars/Base"}),
     # ---- report ---------------------------------------------------------------------
@@ -305,17 +298,14 @@ BAD = [
     bad(
         "month",
         *("report", "--month", "0000-01"),
-        bug="year 0 crashes with ValueError (exit 70)",
     ),
     bad(
         "quarter",
         *("report", "--quarter", "9999Q4"),
-        bug="the quarter after 9999Q4 crashes with ValueError (exit 70)",
     ),
     bad(
         "month",
         *("report", "--month", ""),
-        bug="an empty --month is ignored and the current quarter is reported",
     ),
     # ---- backup ---------------------------------------------------------------------
     bad("file", "backup", "{tmp}/exists.jsonl"),
@@ -353,7 +343,6 @@ BAD = [
     bad(
         "db",
         *("demo", "--db", "{tmp}/aftersales.db"),
-        bug="refusing to overwrite a real database leaves aftersales.db-wal and -shm beside it",
     ),
     bad("--bogus", "demo", "--bogus"),
     # ---- the environment and the command line ---------------------------------------

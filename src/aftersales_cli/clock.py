@@ -25,6 +25,9 @@ ENV_TZ = "AFTERSALES_TZ"
 DEFAULT_TZ = "Asia/Shanghai"
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
+# The years a complaint can be about: anything else is a typing error (and keeps date
+# arithmetic far from the ends of the calendar).
+YEARS = (2000, 2099)
 _RELATIVE = re.compile(r"^([+-])\s*(\d+)\s*(m|min|h|d)$")
 _DAY_WORDS = {
     "today": 0,
@@ -57,8 +60,11 @@ def now() -> datetime:
     pinned = os.environ.get(ENV_NOW)
     if pinned:
         try:
-            return _parse_absolute(pinned)
-        except ValueError:
+            moment = _parse_absolute(pinned)
+            if not YEARS[0] <= moment.year <= YEARS[1]:
+                raise ValueError("out of range")
+            return moment
+        except (ValueError, OverflowError):
             raise UserError(
                 f"{ENV_NOW}: expected an ISO-8601 time like 2026-11-22T09:30, got {pinned!r}"
             ) from None
@@ -94,6 +100,19 @@ def _parse_rare(raw: str) -> datetime:
 
 
 def parse_time(text: str, field: str, reference: datetime) -> datetime:
+    """A time as an operator types it (see `_parse_time`), within YEARS."""
+    try:
+        moment = _parse_time(text, field, reference)
+    except (OverflowError, ValueError):
+        moment = None
+    if moment is None or not YEARS[0] <= moment.year <= YEARS[1]:
+        raise BadInput(
+            field, f"{text.strip()!r} is not a time between the years {YEARS[0]} and {YEARS[1]}"
+        )
+    return moment
+
+
+def _parse_time(text: str, field: str, reference: datetime) -> datetime:
     """A time as an operator types it: `2026-11-22 14:30`, `14:30` (today), `+2h`,
     `-30m`, `tomorrow 18:00`, `明天 18:00`, `now`, or ISO-8601 with an offset."""
     raw = text.strip()
@@ -136,9 +155,12 @@ def parse_day_or_time(text: str, field: str, reference: datetime) -> tuple[date,
     raw = text.strip()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
         try:
-            return date.fromisoformat(raw), None
+            day = date.fromisoformat(raw)
         except ValueError:
+            day = None
+        if day is None or not YEARS[0] <= day.year <= YEARS[1]:
             raise BadInput(field, f"{raw!r} is not a date like 2026-11-21") from None
+        return day, None
     moment = parse_time(raw, field, reference)
     return moment.date(), moment
 

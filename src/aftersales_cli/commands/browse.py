@@ -16,6 +16,7 @@ from aftersales_cli.commands.context import (
     session,
     terms,
 )
+from aftersales_cli.commands.options import MAX_ID
 from aftersales_cli.commands.present import print_case, sample_until
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output, records
@@ -75,7 +76,9 @@ def list_(
     limit: Annotated[
         int | None,
         typer.Option(
-            help=f"At most this many [default: {TERMINAL_LIMIT} on a terminal, else all]."
+            help=f"At most this many [default: {TERMINAL_LIMIT} on a terminal, else all].",
+            min=1,
+            max=MAX_ID,
         ),
     ] = None,
     show_phone: Annotated[
@@ -95,15 +98,13 @@ def list_(
         statuses = terms(STATUSES, status)
         if not statuses and not all_:
             statuses = store.ACTIVE_STATUSES
-        since = s.time(from_, "from") if from_ else None
+        since = s.time(from_, "from") if from_ is not None else None
         until = None
-        if to:
+        if to is not None:
             day, moment = clock.parse_day_or_time(to, "to", s.now)
             until = clock.end_of(day, moment)
         if since and until and until <= since:
             raise BadInput("to", "must not be before --from")
-        if limit is not None and limit < 1:
-            raise BadInput("limit", "a whole number of at least 1")
         if limit is None and output.on_terminal() and not json_:
             limit = TERMINAL_LIMIT
         query = store.Query(

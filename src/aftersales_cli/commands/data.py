@@ -172,12 +172,12 @@ def export(
     with session(ctx, db=db, rules=rules) as s:
         kind = _format(fmt, out)
         until = None
-        if to:
+        if to is not None:
             day, moment = clock.parse_day_or_time(to, "to", s.now)
             until = clock.end_of(day, moment)
         query = store.Query(
             statuses=terms(STATUSES, status),
-            since=s.time(from_, "from") if from_ else None,
+            since=s.time(from_, "from") if from_ is not None else None,
             until=until,
         )
         _ = s.rules

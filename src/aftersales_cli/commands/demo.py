@@ -176,7 +176,8 @@ def _replace_demo(target: Path) -> None:
     if not target.exists():
         return
     try:
-        conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+        # immutable: read without touching anything (no -wal or -shm left beside it)
+        conn = sqlite3.connect(f"file:{target}?mode=ro&immutable=1", uri=True)
         try:
             marker = conn.execute("SELECT value FROM meta WHERE key = 'demo'").fetchone()
         finally:

@@ -84,7 +84,7 @@ def done(
     """
     with session(ctx, db=db, rules=rules, by=by) as s:
         which = MILESTONES.parse(milestone)
-        when = s.time(at, "at") if at else s.now
+        when = s.time(at, "at") if at is not None else s.now
         note_value = fields.optional_text("note", note, limit=fields.TEXT_MAX, multiline=True)
         _, after = s.change(
             complaint_id,

@@ -184,7 +184,7 @@ def read_intake(s: Session, raw: Mapping[str, Any]) -> lifecycle.Intake:
     received = raw.get("received_at")
     rules_ = s.rules
     return lifecycle.Intake(
-        received_at=s.time(str(received), "received_at") if received else s.now,
+        received_at=s.time(str(received), "received_at") if received is not None else s.now,
         channel=CHANNELS.parse(str(raw["channel"])),
         customer=fields.text("customer", str(raw["customer"])),
         phone=fields.phone(str(raw["phone"])),

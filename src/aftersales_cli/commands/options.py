@@ -36,7 +36,11 @@ ByOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (stable keys) instead.")]
-IdArgument = Annotated[int, typer.Argument(metavar="ID", help="Complaint id.", show_default=False)]
+MAX_ID = 2**63 - 1  # SQLite's largest INTEGER
+IdArgument = Annotated[
+    int,
+    typer.Argument(metavar="ID", help="Complaint id.", show_default=False, min=1, max=MAX_ID),
+]
 
 
 @dataclass

@@ -37,16 +37,21 @@ from aftersales_cli.store import complaints as store
 
 TERMINAL_ROWS = 30  # a terminal shows the most pressing; pipes and JSON get every row
 FOUND = 1
+WITHIN_MAX_DAYS = 366
 
 
 def _within(text: str | None) -> int:
     if text is None:
         return 0
     try:
-        duration = parse_duration(text, "within")
+        minutes = parse_duration(text, "within").approx_minutes
     except RulesFileError:
-        raise BadInput("within", f"a duration like 30m, 1h or 1d, got {text!r}") from None
-    return duration.approx_minutes
+        minutes = -1
+    if not 0 <= minutes <= WITHIN_MAX_DAYS * 24 * 60:
+        raise BadInput(
+            "within", f"a duration up to {WITHIN_MAX_DAYS}d, like 30m, 1h or 1d, got {text!r}"
+        )
+    return minutes
 
 
 class Lateness:

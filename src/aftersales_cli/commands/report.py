@@ -29,22 +29,26 @@ def choose_period(
 
     given = [
         name
-        for name, value in (("--quarter", quarter), ("--month", month), ("--from", from_ or to))
-        if value
+        for name, value in (
+            ("--quarter", quarter),
+            ("--month", month),
+            ("--from", from_ if from_ is not None else to),
+        )
+        if value is not None
     ]
     if len(given) > 1:
         raise BadInput(
             "period", f"give one of --quarter, --month or --from/--to, not {' and '.join(given)}"
         )
-    if quarter:
+    if quarter is not None:
         return parse_quarter(quarter, now)
-    if month:
+    if month is not None:
         return parse_month(month, now)
-    if from_ or to:
-        start = clock.parse_day_or_time(from_, "from", now)[0] if from_ else None
-        if start is None:
+    if from_ is not None or to is not None:
+        if from_ is None:
             raise BadInput("from", "--to needs --from (the first day of the range)")
-        last = clock.parse_day_or_time(to, "to", now)[0] if to else now.date()
+        start = clock.parse_day_or_time(from_, "from", now)[0]
+        last = clock.parse_day_or_time(to, "to", now)[0] if to is not None else now.date()
         return date_range(start, last, now)
     return parse_quarter("current", now)
 

@@ -54,6 +54,16 @@ def _zone_start(year: int, month_: int, zone: tzinfo | None) -> pendulum.DateTim
     return pendulum.datetime(year, month_, 1, tz=zone)
 
 
+# The years a report can be about (the clock's range, one year either side).
+YEARS = (2000, 2099)
+
+
+def _year(year: int, field: str) -> int:
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise RuleError(field, f"the year must be from {YEARS[0]} to {YEARS[1]}")
+    return year
+
+
 def quarter(year: int, q: int, zone: tzinfo | None) -> Period:
     start = _zone_start(year, 3 * (q - 1) + 1, zone)
     return Period(start, start.add(months=3), f"{year}Q{q}", "quarter")
@@ -82,7 +92,7 @@ def parse_quarter(text: str, now: datetime) -> Period:
         raise RuleError(
             "quarter", f"{text!r} is not a quarter like 2026Q3, 2026-Q3, current or last"
         )
-    return quarter(int(match.group(1)), int(match.group(2)), zone)
+    return quarter(_year(int(match.group(1)), "quarter"), int(match.group(2)), zone)
 
 
 def parse_month(text: str, now: datetime) -> Period:
@@ -97,7 +107,7 @@ def parse_month(text: str, now: datetime) -> Period:
     match = _MONTH.match(text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise RuleError("month", f"{text!r} is not a month like 2026-07, current or last")
-    return month(int(match.group(1)), int(match.group(2)), zone)
+    return month(_year(int(match.group(1)), "month"), int(match.group(2)), zone)
 
 
 def date_range(start: date, last_day: date, now: datetime) -> Period:

@@ -75,10 +75,10 @@ def amount(field: str, value: str | None, *, positive: bool = False) -> Decimal 
         number = Decimal(match.group(1).replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the pattern admits only digits
         raise RuleError(field, allowed) from None
-    if number != money(number):
-        raise RuleError(field, f"{allowed}, with at most 2 decimals")
     if number > MONEY_MAX or (positive and number <= 0):
         raise RuleError(field, allowed)
+    if number != money(number):
+        raise RuleError(field, f"{allowed}, with at most 2 decimals")
     return money(number)
 
 
