@@ -48,7 +48,6 @@ TARGETS = {
     "--help": 1.25,
     "log": 1.25,
     "show": 1.25,
-    "list": 1.25,
     "overdue": 1.6,
     "overdue --json": 1.6,
     "report --quarter": 4.0,
@@ -128,8 +127,9 @@ def commands(exe: str, db: Path) -> list[tuple[str, list[str], tuple[int, ...]]]
         ("list", [*base, "list"], (0,)),
         ("overdue", [*base, "overdue"], (0, 1)),
         ("overdue --json", [*base, "overdue", "--json"], (0, 1)),
-        ("report --quarter", [*base, "report", "--quarter", "current"], (0,)),
-        ("report --quarter --json", [*base, "report", "--quarter", "current", "--json"], (0,)),
+        # the last full quarter (a quarter's worth, with the one before it to compare)
+        ("report --quarter", [*base, "report", "--quarter", "last"], (0,)),
+        ("report --quarter --json", [*base, "report", "--quarter", "last", "--json"], (0,)),
     ]
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import copy
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from aftersales_cli.rules.errors import RuleError, RulesFileError
@@ -312,16 +312,21 @@ class Rules:
     effective: Mapping[str, Any]  # the merged table, for `aftersales rules`
 
 
+@lru_cache(maxsize=1)
 def default_rules() -> Rules:
     return parse_rules("", "defaults")
 
 
 def parse_rules(text: str, source: str) -> Rules:
     """Defaults overridden by the TOML `text`; RulesFileError names the offending key."""
-    try:
-        overrides = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise RulesFileError(f"{source}: not valid TOML: {exc}") from None
+    overrides: dict[str, Any] = {}
+    if text.strip():
+        import tomllib  # only when there is a rules file to read
+
+        try:
+            overrides = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise RulesFileError(f"{source}: not valid TOML: {exc}") from None
     merged = copy.deepcopy(DEFAULTS)
     _merge(merged, overrides, "", source)
     try:

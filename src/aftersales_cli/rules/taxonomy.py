@@ -8,7 +8,6 @@ policy *numbers* attached to categories (default severity, department, keywords)
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -68,6 +67,8 @@ class Vocabulary:
             return key
         shown = text if len(text) <= 40 else text[:37] + "..."
         hint = ""
+        import difflib  # only to suggest a spelling
+
         close = difflib.get_close_matches(normalise(text), list(self._lookup), n=1, cutoff=0.75)
         if close:
             hint = f" (did you mean {self._lookup[close[0]]}?)"
