@@ -13,11 +13,13 @@ and each median as a ratio to two floors measured in the same run:
 With --small (a database of the same kind, ten times smaller) the peak memory of each
 command is also measured there, to show it stays flat as the database grows. The clock
 is pinned (AFTERSALES_NOW, default the seed's "now") so that every run sees the same data.
+Rounds interleave the floors and the commands, so that all see the same machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import shutil
 import sqlite3
@@ -77,18 +79,26 @@ def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     return wall, usage.ru_maxrss / 1024, proc.returncode
 
 
-def measure(
-    name: str, argv: list[str], env: dict[str, str], runs: int, ok_codes: tuple[int, ...] = (0,)
-) -> Timing:
-    run_once(argv, env)  # warm the page cache and .pyc files
-    walls, peaks = [], []
+def measure_all(
+    jobs: list[tuple[str, list[str], tuple[int, ...]]], env: dict[str, str], runs: int
+) -> dict[str, Timing]:
+    """Every job once per round, `runs` rounds: floors and commands see the same moments of
+    a busy machine, so their ratios hold even when the absolute times wander."""
+    walls: dict[str, list[float]] = {name: [] for name, _, _ in jobs}
+    peaks: dict[str, list[float]] = {name: [] for name, _, _ in jobs}
+    for _name, argv, _ in jobs:
+        run_once(argv, env)  # warm the page cache
     for _ in range(runs):
-        wall, peak, code = run_once(argv, env)
-        if code not in ok_codes:
-            raise SystemExit(f"{name}: exit code {code} ({' '.join(argv)})")
-        walls.append(wall)
-        peaks.append(peak)
-    return Timing(name, statistics.median(walls), max(walls), max(peaks))
+        for name, argv, ok_codes in jobs:
+            wall, peak, code = run_once(argv, env)
+            if code not in ok_codes:
+                raise SystemExit(f"{name}: exit code {code} ({' '.join(argv)})")
+            walls[name].append(wall)
+            peaks[name].append(peak)
+    return {
+        name: Timing(name, statistics.median(walls[name]), max(walls[name]), max(peaks[name]))
+        for name, _, _ in jobs
+    }
 
 
 def commands(exe: str, db: Path) -> list[tuple[str, list[str], tuple[int, ...]]]:
@@ -140,6 +150,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     exe = shutil.which("aftersales") or sys.exit("aftersales is not installed")
+    # As pip does on install: compiled bytecode, so that no run pays for compiling the
+    # package (an editable install under PYTHONDONTWRITEBYTECODE would, every time).
+    import aftersales_cli
+
+    compileall.compile_dir(Path(aftersales_cli.__file__).parent, quiet=1)
     env = dict(os.environ)
     env.setdefault("AFTERSALES_NOW", "2026-11-22 10:00")
     env.setdefault("AFTERSALES_TZ", "Asia/Shanghai")
@@ -147,25 +162,19 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         f1 = Path(folder) / "f1.py"
         f1.write_text(F1_APP)
-        floors = [
-            measure(
-                "F0 python -c 'import sqlite3'",
-                [sys.executable, "-c", "import sqlite3"],
-                env,
-                args.runs,
-            ),
-            measure("F1 one-command Typer app", [sys.executable, str(f1)], env, args.runs),
+        floor_jobs = [
+            ("F0 python -c 'import sqlite3'", [sys.executable, "-c", "import sqlite3"], (0,)),
+            ("F1 one-command Typer app", [sys.executable, str(f1)], (0,)),
         ]
+        measured = measure_all([*floor_jobs, *commands(exe, args.db)], env, args.runs)
+        floors = [measured[name] for name, _, _ in floor_jobs]
+        timings = [t for name, t in measured.items() if not name.startswith("F")]
         f0, f1_time = floors[0].median, floors[1].median
-        timings = [
-            measure(name, argv, env, args.runs, codes)
-            for name, argv, codes in commands(exe, args.db)
-        ]
         small = {}
         if args.small:
             small = {
-                name: measure(name, argv, env, 3, codes).peak_mib
-                for name, argv, codes in commands(exe, args.small)
+                name: t.peak_mib
+                for name, t in measure_all(commands(exe, args.small), env, 3).items()
             }
     conn = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
     size = conn.execute("SELECT COUNT(*) FROM complaints").fetchone()[0]

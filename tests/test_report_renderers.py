@@ -111,6 +111,7 @@ def sample_report() -> dict[str, Any]:
         "compensation_total": 260,
         "statutory": [],
         "statutory_total": 0,
+        "statutory_cases": 0,
         "responsibility": {
             "departments": [
                 {

@@ -324,3 +324,16 @@ def test_repeat_figures_follow_reclassification_and_backfilling(run: Run, log: L
     assert repeats() == 1  # 2 repeats 3 now
     ok(run("classify", "3", "--category", "taste_feedback"))
     assert repeats() == 1  # 3 repeats 1 (both taste_feedback); 2 repeats nothing
+
+
+@given(st.lists(st.integers(0, 500), min_size=1, max_size=60), st.floats(0, 1))
+def test_a_percentile_of_a_histogram_is_that_of_the_values(
+    values: list[int], fraction: float
+) -> None:
+    from collections import Counter
+
+    ordered = sorted(values)
+    lower, upper, weight = kpi.percentile_positions(len(ordered), fraction)
+    expected = kpi.interpolate(ordered[lower], ordered[upper], weight)
+    histogram = sorted(Counter(values).items())
+    assert kpi.percentile_of_histogram(histogram, fraction) == pytest.approx(expected)

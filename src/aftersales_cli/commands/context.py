@@ -28,11 +28,9 @@ from aftersales_cli.commands.options import IdArgument as IdArgument
 from aftersales_cli.commands.options import JsonOption as JsonOption
 from aftersales_cli.commands.options import RulesOption as RulesOption
 from aftersales_cli.errors import BadInput, UserError
-from aftersales_cli.rules import lifecycle
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.config import Rules, default_rules, parse_rules
 from aftersales_cli.rules.errors import RuleError
-from aftersales_cli.rules.fields import text
 from aftersales_cli.rules.taxonomy import Vocabulary
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store.db import open_db, resolve_path, transaction
@@ -99,6 +97,8 @@ class Session:
             except (KeyError, OSError):
                 name = "unknown"
         try:
+            from aftersales_cli.rules.fields import text
+
             return text("by", name)
         except RuleError as exc:
             raise BadInput("by", exc.message) from None
@@ -145,7 +145,9 @@ class Session:
         with self.writing() as conn:
             before = store.get(conn, complaint_id)
             after = step(conn, before)
-            after, breached = lifecycle.note_breaches(before, after, self.now, rules)
+            from aftersales_cli.rules.lifecycle import note_breaches
+
+            after, breached = note_breaches(before, after, self.now, rules)
             store.update(conn, before, after, action=action, by=operator, at=self.now, note=note)
             escalated = after.escalated_at if before.escalated_at is None else None
             for milestone in breached:

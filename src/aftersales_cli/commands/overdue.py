@@ -11,6 +11,7 @@ import sqlite3
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from functools import lru_cache
 from itertools import chain, islice
 from typing import Annotated, Any
 
@@ -126,9 +127,22 @@ def _plain_line(c: list[str]) -> str:
     # The first six columns are ASCII; names may be Chinese (two columns a character).
     return (
         f"{c[0]:<6}  {c[1]:<10}  {c[2]:<13}  {c[3]:<11}  {c[4]:<18}  {c[5]:<16}  "
-        f"{pad(c[6], 10)}  {pad(c[7], 16)}  {pad(c[8], 10)}  {c[9]}".rstrip()
+        f"{_pad(c[6], 10)}  {_pad(c[7], 16)}  {_pad(c[8], 10)}  {c[9]}".rstrip()
         + "\n"
     )
+
+
+@lru_cache(maxsize=4096)
+def _pad(text: str, size: int) -> str:
+    """Names, organisations and people repeat down a long listing: pad each once."""
+    return pad(text, size)
+
+
+def _write_lines(lines: Iterable[str]) -> None:
+    """Lines to stdout a thousand at a time (one write per line costs more than the line)."""
+    write = sys.stdout.write
+    for batch in iter(lambda: list(islice(lines, 1000)), []):
+        write("".join(batch))
 
 
 def overdue(
@@ -156,8 +170,11 @@ def overdue(
         soon = _within(within)
         rules_, operator, now = s.rules, s.operator, s.now
         try:
-            with s.writing() as conn:
-                store.note_overdue(conn, now, operator, rules_.escalate_when_overdue, breach_note)
+            if store.unnoted_breaches(s.conn, now):
+                with s.writing() as conn:
+                    store.note_overdue(
+                        conn, now, operator, rules_.escalate_when_overdue, breach_note
+                    )
         except sqlite3.OperationalError as exc:
             if "readonly" not in str(exc):
                 raise
@@ -178,10 +195,12 @@ def overdue(
         elif output.on_terminal():
             output.show(terminal_view(everything, lateness, s.zone_name))
         else:
-            write = sys.stdout.write
-            write(_plain_line(list(COLUMNS)))
-            for row in everything:
-                write(_plain_line(lateness.cells(row)))
+            _write_lines(
+                chain(
+                    [_plain_line(list(COLUMNS))],
+                    (_plain_line(lateness.cells(row)) for row in everything),
+                )
+            )
         if found:
             raise typer.Exit(FOUND)
 

@@ -171,7 +171,8 @@ def tables(report: Mapping[str, Any]) -> list[ReportTable]:
     )
     statutory = ReportTable(
         "statutory",
-        "Statutory compensation suggested (Food Safety Law art. 148)",
+        f"Statutory compensation suggested (Food Safety Law art. 148): "
+        f"{report['statutory_cases']} case(s), the largest",
         ["complaint", "client", "amount"],
         [[f"#{s['id']}", s["org"], s["amount"]] for s in report["statutory"]],
         money=frozenset({2}),

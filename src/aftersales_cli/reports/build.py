@@ -60,11 +60,9 @@ def build(
     pw = queries.Window.of(before, now)
     tasks: dict[str, Callable[[sqlite3.Connection], Any]] = {
         # the most expensive first, so that the two workers finish together
-        "counts": lambda c: queries.kpi_counts(c, w, rules),
-        "on_time": lambda c: queries.on_time(c, w),
+        "figures": lambda c: queries.figures(c, w, rules),
         "clusters": lambda c: queries.batch_clusters(c, w, rules),
-        "previous_counts": lambda c: queries.kpi_counts(c, pw, rules),
-        "previous_on_time": lambda c: queries.on_time(c, pw),
+        "previous_figures": lambda c: queries.figures(c, pw, rules),
         "repeaters": lambda c: queries.repeat_complainants(c, w),
         "spread": lambda c: queries.handling_spread(c, w),
         "departments": lambda c: queries.responsibility(c, w, by_person=False),
@@ -83,11 +81,10 @@ def build(
         "previous_total": lambda c: queries.total(c, pw),
     }
     r = _run(tasks, connect)
-    on_time = r["on_time"]
-    current = kpi.kpis(queries.kpi_inputs(r["counts"], on_time, r["spread"]), rules.targets)
-    previous = kpi.kpis(
-        queries.kpi_inputs(r["previous_counts"], r["previous_on_time"], None), rules.targets
-    )
+    counts, on_time = r["figures"]
+    current = kpi.kpis(queries.kpi_inputs(counts, on_time, r["spread"]), rules.targets)
+    previous_counts, previous_on_time = r["previous_figures"]
+    previous = kpi.kpis(queries.kpi_inputs(previous_counts, previous_on_time, None), rules.targets)
     clusters, cluster_count = r["clusters"]
     on_time_table = {
         milestone: {
@@ -124,7 +121,8 @@ def build(
         "penalties_total": yuan(queries.sum_fen(money, "penalties_fen", "staff_fines_fen")),
         "compensation_total": yuan(queries.sum_fen(money, "compensation_fen")),
         "statutory": _money(statutory),
-        "statutory_total": yuan(queries.sum_fen(statutory, "amount_fen")),
+        "statutory_total": yuan(queries.sum_fen(money, "statutory_fen")),
+        "statutory_cases": sum(m["statutory_cases"] for m in money),
         "responsibility": {
             "departments": _money(r["departments"]),
             "people": _money(r["people"]),

@@ -7,7 +7,7 @@ then, or when no target is set. Rates are fractions from 0 to 1.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +67,23 @@ def percentile_positions(count: int, fraction: float) -> tuple[int, int, float]:
 
 def interpolate(lower: float, upper: float, weight: float) -> float:
     return lower + (upper - lower) * weight
+
+
+def percentile_of_histogram(histogram: Sequence[tuple[float, int]], fraction: float) -> float:
+    """The `fraction` percentile of the values a histogram counts — (value, how many) in
+    ascending order — exactly as if the values were listed one by one."""
+    count = sum(n for _, n in histogram)
+    lower, upper, weight = percentile_positions(count, fraction)
+    return interpolate(_at_rank(histogram, lower), _at_rank(histogram, upper), weight)
+
+
+def _at_rank(histogram: Sequence[tuple[float, int]], rank: int) -> float:
+    seen = 0
+    for value, n in histogram:
+        seen += n
+        if rank < seen:
+            return value
+    raise ValueError("rank beyond the histogram")
 
 
 def _met(key: str, value: float | None, target: float | None) -> bool | None:

@@ -76,36 +76,12 @@ def counts_by(conn: sqlite3.Connection, w: Window, column: str, missing: str) ->
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def on_time(conn: sqlite3.Connection, w: Window) -> dict[str, dict[str, dict[str, int]]]:
-    """Met and breached milestones by milestone and severity (pending and n/a left out):
-    settled ones from the masks kept on each complaint, pending ones past due from the
-    deadlines themselves."""
-    sums = ", ".join(
-        f"SUM((c.met_mask >> {i}) & 1), SUM((c.breached_mask >> {i}) & 1)"
-        for i in range(len(MILESTONE_KEYS))
-    )
-    result: dict[str, dict[str, dict[str, int]]] = {}
-    for row in conn.execute(
-        f"SELECT c.severity, {sums} FROM complaints c WHERE {IN_PERIOD} GROUP BY c.severity",
-        w.params,
-    ):
-        for i, milestone in enumerate(MILESTONE_KEYS):
-            met, breached = row[1 + 2 * i], row[2 + 2 * i]
-            if met or breached:
-                result.setdefault(milestone, {})[row[0]] = {"met": met, "breached": breached}
-    for milestone, severity, late in conn.execute(
-        f"""SELECT d.milestone, c.severity, COUNT(*) FROM deadlines d
-            JOIN complaints c ON c.id = d.complaint_id
-            WHERE {PENDING_LATE} AND {IN_PERIOD} GROUP BY d.milestone, c.severity""",
-        w.params,
-    ):
-        counts = result.setdefault(milestone, {}).setdefault(severity, {"met": 0, "breached": 0})
-        counts["breached"] += late
-    return {m: result[m] for m in MILESTONE_KEYS if m in result}
-
-
-def kpi_counts(conn: sqlite3.Connection, w: Window, rules: Rules) -> dict[str, Any]:
-    """The KPIs' counts, in one pass over complaints_by_received."""
+def figures(
+    conn: sqlite3.Connection, w: Window, rules: Rules
+) -> tuple[dict[str, Any], dict[str, dict[str, dict[str, int]]]]:
+    """The KPIs' counts and the on-time table (met and breached milestones by milestone and
+    severity), in one pass over complaints_by_severity. Settled outcomes come from the
+    masks kept on each complaint; pending deadlines past due from the deadlines."""
     hours = rules.targets.responded_within_hours
     young = to_utc_text(elapsed(from_utc_text(w.now), -hours * 60))
     params = {
@@ -115,15 +91,9 @@ def kpi_counts(conn: sqlite3.Connection, w: Window, rules: Rules) -> dict[str, A
         "satisfied": rules.satisfied_min,
         "repeat": rules.repeat_window_days * 1440,
     }
-    row = _one(
-        conn,
-        f"""SELECT COUNT(*), SUM({CLOSED}), SUM(c.satisfaction >= :satisfied),
-                   COUNT(c.satisfaction), SUM(c.same_gap_minutes <= :repeat),
-                   SUM(c.contact_minutes <= :respond),
-                   SUM(c.contact_minutes IS NOT NULL OR c.received_at <= :young),
-                   COUNT(c.handling_minutes), AVG(c.handling_minutes)
-            FROM complaints c WHERE {IN_PERIOD}""",
-        params,
+    masks = ", ".join(
+        f"SUM((c.met_mask >> {i}) & 1), SUM((c.breached_mask >> {i}) & 1)"
+        for i in range(len(MILESTONE_KEYS))
     )
     names = (
         "received",
@@ -134,10 +104,34 @@ def kpi_counts(conn: sqlite3.Connection, w: Window, rules: Rules) -> dict[str, A
         "responded",
         "measurable",
         "handled",
+        "handling_minutes",
     )
-    counts: dict[str, Any] = {n: int(v or 0) for n, v in zip(names, row, strict=False)}
-    counts["mean_minutes"] = row[8]
-    return counts
+    counts: dict[str, Any] = dict.fromkeys(names, 0)
+    table: dict[str, dict[str, dict[str, int]]] = {}
+    for row in conn.execute(
+        f"""SELECT c.severity, COUNT(*), SUM({CLOSED}), SUM(c.satisfaction >= :satisfied),
+                   COUNT(c.satisfaction), SUM(c.same_gap_minutes <= :repeat),
+                   SUM(c.contact_minutes <= :respond),
+                   SUM(c.contact_minutes IS NOT NULL OR c.received_at <= :young),
+                   COUNT(c.handling_minutes), SUM(c.handling_minutes), {masks}
+            FROM complaints c WHERE {IN_PERIOD} GROUP BY c.severity""",
+        params,
+    ):
+        for name, value in zip(names, row[1:10], strict=True):
+            counts[name] += int(value or 0)
+        for i, milestone in enumerate(MILESTONE_KEYS):
+            met, breached = row[10 + 2 * i], row[11 + 2 * i]
+            if met or breached:
+                table.setdefault(milestone, {})[row[0]] = {"met": met, "breached": breached}
+    for milestone, severity, late in conn.execute(
+        f"""SELECT d.milestone, c.severity, COUNT(*) FROM deadlines d
+            JOIN complaints c ON c.id = d.complaint_id
+            WHERE {PENDING_LATE} AND {IN_PERIOD} GROUP BY d.milestone, c.severity""",
+        w.params,
+    ):
+        cell = table.setdefault(milestone, {}).setdefault(severity, {"met": 0, "breached": 0})
+        cell["breached"] += late
+    return counts, {m: table[m] for m in MILESTONE_KEYS if m in table}
 
 
 def kpi_inputs(
@@ -148,46 +142,32 @@ def kpi_inputs(
     """The KPIs' inputs from the counts, the on-time table and the handling spread."""
     met = sum(c["met"] for by in table.values() for c in by.values())
     breached = sum(c["breached"] for by in table.values() for c in by.values())
-    mean = None if counts["mean_minutes"] is None else counts["mean_minutes"] / 60
+    handled = counts["handled"]
+    mean = counts["handling_minutes"] / handled / 60 if handled else None
     median, p90 = (None, None) if spread is None else spread
     return kpi.Inputs(
         responded=kpi.Ratio(counts["responded"], counts["measurable"]),
         resolved=kpi.Ratio(counts["closed"], counts["received"]),
         satisfied=kpi.Ratio(counts["satisfied"], counts["revisited"]),
-        handling=kpi.Handling(counts["handled"], mean, median, p90),
+        handling=kpi.Handling(handled, mean, median, p90),
         repeats=kpi.Ratio(counts["repeats"], counts["received"]),
         on_time=kpi.Ratio(met, met + breached),
     )
 
 
 def handling_spread(conn: sqlite3.Connection, w: Window) -> tuple[float, float] | None:
-    """Median and 90th percentile of hours from receipt to resolution."""
-    count = _one(
-        conn, f"SELECT COUNT(c.handling_minutes) FROM complaints c WHERE {IN_PERIOD}", w.params
-    )[0]
-    if not count:
+    """Median and 90th percentile of hours from receipt to resolution, exact, from the
+    histogram of minutes (a few thousand rows, not a sort of the whole period)."""
+    histogram = conn.execute(
+        f"""SELECT c.handling_minutes, COUNT(*) FROM complaints c
+            WHERE {IN_PERIOD} AND c.handling_minutes IS NOT NULL
+            GROUP BY c.handling_minutes ORDER BY c.handling_minutes""",
+        w.params,
+    ).fetchall()
+    if not histogram:
         return None
-    median, p90 = (v / 60 for v in _percentiles(conn, w, count, (0.5, 0.9)))
+    median, p90 = (kpi.percentile_of_histogram(histogram, f) / 60 for f in (0.5, 0.9))
     return median, p90
-
-
-def _percentiles(
-    conn: sqlite3.Connection, w: Window, count: int, fractions: Iterable[float]
-) -> list[float]:
-    """Percentiles of handling minutes, interpolated; one sort for all of them."""
-    wanted = [kpi.percentile_positions(count, f) for f in fractions]
-    ranks = sorted({r for lower, upper, _ in wanted for r in (lower, upper)})
-    values = dict(
-        conn.execute(
-            f"""SELECT n, h FROM (
-                  SELECT c.handling_minutes AS h,
-                         ROW_NUMBER() OVER (ORDER BY c.handling_minutes) - 1 AS n
-                  FROM complaints c WHERE {IN_PERIOD} AND c.handling_minutes IS NOT NULL)
-                WHERE n IN ({",".join(map(str, ranks))})""",
-            w.params,
-        ).fetchall()
-    )
-    return [kpi.interpolate(values[lo], values[hi], weight) for lo, hi, weight in wanted]
 
 
 def top_causes(conn: sqlite3.Connection, w: Window, limit: int = 10) -> list[dict[str, Any]]:
@@ -208,7 +188,8 @@ def money_by_org(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
                    GROUP_CONCAT(c.penalty_multiplier), COALESCE(SUM(c.penalty_fen), 0) AS pen,
                    COALESCE(SUM(c.staff_fine_fen), 0) AS fines,
                    COALESCE(SUM(c.amount_fen), 0) AS paid,
-                   COALESCE(SUM(c.statutory_compensation_fen), 0), COALESCE(SUM(c.incident), 0)
+                   COALESCE(SUM(c.statutory_compensation_fen), 0), COALESCE(SUM(c.incident), 0),
+                   COUNT(c.statutory_compensation_fen)
             FROM complaints c WHERE {MONEY_ROWS} AND {IN_PERIOD}
             GROUP BY client ORDER BY pen + fines DESC, paid DESC, client""",
         w.params,
@@ -223,18 +204,21 @@ def money_by_org(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
             "compensation_fen": r[5],
             "statutory_fen": r[6],
             "incidents": r[7],
+            "statutory_cases": r[8],
         }
         for r in rows
     ]
 
 
-def statutory(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
+def statutory(conn: sqlite3.Connection, w: Window, limit: int = 20) -> list[dict[str, Any]]:
+    """The largest statutory compensations suggested (their sum and count are per client
+    in money_by_org)."""
     rows = conn.execute(
         f"""SELECT c.id, COALESCE(c.org, 'none'), c.statutory_compensation_fen
             FROM complaints c
             WHERE {MONEY_ROWS} AND {IN_PERIOD} AND c.statutory_compensation_fen IS NOT NULL
-            ORDER BY c.statutory_compensation_fen DESC, c.id""",
-        w.params,
+            ORDER BY c.statutory_compensation_fen DESC, c.id LIMIT :limit""",
+        {**w.params, "limit": limit},
     )
     return [{"id": r[0], "org": r[1], "amount_fen": r[2]} for r in rows]
 

@@ -7,9 +7,7 @@ description make the tool *suggest* urgent — the operator decides.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.errors import RuleError
@@ -33,20 +31,17 @@ class Suggestion:
     reasons: tuple[str, ...]
 
 
-@lru_cache(maxsize=1024)
-def _pattern(word: str) -> re.Pattern[str]:
-    # Latin words match at the start of a word ("vomit" finds "vomited" but "late" does
-    # not find "chocolate"); Chinese has no word breaks, so any occurrence counts.
-    if word.isascii():
-        return re.compile(r"(?<![a-z])" + re.escape(word))
-    return re.compile(re.escape(word))
-
-
 def find_word(text: str, words: tuple[str, ...]) -> str | None:
+    """The first of `words` found in `text`. Latin words count only at the start of a
+    word ("vomit" finds "vomited" but "late" does not find "chocolate"); Chinese has no
+    word breaks, so any occurrence counts."""
     lowered = text.lower()
     for word in words:
-        if _pattern(word).search(lowered):
-            return word
+        at = lowered.find(word)
+        while at != -1:
+            if not word.isascii() or at == 0 or not ("a" <= lowered[at - 1] <= "z"):
+                return word
+            at = lowered.find(word, at + 1)
     return None
 
 

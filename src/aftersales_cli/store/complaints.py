@@ -19,7 +19,6 @@ from aftersales_cli.clock import from_utc_text, to_utc_text
 from aftersales_cli.errors import NotFound
 from aftersales_cli.rules.case import Case, Deadline, Penalty
 from aftersales_cli.rules.fields import phone_key
-from aftersales_cli.rules.lifecycle import changes
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
 
 # How each field of a Case is kept in its row.
@@ -176,6 +175,8 @@ def _encode(value: Any) -> Any:
 
 
 def _changes_json(before: Case | None, after: Case) -> str:
+    from aftersales_cli.rules.lifecycle import changes  # what writes need, not reads
+
     diff = changes(before, after)
     return json.dumps(
         {key: [_encode(old), _encode(new)] for key, (old, new) in diff.items()},
@@ -578,6 +579,20 @@ class Overdue(NamedTuple):
     department: str | None
     assignee: str | None
     escalated: int
+
+
+def unnoted_breaches(conn: sqlite3.Connection, now: datetime) -> bool:
+    """Whether any milestone is past due without its `breached` event (read only: cron's
+    usual run, with nothing new, takes no write lock)."""
+    return (
+        conn.execute(
+            """SELECT 1 FROM deadlines
+               WHERE done_at IS NULL AND due_at IS NOT NULL AND due_at < ? AND breach_noted = 0
+               LIMIT 1""",
+            (to_utc_text(now),),
+        ).fetchone()
+        is not None
+    )
 
 
 def note_overdue(
