@@ -20,10 +20,12 @@ import random
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from aftersales_cli import clock
+from aftersales_cli.rules import penalties
 from aftersales_cli.rules.config import default_rules
 from aftersales_cli.rules.fields import phone_key
 from aftersales_cli.store import bulk
@@ -494,7 +496,8 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             if category in ("food_safety", "illness"):
                 finding = pick(FINDINGS)
                 price = (12 + int(rand() * 28)) * 100
-                statutory = max(price * 10, 100_000)
+                suggested = penalties.statutory_compensation(Decimal(price) / 100, None, rules)
+                statutory = None if suggested is None else int(suggested * 100)
             if finding in ("spoiled", "expired") and ours and org:
                 history = offences.setdefault(org, [])
                 prior = len(history) - bisect.bisect_left(history, received - window)
@@ -505,7 +508,7 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             if status == "revisited":
                 revisited_at = min(closed_at + DAY // 2 + int(rand() * 2.5 * DAY), now - 60)
                 satisfaction = scores[i]
-                if satisfaction <= 2:
+                if satisfaction <= rules.reopen_max:
                     reopen, satisfaction = 1, pick((3, 4, 5))
                 method = pick(METHODS)
         if status == "reopened":

@@ -26,7 +26,8 @@ def revisit(
     satisfaction: Annotated[
         int,
         typer.Option(
-            help="1 (very unsatisfied) to 5 (very satisfied); 1-2 reopens the case.",
+            help="1 (very unsatisfied) to 5 (very satisfied); a low score (1-2 by default) "
+            "reopens the case.",
             show_default=False,
         ),
     ],
@@ -39,8 +40,9 @@ def revisit(
 ) -> None:
     """Record the follow-up with the customer after closure.
 
-    An unsatisfied customer (1-2) reopens the case with a fresh resolution deadline
-    counted from now; it is revisited again after its next close.
+    An unsatisfied customer (1-2 by default; see aftersales rules) reopens the case with
+    a fresh resolution deadline counted from now; it is revisited again after its next
+    close.
 
     Example: aftersales revisit 42 --satisfaction 5 --method phone --note "满意，感谢及时处理"
     """

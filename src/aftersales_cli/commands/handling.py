@@ -191,9 +191,10 @@ def close(
     """Close a complaint: remedy, amount, root cause, ours or not, and what was found.
 
     A confirmed counterfeit, expired or spoiled case that is ours is fined on the
-    penalty ladder (×2, ×3, ×10 of the supply value by the client's offence count);
-    misconduct by a named staff member costs ¥50; toxic food is flagged as a possible
-    food-safety incident. Pending milestones are completed at the close time.
+    penalty ladder (a multiple of the supply value by the client's offence count);
+    misconduct by a named staff member is fined; toxic food is flagged as a possible
+    food-safety incident. Pending milestones are completed at the close time. The
+    numbers are the rules' (aftersales rules).
 
     Example: aftersales close 42 --remedy refund --amount 36 --cause storage_transport
     --finding spoiled --supply-value 1200 --price 18

@@ -286,7 +286,7 @@ def case_fields(case: Case) -> Fields:
             (
                 "statutory",
                 f"{money(case.statutory_compensation)} "
-                "(Food Safety Law art. 148: 10 × price or 3 × loss, at least ¥1,000)",
+                "(Food Safety Law art. 148; suggested to the customer, see aftersales rules)",
             )
         )
     if case.incident:

@@ -24,7 +24,7 @@ from aftersales_cli.rules.taxonomy import (
 Value = str | int | float | bool | None
 
 KPI_NAMES = {
-    "responded_24h_rate": "Responded within 24 h",
+    "responded_24h_rate": "Responded within {within_hours} h",
     "resolution_rate": "Resolved (closed)",
     "satisfaction_rate": "Satisfied (4-5 of revisits)",
     "avg_handling_hours": "Average handling time (h)",
@@ -74,6 +74,13 @@ def _distribution(
     )
 
 
+def kpi_name(key: str, kpi: Mapping[str, Any]) -> str:
+    """The KPI's name for people, with the rules' response window."""
+    if "within_hours" not in kpi and "{" in KPI_NAMES[key]:
+        return "Responded in time"
+    return KPI_NAMES[key].format(within_hours=kpi.get("within_hours"))
+
+
 def kpi_rows(report: Mapping[str, Any]) -> list[list[Value]]:
     rows: list[list[Value]] = []
     for key, k in report["kpis"].items():
@@ -87,7 +94,7 @@ def kpi_rows(report: Mapping[str, Any]) -> list[list[Value]]:
             basis = f"{k['numerator']} of {k['denominator']}" if k["denominator"] else "no data"
         previous = report["previous"]["kpis"][key]["value"]
         rows.append(
-            [KPI_NAMES[key], k["value"], k["target"], k["met"], previous, k["delta"], basis]
+            [kpi_name(key, k), k["value"], k["target"], k["met"], previous, k["delta"], basis]
         )
     return rows
 

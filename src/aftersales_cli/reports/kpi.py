@@ -124,6 +124,7 @@ def kpis(inputs: Inputs, targets: Targets) -> dict[str, dict[str, Any]]:
             "numerator": ratio.numerator,
             "denominator": ratio.denominator,
         }
+    result["responded_24h_rate"]["within_hours"] = targets.responded_within_hours
     return result
 
 
