@@ -345,3 +345,47 @@ def test_bulk_loading_knows_every_column_the_store_writes() -> None:
     )
     written = {"id", "same_gap_minutes", *to_row(case)}
     assert set(bulk.COMPLAINT_COLUMNS) == written
+
+
+def test_a_database_grown_by_the_tool_gets_the_statistics_reports_need(
+    run: Run, tmp_path: Path
+) -> None:
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "description": "送餐晚了",
+                    "channel": "online",
+                    "customer": "张伟",
+                    "phone": f"138{n:08d}",
+                    "received_at": f"2026-08-{1 + n % 28:02d} 10:00",
+                },
+                ensure_ascii=False,
+            )
+            for n in range(2000)
+        ),
+        encoding="utf-8",
+    )
+    db = tmp_path / "grown.db"
+    ok(run("import", str(rows), "--db", str(db)))
+    ok(run("report", "--quarter", "2026Q3", "--json", "--db", str(db)))
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT COUNT(*) FROM sqlite_stat1").fetchone()[0] > 0
+    plan = conn.execute(
+        "EXPLAIN QUERY PLAN SELECT c.category, COUNT(*) FROM complaints c "
+        "WHERE c.received_at >= ? AND c.received_at < ? GROUP BY c.category",
+        ("a", "b"),
+    ).fetchall()
+    assert "COVERING INDEX complaints_by_category" in plan[0][3]
+
+
+def test_statistics_never_wait_for_a_busy_writer(run: Run, tmp_path: Path) -> None:
+    db = tmp_path / "busy.db"
+    ok(run("log", "x", *BASIC, "--db", str(db)))
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    started = time.monotonic()
+    ok(run("show", "1", "--db", str(db)))  # reads, then closes without blocking
+    assert time.monotonic() - started < 5
+    writer.execute("ROLLBACK")

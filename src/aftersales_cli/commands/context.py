@@ -33,7 +33,7 @@ from aftersales_cli.rules.config import Rules, default_rules, parse_rules
 from aftersales_cli.rules.errors import RuleError
 from aftersales_cli.rules.taxonomy import Vocabulary
 from aftersales_cli.store import complaints as store
-from aftersales_cli.store.db import open_db, resolve_path, transaction
+from aftersales_cli.store.db import keep_statistics, open_db, resolve_path, transaction
 
 ENV_RULES = "AFTERSALES_RULES"
 ENV_OPERATOR = "AFTERSALES_OPERATOR"
@@ -68,6 +68,7 @@ class Session:
         self.db_path: Path = resolve_path(db or given.db)
         self._rules_path = rules or given.rules or os.environ.get(ENV_RULES) or None
         self._by = by or given.by
+        self.wrote = False
         self.now: datetime = clock.now()
         clock.local_zone()  # an unknown zone fails here, before anything else
         self.zone_name: str = clock.zone_name()
@@ -113,6 +114,8 @@ class Session:
 
     def close(self) -> None:
         if "conn" in self.__dict__:
+            if self.wrote:  # a command that changed something also keeps the statistics
+                keep_statistics(self.conn)
             self.conn.close()
 
     def at(self, now: datetime, by: str | None = None) -> Session:
@@ -131,6 +134,7 @@ class Session:
     def writing(self) -> Iterator[sqlite3.Connection]:
         with transaction(self.conn) as conn:
             yield conn
+        self.wrote = True
 
     def change(
         self,

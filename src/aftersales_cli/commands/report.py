@@ -13,6 +13,7 @@ from aftersales_cli.commands.context import DbOption, JsonOption, RulesOption, s
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Line
+from aftersales_cli.store.db import keep_statistics
 
 if TYPE_CHECKING:
     from aftersales_cli.reports.period import Period
@@ -99,7 +100,7 @@ def report(
     with session(ctx, db=db, rules=rules) as s:
         period = choose_period(quarter, month, from_, to, s.now)
         rules_ = s.rules
-        _ = s.conn  # created and migrated before the readers start
+        keep_statistics(s.conn, now=True)  # created, migrated and analysed before readers
         data = build(s.reader, period, s.now, rules_, show_phone=show_phone)
         if json_:
             output.print_json(data)

@@ -119,3 +119,22 @@ def snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     finally:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+
+
+def keep_statistics(conn: sqlite3.Connection, *, now: bool = False) -> None:
+    """Keep the query planner's statistics current, which the report's indexes need (a
+    value-by-value skip-scan is chosen only with them). `PRAGMA optimize` analyses what
+    this connection used and has grown since; `now` analyses at once if there are none
+    yet. Sampled (`analysis_limit`), so it costs milliseconds even at a million rows; it
+    never waits for another writer and gives up on a read-only file — next time, then."""
+    try:
+        conn.execute("PRAGMA analysis_limit = 400")
+        conn.execute("PRAGMA busy_timeout = 0")
+        if not now:
+            conn.execute("PRAGMA optimize")
+        elif not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+            conn.execute("ANALYZE")
+    except sqlite3.OperationalError:
+        pass
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
