@@ -13,7 +13,8 @@ and each median as a ratio to two floors measured in the same run:
 With --small (a database of the same kind, ten times smaller) the peak memory of each
 command is also measured there, to show it stays flat as the database grows. The clock
 is pinned (AFTERSALES_NOW, default the seed's "now") so that every run sees the same data.
-Rounds interleave the floors and the commands, so that all see the same machine.
+Rounds interleave the floors and the commands in a shuffled order, so that all see the
+same machine.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import os
+import random
 import shutil
 import sqlite3
 import statistics
@@ -88,8 +90,11 @@ def measure_all(
     peaks: dict[str, list[float]] = {name: [] for name, _, _ in jobs}
     for _name, argv, _ in jobs:
         run_once(argv, env)  # warm the page cache
+    shuffle = random.Random(20261122).shuffle  # the same order every time this runs
     for _ in range(runs):
-        for name, argv, ok_codes in jobs:
+        order = list(jobs)
+        shuffle(order)  # no job always follows the same neighbour
+        for name, argv, ok_codes in order:
             wall, peak, code = run_once(argv, env)
             if code not in ok_codes:
                 raise SystemExit(f"{name}: exit code {code} ({' '.join(argv)})")
@@ -147,7 +152,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", type=Path, required=True, help="the large database")
     parser.add_argument("--small", type=Path, help="a ten times smaller one, for memory")
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     exe = shutil.which("aftersales") or sys.exit("aftersales is not installed")
     # As pip does on install: compiled bytecode, so that no run pays for compiling the

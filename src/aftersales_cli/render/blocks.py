@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     text: str
     style: str | None = None
 
@@ -18,32 +17,28 @@ def cell(value: Cell | str | None, style: str | None = None) -> Cell:
     return Cell("" if value is None else value, style)
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(NamedTuple):
     text: str
     style: str | None = "bold"
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     text: str
     style: str | None = None
 
 
-@dataclass(frozen=True)
-class Fields:
+class Fields(NamedTuple):
     """Label: value pairs, e.g. the fields of one complaint."""
 
     rows: Sequence[tuple[str, Cell | str]]
     title: str | None = None
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(NamedTuple):
     columns: Sequence[str]
     rows: Sequence[Sequence[Cell | str]]
     title: str | None = None
-    right: frozenset[int] = field(default_factory=frozenset)  # right-aligned columns
+    right: frozenset[int] = frozenset()  # right-aligned columns
 
 
 Block = Heading | Line | Fields | Table

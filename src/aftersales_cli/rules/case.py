@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS, OPEN_STATUSES
 
@@ -59,8 +60,7 @@ class Deadline:
 NO_DEADLINES: dict[str, Deadline] = {m: Deadline() for m in MILESTONE_KEYS}
 
 
-@dataclass(frozen=True)
-class Penalty:
+class Penalty(NamedTuple):
     """The penalty ladder's verdict on a confirmed counterfeit, expired or spoiled case."""
 
     offence: int

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from aftersales_cli.rules.errors import RuleError, RulesFileError
 from aftersales_cli.rules.taxonomy import (
@@ -225,8 +225,7 @@ DEFAULTS: dict[str, Any] = {
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)\s*$")
 
 
-@dataclass(frozen=True, order=True)
-class Duration:
+class Duration(NamedTuple):
     """A deadline offset: clock minutes, or calendar days on the local clock."""
 
     minutes: int = 0
@@ -259,16 +258,14 @@ def parse_duration(text: str, key: str) -> Duration:
     return Duration(minutes=int(minutes))
 
 
-@dataclass(frozen=True)
-class CategoryRule:
+class CategoryRule(NamedTuple):
     key: str
     severity: str
     department: str
     keywords: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Targets:
+class Targets(NamedTuple):
     responded_within_hours: int
     responded_24h_rate: float | None
     resolution_rate: float | None

@@ -9,7 +9,7 @@ policy *numbers* attached to categories (default severity, department, keywords)
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from aftersales_cli.rules.errors import RuleError
 
@@ -19,8 +19,7 @@ def normalise(text: str) -> str:
     return "_".join(text.strip().lower().replace("-", " ").replace("_", " ").split())
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     key: str
     zh: str
     aliases: tuple[str, ...] = ()

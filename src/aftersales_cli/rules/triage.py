@@ -7,15 +7,14 @@ description make the tool *suggest* urgent — the operator decides.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.errors import RuleError
 from aftersales_cli.rules.taxonomy import SEVERITIES, SEVERITY_RANK
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(NamedTuple):
     """What intake knows that bears on severity."""
 
     description: str
@@ -24,8 +23,7 @@ class Facts:
     injured: bool = False
 
 
-@dataclass(frozen=True)
-class Suggestion:
+class Suggestion(NamedTuple):
     category: str
     severity: str
     reasons: tuple[str, ...]

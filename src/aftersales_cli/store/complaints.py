@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -363,8 +363,7 @@ def get(conn: sqlite3.Connection, complaint_id: int) -> Case:
     return _cases(conn, [row])[0]
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     id: int
     at: datetime
     by: str
@@ -393,8 +392,7 @@ def events(conn: sqlite3.Connection, complaint_id: int) -> list[Event]:
     ]
 
 
-@dataclass(frozen=True)
-class Neighbour:
+class Neighbour(NamedTuple):
     """Another complaint that bears on one being logged."""
 
     id: int
@@ -463,8 +461,7 @@ def prior_offences(conn: sqlite3.Connection, org: str, since: datetime, exclude:
     return int(row[0])
 
 
-@dataclass(frozen=True)
-class Query:
+class Query(NamedTuple):
     """What `list` asks for. Empty tuples mean "any"."""
 
     statuses: tuple[str, ...] = ()
