@@ -9,7 +9,6 @@ Options shared by many commands are `Annotated` aliases used in each signature;
 from __future__ import annotations
 
 import copy
-import getpass
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -93,6 +92,8 @@ class Session:
     def operator(self) -> str:
         name = self._by or os.environ.get(ENV_OPERATOR)
         if not name:
+            import getpass  # only when neither --by nor AFTERSALES_OPERATOR names anyone
+
             try:
                 name = getpass.getuser()
             except (KeyError, OSError):

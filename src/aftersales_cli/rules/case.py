@@ -68,7 +68,7 @@ class Penalty(NamedTuple):
     amount: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared field by field (lifecycle.changes), never whole
 class Case:
     received_at: datetime
     channel: str

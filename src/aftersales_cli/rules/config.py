@@ -275,7 +275,7 @@ class Targets(NamedTuple):
     on_time_rate: float | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Rules:
     """The effective policy. Built only by `parse_rules`, so it is always valid."""
 
