@@ -25,7 +25,7 @@ from aftersales_cli.rules.taxonomy import INTERIM_MILESTONES, MILESTONE_KEYS, OP
 from aftersales_cli.rules.triage import Facts, check_severity, suggest, suggest_severity
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Intake:
     """A validated complaint as the operator took it down."""
 
@@ -55,7 +55,7 @@ class Intake:
         return Facts(self.description, self.people, self.ill, self.injured)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Closing:
     """What the operator records at closure."""
 

@@ -9,6 +9,7 @@ policy *numbers* attached to categories (default severity, department, keywords)
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from functools import cached_property
 from typing import NamedTuple
 
 from aftersales_cli.rules.errors import RuleError
@@ -31,10 +32,15 @@ class Vocabulary:
     def __init__(self, field: str, terms: Iterable[Term]) -> None:
         self.field = field
         self.terms: dict[str, Term] = {t.key: t for t in terms}
-        self._lookup: dict[str, str] = {}
-        for term in self.terms.values():
-            for spelling in (term.key, term.zh, *term.aliases):
-                self._lookup[normalise(spelling)] = term.key
+
+    @cached_property
+    def _lookup(self) -> dict[str, str]:
+        """Every accepted spelling → its key (built when first needed)."""
+        return {
+            normalise(spelling): term.key
+            for term in self.terms.values()
+            for spelling in (term.key, term.zh, *term.aliases)
+        }
 
     def __contains__(self, key: object) -> bool:
         return key in self.terms
