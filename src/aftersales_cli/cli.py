@@ -170,7 +170,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("report", "report:report"),
     ("backup", "data:backup"),
     ("export", "data:export"),
-    ("import", "data:import_"),
+    ("import", "importing:import_"),
     ("rules", "policy:rules_command"),
     ("demo", "demo:demo"),
 )

@@ -20,7 +20,12 @@ MONEY_MAX = Decimal("10000000")  # ¥10 million: anything larger is a typing err
 PHONE_DIGITS = (7, 20)
 
 _PHONE = re.compile(r"^\+?[0-9 ()\-]+$")
-_MONEY = re.compile(r"^(?:¥|￥|rmb|cny)?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:元|yuan)?$", re.I)
+# Yuan as people write it: digits, thousands separators only in whole groups of three
+# (`1,800.50`; never `3,6` or `1,,000`), a decimal part, an optional ¥ or 元.
+_MONEY = re.compile(
+    r"^(?:¥|￥|rmb|cny)?\s*((?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?)\s*(?:元|yuan)?$",
+    re.I,
+)
 
 
 def text(field: str, value: str, *, limit: int = NAME_MAX, multiline: bool = False) -> str:
@@ -70,7 +75,7 @@ def amount(field: str, value: str | None, *, positive: bool = False) -> Decimal 
     match = _MONEY.match(value.strip())
     allowed = f"an amount in yuan from {'0.01' if positive else '0'} to {MONEY_MAX:,}"
     if not match:
-        raise RuleError(field, f"{allowed}, like 120 or 120.50")
+        raise RuleError(field, f"{allowed}, like 120, 120.50 or 1,800.50")
     try:
         number = Decimal(match.group(1).replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the pattern admits only digits
