@@ -85,9 +85,9 @@ def ok(result: Result) -> Any:
     return json.loads(result.stdout)
 
 
-def refused(result: Result, *words: str) -> str:
-    """Exit 2, one line on stderr naming what was wrong, nothing on stdout."""
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+def refused(result: Result, *words: str, code: int = 2) -> str:
+    """Exit 2 (or `code`), one line on stderr naming what was wrong, nothing on stdout."""
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
     message = result.stderr.strip()
     assert message.startswith("error: "), message
     assert "\n" not in message, message

@@ -400,7 +400,7 @@ def test_a_bad_clock_or_zone_is_one_line(run: Run, seeded: Path) -> None:
 def test_not_a_database(run: Run, tmp_path: Path) -> None:
     junk = tmp_path / "notes.txt"
     junk.write_text("just some text, not sqlite\n" * 100)
-    refused(run("list", "--db", str(junk)), "database", "not an aftersales database")
+    refused(run("list", "--db", str(junk)), "database", "damaged or not a database", code=74)
     refused(run("list", "--db", str(tmp_path)), "database", "folder")
 
 

@@ -312,8 +312,8 @@ def test_a_read_only_database_is_read_and_never_written(run: Run, immutable: Pat
     before = immutable.read_bytes()
     assert len(ok(run("list", "--json", "--db", str(immutable)))) == 1
     assert ok(run("show", "1", "--json", "--db", str(immutable)))["id"] == 1
-    refused(run("log", "y", *BASIC, "--db", str(immutable)), "database", "read-only")
-    refused(run("assign", "1", "--db", str(immutable)), "database", "read-only")
+    refused(run("log", "y", *BASIC, "--db", str(immutable)), "database", "read-only", code=74)
+    refused(run("assign", "1", "--db", str(immutable)), "database", "read-only", code=74)
     late = run("overdue", "--db", str(immutable))
     assert late.exit_code == 1 and "read-only" in late.stderr and "contact" in late.stdout
     assert immutable.read_bytes() == before
@@ -322,8 +322,9 @@ def test_a_read_only_database_is_read_and_never_written(run: Run, immutable: Pat
 def test_an_unreachable_folder_is_one_line(run: Run, tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    refused(run("list", "--db", str(blocker / "sub" / "x.db")), "database", "cannot create")
-    refused(run("log", "x", *BASIC, "--db", "/proc/aftersales/x.db"), "database")
+    where = str(blocker / "sub" / "x.db")
+    refused(run("list", "--db", where), "database", "cannot create", code=74)
+    refused(run("log", "x", *BASIC, "--db", "/proc/aftersales/x.db"), "database", code=74)
 
 
 def test_bulk_loading_knows_every_column_the_store_writes() -> None:

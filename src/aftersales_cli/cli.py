@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
@@ -18,16 +19,19 @@ from typer.models import CommandInfo
 
 from aftersales_cli import __version__
 from aftersales_cli.commands.options import ByOption, DbOption, Globals, RulesOption
-from aftersales_cli.errors import UserError
+from aftersales_cli.errors import BAD_INPUT, INTERNAL_ERROR, INTERRUPTED, UserError
 from aftersales_cli.rules.errors import RuleError, RulesFileError
 
 F = TypeVar("F", bound=Callable[..., Any])
-INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug, not the user's doing
 BROKEN_PIPE = 141  # as a shell reports a process ended by SIGPIPE
+# Characters that must not reach the terminal from a message (see render.text.clean).
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _error(message: str) -> None:
-    sys.stderr.write(f"error: {message}\n")
+    """One line on stderr: what was wrong, made harmless for the terminal."""
+    safe = _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", message)
+    sys.stderr.write(f"error: {safe}\n")
 
 
 class _Group(TyperGroup):
@@ -69,15 +73,28 @@ class _Group(TyperGroup):
                 sys.stdout.write(exc.format_message() + "\n")
                 sys.exit(0)
             _error(exc.format_message().replace("\n", " "))
-            sys.exit(getattr(exc, "exit_code", 2))
-        except typer.Abort:
-            _error("aborted")
-            sys.exit(1)
+            sys.exit(getattr(exc, "exit_code", BAD_INPUT))
+        except Interrupted:  # Ctrl-C (or end of input) inside a command, at a prompt say
+            sys.stderr.write("\n")  # not left on the line after ^C
+            _error(INTERRUPTED_TEXT)
+            sys.exit(INTERRUPTED)
+        except typer.Abort:  # Ctrl-C before the command ran; Click wrote the newline
+            _error(INTERRUPTED_TEXT)
+            sys.exit(INTERRUPTED)
         sys.exit(result if isinstance(result, int) else 0)
 
 
+class Interrupted(Exception):
+    """Ctrl-C (or the end of input at a prompt) while a command ran: every transaction
+    rolled back, no file landed."""
+
+
+INTERRUPTED_TEXT = "interrupted; nothing was changed"
+
+
 def boundary(command: F) -> F:
-    """The one place where errors meant for users become a line on stderr and exit 2."""
+    """The one place where errors meant for users become one line on stderr and their
+    exit code (errors.py); anything else is a bug (70)."""
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -88,21 +105,24 @@ def boundary(command: F) -> F:
             raise typer.Exit(exc.exit_code) from None
         except (RuleError, RulesFileError) as exc:
             _error(str(exc))
-            raise typer.Exit(2) from None
-        except sqlite3.OperationalError as exc:
-            reason = str(exc)
-            if "readonly" in reason:
-                reason = "the database file is read-only; nothing was changed"
-            _error(f"database: {reason}")
-            raise typer.Exit(2) from None
-        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise typer.Exit(BAD_INPUT) from None
+        except (typer.Exit, typer.TyperException):
             raise
+        except (typer.Abort, KeyboardInterrupt):
+            raise Interrupted from None
         except BrokenPipeError:
             # The reader went away (`aftersales export | head`): stop quietly.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(BROKEN_PIPE) from None
         except Exception as exc:
+            if isinstance(exc, sqlite3.Error):
+                from aftersales_cli.store.db import describe
+
+                described = describe(exc)
+                if described is not None:  # damaged, full, read-only, locked: not a bug
+                    _error(described.message)
+                    raise typer.Exit(described.exit_code) from None
             if os.environ.get("AFTERSALES_DEBUG"):
                 raise
             _error(
@@ -186,4 +206,12 @@ def command_function(name: str) -> Callable[..., Any]:
 
 
 def main() -> None:
+    # Whatever the locale or PYTHONIOENCODING, a character the output cannot hold is
+    # written as an escape, never a crash (JSON escapes it itself: render.output.dumps).
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
+        if not encoding.replace("_", "").startswith("utf"):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(errors="backslashreplace")
     app()

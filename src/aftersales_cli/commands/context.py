@@ -51,6 +51,12 @@ def terms(vocabulary: Vocabulary, values: list[str] | None) -> tuple[str, ...]:
     return tuple(vocabulary.parse(v) for v in values or [])
 
 
+def given_or(option: str | None, earlier: str | None) -> str | None:
+    """An option given after the command name wins over the same given before it; an
+    empty one stays empty (and is refused where it is used), never taken as absent."""
+    return option if option is not None else earlier
+
+
 class Session:
     """One command's view of the world: database, rules, now, operator."""
 
@@ -64,9 +70,15 @@ class Session:
     ) -> None:
         given = ctx.find_object(Globals) if ctx is not None else None
         given = given or Globals()
-        self.db_path: Path = resolve_path(db or given.db)
-        self._rules_path = rules or given.rules or os.environ.get(ENV_RULES) or None
-        self._by = by or given.by
+        db, rules, by = (
+            given_or(mine, theirs)
+            for mine, theirs in ((db, given.db), (rules, given.rules), (by, given.by))
+        )
+        self.db_path: Path = resolve_path(db)
+        if rules is not None and not rules.strip():
+            raise BadInput("rules", "must not be empty; give the rules file")
+        self._rules_path = rules or os.environ.get(ENV_RULES) or None
+        self._by = by
         self.wrote = False
         self.now: datetime = clock.now()
         clock.local_zone()  # an unknown zone fails here, before anything else
@@ -90,8 +102,8 @@ class Session:
 
     @cached_property
     def operator(self) -> str:
-        name = self._by or os.environ.get(ENV_OPERATOR)
-        if not name:
+        name = self._by if self._by is not None else (os.environ.get(ENV_OPERATOR) or None)
+        if name is None:
             import getpass  # only when neither --by nor AFTERSALES_OPERATOR names anyone
 
             try:

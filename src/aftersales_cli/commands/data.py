@@ -3,17 +3,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import sys
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
 
-from aftersales_cli import clock, exchange
+from aftersales_cli import clock, exchange, files
 from aftersales_cli.commands.context import (
     DbOption,
     JsonOption,
@@ -22,12 +21,12 @@ from aftersales_cli.commands.context import (
     terms,
 )
 from aftersales_cli.commands.present import sample_until
-from aftersales_cli.errors import BadInput, StoreError
+from aftersales_cli.errors import BadInput, CannotWrite, DatabaseUnusable
 from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Line
 from aftersales_cli.rules.taxonomy import STATUSES
 from aftersales_cli.store import complaints as store
-from aftersales_cli.store.db import snapshot
+from aftersales_cli.store.db import raise_described, snapshot
 
 FORMATS = ("jsonl", "csv")
 
@@ -51,51 +50,46 @@ def file_format(given: str | None, path: Path | None) -> str:
 def backup(
     ctx: typer.Context,
     target: Annotated[
-        Path, typer.Argument(metavar="FILE", help="The new backup file.", show_default=False)
+        str, typer.Argument(metavar="FILE", help="The new backup file.", show_default=False)
     ],
     json_: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Copy the database to FILE while it is in use (SQLite's online backup) and check
-    the copy's integrity. A backup never overwrites a file.
+    the copy's integrity. A backup never overwrites a file; it lands whole or not at all.
 
     Example: aftersales backup ~/backups/aftersales-$(date +%F).db
     """
     with session(ctx, db=db) as s:
-        if target.exists():
-            raise BadInput(
-                "file", f"{target} exists; a backup never overwrites — choose a new name"
-            )
-        if not target.parent.is_dir():
-            raise BadInput("file", f"folder {target.parent} does not exist")
-        if target.resolve() == s.db_path.resolve():
-            raise BadInput("file", "is the database itself")
+        path = files.given_path(target, "file")
+        assert path is not None
+        final = files.check_target(
+            path,
+            "file",
+            overwrite=False,
+            database=s.db_path,
+            exists="a backup never overwrites — choose a new name",
+        )
         source = s.conn
-        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        pending = files.Pending(final, "file", overwrite=False)
+        os.close(pending.create())
         try:
-            fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            os.close(fd)
-            copy = sqlite3.connect(partial)
-            try:
-                source.backup(copy)
-                copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
-                integrity = copy.execute("PRAGMA integrity_check").fetchone()[0]
-                complaints, events = store.totals(copy)
-            finally:
-                copy.close()
+            integrity, complaints, events = _copy(source, pending, s.db_path)
             if integrity != "ok":
-                raise StoreError(f"backup: the copy failed its integrity check ({integrity})")
-            partial.replace(target)
-        except OSError as exc:
-            raise BadInput("file", f"cannot write {target}: {exc.strerror}") from None
+                raise DatabaseUnusable(
+                    f"database: {s.db_path} failed the integrity check of its copy "
+                    f"({integrity}); no backup was written — run `aftersales check`"
+                )
+            _fsync(pending)
+            pending.land()
         finally:
-            partial.unlink(missing_ok=True)
+            pending.discard()
         result = {
-            "file": str(target),
+            "file": str(final),
             "complaints": complaints,
             "events": events,
             "integrity": integrity,
-            "bytes": target.stat().st_size,
+            "bytes": final.stat().st_size,
         }
         if json_:
             output.print_json(result)
@@ -104,36 +98,55 @@ def backup(
             [
                 Line(
                     f"Backed up {complaints:,} complaints and {events:,} history "
-                    f"entries to {target} — integrity {integrity}.",
+                    f"entries to {final} — integrity {integrity}.",
                     "ok",
                 )
             ]
         )
 
 
-# ---- export --------------------------------------------------------------------------
-
-
-@contextmanager
-def _destination(path: Path | None, fmt: str) -> Any:
-    if path is None:
-        yield sys.stdout
-        return
-    if path.exists():
-        raise BadInput("out", f"{path} exists; choose a new file")
-    encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+def _copy(
+    source: sqlite3.Connection, pending: files.Pending, database: Path
+) -> tuple[str, int, int]:
+    """SQLite's online backup of `source` into the pending file, checked there: what the
+    integrity check says, and how many complaints and history entries the copy holds."""
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        copy = sqlite3.connect(pending.temporary)
+    except sqlite3.Error as exc:
+        raise CannotWrite("file", f"cannot write {pending.target}: {exc}") from None
+    try:
+        source.backup(copy)
+        copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        integrity = str(copy.execute("PRAGMA integrity_check").fetchone()[0])
+        complaints, events = store.totals(copy)
+    except sqlite3.Error as exc:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_BUSY):
+            raise_described(exc, database)  # the database's trouble, not the copy's
+        raise CannotWrite("file", f"cannot write {pending.target}: {exc}") from None
+    finally:
+        copy.close()
+    return integrity, complaints, events
+
+
+def _fsync(pending: files.Pending) -> None:
+    try:
+        fd = os.open(pending.temporary, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
     except OSError as exc:
-        raise BadInput("out", f"cannot write {path}: {exc.strerror}") from None
-    with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
-        yield handle
+        raise pending.failed(exc) from None
+
+
+# ---- export --------------------------------------------------------------------------
 
 
 def export(
     ctx: typer.Context,
     out: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--out", metavar="FILE", help="Write here (a new file) [default: standard output]."
         ),
@@ -156,16 +169,21 @@ def export(
             "--show-phone", help="Phones in full (needed to import the export elsewhere)."
         ),
     ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace --out if it exists.")
+    ] = False,
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
     """Export complaints with their whole history as JSON Lines or CSV (UTF-8 with BOM,
-    formula cells neutralised). Phones are masked unless --show-phone.
+    formula cells neutralised). Phones are masked unless --show-phone, in the history
+    too. A file given with --out lands whole or not at all.
 
     Example: aftersales export --show-phone --out all.jsonl
     """
     with session(ctx, db=db, rules=rules) as s:
-        kind = file_format(fmt, out)
+        out_path = files.given_path(out, "out")
+        kind = file_format(fmt, out_path)
         until = None
         if to is not None:
             day, moment = clock.parse_day_or_time(to, "to", s.now)
@@ -176,21 +194,32 @@ def export(
             until=until,
         )
         _ = s.rules
-        with snapshot(s.conn) as conn, _destination(out, kind) as handle:
-            write = _writer(handle, kind)
-            for case, history in store.iterate(conn, query):
-                write(
-                    exchange.export_record(
-                        case,
-                        history,
-                        s.now,
-                        show_phone=show_phone,
-                        sample_until=sample_until(case, s),
-                    )
+        target = None
+        if out_path is not None:
+            target = files.check_target(out_path, "out", overwrite=overwrite, database=s.db_path)
+        with snapshot(s.conn) as conn:
+            records = (
+                exchange.export_record(
+                    case,
+                    history,
+                    s.now,
+                    show_phone=show_phone,
+                    sample_until=sample_until(case, s),
                 )
+                for case, history in store.iterate(conn, query)
+            )
+            if target is None:
+                _write(records, sys.stdout, kind)
+                return
+            encoding = "utf-8-sig" if kind == "csv" else "utf-8"
+            with files.writing(target, "out", overwrite=overwrite, encoding=encoding) as handle:
+                _write(records, handle, kind)
 
 
-def _writer(handle: IO[str], kind: str) -> Any:
+def _write(records: Iterable[dict[str, Any]], handle: IO[str], kind: str) -> None:
     if kind == "csv":
-        return exchange.CsvWriter(handle).write
-    return lambda record: handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        writer = exchange.CsvWriter(handle)
+        for record in records:
+            writer.write(record)
+    else:
+        output.json_lines(records, handle)

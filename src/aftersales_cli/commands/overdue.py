@@ -191,7 +191,7 @@ def overdue(
         found = lateness.late(first)
         everything = chain([first], rows)
         if json_:
-            _stream_json(map(lateness.json_row, everything))
+            output.stream_json(map(lateness.json_row, everything), indent=None)
         elif output.on_terminal():
             output.show(terminal_view(everything, lateness, s.zone_name))
         else:
@@ -203,20 +203,6 @@ def overdue(
             )
         if found:
             raise typer.Exit(FOUND)
-
-
-def _stream_json(items: Iterable[dict[str, Any]]) -> None:
-    """A JSON array written a thousand objects at a time: memory stays flat."""
-    import json
-
-    write = sys.stdout.write
-    write("[")
-    first = True
-    for batch in iter(lambda: list(islice(items, 1000)), []):
-        body = json.dumps(batch, ensure_ascii=False)[1:-1].replace("}, {", "},\n  {")
-        write(("\n  " if first else ",\n  ") + body)
-        first = False
-    write("\n]\n")
 
 
 def terminal_view(rows: Iterator[store.Overdue], lateness: Lateness, zone: str) -> list[Block]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from aftersales_cli import clock
+from aftersales_cli import clock, files
 from aftersales_cli.commands.context import DbOption, JsonOption, RulesOption, session
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output
@@ -69,17 +68,23 @@ def report(
         str | None, typer.Option("--to", help="Last day of a range (included) [default: today].")
     ] = None,
     csv: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
-            "--csv", metavar="DIR", help="Write every table as a CSV file (UTF-8 with BOM) here."
+            "--csv",
+            metavar="DIR",
+            help="Write every table as a CSV file (UTF-8 with BOM) into DIR (created if missing).",
         ),
     ] = None,
     html: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--html", metavar="FILE", help="Write one self-contained HTML page to mail or print."
         ),
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option("--overwrite", help="Replace the files --csv and --html write if they exist."),
+    ] = False,
     show_phone: Annotated[
         bool, typer.Option("--show-phone", help="Show repeat complainants' phones in full.")
     ] = False,
@@ -100,28 +105,33 @@ def report(
     with session(ctx, db=db, rules=rules) as s:
         period = choose_period(quarter, month, from_, to, s.now)
         rules_ = s.rules
+        html_file = files.given_path(html, "html")
+        csv_folder = files.given_path(csv, "csv")
+        if html_file is not None:  # refused before any work, never after it
+            files.check_target(html_file, "html", overwrite=overwrite, database=s.db_path)
+        if csv_folder is not None and csv_folder.exists() and not csv_folder.is_dir():
+            raise BadInput("csv", f"{csv_folder} is not a folder")
         keep_statistics(s.conn, now=True)  # created, migrated and analysed before readers
         data = build(s.reader, period, s.now, rules_, show_phone=show_phone)
-        if json_:
-            output.print_json(data)
-            return
         written: list[Line] = []
-        if csv is not None:
+        if csv_folder is not None:
             from aftersales_cli.render.report_csv import write_csv
 
-            try:
-                paths = write_csv(data, csv)
-            except OSError as exc:
-                raise BadInput("csv", f"cannot write to {csv}: {exc.strerror}") from None
-            written.append(Line(f"Wrote {len(paths)} CSV files to {csv}/", "ok"))
-        if html is not None:
+            paths = write_csv(data, csv_folder, overwrite=overwrite, database=s.db_path)
+            written.append(Line(f"Wrote {len(paths)} CSV files to {csv_folder}/", "ok"))
+        if html_file is not None:
             from aftersales_cli.render.report_html import render_html
 
-            try:
-                html.write_text(render_html(data), encoding="utf-8")
-            except OSError as exc:
-                raise BadInput("html", f"cannot write {html}: {exc.strerror}") from None
-            written.append(Line(f"Wrote {html}", "ok"))
+            page = render_html(data)
+            target = files.check_target(html_file, "html", overwrite=overwrite, database=s.db_path)
+            with files.writing(target, "html", overwrite=overwrite) as handle:
+                handle.write(page)
+            written.append(Line(f"Wrote {html_file}", "ok"))
+        if json_:
+            output.print_json(data)
+            for line in written:  # stdout is the JSON alone
+                output.note(line.text)
+            return
         if written:
             output.show(written)
             return

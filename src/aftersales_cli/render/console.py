@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aftersales_cli.render.blocks import STYLES, Block, Cell, Fields, Heading, Line, cell
+from aftersales_cli.render.text import clean
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -16,7 +17,7 @@ def _text(value: Cell | str) -> Text:
     from rich.text import Text
 
     c = cell(value)
-    return Text(c.text, style=STYLES.get(c.style or "", c.style or ""))
+    return Text(clean(c.text), style=STYLES.get(c.style or "", c.style or ""))
 
 
 def _renderable(block: Block) -> RenderableType:
@@ -30,21 +31,21 @@ def _renderable(block: Block) -> RenderableType:
         grid.add_column(style="bold cyan", no_wrap=True)
         grid.add_column()
         for label, value in block.rows:
-            grid.add_row(label, _text(value))
+            grid.add_row(clean(label), _text(value))
         if block.title:
-            grid.title = block.title
+            grid.title = clean(block.title)
             grid.title_justify = "left"
             grid.title_style = "bold"
         return grid
     table = RichTable(
-        title=block.title,
+        title=clean(block.title) if block.title else None,
         title_justify="left",
         title_style="bold",
         box=box.SIMPLE_HEAD,
         header_style="bold",
     )
     for i, column in enumerate(block.columns):
-        table.add_column(column, justify="right" if i in block.right else "left")
+        table.add_column(clean(column), justify="right" if i in block.right else "left")
     for row in block.rows:
         table.add_row(*(_text(c) for c in row))
     return table

@@ -2,7 +2,8 @@
 
 A terminal gets Rich (colour follows NO_COLOR); anything else gets plain text, so
 cron mail and pipes stay readable. JSON is printed with `json.dumps`, never through
-Rich.
+Rich — one record (or value) per call, so no text of a customer's can break it — and
+with `\\uXXXX` escapes where stdout's encoding cannot hold a character.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import IO, Any
 
 from aftersales_cli.render.blocks import Block, Line
+from aftersales_cli.render.text import clean
 
 
 def on_terminal(stream: Any = None) -> bool:
@@ -31,18 +33,45 @@ def show(blocks: Sequence[Block]) -> None:
         sys.stdout.write(text.render(blocks))
 
 
-def stream_json(items: Iterable[Any]) -> None:
-    """A JSON array written an item at a time, for listings of any length."""
-    write = sys.stdout.write
-    write("[")
-    n = 0
-    for n, item in enumerate(items, start=1):
-        write(("," if n > 1 else "") + "\n" + json.dumps(item, ensure_ascii=False, indent=2))
-    write("\n]\n" if n else "]\n")
+def holds_unicode(stream: Any) -> bool:
+    """Whether `stream` can write any character (a UTF encoding)."""
+    encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
+    return encoding.replace("_", "").startswith("utf")
+
+
+def dumps(value: Any, *, indent: int | None = None, stream: Any = None) -> str:
+    """One JSON text. Non-ASCII characters are written as they are when the stream can
+    hold them, else escaped (still valid JSON)."""
+    return json.dumps(value, ensure_ascii=not holds_unicode(stream or sys.stdout), indent=indent)
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(dumps(data, indent=2) + "\n")
+
+
+def stream_json(items: Iterable[Any], *, indent: int | None = 2) -> None:
+    """A JSON array written an item at a time, for listings of any length: with `indent`
+    each item pretty-printed, without it one item per line."""
+    write = sys.stdout.write
+    ascii_only = not holds_unicode(sys.stdout)
+    separator = "," if indent is not None else ",\n  "
+    write("[")
+    n = 0
+    for n, item in enumerate(items, start=1):
+        text = json.dumps(item, ensure_ascii=ascii_only, indent=indent)
+        if indent is not None:
+            write(("," if n > 1 else "") + "\n" + text)
+        else:
+            write((separator if n > 1 else "\n  ") + text)
+    write("\n]\n" if n else "]\n")
+
+
+def json_lines(records: Iterable[Any], handle: IO[str]) -> None:
+    """JSON Lines: one record per line (`\\n` only; U+2028 inside text stays text)."""
+    ascii_only = not holds_unicode(handle)
+    write = handle.write
+    for record in records:
+        write(json.dumps(record, ensure_ascii=ascii_only) + "\n")
 
 
 def warn(message: str) -> None:
@@ -56,4 +85,4 @@ def note(message: str, style: str | None = None) -> None:
 
         console.render([Line(message, style)], stderr=True)
     else:
-        sys.stderr.write(message + "\n")
+        sys.stderr.write(clean(message) + "\n")

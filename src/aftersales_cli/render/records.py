@@ -121,6 +121,14 @@ def _is_time_key(key: str) -> bool:
     return key.endswith("_at") or key.endswith(".extended_from")
 
 
+def _local(value: str) -> str:
+    """A stored UTC time as local ISO-8601; text that is not a time stays as it is."""
+    try:
+        return iso_local(from_utc_text(value)) or value
+    except (ValueError, OverflowError):
+        return value
+
+
 def event_json(event: Any) -> dict[str, Any]:
     """An event of the history, times in local time."""
     return {
@@ -128,10 +136,7 @@ def event_json(event: Any) -> dict[str, Any]:
         "by": event.by,
         "action": event.action,
         "changes": {
-            key: [
-                iso_local(from_utc_text(v)) if _is_time_key(key) and isinstance(v, str) else v
-                for v in pair
-            ]
+            key: [_local(v) if _is_time_key(key) and isinstance(v, str) else v for v in pair]
             for key, pair in event.changes.items()
         },
         "note": event.note,
@@ -402,7 +407,10 @@ def _value(key: str, value: Any) -> str:
     if value is None:
         return "—"
     if _is_time_key(key) and isinstance(value, str):
-        return show(from_utc_text(value))
+        try:
+            return show(from_utc_text(value))
+        except (ValueError, OverflowError):
+            return value
     if key in _MONEY_KEYS and isinstance(value, int | float):
         return money(Decimal(str(value)))
     if isinstance(value, bool):
@@ -410,18 +418,26 @@ def _value(key: str, value: Any) -> str:
     return str(value)
 
 
-def change_summary(action: str, changes: Mapping[str, Sequence[Any]]) -> str:
+def _pair(value: Any) -> tuple[Any, Any]:
+    """`[old, new]` as stored; anything else (a hand-edited row) shown as the new value."""
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return value[0], value[1]
+    return None, value
+
+
+def change_summary(action: str, changes: Mapping[str, Any]) -> str:
+    pairs = {k: _pair(v) for k, v in changes.items()}
     if action == "log":
-        new = {k: v[1] for k, v in changes.items()}
+        new = {k: v[1] for k, v in pairs.items()}
         return (
             f"logged via {new.get('channel')}: {new.get('category')} / "
             f"{new.get('severity')}, department {new.get('department')}"
         )
     parts: list[str] = []
-    for key, (old, new) in changes.items():
+    for key, (old, new) in pairs.items():
         if key in _SKIP:
             continue
-        if key.startswith("deadlines."):
+        if key.startswith("deadlines.") and key.count(".") == 2:
             _, milestone, sub = key.split(".")
             if sub == "done_at" and new is not None:
                 parts.append(f"{milestone} done {_value(sub, new)}")

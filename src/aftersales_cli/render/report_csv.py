@@ -31,16 +31,34 @@ def csv_cell(value: Value) -> str | int | float:
     return value
 
 
-def write_csv(report: Mapping[str, Any], folder: Path) -> list[Path]:
-    """Write `{table.name}.csv` for every table of the report into `folder` (created if
-    needed); return the paths, in table order."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    for table in tables(report):
-        path = folder / f"{table.name}.csv"
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+def write_csv(
+    report: Mapping[str, Any],
+    folder: Path,
+    *,
+    overwrite: bool = False,
+    database: Path | None = None,
+) -> list[Path]:
+    """Write `{table.name}.csv` for every table of the report into `folder` (created,
+    0700, when missing) and return the paths, in table order. The files follow the rules
+    of `files`: if any exists and `overwrite` is not given nothing is written; all of
+    them land together or none does."""
+    from aftersales_cli import files
+
+    report_tables = tables(report)
+    targets = [
+        files.check_target(
+            folder / f"{table.name}.csv",
+            "csv",
+            overwrite=overwrite,
+            database=database,
+            folder_must_exist=False,
+        )
+        for table in report_tables
+    ]
+    files.make_folder(folder, "csv")
+    with files.writing_many(targets, "csv", overwrite=overwrite, encoding="utf-8-sig") as out:
+        for table, handle in zip(report_tables, out, strict=True):
             writer = csv.writer(handle)
             writer.writerow([csv_cell(c) for c in table.columns])
             writer.writerows([csv_cell(v) for v in row] for row in table.rows)
-        written.append(path)
-    return written
+    return [folder / f"{table.name}.csv" for table in report_tables]

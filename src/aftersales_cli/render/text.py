@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
 from aftersales_cli.render.blocks import Block, Cell, Fields, Heading, Line, Table, cell
+
+# What must never reach a terminal as it is: C0 and C1 control characters (escape
+# sequences start with ESC or CSI; BEL ends some), DEL, lone surrogates, and the bidi
+# controls that reorder what the reader sees. Newline and tab are kept where layout
+# allows (`keep`); everything else becomes a visible escape such as `\x1b` or `\u202e`.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_ALL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def clean(text: str, *, keep: bool = True) -> str:
+    """`text` made harmless for a terminal or a plain-text file: control characters and
+    bidi controls as visible escapes; newline and tab kept unless `keep` is False."""
+    if text.isprintable() and (keep or "\t" not in text):
+        return text  # the usual case, and cheap
+    return (_UNSAFE if keep else _UNSAFE_ALL).sub(_escape, text)
 
 
 def width(text: str) -> int:
@@ -20,12 +41,13 @@ def _wide(text: str) -> int:
 
 
 def pad(text: str, size: int, *, right: bool = False) -> str:
+    text = clean(text, keep=False)
     gap = " " * max(0, size - width(text))
     return gap + text if right else text + gap
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return clean(" ".join(text.split()), keep=False)
 
 
 def table_lines(
@@ -46,6 +68,11 @@ def table_lines(
 
 
 def render(blocks: Sequence[Block]) -> str:
+    """Plain text of the blocks, made harmless (`clean`)."""
+    return clean(_render(blocks))
+
+
+def _render(blocks: Sequence[Block]) -> str:
     out: list[str] = []
     for block in blocks:
         if isinstance(block, Heading):

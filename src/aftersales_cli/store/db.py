@@ -3,6 +3,12 @@
 Opening creates the file (mode 0600, its folder 0700) on first use, sets the pragmas
 every connection needs, and migrates an older schema in place — cheap and idempotent,
 so every command opens through here and none can forget it.
+
+It also refuses what is not ours without touching it: the tool stamps its databases with
+`PRAGMA application_id`, and a SQLite file of another application (no stamp, not an
+older aftersales schema) is left byte-identical. What SQLite reports when a database is
+damaged, unreadable, on a full disk, read-only or locked becomes one accurate line and
+its own exit code (`describe`).
 """
 
 from __future__ import annotations
@@ -12,12 +18,23 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
-from aftersales_cli.errors import StoreError
+from aftersales_cli.errors import (
+    BadInput,
+    DatabaseLocked,
+    DatabaseUnusable,
+    StoreError,
+    UserError,
+)
 from aftersales_cli.store import migrations
 
 ENV_DB = "AFTERSALES_DB"
 BUSY_TIMEOUT_MS = 15_000
+APPLICATION_ID = migrations.APPLICATION_ID
+
+# The database this process opened last, for naming it in an error (`describe`).
+_opened: Path | None = None
 
 
 def default_path() -> Path:
@@ -27,52 +44,129 @@ def default_path() -> Path:
 
 
 def resolve_path(option: str | None) -> Path:
-    """`--db`, else AFTERSALES_DB, else the per-user data file."""
+    """`--db`, else AFTERSALES_DB, else the per-user data file. An empty `--db` is refused
+    (an empty AFTERSALES_DB counts as unset)."""
+    if option is not None and not option.strip():
+        raise BadInput("db", "must not be empty; give the database file")
     return Path(option or os.environ.get(ENV_DB) or default_path()).expanduser()
 
 
 def _create(path: Path) -> None:
+    """A new, empty, private database file — at the target of a dangling link, so that
+    the link keeps working and the file is still 0600."""
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     folder = path.parent
     try:
         if not folder.exists():
-            folder.mkdir(mode=0o700, parents=True)
+            missing = []
+            here = folder
+            while not here.exists():
+                missing.append(here)
+                here = here.parent
+            for made in reversed(missing):
+                made.mkdir(mode=0o700)
+                os.chmod(made, 0o700)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.fchmod(fd, 0o600)
         os.close(fd)
     except FileExistsError:
         return  # another process created it first
     except OSError as exc:
-        raise StoreError(f"database: cannot create {path}: {exc.strerror}") from None
+        raise DatabaseUnusable(f"database: cannot create {path}: {exc.strerror}") from None
+
+
+def _connect(target: str, *, uri: bool, handed_over: bool) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        target,
+        uri=uri,
+        isolation_level=None,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        check_same_thread=not handed_over,
+    )
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+def _read_only(path: Path, handed_over: bool) -> sqlite3.Connection:
+    """For a database in a folder this user cannot write: SQLite cannot create the WAL's
+    shared-memory file there. With the writer's `-wal` present it reads through it;
+    without one, nothing is waiting to be checkpointed and the file itself is the whole
+    database, read as immutable."""
+    quoted = str(path.resolve()).replace("?", "%3f").replace("#", "%23")
+    wal = Path(f"{path}-wal")
+    mode = "mode=ro" if wal.exists() and wal.stat().st_size else "mode=ro&immutable=1"
+    return _connect(f"file:{quoted}?{mode}", uri=True, handed_over=handed_over)
 
 
 def open_db(path: Path, *, handed_over: bool = False) -> sqlite3.Connection:
-    """A connection to an up-to-date database at `path`, created if missing.
+    """A connection to an up-to-date aftersales database at `path`, created if missing.
     `handed_over`: used by a worker thread, closed by the thread that opened it."""
+    global _opened
+    _opened = path
     if path.is_dir():
         raise StoreError(f"database: {path} is a folder, not a database file")
     if not path.exists():
         _create(path)
     try:
-        conn = sqlite3.connect(
-            path,
-            isolation_level=None,
-            timeout=BUSY_TIMEOUT_MS / 1000,
-            check_same_thread=not handed_over,
-        )
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA synchronous = FULL")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"database: {path} is not an aftersales database ({exc})") from None
-    if version > migrations.SCHEMA_VERSION:
-        raise StoreError(
-            f"database: {path} has schema version {version}, newer than this aftersales "
-            f"knows ({migrations.SCHEMA_VERSION}); upgrade aftersales"
-        )
-    if version < migrations.SCHEMA_VERSION:
-        _migrate(conn, path)
+        conn = _connect(str(path), uri=False, handed_over=handed_over)
+        try:
+            version, stamp = _header(conn)
+        except sqlite3.OperationalError as exc:
+            if _code(exc) not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN):
+                raise
+            conn.close()
+            conn = _read_only(path, handed_over)
+            version, stamp = _header(conn)
+    except sqlite3.Error as exc:
+        raise_described(exc, path)
+    try:
+        if stamp != APPLICATION_ID and not _ours_unstamped(conn, version):
+            raise StoreError(
+                f"database: {path} is a SQLite database of another application, not an "
+                "aftersales database; nothing was changed — choose another --db"
+            )
+        if version > migrations.SCHEMA_VERSION:
+            raise StoreError(
+                f"database: {path} has schema version {version}, newer than this aftersales "
+                f"knows ({migrations.SCHEMA_VERSION}); upgrade aftersales"
+            )
+        if version < migrations.SCHEMA_VERSION:
+            _migrate(conn, path)
+    except BaseException:
+        conn.close()
+        raise
     conn.row_factory = sqlite3.Row
     return conn
+
+
+def _header(conn: sqlite3.Connection) -> tuple[int, int]:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    stamp = conn.execute("PRAGMA application_id").fetchone()[0]
+    return int(version), int(stamp)
+
+
+def _ours_unstamped(conn: sqlite3.Connection, version: int) -> bool:
+    """A database without the stamp that is still ours: a new, empty file (about to be
+    made an aftersales database), or one an older aftersales wrote before the stamp."""
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        if not tables and version == 0:
+            return True
+        if "_sqlite_migrations" not in tables or not {"complaints", "events"} <= tables:
+            return False
+        names = {
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = 'aftersales'"
+            )
+        }
+    except sqlite3.OperationalError:
+        return False
+    known = {name for name, _ in migrations.STEPS}
+    return bool(names) and names <= known and 0 < version < migrations.SCHEMA_VERSION
 
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
@@ -87,12 +181,77 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
             if version < migrations.SCHEMA_VERSION:
                 migrations.apply(sqlite_utils.Database(conn))
                 conn.execute(f"PRAGMA user_version = {migrations.SCHEMA_VERSION}")
-    except sqlite3.OperationalError as exc:
-        if "readonly" in str(exc) or "read-only" in str(exc):
-            raise StoreError(f"database: {path} is read-only and needs upgrading") from None
-        raise StoreError(f"database: cannot prepare {path}: {exc}") from None
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"database: {path} is not an aftersales database ({exc})") from None
+    except sqlite3.Error as exc:
+        if _code(exc) == sqlite3.SQLITE_READONLY:
+            raise DatabaseUnusable(
+                f"database: {path} is read-only (the file or its folder) and needs "
+                "upgrading to this version's schema; nothing was changed"
+            ) from None
+        raise_described(exc, path)
+
+
+def raise_described(exc: sqlite3.Error, path: Path | None = None) -> NoReturn:
+    """Raise `describe`'s error for `exc`, or `exc` itself when it is a bug of ours."""
+    described = describe(exc, path)
+    if described is None:
+        raise exc
+    raise described from None
+
+
+def _code(exc: sqlite3.Error) -> int | None:
+    """SQLite's primary result code of an error (None when it did not come from SQLite)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else int(code) & 0xFF
+
+
+def describe(exc: sqlite3.Error, path: Path | None = None) -> UserError | None:
+    """The one line (and exit code) for what SQLite reported about the database; None
+    for an error that is a bug of ours (a wrong query)."""
+    where = path or _opened or Path("the database")
+    code = _code(exc)
+    reason = str(exc)
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return DatabaseLocked(
+            f"database: {where} stayed locked by another process for "
+            f"{BUSY_TIMEOUT_MS // 1000} s; nothing was changed — try again"
+        )
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or (
+        code == sqlite3.SQLITE_ERROR and ("no such table" in reason or "no such column" in reason)
+    ):
+        return DatabaseUnusable(
+            f"database: {where} is damaged or not a database at all (SQLite: {reason}); "
+            "nothing was changed — run `aftersales check`, and restore from a backup"
+        )
+    if code == sqlite3.SQLITE_FULL:
+        return DatabaseUnusable(
+            f"database: the disk holding {where} is full; nothing was changed — free some "
+            "space and try again"
+        )
+    if code == sqlite3.SQLITE_READONLY:
+        return DatabaseUnusable(
+            f"database: {where} is read-only (the file, or the folder it is in, cannot be "
+            "written); this command needs to write; nothing was changed"
+        )
+    if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH):
+        return DatabaseUnusable(f"database: {_cannot_open(where)}")
+    if code == sqlite3.SQLITE_IOERR:
+        return DatabaseUnusable(
+            f"database: cannot read or write {where} (disk I/O error: {reason}); nothing "
+            "was changed"
+        )
+    return None
+
+
+def _cannot_open(path: Path) -> str:
+    if path.exists() and not os.access(path, os.R_OK):
+        return f"cannot read {path}: permission denied"
+    folder = path.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return (
+            f"cannot open {path}: its folder {folder} cannot be written (SQLite needs to "
+            "create files beside it)"
+        )
+    return f"cannot open {path}"
 
 
 @contextmanager
@@ -134,7 +293,7 @@ def keep_statistics(conn: sqlite3.Connection, *, now: bool = False) -> None:
             conn.execute("PRAGMA optimize")
         elif not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
             conn.execute("ANALYZE")
-    except sqlite3.OperationalError:
-        pass
+    except sqlite3.DatabaseError:
+        pass  # best effort: a read-only or damaged file is not this function's to report
     finally:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

@@ -202,11 +202,18 @@ M0003_REPORT_FIGURES = _statements(
           OR statutory_compensation_fen IS NOT NULL OR incident = 1""",
 )
 
+# Stamped into every aftersales database (`PRAGMA application_id`, "AFSL"), so that the
+# tool knows its own files and leaves any other application's SQLite file untouched.
+APPLICATION_ID = 0x4146534C
+
+M0004_APPLICATION_ID = _statements(f"PRAGMA application_id = {APPLICATION_ID}")
+
 # In order; a database's `user_version` is how many of these it has.
 STEPS: tuple[tuple[str, Step], ...] = (
     ("0001_initial", M0001_INITIAL),
     ("0002_breaches", M0002_BREACHES),
     ("0003_report_figures", M0003_REPORT_FIGURES),
+    ("0004_application_id", M0004_APPLICATION_ID),
 )
 
 SCHEMA_VERSION = len(STEPS)
