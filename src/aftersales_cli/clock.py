@@ -43,12 +43,22 @@ def local_zone() -> tzinfo:
     return _zone(os.environ.get(ENV_TZ) or DEFAULT_TZ)
 
 
+# An IANA zone name: `Asia/Shanghai`, `UTC`, `America/Argentina/Buenos_Aires`, `Etc/GMT+8`.
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*")
+
+
 @lru_cache(maxsize=8)
 def _zone(name: str) -> tzinfo:
+    unknown = UserError(
+        f"{ENV_TZ}: {name[:40]!r}{'…' if len(name) > 40 else ''} is not a time zone "
+        "(an IANA name like Asia/Shanghai)"
+    )
+    if len(name) > 64 or not _ZONE_NAME.fullmatch(name):
+        raise unknown
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UserError(f"{ENV_TZ}: unknown time zone {name!r} (e.g. Asia/Shanghai)") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise unknown from None
 
 
 def zone_name() -> str:

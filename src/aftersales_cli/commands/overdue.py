@@ -26,7 +26,7 @@ from aftersales_cli.commands.context import (
     breach_note,
     session,
 )
-from aftersales_cli.errors import BadInput
+from aftersales_cli.errors import BadInput, DatabaseUnusable
 from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Block, Cell, Line, Table
 from aftersales_cli.render.text import pad
@@ -185,6 +185,12 @@ def overdue(
         lateness = Lateness(now, rules_.escalate_when_overdue)
         first = next(rows, None)
         if first is None:
+            if store.pending_before(s.conn, elapsed(now, soon)):
+                raise DatabaseUnusable(
+                    f"database: {s.db_path} is damaged: its index of pending deadlines "
+                    "disagrees with the deadlines themselves, so what is late cannot be "
+                    "listed — run `aftersales check`, and restore from a backup"
+                )
             if json_:
                 output.print_json([])
             return

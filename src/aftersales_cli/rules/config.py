@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from aftersales_cli.rules import fields
 from aftersales_cli.rules.errors import RuleError, RulesFileError
 from aftersales_cli.rules.taxonomy import (
     CATEGORIES,
@@ -224,6 +225,13 @@ DEFAULTS: dict[str, Any] = {
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)\s*$")
 
+# What a rules file may ask for at most: anything beyond is a typing error, and keeps
+# date arithmetic far from the ends of the calendar.
+MAX_DURATION_DAYS = 365  # any deadline
+MAX_WINDOW_DAYS = 3650  # windows looked back over (10 years)
+MAX_WINDOW_HOURS = MAX_WINDOW_DAYS * 24
+MAX_MULTIPLE = 1000  # penalty and compensation multiples
+
 
 class Duration(NamedTuple):
     """A deadline offset: clock minutes, or calendar days on the local clock."""
@@ -248,6 +256,9 @@ def parse_duration(text: str, key: str) -> Duration:
     if not match:
         raise RulesFileError(f"{key}: expected a duration like '30m', '2h' or '3d', got {text!r}")
     amount, unit = Decimal(match.group(1)), match.group(2)
+    limit = {"d": 1, "h": 24, "m": 24 * 60, "min": 24 * 60}[unit] * MAX_DURATION_DAYS
+    if amount > limit:
+        raise RulesFileError(f"{key}: at most {MAX_DURATION_DAYS} days, got {text!r}")
     if unit == "d":
         if amount != amount.to_integral_value():
             raise RulesFileError(f"{key}: days must be whole, got {text!r}; use hours instead")
@@ -349,7 +360,14 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any], prefix: str, source: s
             base[key] = value
 
 
-def _number(value: Any, key: str, *, minimum: float = 0, integer: bool = False) -> Decimal:
+def _number(
+    value: Any,
+    key: str,
+    *,
+    minimum: float = 0,
+    integer: bool = False,
+    maximum: float | Decimal | None = None,
+) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise RulesFileError(f"{key}: expected a number, got {value!r}")
     if integer and not isinstance(value, int):
@@ -360,6 +378,8 @@ def _number(value: Any, key: str, *, minimum: float = 0, integer: bool = False) 
         raise RulesFileError(f"{key}: expected a number, got {value!r}") from None
     if not number.is_finite() or number < Decimal(str(minimum)):
         raise RulesFileError(f"{key}: must be at least {minimum}, got {value!r}")
+    if maximum is not None and number > Decimal(str(maximum)):
+        raise RulesFileError(f"{key}: must be at most {maximum:,}, got {value!r}")
     return number
 
 
@@ -376,6 +396,18 @@ def _strings(value: Any, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise RulesFileError(f"{key}: expected a list of strings")
     return tuple(value)
+
+
+def _words(value: Any, key: str) -> tuple[str, ...]:
+    """Keywords: each a non-empty word or phrase (an empty one would match everything),
+    without control characters; compared in lower case."""
+    words = []
+    for word in _strings(value, key):
+        try:
+            words.append(fields.text(key, word).lower())
+        except RuleError as exc:
+            raise RulesFileError(f"{key}: {word!r}: {exc.message}") from None
+    return tuple(words)
 
 
 def _terms(value: Any, key: str, vocabulary: Vocabulary) -> frozenset[str]:
@@ -418,7 +450,15 @@ def _build(raw: dict[str, Any]) -> Rules:
         if key not in CATEGORIES:
             if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
                 raise RulesFileError(f"{where}: a category key is lower_case_with_underscores")
-            new_terms[key] = Term(key, str(entry.get("zh", "")))
+            zh = entry.get("zh", "")
+            if not isinstance(zh, str):
+                raise RulesFileError(f"{where}.zh: expected a string, got {zh!r}")
+            if zh:
+                try:
+                    zh = fields.text(f"{where}.zh", zh)
+                except RuleError as exc:
+                    raise RulesFileError(str(exc)) from None
+            new_terms[key] = Term(key, zh)
         allowed = {"severity", "department", "keywords", "zh"}
         unknown = set(entry) - allowed
         if unknown:
@@ -428,7 +468,7 @@ def _build(raw: dict[str, Any]) -> Rules:
             department = DEPARTMENTS.parse(str(entry["department"]))
         except RuleError as exc:
             raise RulesFileError(f"{where}.{exc.field}: {exc.message}") from None
-        keywords = tuple(k.lower() for k in _strings(entry["keywords"], f"{where}.keywords"))
+        keywords = _words(entry["keywords"], f"{where}.keywords")
         categories[key] = CategoryRule(key, severity, department, keywords)
     # `other` is the fallback: it always comes last.
     categories["other"] = categories.pop("other")
@@ -441,7 +481,11 @@ def _build(raw: dict[str, Any]) -> Rules:
         raw["revisit"],
         raw["targets"],
     )
-    ladder = tuple(_number(v, "penalties.ladder", minimum=0) for v in pen["ladder"])
+    if not isinstance(pen["ladder"], list):
+        raise RulesFileError("penalties.ladder: expected a list of multiples")
+    ladder = tuple(
+        _number(v, "penalties.ladder", minimum=0, maximum=MAX_MULTIPLE) for v in pen["ladder"]
+    )
     if not ladder or any(b < a for a, b in zip(ladder, ladder[1:], strict=False)):
         raise RulesFileError("penalties.ladder: a non-empty list that never decreases")
     satisfied_min = int(
@@ -454,12 +498,13 @@ def _build(raw: dict[str, Any]) -> Rules:
     return Rules(
         deadlines=deadlines,
         revisit_after_close=parse_duration(revisit, "deadlines.revisit_after_close"),
-        illness_words=tuple(
-            w.lower() for w in _strings(sev["illness_words"], "severity.illness_words")
-        ),
+        illness_words=_words(sev["illness_words"], "severity.illness_words"),
         urgent_when_people_over=int(
             _number(
-                sev["urgent_when_people_over"], "severity.urgent_when_people_over", integer=True
+                sev["urgent_when_people_over"],
+                "severity.urgent_when_people_over",
+                integer=True,
+                maximum=fields.COUNT_MAX,
             )
         ),
         escalate_when_overdue=_terms(
@@ -471,27 +516,45 @@ def _build(raw: dict[str, Any]) -> Rules:
         undetermined_causes=_terms(raw["causes"]["undetermined"], "causes.undetermined", CAUSES),
         penalty_ladder=ladder,
         penalty_window_days=int(
-            _number(pen["window_days"], "penalties.window_days", minimum=1, integer=True)
+            _number(
+                pen["window_days"],
+                "penalties.window_days",
+                minimum=1,
+                integer=True,
+                maximum=MAX_WINDOW_DAYS,
+            )
         ),
         penalty_findings=_terms(pen["findings"], "penalties.findings", FINDINGS),
         incident_findings=_terms(pen["incident_findings"], "penalties.incident_findings", FINDINGS),
-        staff_fine=_number(pen["staff_fine"], "penalties.staff_fine"),
+        staff_fine=_number(pen["staff_fine"], "penalties.staff_fine", maximum=fields.MONEY_MAX),
         staff_fine_categories=_terms(
             pen["staff_fine_categories"], "penalties.staff_fine_categories", category_terms
         ),
-        statutory_price_multiple=_number(stat["price_multiple"], "statutory.price_multiple"),
-        statutory_loss_multiple=_number(stat["loss_multiple"], "statutory.loss_multiple"),
-        statutory_minimum=_number(stat["minimum"], "statutory.minimum"),
+        statutory_price_multiple=_number(
+            stat["price_multiple"], "statutory.price_multiple", maximum=MAX_MULTIPLE
+        ),
+        statutory_loss_multiple=_number(
+            stat["loss_multiple"], "statutory.loss_multiple", maximum=MAX_MULTIPLE
+        ),
+        statutory_minimum=_number(stat["minimum"], "statutory.minimum", maximum=fields.MONEY_MAX),
         statutory_categories=_terms(stat["categories"], "statutory.categories", category_terms),
         statutory_findings=_terms(stat["findings"], "statutory.findings", FINDINGS),
         repeat_window_days=int(
             _number(
-                intake["repeat_window_days"], "intake.repeat_window_days", minimum=1, integer=True
+                intake["repeat_window_days"],
+                "intake.repeat_window_days",
+                minimum=1,
+                integer=True,
+                maximum=MAX_WINDOW_DAYS,
             )
         ),
         batch_window_hours=int(
             _number(
-                intake["batch_window_hours"], "intake.batch_window_hours", minimum=1, integer=True
+                intake["batch_window_hours"],
+                "intake.batch_window_hours",
+                minimum=1,
+                integer=True,
+                maximum=MAX_WINDOW_HOURS,
             )
         ),
         sample_retention_hours=int(
@@ -500,6 +563,7 @@ def _build(raw: dict[str, Any]) -> Rules:
                 "intake.sample_retention_hours",
                 minimum=1,
                 integer=True,
+                maximum=MAX_WINDOW_HOURS,
             )
         ),
         sample_categories=_terms(
@@ -514,6 +578,7 @@ def _build(raw: dict[str, Any]) -> Rules:
                     "targets.responded_within_hours",
                     minimum=1,
                     integer=True,
+                    maximum=MAX_WINDOW_HOURS,
                 )
             ),
             responded_24h_rate=_rate(targets["responded_24h_rate"], "targets.responded_24h_rate"),
@@ -522,7 +587,13 @@ def _build(raw: dict[str, Any]) -> Rules:
             avg_handling_hours=(
                 None
                 if targets["avg_handling_hours"] is None
-                else float(_number(targets["avg_handling_hours"], "targets.avg_handling_hours"))
+                else float(
+                    _number(
+                        targets["avg_handling_hours"],
+                        "targets.avg_handling_hours",
+                        maximum=MAX_WINDOW_HOURS,
+                    )
+                )
             ),
             repeat_rate=_rate(targets["repeat_rate"], "targets.repeat_rate"),
             on_time_rate=_rate(targets["on_time_rate"], "targets.on_time_rate"),

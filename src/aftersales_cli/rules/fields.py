@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from aftersales_cli.rules.errors import RuleError
-from aftersales_cli.rules.penalties import money
 
 NAME_MAX = 200  # names, organisations, numbers, products, batches, people
 TEXT_MAX = 2000  # description, request, notes, reasons
 COUNT_MAX = 1_000_000  # quantities and people affected
 MONEY_MAX = Decimal("10000000")  # ¥10 million: anything larger is a typing error
 PHONE_DIGITS = (7, 20)
+
+CENT = Decimal("0.01")
+
+
+def money(value: Decimal) -> Decimal:
+    """Yuan rounded to the fen."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
 
 _PHONE = re.compile(r"^\+?[0-9 ()\-]+$")
 # Yuan as people write it: digits, thousands separators only in whole groups of three

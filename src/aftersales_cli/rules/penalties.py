@@ -7,17 +7,12 @@ Pure. Counting a client's earlier offences needs the database; the shell counts 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from aftersales_cli.rules.case import Penalty
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.deadlines import calendar_days
-
-CENT = Decimal("0.01")
-
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+from aftersales_cli.rules.fields import money
 
 
 def offence_window_start(received_at: datetime, rules: Rules) -> datetime:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from aftersales_cli.clock import from_utc_text, to_utc_text
-from aftersales_cli.errors import NotFound
+from aftersales_cli.errors import DatabaseUnusable, NotFound
 from aftersales_cli.rules.case import Case, Deadline, Penalty
 from aftersales_cli.rules.fields import phone_key
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
@@ -279,11 +279,32 @@ def existing_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> set[int]:
     return found
 
 
+class Unreadable(DatabaseUnusable):
+    """A stored value the tool cannot read back (a database edited by hand, or damaged
+    where SQLite cannot tell): named, never a crash. `aftersales check` lists them."""
+
+    def __init__(self, complaint_id: int, what: str, reason: Exception) -> None:
+        super().__init__(
+            f"database: complaint {complaint_id} holds {what} that cannot be read "
+            f"({type(reason).__name__}: {str(reason)[:80]}); run `aftersales check`"
+        )
+        self.complaint_id = complaint_id
+        self.what = what
+
+
+_UNREADABLE = (ValueError, TypeError, KeyError, IndexError, OverflowError, ArithmeticError)
+
+
 def iterate(
-    conn: sqlite3.Connection, query: Query, batch: int = 1000
+    conn: sqlite3.Connection,
+    query: Query,
+    batch: int = 1000,
+    *,
+    unreadable: Callable[[Unreadable], None] | None = None,
 ) -> Iterator[tuple[Case, list[Event]]]:
     """Every complaint matching `query` with its history, in id order, a batch at a time
-    (memory stays flat however large the database)."""
+    (memory stays flat however large the database). A complaint that cannot be read back
+    raises `Unreadable` — or, given `unreadable`, is handed to it and skipped."""
     where, params = _where(query)
     last = 0
     while True:
@@ -294,16 +315,28 @@ def iterate(
         ).fetchall()
         if not rows:
             return
-        cases = _cases(conn, rows)
-        history: dict[int, list[Event]] = {c.id: [] for c in cases if c.id is not None}
+        deadlines = _deadlines_for(conn, [row["id"] for row in rows])
+        history: dict[int, list[Event]] = {row["id"]: [] for row in rows}
         marks = ",".join("?" * len(history))
+        broken: dict[int, Unreadable] = {}
         for row in conn.execute(
             f"SELECT * FROM events WHERE complaint_id IN ({marks}) ORDER BY id", list(history)
         ):
-            history[row["complaint_id"]].append(_event(row))
-        for case in cases:
-            assert case.id is not None
-            yield case, history[case.id]
+            try:
+                history[row["complaint_id"]].append(_event(row))
+            except Unreadable as exc:
+                broken.setdefault(exc.complaint_id, exc)
+        for row in rows:
+            try:
+                if row["id"] in broken:
+                    raise broken[row["id"]]
+                case = _decode(row, deadlines[row["id"]])
+            except Unreadable as exc:
+                if unreadable is None:
+                    raise
+                unreadable(exc)
+                continue
+            yield case, history[row["id"]]
         last = rows[-1]["id"]
 
 
@@ -341,19 +374,37 @@ def update(
     append_event(conn, after.id, at, by, action, _changes_json(before, after), note)
 
 
-def _deadlines_for(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, dict[str, Deadline]]:
-    result: dict[int, dict[str, Deadline]] = {i: {} for i in ids}
+def _deadlines_for(
+    conn: sqlite3.Connection, ids: Sequence[int]
+) -> dict[int, dict[str, Deadline] | None]:
+    """The deadlines of each complaint; None for one whose deadlines cannot be read."""
+    result: dict[int, dict[str, Deadline] | None] = {i: {} for i in ids}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         for row in conn.execute(f"SELECT * FROM deadlines WHERE complaint_id IN ({marks})", chunk):
-            result[row["complaint_id"]][row["milestone"]] = _deadline(row)
+            found = result.get(row["complaint_id"])
+            if found is None:
+                continue
+            try:
+                found[row["milestone"]] = _deadline(row)
+            except _UNREADABLE:
+                result[row["complaint_id"]] = None
     return result
+
+
+def _decode(row: sqlite3.Row, deadlines: Mapping[str, Deadline] | None) -> Case:
+    try:
+        if deadlines is None:
+            raise ValueError("its deadlines cannot be read")
+        return from_row(row, deadlines)
+    except _UNREADABLE as exc:
+        raise Unreadable(row["id"], "a value", exc) from None
 
 
 def _cases(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Case]:
     deadlines = _deadlines_for(conn, [row["id"] for row in rows])
-    return [from_row(row, deadlines[row["id"]]) for row in rows]
+    return [_decode(row, deadlines[row["id"]]) for row in rows]
 
 
 def get(conn: sqlite3.Connection, complaint_id: int) -> Case:
@@ -373,14 +424,15 @@ class Event(NamedTuple):
 
 
 def _event(row: sqlite3.Row) -> Event:
-    return Event(
-        row["id"],
-        from_utc_text(row["at"]),
-        row["by"],
-        row["action"],
-        json.loads(row["changes"]),
-        row["note"],
-    )
+    try:
+        changes = json.loads(row["changes"])
+        if not isinstance(changes, dict):
+            raise ValueError("its changes are not an object")
+        return Event(
+            row["id"], from_utc_text(row["at"]), row["by"], row["action"], changes, row["note"]
+        )
+    except (*_UNREADABLE, RecursionError) as exc:
+        raise Unreadable(row["complaint_id"], f"history entry {row['id']}", exc) from None
 
 
 def events(conn: sqlite3.Connection, complaint_id: int) -> list[Event]:
@@ -646,6 +698,20 @@ def note_overdue(
         events,
     )
     return len(events)
+
+
+def pending_before(conn: sqlite3.Connection, until: datetime) -> int:
+    """How many pending milestones are due before `until`, counted by reading the whole
+    deadlines table rather than the index `overdue` reads: a second route to the same
+    answer, for when the first found nothing (an index page emptied by damage reads as
+    "nothing late")."""
+    row = conn.execute(
+        # `+` keeps every index out (NOT INDEXED alone lets the partial index in)
+        """SELECT COUNT(*) FROM deadlines NOT INDEXED
+           WHERE +done_at IS NULL AND +due_at IS NOT NULL AND +due_at < ?""",
+        (to_utc_text(until),),
+    ).fetchone()
+    return int(row[0])
 
 
 def overdue(

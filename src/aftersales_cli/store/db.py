@@ -111,8 +111,9 @@ def open_db(path: Path, *, handed_over: bool = False) -> sqlite3.Connection:
     if not path.exists():
         _create(path)
     try:
-        conn = _connect(str(path), uri=False, handed_over=handed_over)
+        conn = sqlite3.connect(":memory:")
         try:
+            conn = _connect(str(path), uri=False, handed_over=handed_over)
             version, stamp = _header(conn)
         except sqlite3.OperationalError as exc:
             if _code(exc) not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN):
@@ -121,6 +122,7 @@ def open_db(path: Path, *, handed_over: bool = False) -> sqlite3.Connection:
             conn = _read_only(path, handed_over)
             version, stamp = _header(conn)
     except sqlite3.Error as exc:
+        conn.close()
         raise_described(exc, path)
     try:
         if stamp != APPLICATION_ID and not _ours_unstamped(conn, version):
