@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from aftersales_cli import files
 from aftersales_cli.commands import handling, intake, overdue
 from aftersales_cli.commands.context import RulesOption, Session, Step, session, term
 from aftersales_cli.commands.present import sample_until
@@ -200,7 +201,11 @@ def demo(
 
     Example: aftersales demo && aftersales --db aftersales-demo.db show 3
     """
-    target = Path(db).expanduser()
+    given = files.given_path(db, "db")
+    assert given is not None
+    # the demo replaces only its own earlier file, never through a link
+    files.check_target(given, "db", overwrite=True, database=None)
+    target = given
     _replace_demo(target)
     building = target.with_name(f".{target.name}.{os.getpid()}.building")
     with session(ctx, db=str(building), rules=rules, by="demo") as s:

@@ -11,11 +11,11 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from aftersales_cli.clock import from_utc_text, to_utc_text
+from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
 from aftersales_cli.errors import DatabaseUnusable, NotFound
 from aftersales_cli.rules.case import Case, Deadline, Penalty
 from aftersales_cli.rules.fields import phone_key
@@ -59,8 +59,8 @@ def yuan(value: int | None) -> Decimal | None:
     return None if value is None else Decimal(value) / 100
 
 
-def _time(value: str | None) -> datetime | None:
-    return None if value is None else from_utc_text(value)
+def _time(value: str | None, zone: tzinfo | None = None) -> datetime | None:
+    return None if value is None else from_utc_text(value, zone)
 
 
 def _utc(value: datetime | None) -> str | None:
@@ -122,10 +122,13 @@ def refresh_repeats(
     )
 
 
-def from_row(row: sqlite3.Row, deadlines: Mapping[str, Deadline]) -> Case:
+def from_row(
+    row: sqlite3.Row, deadlines: Mapping[str, Deadline], zone: tzinfo | None = None
+) -> Case:
     values: dict[str, Any] = {name: row[name] for name in _TEXT + _INT}
     values.update({name: bool(row[name]) for name in _BOOL})
-    values.update({name: _time(row[name]) for name in _TIME})
+    zone = zone or local_zone()
+    values.update({name: _time(row[name], zone) for name in _TIME})
     values.update({name: yuan(row[f"{name}_fen"]) for name in _MONEY})
     values["ours"] = None if row["ours"] is None else bool(row["ours"])
     day = row["delivery_date"]
@@ -140,11 +143,11 @@ def from_row(row: sqlite3.Row, deadlines: Mapping[str, Deadline]) -> Case:
     return Case(id=row["id"], deadlines=full, **values)
 
 
-def _deadline(row: sqlite3.Row) -> Deadline:
+def _deadline(row: sqlite3.Row, zone: tzinfo) -> Deadline:
     return Deadline(
-        due_at=_time(row["due_at"]),
-        done_at=_time(row["done_at"]),
-        extended_from=_time(row["extended_from"]),
+        due_at=_time(row["due_at"], zone),
+        done_at=_time(row["done_at"], zone),
+        extended_from=_time(row["extended_from"], zone),
         reason=row["reason"],
         late=bool(row["late"]),
         breach_noted=bool(row["breach_noted"]),
@@ -306,6 +309,7 @@ def iterate(
     (memory stays flat however large the database). A complaint that cannot be read back
     raises `Unreadable` — or, given `unreadable`, is handed to it and skipped."""
     where, params = _where(query)
+    zone = local_zone()
     last = 0
     while True:
         rows = conn.execute(
@@ -315,7 +319,7 @@ def iterate(
         ).fetchall()
         if not rows:
             return
-        deadlines = _deadlines_for(conn, [row["id"] for row in rows])
+        deadlines = _deadlines_for(conn, [row["id"] for row in rows], zone)
         history: dict[int, list[Event]] = {row["id"]: [] for row in rows}
         marks = ",".join("?" * len(history))
         broken: dict[int, Unreadable] = {}
@@ -323,14 +327,14 @@ def iterate(
             f"SELECT * FROM events WHERE complaint_id IN ({marks}) ORDER BY id", list(history)
         ):
             try:
-                history[row["complaint_id"]].append(_event(row))
+                history[row["complaint_id"]].append(_event(row, zone))
             except Unreadable as exc:
                 broken.setdefault(exc.complaint_id, exc)
         for row in rows:
             try:
                 if row["id"] in broken:
                     raise broken[row["id"]]
-                case = _decode(row, deadlines[row["id"]])
+                case = _decode(row, deadlines[row["id"]], zone)
             except Unreadable as exc:
                 if unreadable is None:
                     raise
@@ -375,7 +379,7 @@ def update(
 
 
 def _deadlines_for(
-    conn: sqlite3.Connection, ids: Sequence[int]
+    conn: sqlite3.Connection, ids: Sequence[int], zone: tzinfo
 ) -> dict[int, dict[str, Deadline] | None]:
     """The deadlines of each complaint; None for one whose deadlines cannot be read."""
     result: dict[int, dict[str, Deadline] | None] = {i: {} for i in ids}
@@ -387,24 +391,25 @@ def _deadlines_for(
             if found is None:
                 continue
             try:
-                found[row["milestone"]] = _deadline(row)
+                found[row["milestone"]] = _deadline(row, zone)
             except _UNREADABLE:
                 result[row["complaint_id"]] = None
     return result
 
 
-def _decode(row: sqlite3.Row, deadlines: Mapping[str, Deadline] | None) -> Case:
+def _decode(row: sqlite3.Row, deadlines: Mapping[str, Deadline] | None, zone: tzinfo) -> Case:
     try:
         if deadlines is None:
             raise ValueError("its deadlines cannot be read")
-        return from_row(row, deadlines)
+        return from_row(row, deadlines, zone)
     except _UNREADABLE as exc:
         raise Unreadable(row["id"], "a value", exc) from None
 
 
 def _cases(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Case]:
-    deadlines = _deadlines_for(conn, [row["id"] for row in rows])
-    return [_decode(row, deadlines[row["id"]]) for row in rows]
+    zone = local_zone()
+    deadlines = _deadlines_for(conn, [row["id"] for row in rows], zone)
+    return [_decode(row, deadlines[row["id"]], zone) for row in rows]
 
 
 def get(conn: sqlite3.Connection, complaint_id: int) -> Case:
@@ -423,21 +428,27 @@ class Event(NamedTuple):
     note: str | None
 
 
-def _event(row: sqlite3.Row) -> Event:
+def _event(row: sqlite3.Row, zone: tzinfo) -> Event:
     try:
         changes = json.loads(row["changes"])
         if not isinstance(changes, dict):
             raise ValueError("its changes are not an object")
         return Event(
-            row["id"], from_utc_text(row["at"]), row["by"], row["action"], changes, row["note"]
+            row["id"],
+            from_utc_text(row["at"], zone),
+            row["by"],
+            row["action"],
+            changes,
+            row["note"],
         )
     except (*_UNREADABLE, RecursionError) as exc:
         raise Unreadable(row["complaint_id"], f"history entry {row['id']}", exc) from None
 
 
 def events(conn: sqlite3.Connection, complaint_id: int) -> list[Event]:
+    zone = local_zone()
     return [
-        _event(row)
+        _event(row, zone)
         for row in conn.execute(
             "SELECT * FROM events WHERE complaint_id = ? ORDER BY id", (complaint_id,)
         )

@@ -215,7 +215,7 @@ def describe(exc: sqlite3.Error, path: Path | None = None) -> UserError | None:
     if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
         return DatabaseLocked(
             f"database: {where} stayed locked by another process for "
-            f"{BUSY_TIMEOUT_MS // 1000} s; nothing was changed — try again"
+            f"{BUSY_TIMEOUT_MS / 1000:g} s; nothing was changed — try again"
         )
     if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or (
         code == sqlite3.SQLITE_ERROR and ("no such table" in reason or "no such column" in reason)
