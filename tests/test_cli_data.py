@@ -159,7 +159,12 @@ def test_import_into_the_same_database_refuses_existing_ids(
     out = tmp_path / "all.jsonl"
     ok(run("export", "--show-phone", "--out", str(out)))
     before = db_path.read_bytes()
-    refused(run("import", str(out)), "id", "already exist")
+    result = run("import", str(out))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        *(f"error: line {n}: id: complaint {n} already exists in this database" for n in (1, 2, 3)),
+        f"error: file: 3 bad row(s) in {out}; nothing imported",
+    ]
     assert db_path.read_bytes() == before
 
 

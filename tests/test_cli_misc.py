@@ -42,6 +42,29 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "ruff check" in ci and "mypy src" in ci
 
 
+def test_the_readme_documents_every_exit_code_the_tool_uses() -> None:
+    from aftersales_cli import errors
+    from aftersales_cli.cli import BROKEN_PIPE
+
+    table = README.read_text("utf-8").split("### Exit codes", 1)[1].split("\n## ", 1)[0]
+    documented = {int(code) for code in re.findall(r"^\| `(\d+)` \|", table, re.M)}
+    used = {
+        errors.OK,
+        errors.FOUND,
+        errors.BAD_INPUT,
+        errors.INTERNAL_ERROR,
+        errors.CANNOT_WRITE,
+        errors.DATABASE_UNUSABLE,
+        errors.LOCKED,
+        errors.INTERRUPTED,
+        BROKEN_PIPE,
+    }
+    assert documented == used
+    assert errors.CannotWrite.exit_code == errors.CANNOT_WRITE
+    assert errors.DatabaseUnusable.exit_code == errors.DATABASE_UNUSABLE
+    assert errors.DatabaseLocked.exit_code == errors.LOCKED
+
+
 def test_version_and_no_arguments(run: Run) -> None:
     assert run("--version").stdout.startswith("aftersales 0.")
     result = run()

@@ -5,29 +5,40 @@ An exported record is the complaint of the output contract, its deadlines carryi
 an empty database gives the same complaint back. CSV flattens the nesting into dotted
 columns (`deadlines.contact.due_at`) with the history as JSON in `events`, neutralises
 cells that a spreadsheet would run as a formula, and is written with a byte-order mark.
+Without `--show-phone` every phone is masked, inside the history too.
 
 An import row is either such a record (it has `status` and `deadlines`) or a plain intake
 row, e.g. the online form platform's export, named like the `log` options (Chinese
-headers are accepted too). Parsing names the field of every problem.
+headers and the options' own spellings such as `received-at` are accepted too).
+
+Reading streams: a file is read a line at a time (JSON Lines split on `\\n` only, never
+on U+2028 or a form feed), no line longer than `LINE_MAX`, so memory stays flat however
+large the file. Every field is checked as the command that sets it checks it — types,
+ranges, terms, the shape and order of the history — and every problem names its line
+and field; nothing a file holds can crash the reader.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
+import functools
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from typing import IO, Any
 
-from aftersales_cli.clock import local_zone, to_utc_text
+from aftersales_cli.clock import YEARS, local_zone, to_utc_text
 from aftersales_cli.render.records import case_json, event_json
-from aftersales_cli.rules import fields
+from aftersales_cli.rules import fields, history
 from aftersales_cli.rules.case import Case, Deadline, Penalty
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.errors import RuleError
+from aftersales_cli.rules.lifecycle import Intake
 from aftersales_cli.rules.taxonomy import (
     CAUSES,
     CHANNELS,
@@ -38,11 +49,17 @@ from aftersales_cli.rules.taxonomy import (
     REMEDIES,
     SEVERITIES,
     STATUSES,
+    Vocabulary,
 )
 from aftersales_cli.store.complaints import Event
 
-ACTIONS = ("log", "import", "classify", "assign", "done", "extend", "close", "revisit", "breached")
+ACTIONS = history.ACTIONS
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+LINE_MAX = 16 * 1024 * 1024  # bytes in a line (JSON Lines) or characters in a CSV cell
+# A history note is written by the tool (the suggestion, a reason, the warnings given):
+# longer than any one field, never unbounded.
+EVENT_NOTE_MAX = 10 * fields.TEXT_MAX
 
 # Headers of a form platform's export, and what they mean.
 HEADER_ALIASES = {
@@ -80,8 +97,61 @@ HEADER_ALIASES = {
     "影响人数": "people",
 }
 
+# What an intake row may say: the options of `log` (the delivery time comes with the
+# delivery date, as `--delivery-date 2026-11-21 11:30`).
+INTAKE_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in dataclasses.fields(Intake) if f.name != "delivered_at"
+)
+_INTAKE_REQUIRED = ("description", "channel", "customer", "phone")
+_INTAKE_INTS = {"quantity": 0, "defective": 0, "people": 1}  # with their minimum
+_INTAKE_FLAGS = ("ill", "injured")
+_INTAKE_TEXTS = tuple(f for f in INTAKE_FIELDS if f not in _INTAKE_INTS and f not in _INTAKE_FLAGS)
+
+# What an exported record holds. `state`, `sample_until` and `staff_fine.staff` are
+# derived (from the clock, the rules, `staff`) and read only to be known.
+DEADLINE_KEYS = ("due_at", "done_at", "state", "extended_from", "reason", "late", "breach_noted")
+PENALTY_KEYS: tuple[str, ...] = Penalty._fields
+STAFF_FINE_KEYS = ("staff", "amount")
+EVENT_KEYS = ("at", "by", "action", "changes", "note")
+RECORD_KEYS: tuple[str, ...] = tuple(
+    """
+    id status received_at channel customer phone org order_no product batch
+    delivery_date delivered_at quantity defective description request people ill injured
+    category severity department assignee deadlines remedy amount cause ours finding
+    note supply_value price loss staff penalty staff_fine statutory_compensation
+    incident satisfaction revisit_method revisit_note closed_at reopened_at reopen_count
+    escalated_at sample_until events
+    """.split()
+)
+_OBJECTS: dict[str, tuple[str, ...]] = {"penalty": PENALTY_KEYS, "staff_fine": STAFF_FINE_KEYS}
+
+
+def record_columns() -> tuple[str, ...]:
+    """The columns of an exported record in CSV (the nesting flattened with dots)."""
+    columns: list[str] = []
+    for key in RECORD_KEYS:
+        if key == "deadlines":
+            columns += [f"deadlines.{m}.{part}" for m in MILESTONE_KEYS for part in DEADLINE_KEYS]
+        elif key in _OBJECTS:
+            columns += [f"{key}.{part}" for part in _OBJECTS[key]]
+        else:
+            columns.append(key)
+    return tuple(columns)
+
 
 # ---- writing -----------------------------------------------------------------------
+
+
+def _masked_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """A history entry's changes with every phone in it masked."""
+    return {
+        key: (
+            [fields.mask_phone(v) if isinstance(v, str) else v for v in pair]
+            if key.rsplit(".", 1)[-1] == "phone" and isinstance(pair, list)
+            else pair
+        )
+        for key, pair in changes.items()
+    }
 
 
 def export_record(
@@ -96,16 +166,17 @@ def export_record(
     for milestone, deadline in case.deadlines.items():
         record["deadlines"][milestone]["late"] = deadline.late
         record["deadlines"][milestone]["breach_noted"] = deadline.breach_noted
-    record["events"] = [event_json(e) for e in history]
+    events = [event_json(e) for e in history]
+    if not show_phone:
+        for entry in events:
+            entry["changes"] = _masked_changes(entry["changes"])
+    record["events"] = events
     return record
 
 
 # Objects that may be null, and their keys: CSV keeps a column for each either way, so
 # that every row has the same columns.
-NULLABLE_OBJECTS = {
-    "penalty": ("offence", "multiplier", "amount"),
-    "staff_fine": ("staff", "amount"),
-}
+NULLABLE_OBJECTS = _OBJECTS
 
 
 def flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -144,7 +215,9 @@ def csv_text(value: str) -> str:
 
 
 class CsvWriter:
-    """Records to CSV, the header taken from the first one."""
+    """Records to CSV, the header taken from the first one. The records come from
+    `export_record`, so phones are already masked (or not) as asked, in the history
+    too."""
 
     def __init__(self, out: io.TextIOBase | Any) -> None:
         self.out = out
@@ -158,7 +231,83 @@ class CsvWriter:
         self.writer.writerow({k: csv_cell(v) for k, v in flat.items()})
 
 
-# ---- reading -----------------------------------------------------------------------
+# ---- reading: lines, JSON, CSV -------------------------------------------------------
+
+
+class NotText(Exception):
+    """The file is not UTF-8 text (at `line`): nothing in it can be trusted."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(f"not UTF-8 text (line {line})")
+        self.line = line
+
+
+class _LineTooLong(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
+
+
+class _Lines:
+    """The lines of a binary file as text, split on `\\n` only (a lone `\\r`, U+2028 or a
+    form feed is text inside a line), at most LINE_MAX bytes each: a longer line is
+    skipped without being held in memory and raises `_LineTooLong` once."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle = handle
+        self.number = 0  # the line last read
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        limit = LINE_MAX
+        raw = self.handle.readline(limit + 1)
+        if not raw:
+            raise StopIteration
+        self.number += 1
+        if self.number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):
+                raw = self.handle.readline(1 << 20)
+            raise _LineTooLong(self.number)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise NotText(self.number) from None
+
+
+class _NotJson(ValueError):
+    """What the standard decoder would take but JSON is not."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a number")
+
+
+# Money keeps its decimal text (`36.50` is not rounded through a float); NaN and
+# Infinity, which the standard library would accept, are not JSON.
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constant)
+
+
+def loads(text: str) -> Any:
+    """JSON as import reads it; ValueError (or RecursionError) when it is not."""
+    return _DECODER.decode(text)
+
+
+def _json_problem(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested deeper than a record can be"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON ({exc.msg} at column {exc.colno})"
+    if isinstance(exc, _NotJson):
+        return f"not valid JSON ({exc})"
+    return "not valid JSON (a number with too many digits)"  # int() refuses beyond 4,300
 
 
 @dataclass(frozen=True)
@@ -166,276 +315,599 @@ class Row:
     line: int
     values: dict[str, Any]
     problem: str | None = None  # a row that could not even be read
+    from_csv: bool = False
+    record: bool | None = None  # a CSV file's header says; a JSON row its own keys
 
     @property
     def is_record(self) -> bool:
+        if self.record is not None:
+            return self.record
         return "status" in self.values and "deadlines" in self.values
 
 
 class ImportError_(Exception):
-    """Rows that cannot be imported: every message names its line and field."""
+    """Rows that cannot be imported (each already reported with its line and field):
+    raised inside the import's transaction, so that it is rolled back."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(f"{len(problems)} bad row(s)")
-        self.problems = problems
+    def __init__(self, bad: int) -> None:
+        super().__init__(f"{bad} bad row(s)")
+        self.bad = bad
 
 
-def read_rows(text: str, fmt: str) -> Iterator[Row]:
-    if fmt == "jsonl":
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Row(number, {}, f"not valid JSON ({exc.msg})")
-                continue
-            if not isinstance(value, dict):
-                yield Row(number, {}, "a row is a JSON object")
-                continue
-            yield Row(number, value)
+_JSON_SPACE = " \t\r\n"
+
+
+def read_rows(handle: IO[bytes], fmt: str) -> Iterator[Row]:
+    """The rows of a file opened in binary, one at a time; a row that cannot be read
+    comes with its problem. Raises NotText when the file is not UTF-8."""
+    lines = _Lines(handle)
+    if fmt == "csv":
+        yield from _csv_rows(lines)
         return
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
-    if reader.fieldnames is None:
+    while True:
+        try:
+            text = next(lines)
+        except StopIteration:
+            return
+        except _LineTooLong as exc:
+            yield Row(exc.line, {}, f"a line is at most {_size(LINE_MAX)}")
+            continue
+        if not text.strip(_JSON_SPACE):
+            continue
+        try:
+            value = loads(text)
+        except (ValueError, RecursionError) as exc:
+            yield Row(lines.number, {}, _json_problem(exc))
+            continue
+        if not isinstance(value, dict):
+            yield Row(lines.number, {}, "a row is a JSON object")
+            continue
+        yield Row(lines.number, value)
+
+
+def canonical(name: str, known: tuple[str, ...]) -> str | None:
+    """The field a column or key means: itself, a Chinese header, or an option's
+    spelling (`received-at`); None when it means nothing known."""
+    spellings = _spellings(known)
+    return spellings.get(name) or spellings.get(name.replace("-", "_"))
+
+
+@functools.lru_cache(maxsize=8)
+def _spellings(known: tuple[str, ...]) -> dict[str, str]:
+    names = {name: name for name in known}
+    names.update({alias: field for alias, field in HEADER_ALIASES.items() if field in names})
+    return names
+
+
+def _names(values: Iterable[str]) -> str:
+    return ", ".join(history.shown(v) if v else "''" for v in values)
+
+
+def header_problems(header: list[str], known: tuple[str, ...]) -> tuple[list[str], str | None]:
+    """The field each column means, and what is wrong with the columns (None when
+    nothing): unknown names, unnamed columns, two columns for one field."""
+    meant: list[str] = []
+    unknown: list[str] = []
+    unnamed: list[str] = []
+    given: dict[str, list[str]] = {}
+    for position, raw in enumerate(header, start=1):
+        name = raw.strip()
+        field = canonical(name, known) if name else None
+        if not name:
+            unnamed.append(str(position))
+        elif field is None:
+            unknown.append(name)
+        else:
+            given.setdefault(field, []).append(name)
+        meant.append(field or "")
+    problems = []
+    if unknown:
+        single = {n.split(".")[0] for n in unknown if canonical(n.split(".")[0], known)}
+        hint = f" ({_names(sorted(single))}: one value, without parts)" if single else ""
+        problems.append(f"unknown column(s) {_names(unknown)}{hint}")
+    if unnamed:
+        problems.append(f"column(s) {', '.join(unnamed)} without a name")
+    for field, names in given.items():
+        if len(set(names)) > 1:
+            problems.append(f"{' and '.join(map(history.shown, names))} both mean {field}")
+        elif len(names) > 1:
+            problems.append(f"{history.shown(names[0])} appears {len(names)} times")
+    if not problems:
+        return meant, None
+    allowed = "named like the options of log" if known == INTAKE_FIELDS else "those of an export"
+    return meant, "; ".join(problems) + f" (the columns are {allowed})"
+
+
+def _csv_rows(lines: _Lines) -> Iterator[Row]:
+    csv.field_size_limit(LINE_MAX)
+    reader = csv.reader(lines, strict=True)
+    header: list[str] = []
+    while not header:
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except (csv.Error, _LineTooLong) as exc:
+            why = f"a line is at most {_size(LINE_MAX)}" if isinstance(exc, _LineTooLong) else exc
+            yield Row(lines.number, {}, f"columns: not a CSV header ({why})")
+            return
+    names = [h.strip() for h in header]
+    # An export has a status and deadlines, as a JSON record does; anything else is rows
+    # of intake (so a form's own `status` column is named as unknown).
+    record = "status" in names and any(n.startswith("deadlines.") for n in names)
+    known = record_columns() if record else INTAKE_FIELDS
+    columns, problem = header_problems(header, known)
+    if problem is not None:
+        yield Row(lines.number, {}, f"columns: {problem}")
         return
-    start = reader.line_num + 1
-    for raw in reader:
-        values = {
-            HEADER_ALIASES.get(k.strip(), k.strip()): csv_text(v or "")
-            for k, v in raw.items()
-            if k is not None
-        }
-        yield Row(start, unflatten({k: v for k, v in values.items() if v != ""}))
-        start = reader.line_num + 1
+    while True:
+        start = lines.number + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except _LineTooLong:
+            yield Row(start, {}, f"a cell or line is at most {_size(LINE_MAX)}")
+            continue
+        except csv.Error as exc:
+            yield Row(start, {}, f"not valid CSV ({exc})")
+            continue
+        if not any(cells):
+            continue
+        if len(cells) > len(columns):
+            yield Row(start, {}, "more cells than the header has columns")
+            continue
+        flat = {columns[i]: csv_text(cell) for i, cell in enumerate(cells) if cell != ""}
+        try:
+            values = unflatten(flat)
+        except RuleError as exc:  # the header check leaves none; never a crash if one did
+            yield Row(start, {}, f"{exc.field}: {exc.message}")
+            continue
+        yield Row(start, values, from_csv=True, record=record)
 
 
 def unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """Dotted columns back into their nesting (the columns were checked: no column is
+    both a value and a parent). `events` stays the JSON text it is in the cell."""
     nested: dict[str, Any] = {}
     for key, value in flat.items():
         parts = key.split(".")
         node = nested
         for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = json.loads(value) if key == "events" else value
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise RuleError(key, f"{part} is one value, without parts")
+            node = child
+        node[parts[-1]] = value
     return nested
 
 
-def _time(value: Any, field: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise RuleError(field, f"an ISO-8601 time with its offset, got {value!r}")
-    return parsed.astimezone(local_zone()).replace(microsecond=0)
+# ---- checking a row ------------------------------------------------------------------
 
 
-def _int(value: Any, field: str, low: int = 0, high: int = fields.COUNT_MAX) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = int(str(value))
-    except ValueError:
-        raise RuleError(field, f"a whole number, got {value!r}") from None
-    if not low <= number <= high:
-        raise RuleError(field, f"a whole number from {low} to {high}")
-    return number
-
-
-def _bool(value: Any, field: str) -> bool | None:
-    if value in (None, ""):
-        return None
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "null"
     if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "y", "是"):
-        return True
-    if text in ("false", "0", "no", "n", "否"):
-        return False
-    raise RuleError(field, f"true or false, got {value!r}")
+        return "true" if value else "false"
+    return {
+        str: "a text",
+        int: "a whole number",
+        Decimal: "a decimal number",
+        list: "a list",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
 
 
-def _money(value: Any, field: str) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise RuleError(field, f"an amount in yuan, got {value!r}") from None
-    return fields.amount(field, f"{number:f}")
+_DIGITS = re.compile(r"[0-9]{1,19}")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TRUE = ("true", "1", "是")
+_FALSE = ("false", "0", "否")
 
 
-def _text(value: Any, field: str, limit: int = fields.NAME_MAX) -> str | None:
-    if value in (None, ""):
-        return None
-    return fields.text(field, str(value), limit=limit, multiline=limit > fields.NAME_MAX)
+class Checker:
+    """Converts the values of one row as the commands would take them: JSON values must
+    have their JSON type; CSV cells are text (an empty cell is no value)."""
 
+    def __init__(self, now: datetime, *, from_csv: bool, zone: tzinfo | None = None) -> None:
+        self.now = now
+        self.from_csv = from_csv
+        self.zone = zone or local_zone()
+        self.earliest = datetime(YEARS[0], 1, 1, tzinfo=self.zone)
+        self.latest_due = datetime(YEARS[1] + 1, 1, 1, tzinfo=self.zone)
 
-def _phone(value: Any) -> str:
-    if "*" in str(value):
-        raise RuleError("phone", "is masked; export with --show-phone to move complaints")
-    return fields.phone(str(value))
+    def string(self, value: Any, field: str, what: str | Vocabulary) -> str:
+        if type(value) is str:
+            return value
+        allowed = f"one of {what.allowed()}" if isinstance(what, Vocabulary) else what
+        raise RuleError(field, f"{allowed}, not {_kind_of(value)}")
 
+    def text(
+        self, value: Any, field: str, *, limit: int = fields.NAME_MAX, multiline: bool = False
+    ) -> str | None:
+        if value is None:
+            return None
+        raw = self.string(value, field, "a text")
+        return fields.text(field, raw, limit=limit, multiline=multiline)
 
-def _term(vocabulary: Any, value: Any) -> str | None:
-    return None if value in (None, "") else str(vocabulary.parse(str(value)))
+    def required_text(
+        self, value: Any, field: str, *, limit: int = fields.NAME_MAX, multiline: bool = False
+    ) -> str:
+        checked = self.text(value, field, limit=limit, multiline=multiline)
+        if checked is None:
+            raise RuleError(field, "is required")
+        return checked
 
+    def term(self, vocabulary: Vocabulary, value: Any, field: str) -> str | None:
+        if value is None:
+            return None
+        raw = self.string(value, field, vocabulary)
+        try:
+            return vocabulary.parse(raw)
+        except RuleError as exc:
+            raise RuleError(field, exc.message) from None
 
-def _deadline(data: Any, milestone: str) -> Deadline:
-    if data in (None, ""):
-        return Deadline()
-    if not isinstance(data, dict):
-        raise RuleError(f"deadlines.{milestone}", "an object with due_at and done_at")
-    where = f"deadlines.{milestone}"
-    return Deadline(
-        due_at=_time(data.get("due_at"), f"{where}.due_at"),
-        done_at=_time(data.get("done_at"), f"{where}.done_at"),
-        extended_from=_time(data.get("extended_from"), f"{where}.extended_from"),
-        reason=_text(data.get("reason"), f"{where}.reason", fields.TEXT_MAX),
-        late=bool(_bool(data.get("late"), f"{where}.late")),
-        breach_noted=bool(_bool(data.get("breach_noted"), f"{where}.breach_noted")),
-    )
+    def required_term(self, vocabulary: Vocabulary, value: Any, field: str) -> str:
+        checked = self.term(vocabulary, value, field)
+        if checked is None:
+            raise RuleError(field, "is required")
+        return checked
 
+    def integer(self, value: Any, field: str, low: int, high: int) -> int | None:
+        if value is None:
+            return None
+        allowed = f"a whole number from {low} to {high:,}"
+        if self.from_csv and isinstance(value, str):
+            if not _DIGITS.fullmatch(value.strip()):
+                raise RuleError(field, f"{allowed}, got {history.quoted(value)}")
+            number = int(value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            raise RuleError(field, f"{allowed}, not {_kind_of(value)}")
+        if not low <= number <= high:
+            raise RuleError(field, allowed)
+        return number
 
-def _events(data: Any) -> list[Event]:
-    if data in (None, ""):
-        return []
-    if not isinstance(data, list):
-        raise RuleError("events", "a list of history entries")
-    history = []
-    for n, item in enumerate(data):
-        where = f"events[{n}]"
-        if not isinstance(item, dict) or not isinstance(item.get("changes", {}), dict):
-            raise RuleError(where, "an object with at, by, action, changes and note")
-        at = _time(item.get("at"), f"{where}.at")
-        if at is None:
-            raise RuleError(f"{where}.at", "is required")
-        action = str(item.get("action", ""))
-        if action not in ACTIONS:
-            raise RuleError(f"{where}.action", f"one of {', '.join(ACTIONS)}")
-        changes: dict[str, list[Any]] = {}
-        for key, pair in item.get("changes", {}).items():
-            if not isinstance(pair, list) or len(pair) != 2:
-                raise RuleError(f"{where}.changes.{key}", "a pair [old, new]")
-            if _timed(key):
-                pair = [_utc(_time(v, f"{where}.changes.{key}")) for v in pair]
-            changes[key] = pair
-        history.append(
-            Event(
-                0,
-                at,
-                fields.text(f"{where}.by", str(item.get("by", ""))),
-                action,
-                changes,
-                _text(item.get("note"), f"{where}.note", fields.TEXT_MAX),
+    def flag(self, value: Any, field: str) -> bool | None:
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return value
+        if self.from_csv and isinstance(value, str):
+            word = value.strip().lower()
+            if word in _TRUE or word in _FALSE:
+                return word in _TRUE
+            raise RuleError(field, f"true or false, got {history.quoted(value)}")
+        raise RuleError(field, f"true or false, not {_kind_of(value)}")
+
+    def money(self, value: Any, field: str, *, positive: bool = False) -> Decimal | None:
+        if value is None:
+            return None
+        if isinstance(value, Decimal):
+            exponent = value.as_tuple().exponent
+            if not value.is_finite() or value.adjusted() > 12 or not -12 <= int(exponent):
+                raise RuleError(field, f"an amount in yuan from 0 to {fields.MONEY_MAX:,}")
+            text = format(value, "f")
+        elif isinstance(value, int) and not isinstance(value, bool):
+            text = str(value)
+        elif isinstance(value, str):
+            text = value
+        else:
+            raise RuleError(field, f"an amount in yuan, not {_kind_of(value)}")
+        return fields.amount(field, text, positive=positive)
+
+    def multiplier(self, value: Any, field: str) -> Decimal:
+        """The penalty ladder's multiplier (any step a rules file gave, e.g. 1.5)."""
+        if isinstance(value, str) and self.from_csv:
+            value = value.strip()
+            if not re.fullmatch(r"[0-9]{1,6}(\.[0-9]{1,6})?", value):
+                raise RuleError(field, f"a number like 2 or 1.5, got {history.quoted(value)}")
+            return Decimal(value)
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            number = Decimal(value)
+            if number.is_finite() and 0 <= number <= 1_000_000 and number == round(number, 6):
+                return number.normalize() if number != number.to_integral_value() else number
+        raise RuleError(field, f"a number like 2 or 1.5, not {_kind_of(value)}")
+
+    def parse_time(self, value: Any, field: str) -> datetime | None:
+        """An ISO-8601 time with its offset, as written (its own offset kept)."""
+        if value is None:
+            return None
+        allowed = "an ISO-8601 time with its offset, like 2026-11-22T09:30:00+08:00"
+        raw = self.string(value, field, allowed)
+        try:
+            parsed = datetime.fromisoformat(raw.strip()) if len(raw) <= 64 else None
+        except (ValueError, OverflowError):
+            parsed = None
+        if parsed is None or parsed.tzinfo is None:
+            raise RuleError(field, f"{allowed}, got {history.quoted(raw)}")
+        return parsed.replace(microsecond=0)
+
+    def time(self, value: Any, field: str, *, due: bool = False) -> datetime | None:
+        """A time within the years a complaint can be about: up to now for what has
+        happened, up to the end of the last year for what is due."""
+        parsed = self.parse_time(value, field)
+        if parsed is None:
+            return None
+        try:
+            inside = self.earliest <= parsed < self.latest_due
+            inside = inside and (due or parsed <= self.now)
+            moment = parsed.astimezone(self.zone) if inside else None
+        except (OverflowError, ValueError):
+            moment = None
+        if moment is None:
+            until = f"the end of {YEARS[1]}" if due else f"now ({self.now.isoformat()})"
+            raise RuleError(
+                field, f"a time from {YEARS[0]}-01-01 to {until}, got {history.quoted(value)}"
             )
-        )
-    return history
+        return moment
+
+    def day(self, value: Any, field: str) -> date | None:
+        if value is None:
+            return None
+        allowed = f"a date like 2026-11-21, in the years {YEARS[0]}-{YEARS[1]}"
+        raw = self.string(value, field, allowed).strip()
+        try:
+            parsed = date.fromisoformat(raw) if _DAY.fullmatch(raw) else None
+        except ValueError:
+            parsed = None
+        if parsed is None or not YEARS[0] <= parsed.year <= YEARS[1]:
+            raise RuleError(field, f"{allowed}, got {history.quoted(raw)}")
+        return parsed
+
+    def phone(self, value: Any, field: str = "phone") -> str:
+        if value is None:
+            raise RuleError(field, "is required")
+        raw = self.string(value, field, "a phone number as text")
+        if "*" in raw:
+            raise RuleError(field, "is masked; export with --show-phone to move complaints")
+        return fields.phone(raw)
+
+    def object(self, value: Any, field: str, keys: Iterable[str]) -> dict[str, Any]:
+        """A nested object of a record with only the keys it may have."""
+        if not isinstance(value, dict):
+            raise RuleError(field, f"an object with {', '.join(keys)}, not {_kind_of(value)}")
+        allowed = tuple(keys)
+        for key in value:
+            if key not in allowed:
+                raise RuleError(f"{field}.{history.shown(key)}", "unknown field")
+        return value
 
 
-def _utc(moment: datetime | None) -> str | None:
-    return None if moment is None else to_utc_text(moment)
+def _known_keys(values: Mapping[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
+    """The values keyed by the field each key means; unknown or doubled keys refused."""
+    result: dict[str, Any] = {}
+    spelled: dict[str, str] = {}
+    for key, value in values.items():
+        field = canonical(key, known)
+        if field is None:
+            raise RuleError(history.shown(key), "unknown field")
+        if field in spelled:
+            raise RuleError(
+                history.shown(key),
+                f"means {field}, already given as {history.shown(spelled[field])}",
+            )
+        spelled[field] = key
+        result[field] = value
+    return result
 
 
-def _timed(key: str) -> bool:
-    return key.endswith("_at") or key.endswith(".extended_from")
-
-
-def case_from_record(data: Mapping[str, Any], rules: Rules) -> tuple[Case, list[Event]]:
-    """A complaint exactly as exported, checked field by field."""
-    day = data.get("delivery_date")
-    try:
-        delivery = date.fromisoformat(str(day)) if day not in (None, "") else None
-    except ValueError:
-        raise RuleError("delivery_date", f"a date like 2026-11-21, got {day!r}") from None
-    penalty = data.get("penalty")
-    staff_fine = data.get("staff_fine")
-    received = _time(data.get("received_at"), "received_at")
-    if received is None:
-        raise RuleError("received_at", "is required")
-    deadlines = data.get("deadlines") or {}
-    if not isinstance(deadlines, dict):
-        raise RuleError("deadlines", "an object keyed by milestone")
-    case = Case(
-        id=_int(data.get("id"), "id", low=1, high=2**62),
-        status=str(STATUSES.parse(str(data.get("status", "")))),
-        received_at=received,
-        channel=str(CHANNELS.parse(str(data.get("channel", "")))),
-        customer=fields.text("customer", str(data.get("customer", ""))),
-        phone=_phone(data.get("phone", "")),
-        description=fields.text(
-            "description", str(data.get("description", "")), limit=fields.TEXT_MAX, multiline=True
-        ),
-        category=str(rules.category_terms.parse(str(data.get("category", "")))),
-        severity=str(SEVERITIES.parse(str(data.get("severity", "")))),
-        org=_text(data.get("org"), "org"),
-        order_no=_text(data.get("order_no"), "order_no"),
-        product=_text(data.get("product"), "product"),
-        batch=_text(data.get("batch"), "batch"),
-        delivery_date=delivery,
-        delivered_at=_time(data.get("delivered_at"), "delivered_at"),
-        quantity=_int(data.get("quantity"), "quantity"),
-        defective=_int(data.get("defective"), "defective"),
-        request=_text(data.get("request"), "request", fields.TEXT_MAX),
-        people=_int(data.get("people"), "people", low=1) or 1,
-        ill=bool(_bool(data.get("ill"), "ill")),
-        injured=bool(_bool(data.get("injured"), "injured")),
-        department=_term(DEPARTMENTS, data.get("department")),
-        assignee=_text(data.get("assignee"), "assignee"),
-        deadlines={m: _deadline(deadlines.get(m), m) for m in MILESTONE_KEYS},
-        remedy=_term(REMEDIES, data.get("remedy")),
-        amount=_money(data.get("amount"), "amount"),
-        cause=_term(CAUSES, data.get("cause")),
-        ours=_bool(data.get("ours"), "ours"),
-        finding=_term(FINDINGS, data.get("finding")),
-        note=_text(data.get("note"), "note", fields.TEXT_MAX),
-        supply_value=_money(data.get("supply_value"), "supply_value"),
-        price=_money(data.get("price"), "price"),
-        loss=_money(data.get("loss"), "loss"),
-        staff=_text(data.get("staff"), "staff"),
-        penalty=_penalty(penalty),
-        staff_fine=_money(staff_fine.get("amount"), "staff_fine.amount")
-        if isinstance(staff_fine, dict)
-        else None,
-        statutory_compensation=_money(data.get("statutory_compensation"), "statutory_compensation"),
-        incident=bool(_bool(data.get("incident"), "incident")),
-        satisfaction=_int(data.get("satisfaction"), "satisfaction", low=1, high=5),
-        revisit_method=_term(METHODS, data.get("revisit_method")),
-        revisit_note=_text(data.get("revisit_note"), "revisit_note", fields.TEXT_MAX),
-        closed_at=_time(data.get("closed_at"), "closed_at"),
-        reopened_at=_time(data.get("reopened_at"), "reopened_at"),
-        reopen_count=_int(data.get("reopen_count"), "reopen_count") or 0,
-        escalated_at=_time(data.get("escalated_at"), "escalated_at"),
-    )
-    if case.id is None:
+def case_from_record(
+    data: Mapping[str, Any], rules: Rules, now: datetime, *, from_csv: bool = False
+) -> tuple[Case, list[Event]]:
+    """A complaint exactly as exported, checked field by field, with its history."""
+    check = Checker(now, from_csv=from_csv)
+    values = _known_keys(data, RECORD_KEYS)
+    get = values.get
+    case_id = check.integer(get("id"), "id", 1, 2**62)
+    if case_id is None:
         raise RuleError("id", "is required to restore an exported complaint")
-    return case, _events(data.get("events"))
+    status = check.required_term(STATUSES, get("status"), "status")
+    written = check.parse_time(get("received_at"), "received_at")
+    received = check.time(get("received_at"), "received_at")
+    if received is None or written is None:
+        raise RuleError("received_at", "is required")
+    delivery = check.day(get("delivery_date"), "delivery_date")
+    if delivery is not None and delivery > written.date():
+        raise RuleError("delivery_date", "must not be later than the day it was received")
+    quantity = check.integer(get("quantity"), "quantity", 0, fields.COUNT_MAX)
+    defective = check.integer(get("defective"), "defective", 0, fields.COUNT_MAX)
+    if quantity is not None and defective is not None and defective > quantity:
+        raise RuleError("defective", "must not be more than quantity")
+    long = fields.TEXT_MAX
+    penalty, staff_fine = _penalty(check, get("penalty")), _staff_fine(check, get("staff_fine"))
+    case = Case(
+        id=case_id,
+        status=status,
+        received_at=received,
+        channel=check.required_term(CHANNELS, get("channel"), "channel"),
+        customer=check.required_text(get("customer"), "customer"),
+        phone=check.phone(get("phone")),
+        description=check.required_text(
+            get("description"), "description", limit=long, multiline=True
+        ),
+        category=check.required_term(rules.category_terms, get("category"), "category"),
+        severity=check.required_term(SEVERITIES, get("severity"), "severity"),
+        org=check.text(get("org"), "org"),
+        order_no=check.text(get("order_no"), "order_no"),
+        product=check.text(get("product"), "product"),
+        batch=check.text(get("batch"), "batch"),
+        delivery_date=delivery,
+        delivered_at=check.time(get("delivered_at"), "delivered_at"),
+        quantity=quantity,
+        defective=defective,
+        request=check.text(get("request"), "request", limit=long, multiline=True),
+        people=check.integer(get("people"), "people", 1, fields.COUNT_MAX) or 1,
+        ill=bool(check.flag(get("ill"), "ill")),
+        injured=bool(check.flag(get("injured"), "injured")),
+        department=check.term(DEPARTMENTS, get("department"), "department"),
+        assignee=check.text(get("assignee"), "assignee"),
+        deadlines=_deadlines(check, get("deadlines")),
+        remedy=check.term(REMEDIES, get("remedy"), "remedy"),
+        amount=check.money(get("amount"), "amount"),
+        cause=check.term(CAUSES, get("cause"), "cause"),
+        ours=check.flag(get("ours"), "ours"),
+        finding=check.term(FINDINGS, get("finding"), "finding"),
+        note=check.text(get("note"), "note", limit=long, multiline=True),
+        supply_value=check.money(get("supply_value"), "supply_value", positive=True),
+        price=check.money(get("price"), "price"),
+        loss=check.money(get("loss"), "loss"),
+        staff=check.text(get("staff"), "staff"),
+        penalty=penalty,
+        staff_fine=staff_fine,
+        statutory_compensation=check.money(get("statutory_compensation"), "statutory_compensation"),
+        incident=bool(check.flag(get("incident"), "incident")),
+        satisfaction=check.integer(get("satisfaction"), "satisfaction", 1, 5),
+        revisit_method=check.term(METHODS, get("revisit_method"), "revisit_method"),
+        revisit_note=check.text(get("revisit_note"), "revisit_note", limit=long, multiline=True),
+        closed_at=check.time(get("closed_at"), "closed_at"),
+        reopened_at=check.time(get("reopened_at"), "reopened_at"),
+        reopen_count=check.integer(get("reopen_count"), "reopen_count", 0, fields.COUNT_MAX) or 0,
+        escalated_at=check.time(get("escalated_at"), "escalated_at"),
+    )
+    events = _events(check, get("events"))
+    for field, message in history.history_problems(case, events):
+        raise RuleError(field, message)
+    return case, events
 
 
-def _penalty(data: Any) -> Penalty | None:
-    if data in (None, ""):
+def _deadlines(check: Checker, data: Any) -> dict[str, Deadline]:
+    if data is None:
+        raise RuleError("deadlines", "is required: an object keyed by milestone")
+    check.object(data, "deadlines", MILESTONE_KEYS)
+    return {m: _deadline(check, data.get(m), f"deadlines.{m}") for m in MILESTONE_KEYS}
+
+
+def _deadline(check: Checker, data: Any, where: str) -> Deadline:
+    if data is None:
+        return Deadline()
+    check.object(data, where, DEADLINE_KEYS)
+    get = data.get
+    return Deadline(
+        due_at=check.time(get("due_at"), f"{where}.due_at", due=True),
+        done_at=check.time(get("done_at"), f"{where}.done_at"),
+        extended_from=check.time(get("extended_from"), f"{where}.extended_from", due=True),
+        reason=check.text(get("reason"), f"{where}.reason", limit=fields.TEXT_MAX),
+        late=bool(check.flag(get("late"), f"{where}.late")),
+        breach_noted=bool(check.flag(get("breach_noted"), f"{where}.breach_noted")),
+    )
+
+
+def _penalty(check: Checker, data: Any) -> Penalty | None:
+    if data is None:
         return None
-    if not isinstance(data, dict):
-        raise RuleError("penalty", "an object with offence, multiplier and amount")
-    offence = _int(data.get("offence"), "penalty.offence", low=1)
-    multiplier = _money(data.get("multiplier"), "penalty.multiplier")
-    amount = _money(data.get("amount"), "penalty.amount")
+    check.object(data, "penalty", PENALTY_KEYS)
+    offence = check.integer(data.get("offence"), "penalty.offence", 1, fields.COUNT_MAX)
+    multiplier = data.get("multiplier")
+    amount = check.money(data.get("amount"), "penalty.amount")
     if offence is None or multiplier is None or amount is None:
         raise RuleError("penalty", "needs offence, multiplier and amount")
-    return Penalty(offence, multiplier, amount)
+    return Penalty(offence, check.multiplier(multiplier, "penalty.multiplier"), amount)
 
 
-def intake_values(values: Mapping[str, Any]) -> dict[str, Any]:
-    """An intake row's values as `log` takes them (numbers and flags converted)."""
-    raw = dict(values)
-    for key in ("quantity", "defective"):
-        raw[key] = _int(raw.get(key), key)
-    raw["people"] = _int(raw.get("people"), "people", low=1) or 1
-    for key in ("ill", "injured"):
-        raw[key] = bool(_bool(raw.get(key), key))
-    for key in ("description", "channel", "customer", "phone"):
-        if raw.get(key) in (None, ""):
+def _staff_fine(check: Checker, data: Any) -> Decimal | None:
+    if data is None:
+        return None
+    check.object(data, "staff_fine", STAFF_FINE_KEYS)
+    check.text(data.get("staff"), "staff_fine.staff")
+    return check.money(data.get("amount"), "staff_fine.amount")
+
+
+def _events(check: Checker, data: Any) -> list[Event]:
+    if data is None:
+        raise RuleError("events", "is required: the history, whose first entry is log or import")
+    if check.from_csv and isinstance(data, str):
+        try:
+            data = loads(data)
+        except (ValueError, RecursionError) as exc:
+            raise RuleError("events", _json_problem(exc)) from None
+    if not isinstance(data, list):
+        raise RuleError("events", f"a list of history entries, not {_kind_of(data)}")
+    json_check = Checker(check.now, from_csv=False, zone=check.zone)  # JSON inside a cell
+    return [_event(json_check, item, f"events[{n}]") for n, item in enumerate(data)]
+
+
+def _event(check: Checker, item: Any, where: str) -> Event:
+    check.object(item, where, EVENT_KEYS)
+    for key in ("at", "by", "action", "changes"):
+        if key not in item:
+            raise RuleError(f"{where}.{key}", "is required")
+    at = check.time(item["at"], f"{where}.at")
+    if at is None:
+        raise RuleError(f"{where}.at", "is required: when the entry was recorded")
+    action = check.string(item["action"], f"{where}.action", f"one of {', '.join(ACTIONS)}")
+    if action not in ACTIONS:
+        raise RuleError(f"{where}.action", f"one of {', '.join(ACTIONS)}")
+    changes = item["changes"]
+    if not isinstance(changes, dict):
+        raise RuleError(
+            f"{where}.changes", f"an object of field: [old, new], not {_kind_of(changes)}"
+        )
+    return Event(
+        0,
+        at,
+        check.required_text(item["by"], f"{where}.by"),
+        action,
+        {key: _pair(check, key, pair, f"{where}.changes") for key, pair in changes.items()},
+        check.text(item.get("note"), f"{where}.note", limit=EVENT_NOTE_MAX, multiline=True),
+    )
+
+
+def _pair(check: Checker, key: str, pair: Any, where: str) -> list[Any]:
+    """One change `[old, new]` as the history stores it (times as UTC text)."""
+    if not history.is_known_key(key):
+        raise RuleError(f"{where}.{history.shown(key)}", "not a field of a complaint")
+    field = f"{where}.{key}"  # a known name: safe to show as it is
+    if type(pair) is not list or len(pair) != 2:
+        raise RuleError(field, f"a pair [old, new], not {_kind_of(pair)}")
+    timed, dated = history.is_time_key(key), history.is_date_key(key)
+    stored: list[Any] = []
+    for value in pair:
+        if value is None:
+            stored.append(None)
+        elif timed:
+            moment = check.time(value, field, due=history.is_due_key(key))
+            stored.append(to_utc_text(moment) if moment is not None else None)
+        elif dated:
+            day = check.day(value, field)
+            stored.append(day.isoformat() if day is not None else None)
+        elif isinstance(value, str):
+            fields.text(field, value, limit=fields.TEXT_MAX, multiline=True)
+            stored.append(value)
+        elif isinstance(value, bool | int):
+            stored.append(value)
+        elif isinstance(value, Decimal):
+            stored.append(float(value))
+        else:
+            raise RuleError(field, f"a pair of single values, not {_kind_of(value)}")
+    return stored
+
+
+def intake_values(
+    values: Mapping[str, Any],
+    now: datetime,
+    *,
+    from_csv: bool = False,
+    defaults: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An intake row's values as `log` takes them: keys named like its options, text as
+    text, numbers and flags converted; `defaults` for the fields a row does not give.
+    The checks of each value are `log`'s own (`read_intake`)."""
+    raw = {**(defaults or {}), **_known_keys(values, INTAKE_FIELDS)}
+    check = Checker(now, from_csv=from_csv)
+    result: dict[str, Any] = {}
+    for key in _INTAKE_TEXTS:
+        value = raw.get(key)
+        if key in ("phone", "order_no") and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # a form platform's number column
+        if value is not None:
+            result[key] = check.string(value, key, "a text")
+    for key, low in _INTAKE_INTS.items():
+        result[key] = check.integer(raw.get(key), key, low, fields.COUNT_MAX)
+    for key in _INTAKE_FLAGS:
+        result[key] = bool(check.flag(raw.get(key), key))
+    for key in _INTAKE_REQUIRED:
+        if result.get(key) is None:
             raise RuleError(key, "is required")
-    return raw
+    return result

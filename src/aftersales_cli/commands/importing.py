@@ -1,7 +1,16 @@
-"""Taking complaints in from a file: `import` of an export or of a form platform's rows."""
+"""Taking complaints in from a file: `import` of an export or of a form platform's rows.
+
+One streaming pass inside one write transaction: each row is read, checked as the
+command that would have taken it checks it, and written; every bad row is reported with
+its line and field as it is met, and if there was any, the transaction is rolled back —
+all or nothing, with memory flat however large the file.
+"""
 
 from __future__ import annotations
 
+import sqlite3
+from array import array
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -24,8 +33,13 @@ from aftersales_cli.render.blocks import Line
 from aftersales_cli.rules import lifecycle
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.errors import RuleError
+from aftersales_cli.rules.history import shown
 from aftersales_cli.rules.taxonomy import CHANNELS
 from aftersales_cli.store import complaints as store
+
+# Finding the earlier line of a doubled id scans what was imported so far; after this
+# many the message no longer names it (a file imported twice into itself stays fast).
+_LOOKUPS = 1000
 
 
 def import_(
@@ -53,53 +67,38 @@ def import_(
 ) -> None:
     """Import complaints from CSV or JSON Lines — an export of this tool (with its
     history and ids), or intake rows such as the online form platform's export (columns
-    named like the log options; Chinese headers accepted). Every row is checked first:
-    all are imported or none, and each bad row is reported with its line and field.
+    named like the log options, `received_at` or `received-at`; Chinese headers
+    accepted). Every field is checked as the command that sets it checks it: all rows
+    are imported or none, and each bad row is reported with its line and field.
 
     Example: aftersales import form-export.csv --channel online
     """
     with session(ctx, db=db, rules=rules, by=by) as s:
         kind = file_format(fmt, source)
-        default_channel = CHANNELS.parse(channel) if channel else None
+        importer = _Importer(s, source, CHANNELS.parse(channel) if channel else None)
         try:
-            text = source.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-            raise BadInput("file", f"cannot read {source}: {reason}") from None
-        try:
-            restored, taken = _parse(s, text, kind, default_channel)
-        except exchange.ImportError_ as exc:
-            for problem in exc.problems:
-                output.note(f"error: {problem}")
-            raise BadInput(
-                "file", f"{len(exc.problems)} bad row(s) in {source}; nothing imported"
-            ) from None
-        operator = s.operator
-        with s.writing() as conn:
-            clash = store.existing_ids(conn, [c.id for c, _ in restored if c.id is not None])
-            if clash:
+            handle = source.open("rb")
+        except OSError as exc:
+            raise BadInput("file", f"cannot read {source}: {exc.strerror or exc}") from None
+        with handle:
+            try:
+                with s.writing() as conn:
+                    importer.run(conn, exchange.read_rows(handle, kind))
+                    if importer.bad:
+                        raise exchange.ImportError_(importer.bad)  # rolls it all back
+            except exchange.NotText as exc:
+                raise BadInput("file", f"cannot read {source}: {exc}") from None
+            except exchange.ImportError_ as exc:
                 raise BadInput(
-                    "id",
-                    f"complaint(s) {', '.join(map(str, sorted(clash)[:10]))} "
-                    "already exist in this database — nothing imported",
-                )
-            for case, history in restored:
-                store.restore(conn, case, history)
-            new_ids = [
-                store.insert(
-                    conn,
-                    case,
-                    by=operator,
-                    at=s.now,
-                    action="import",
-                    note=f"imported from {source.name}, line {line}",
-                ).id
-                for line, case in taken
-            ]
-        ids = [c.id for c, _ in restored if c.id is not None]
-        ids += [i for i in new_ids if i is not None]
+                    "file", f"{exc.bad} bad row(s) in {source}; nothing imported"
+                ) from None
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                raise BadInput("file", f"cannot read {source}: {exc.strerror or exc}") from None
+        ids = importer.ids
         if json_:
-            output.print_json({"imported": len(ids), "ids": ids})
+            output.print_json({"imported": len(ids), "ids": ids.tolist()})
             return
         output.show(
             [
@@ -112,35 +111,95 @@ def import_(
         )
 
 
-def _parse(
-    s: Session, text: str, kind: str, channel: str | None
-) -> tuple[list[tuple[Case, list[store.Event]]], list[tuple[int, Case]]]:
-    """Every row checked; ImportError_ lists each bad one with its line and field."""
-    rules = s.rules
-    problems: list[str] = []
-    restored: list[tuple[Case, list[store.Event]]] = []
-    taken: list[tuple[int, Case]] = []
-    seen: dict[int, int] = {}
-    for row in exchange.read_rows(text, kind):
-        if row.problem:
-            problems.append(f"line {row.line}: {row.problem}")
-            continue
-        try:
-            if row.is_record:
-                case, history = exchange.case_from_record(row.values, rules)
-                assert case.id is not None
-                if case.id in seen:
-                    raise RuleError("id", f"{case.id} is also on line {seen[case.id]}")
-                seen[case.id] = row.line
-                restored.append((case, history))
+class _Importer:
+    """Checks and writes the rows of one file, counting and reporting the bad ones."""
+
+    def __init__(self, s: Session, source: Path, channel: str | None) -> None:
+        self.s = s
+        self.rules = s.rules
+        self.operator = s.operator
+        self.now = s.now
+        self.defaults = {"channel": channel} if channel else {}
+        self.name = shown(source.name, limit=255)
+        self.bad = 0
+        self.ids = array("q")  # every complaint written, in file order
+        self.lines = array("q")  # and its line (negative: an intake row, id given here)
+        self.lookups = 0
+
+    def report(self, line: int, problem: str) -> None:
+        self.bad += 1
+        output.note(f"error: line {line}: {problem}")
+
+    def run(self, conn: sqlite3.Connection, rows: Iterable[exchange.Row]) -> None:
+        for row in rows:
+            if row.problem is not None:
+                self.report(row.line, row.problem)
+                continue
+            try:
+                if row.is_record:
+                    case, history = exchange.case_from_record(
+                        row.values, self.rules, self.now, from_csv=row.from_csv
+                    )
+                else:
+                    values = exchange.intake_values(
+                        row.values, self.now, from_csv=row.from_csv, defaults=self.defaults
+                    )
+                    intake = read_intake(self.s, values)
+                    case, history = lifecycle.open_case(intake, self.now, self.rules), None
+            except RuleError as exc:
+                self.report(row.line, f"{exc.field}: {exc.message}")
+                continue
+            except BadInput as exc:
+                self.report(row.line, exc.message)
+                continue
+            except RecursionError:
+                self.report(row.line, "nested deeper than a record can be")
+                continue
+            if history is None:
+                self._insert(conn, row.line, case)
             else:
-                values = {"channel": channel, **row.values} if channel else dict(row.values)
-                intake = read_intake(s, exchange.intake_values(values))
-                taken.append((row.line, lifecycle.open_case(intake, s.now, rules)))
-        except RuleError as exc:
-            problems.append(f"line {row.line}: {exc.field}: {exc.message}")
-        except BadInput as exc:
-            problems.append(f"line {row.line}: {exc.message}")
-    if problems:
-        raise exchange.ImportError_(problems)
-    return restored, taken
+                self._restore(conn, row.line, case, history)
+
+    def _insert(self, conn: sqlite3.Connection, line: int, case: Case) -> None:
+        stored = store.insert(
+            conn,
+            case,
+            by=self.operator,
+            at=self.now,
+            action="import",
+            note=f"imported from {self.name}, line {line}",
+        )
+        assert stored.id is not None
+        self.ids.append(stored.id)
+        self.lines.append(-line)
+
+    def _restore(
+        self,
+        conn: sqlite3.Connection,
+        line: int,
+        case: Case,
+        history: list[store.Event],
+    ) -> None:
+        assert case.id is not None
+        try:
+            store.restore(conn, case, history)
+        except sqlite3.IntegrityError as exc:
+            if "complaints.id" not in str(exc):
+                raise
+            self.report(line, f"id: {self._clash(case.id)}")
+            return
+        self.ids.append(case.id)
+        self.lines.append(line)
+
+    def _clash(self, complaint_id: int) -> str:
+        """Why an id cannot be taken: earlier in this file, or already in the database."""
+        self.lookups += 1
+        if self.lookups > _LOOKUPS:
+            return f"{complaint_id} is already in this database or earlier in this file"
+        try:
+            earlier = self.lines[self.ids.index(complaint_id)]
+        except ValueError:
+            return f"complaint {complaint_id} already exists in this database"
+        if earlier < 0:
+            return f"{complaint_id} was given to the intake row on line {-earlier}"
+        return f"{complaint_id} is also on line {earlier}"

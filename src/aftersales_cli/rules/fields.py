@@ -41,6 +41,8 @@ def text(field: str, value: str, *, limit: int = NAME_MAX, multiline: bool = Fal
         raise RuleError(field, "must not be empty")
     if len(cleaned) > limit:
         raise RuleError(field, f"at most {limit} characters (got {len(cleaned)})")
+    if cleaned.isprintable():
+        return cleaned  # no control, format, surrogate or private character: checked in C
     allowed = {"\n", "\t"} if multiline else set()
     for char in cleaned:
         if unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co"} and char not in allowed:
