@@ -191,6 +191,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("backup", "data:backup"),
     ("export", "data:export"),
     ("import", "importing:import_"),
+    ("check", "check:check"),
     ("rules", "policy:rules_command"),
     ("demo", "demo:demo"),
 )

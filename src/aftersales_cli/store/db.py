@@ -224,7 +224,7 @@ def describe(exc: sqlite3.Error, path: Path | None = None) -> UserError | None:
             f"database: {where} is damaged or not a database at all (SQLite: {reason}); "
             "nothing was changed — run `aftersales check`, and restore from a backup"
         )
-    if code == sqlite3.SQLITE_FULL:
+    if code == sqlite3.SQLITE_FULL or (code == sqlite3.SQLITE_IOERR and _disk_full(where)):
         return DatabaseUnusable(
             f"database: the disk holding {where} is full; nothing was changed — free some "
             "space and try again"
@@ -242,6 +242,16 @@ def describe(exc: sqlite3.Error, path: Path | None = None) -> UserError | None:
             "was changed"
         )
     return None
+
+
+def _disk_full(path: Path) -> bool:
+    """Whether the file system holding `path` has (next to) no room left: SQLite reports
+    a full disk as an I/O error when it is the WAL's shared memory that cannot grow."""
+    try:
+        info = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return info.f_bavail * info.f_frsize < 64 * 1024
 
 
 def _cannot_open(path: Path) -> str:

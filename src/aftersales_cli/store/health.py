@@ -1,0 +1,71 @@
+"""The queries `aftersales check` asks of a database: SQLite's own checks, and whether
+what the tool keeps beside each complaint (its deadline rows, its report figures) still
+agrees with the complaint."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
+
+FIGURES = ("contact_minutes", "handling_minutes", "met_mask", "breached_mask")
+
+
+def integrity(conn: sqlite3.Connection, limit: int = 100) -> list[str]:
+    """SQLite's integrity check: `["ok"]`, or what it found (at most `limit` lines)."""
+    return [str(row[0]) for row in conn.execute(f"PRAGMA integrity_check({int(limit)})")]
+
+
+def foreign_keys(conn: sqlite3.Connection) -> list[str]:
+    """Rows that point at a complaint that does not exist."""
+    return [
+        f"{row[0]} row {row[1]} points at a missing {row[2]}"
+        for row in conn.execute("PRAGMA foreign_key_check")
+    ]
+
+
+def missing_deadlines(conn: sqlite3.Connection) -> list[tuple[int, int]]:
+    """Complaints without a row for every milestone: (id, rows it has)."""
+    return [
+        (int(row[0]), int(row[1]))
+        for row in conn.execute(
+            """SELECT c.id, (SELECT COUNT(*) FROM deadlines d WHERE d.complaint_id = c.id) AS n
+               FROM complaints c WHERE n != ? ORDER BY c.id""",
+            (len(MILESTONE_KEYS),),
+        )
+    ]
+
+
+def stale_repeats(conn: sqlite3.Connection) -> list[int]:
+    """Complaints whose "minutes since the same phone's previous complaint in the same
+    category" is not what the complaints themselves say."""
+    return [
+        int(row[0])
+        for row in conn.execute(
+            """SELECT c.id FROM complaints c
+               WHERE c.same_gap_minutes IS NOT (
+                 SELECT CAST((julianday(c.received_at) - julianday(p.received_at)) * 1440
+                             AS INTEGER)
+                 FROM complaints p
+                 WHERE p.phone_key = c.phone_key AND p.category = c.category
+                   AND (p.received_at < c.received_at
+                        OR (p.received_at = c.received_at AND p.id < c.id))
+                 ORDER BY p.received_at DESC, p.id DESC LIMIT 1)
+               ORDER BY c.id"""
+        )
+    ]
+
+
+def stored_figures(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The report figures kept on each complaint's row."""
+    result: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(
+            f"SELECT id, {', '.join(FIGURES)} FROM complaints WHERE id IN ({marks})", chunk
+        ):
+            result[int(row[0])] = dict(zip(FIGURES, row[1:], strict=True))
+    return result
