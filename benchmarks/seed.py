@@ -7,20 +7,29 @@ Two years of complaints up to now (AFTERSALES_NOW pins it) from 24 clients, ever
 category, severity and channel in plausible shares, Chinese descriptions of realistic
 length; about 2 % still open (the most recent), most closed and revisited, some reopened,
 penalties on the ladder for confirmed spoiled or expired food. Deadlines follow the
-default rules. The database is made by the tool's own storage layer — the same schema and
-migrations (`open_db`) — and the rows go in through `store.bulk.load` in one transaction.
+default rules. Each complaint's history is the one the commands would have written for
+it — `log`, `classify`, `assign`, `done`, `extend`, `close`, `revisit` (a low score
+reopens it), `breached` — in time order, each entry with what it changed, so that
+`aftersales check` and `import` accept the data, and the report figures kept on the rows
+are the ones the case derives. The database is made by the tool's own storage layer — the
+same schema and migrations (`open_db`) — and the rows go in through `store.bulk.load` in
+one transaction.
 """
 
 from __future__ import annotations
 
 import argparse
 import bisect
+import io
+import json
 import multiprocessing
+import pickle
 import random
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +37,7 @@ from aftersales_cli import clock
 from aftersales_cli.rules import penalties
 from aftersales_cli.rules.config import default_rules
 from aftersales_cli.rules.fields import phone_key
+from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
 from aftersales_cli.store import bulk
 from aftersales_cli.store.db import open_db, transaction
 
@@ -239,8 +249,6 @@ CAUSES = {
     "label_error": ["processing"],
     "other": ["customer", "unknown"],
 }
-NOT_OURS = {"traffic", "weather", "customer"}
-MILESTONES = ("contact", "plan", "investigation", "resolution", "revisit")
 FINDINGS = ("spoiled", "expired", "none", "none", "pathogen")
 METHODS = ("phone", "phone", "sms", "survey")
 # The columns the seed fills (the others keep their defaults).
@@ -275,10 +283,13 @@ COLUMNS = (
     "penalty_multiplier",
     "penalty_fen",
     "statutory_compensation_fen",
+    "incident",
     "satisfaction",
     "revisit_method",
     "closed_at",
+    "reopened_at",
     "reopen_count",
+    "escalated_at",
     "contact_minutes",
     "handling_minutes",
     "met_mask",
@@ -294,39 +305,110 @@ DEADLINE_COLUMNS = (
     "reason",
     "breach_noted",
 )
+INTERIM = ("contact", "plan", "investigation")
 # An open case older than this has usually had its resolution extended (waiting for a lab
 # report, for the customer...): the customer was told a new time, before the deadline.
 EXTENDED_AFTER = 2 * DAY
 EXTENDED_SHARE = 0.8
 REASONS = ("等待第三方检测报告", "等待客户确认方案", "部门调查中，已告知客户", "等待供应商回复")
-EXTENDED = '{"deadlines.resolution.due_at": ["%s", "%s"]}'
 PEOPLE = 150_000  # distinct callers: some call more than once
-LOGGED = (
-    '{"status": [null, "new"], "channel": [null, "%s"], "category": [null, "%s"], '
-    '"severity": [null, "%s"], "department": [null, "%s"]}'
-)
-CLOSED = '{"status": ["assigned", "closed"], "remedy": [null, "%s"], "cause": [null, "%s"]}'
-REVISITED = '{"status": ["closed", "revisited"], "satisfaction": [null, %d]}'
-BREACHED = '{"deadlines.%s.state": ["pending", "breached"]}'
 SATISFACTION = ([5, 4, 3, 2, 1], [0.52, 0.33, 0.09, 0.04, 0.02])
+CLASSIFIED_SHARE = 0.3  # assigned cases whose category was confirmed with `classify` first
+CLOSED_BEFORE = 3600  # a case the seed closes was closed at least an hour before now
+CLOSABLE_AFTER = 2 * 3600  # ...and received at least two hours before now
+CRON = 300  # `overdue` runs every 5 minutes and records the breaches it finds
+LOCAL = 8 * 3600  # the clients are in Shanghai: UTC+8, no daylight saving time
+
+# The history, as the commands write it (`lifecycle.changes`: each changed field as
+# [old, new], keys named as `lifecycle._flatten` names them; times as stored UTC text).
+# Built as text, not with json.dumps: a million complaints. Every text the seed puts in
+# them is plain (no quote, backslash or control character: checked below).
+CLASSIFIED = '{"status": ["new", "classified"]}'
+ASSIGNED = '{"status": ["%s", "assigned"], "assignee": [null, "%s"]}'
+DONE = '"deadlines.%s.done_at": [null, "%s"]'
+EXTENDED = (
+    '{"deadlines.resolution.due_at": ["%s", "%s"], '
+    '"deadlines.resolution.extended_from": [null, "%s"], '
+    '"deadlines.resolution.reason": [null, "%s"]}'
+)
+CLOSED = (
+    '{"status": ["%s", "closed"], "deadlines.resolution.done_at": [null, "%s"], '
+    '"deadlines.revisit.due_at": [null, "%s"]%s, "closed_at": [null, "%s"]}'
+)
+REOPENED = (
+    '{"status": ["closed", "reopened"], "deadlines.resolution.due_at": ["%s", "%s"], '
+    '"deadlines.resolution.done_at": ["%s", null], "deadlines.revisit.due_at": ["%s", null], '
+    '"satisfaction": [null, %d], "revisit_method": [null, "%s"], "closed_at": ["%s", null], '
+    '"reopened_at": [null, "%s"], "reopen_count": [0, 1]}'
+)
+REVISITED = (
+    '{"status": ["closed", "revisited"], "deadlines.revisit.done_at": [null, "%s"], '
+    '"satisfaction": [null, %d], "revisit_method": [null, "%s"]}'
+)
+REVISITED_AGAIN = (
+    '{"status": ["closed", "revisited"], "deadlines.revisit.done_at": [null, "%s"], '
+    '"satisfaction": [%d, %d]}'
+)
+BREACHED = '{"deadlines.%s.state": ["pending", "breached"]}'
+ESCALATED = '{"deadlines.%s.state": ["pending", "breached"], "escalated_at": [null, "%s"]}'
+
+
+def _plain(texts: Iterable[str]) -> None:
+    for text in texts:
+        if json.dumps(text, ensure_ascii=False) != f'"{text}"':
+            raise AssertionError(f"{text!r} needs escaping in JSON")
+
+
+_plain(
+    [
+        *ORGS,
+        *DISHES,
+        SURNAMES,
+        *TITLES,
+        *STAFF,
+        *(name for names in ASSIGNEES.values() for name in names),
+        *(template for _, templates in CATEGORIES.values() for template in templates),
+        *REASONS,
+    ]
+)
+
+
+def _money(fen: int) -> str:
+    """Fen as the history writes money: a JSON number of yuan (`36.0`)."""
+    return repr(fen / 100)
+
+
+def _julian_day(t: int) -> float:
+    """SQLite's julianday() of a stored time, to the bit (the repeat query uses it)."""
+    return (t * 1000 + 210_866_760_000_000) / 86_400_000.0
 
 
 class Clock:
     """Epoch seconds to stored UTC text, fast: day and time-of-day strings are cached."""
 
     def __init__(self, start: int, end: int) -> None:
-        self.base = start - start % DAY
+        self.base = start - start % DAY - DAY  # a day early: the first local mornings
         days = (end - self.base) // DAY + 30
         self.days = [
             time.strftime("%Y-%m-%d", time.gmtime(self.base + d * DAY)) for d in range(days)
         ]
         self.tods = [f"T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}Z" for s in range(DAY)]
+        self.minutes = [f" {m // 60:02d}:{m % 60:02d}" for m in range(DAY // 60)]
 
     def text(self, t: int | None) -> str | None:
         if t is None:
             return None
         offset = t - self.base
         return self.days[offset // DAY] + self.tods[offset % DAY]
+
+    def day(self, t: int) -> str:
+        """The local day (`2026-11-22`)."""
+        return self.days[(t + LOCAL - self.base) // DAY]
+
+    def show(self, t: int) -> str:
+        """Local time as `clock.show` writes it (`2026-11-22 16:30`)."""
+        offset = t + LOCAL - self.base
+        return self.days[offset // DAY] + self.minutes[offset % DAY // 60]
 
 
 def received_times(rng: random.Random, count: int, start: int, end: int) -> list[int]:
@@ -389,7 +471,14 @@ CHUNK = 20_000
 
 
 def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows]]:
-    """The rows, a chunk of complaints (with their deadlines and events) at a time."""
+    """The rows, a chunk of complaints (with their deadlines and events) at a time.
+
+    Each complaint is lived through as the commands would have handled it — `log`, maybe
+    `classify`, `assign`, `done` of the interim milestones, `extend`, `close`, `revisit`
+    (a low score reopens it: closed and revisited again), and the `breached` events that
+    `overdue` (every 5 minutes) or the late step itself records — and its history holds
+    one event per step, in time order, with what that step changed. The stored report
+    figures are those `store.complaints.report_figures` and the repeat query derive."""
     rng = random.Random(seed)
     rand = rng.random
 
@@ -397,15 +486,25 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
         return seq[int(rand() * len(seq))]
 
     rules = default_rules()
-    due_minutes = {
-        s: {m: (d.approx_minutes if d else None) for m, d in row.items()}
+    due_minutes: dict[str, dict[str, int | None]] = {
+        s: {m: (int(d.approx_minutes) if d else None) for m, d in row.items()}
         for s, row in rules.deadlines.items()
     }
+    resolution_minutes = {s: int(row["resolution"] or 0) for s, row in due_minutes.items()}
     revisit_after = rules.revisit_after_close.approx_minutes * 60
     ladder = rules.penalty_ladder
     window = rules.penalty_window_days * DAY
+    reopen_max = rules.reopen_max
+    escalate = rules.escalate_when_overdue
+    ours_of = {c: penalties.ours_by_default(c, rules) for cs in CAUSES.values() for c in cs}
     start = now - YEARS * 365 * DAY
-    fmt = Clock(start, now + 10 * DAY).text
+    clock_ = Clock(start, now + 10 * DAY)
+    fmt, show = clock_.text, clock_.show
+    days, tods, base = clock_.days, clock_.tods, clock_.base
+
+    def text(t: int) -> str:  # Clock.text, inlined: some thirty calls per complaint
+        return days[(t - base) // DAY] + tods[(t - base) % DAY]
+
     times = received_times(rng, count, start, now)
     names = list(CATEGORIES)
     categories = rng.choices(names, [CATEGORIES[n][0] for n in names], k=count)
@@ -420,8 +519,9 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
     recent_from = count - int(count * (OPEN_SHARE + AWAITING_REVISIT_SHARE))
     awaiting = AWAITING_REVISIT_SHARE / (OPEN_SHARE + AWAITING_REVISIT_SHARE)
     offences: dict[str, list[int]] = {}
-    last_seen: dict[tuple[int, str], int] = {}
+    last_seen: dict[tuple[str, str], int] = {}  # by phone, as the repeat query counts
     open_states = ("new", "classified", "assigned", "assigned", "reopened")
+    at_text = itemgetter(1)
     rows: Rows = []
     deadlines: Rows = []
     events: Rows = []
@@ -430,6 +530,7 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
         received = times[i]
         category = categories[i]
         channel = channels[i]
+        hotline = channel == "hotline"
         org = orgs[i]
         rule = rules.categories[category]
         severity = rule.severity
@@ -438,59 +539,81 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             people, ill, severity = 1 + int(rand() * 12), 1, "urgent"
         department = rule.department
         caller = int(rand() * PEOPLE)
-        previous = last_seen.get((caller, category))
-        gap = None if previous is None else (received - previous) // 60
-        last_seen[(caller, category)] = received
+        previous = last_seen.get((keys[caller], category))
+        gap = (
+            None
+            if previous is None
+            else int((_julian_day(received) - _julian_day(previous)) * 1440)
+        )
+        last_seen[(keys[caller], category)] = received
         dish = pick(DISHES)
         description = pick(CATEGORIES[category][1]).format(
             d=dish, m=15 + int(rand() * 75), n=2 + int(rand() * 28)
         )
-        received_text = fmt(received)
-        delivery_day = received_text[:10] if category not in ("suggestion", "other") else None
+        received_text = text(received)
+        delivery_day = clock_.day(received) if category not in ("suggestion", "other") else None
         batch = None
         if delivery_day and rand() < 0.6:
             batch = f"B{delivery_day[2:4]}{delivery_day[5:7]}{delivery_day[8:10]}-{pick('12345')}"
+        order_no = f"PO{received % 10**8:08d}" if rand() < 0.4 else None
         due = due_minutes[severity]
         status = "revisited"
         if i >= recent_from:
             status = "closed" if rand() < awaiting else pick(open_states)
-        is_closed = status in ("closed", "revisited")
+        worked = status in ("closed", "revisited", "reopened")  # closed at least once
+        if worked and now - received < CLOSABLE_AFTER:
+            status, worked = "assigned", False  # too recent to have been closed already
+        extended = not worked and now - received > EXTENDED_AFTER and rand() < EXTENDED_SHARE
         by = pick(STAFF)
-        done: dict[str, int | None] = {}
+        # The interim milestones, each done by its own `done` (the hotline makes contact at
+        # intake); `done` of one completes the earlier ones, so they are done in order.
+        done: dict[str, int] = {}
         cursor = received
-        for milestone in ("contact", "plan", "investigation"):
+        stopped = False
+        undone = 0.25 if now - received < DAY else 0.03  # open cases: older ones mostly done
+        for milestone in INTERIM:
             minutes = due[milestone]
             if minutes is None:
-                done[milestone] = None
                 continue
-            late = rand() < 0.06
-            share = 1.05 + rand() * 0.95 if late else 0.1 + rand() * 0.85
-            finish = (
-                received
-                if channel == "hotline" and milestone == "contact"
-                else (received + int(minutes * 60 * share))
-            )
-            # Open cases: the interim work of older ones is mostly done.
-            undone = 0.25 if now - received < DAY else 0.03
-            if not is_closed and (finish > now or rand() < undone):
-                done[milestone] = None
+            if hotline and milestone == "contact":
+                done[milestone] = received
                 continue
-            cursor = max(cursor, finish)
-            done[milestone] = finish
-        closed_at = revisited_at = satisfaction = method = remedy = cause = finding = None
-        ours = amount = penalty = price = supply = statutory = None
-        reopen = 0
-        if is_closed:
-            hours = min(rng.lognormvariate(2.0, 0.8), due["resolution"] / 20)
-            closed_at = min(max(cursor + 600, received + int(hours * 3600)), now - 3600)
+            slow = rand() < 0.06
+            share = 1.05 + rand() * 0.95 if slow else 0.1 + rand() * 0.85
+            moment = max(received + int(minutes * 60 * share), cursor)
+            if worked:
+                moment = min(moment, now - CLOSED_BEFORE - 600)
+            elif stopped or moment > now or rand() < undone:
+                if not extended:
+                    stopped = True
+                    continue
+                # extended: the interim work is done; the resolution was promised for later
+                moment = max(received + int(minutes * 60 * (0.2 + rand() * 0.7)), cursor)
+            done[milestone] = moment
+            cursor = moment
+        closed_at: int | None = None
+        first_close: int | None = None
+        reopened_at: int | None = None
+        revisited_at: int | None = None
+        satisfaction: int | None = None
+        first_score: int | None = None
+        ours: int | None = None
+        method = remedy = cause = finding = None
+        amount = price = supply = statutory = None
+        penalty: tuple[int, str, int] | None = None
+        incident = reopen = 0
+        resolution = resolution_minutes[severity] * 60
+        closing = ""
+        if worked:
+            hours = min(rng.lognormvariate(2.0, 0.8), resolution / 1200)
+            first_close = min(max(cursor + 600, received + int(hours * 3600)), now - CLOSED_BEFORE)
             if status == "closed":  # awaiting the revisit: closed in the last days
-                closed_at = max(closed_at, now - int(rand() * 2.5 * DAY))
-            for milestone in ("contact", "plan", "investigation"):
-                if due[milestone] is not None and done[milestone] is None:
-                    done[milestone] = closed_at
+                first_close = max(first_close, now - int(rand() * 2.5 * DAY))
+            closed_at = first_close
             remedy = REMEDIES[category]
             cause = pick(CAUSES[category])
-            ours = None if cause == "unknown" else int(cause not in NOT_OURS)
+            is_ours = ours_of[cause]
+            ours = None if is_ours is None else int(is_ours)
             if remedy in ("refund", "replace", "medical_costs") and rand() < 0.7:
                 amount = (18 + int(rand() * 380)) * 100
             if category in ("food_safety", "illness"):
@@ -498,101 +621,291 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
                 price = (12 + int(rand() * 28)) * 100
                 suggested = penalties.statutory_compensation(Decimal(price) / 100, None, rules)
                 statutory = None if suggested is None else int(suggested * 100)
-            if finding in ("spoiled", "expired") and ours and org:
-                history = offences.setdefault(org, [])
-                prior = len(history) - bisect.bisect_left(history, received - window)
-                k = ladder[min(prior + 1, len(ladder)) - 1]
-                supply = (500 + int(rand() * 4500)) * 100
-                penalty = (prior + 1, str(k), int(supply * k))
-                history.append(received)
-            if status == "revisited":
-                revisited_at = min(closed_at + DAY // 2 + int(rand() * 2.5 * DAY), now - 60)
-                satisfaction = scores[i]
-                if satisfaction <= rules.reopen_max:
-                    reopen, satisfaction = 1, pick((3, 4, 5))
+            if finding in rules.penalty_findings and ours:
+                if org:
+                    fined = offences.setdefault(org, [])
+                    prior = len(fined) - bisect.bisect_left(fined, received - window)
+                    k = ladder[min(prior + 1, len(ladder)) - 1]
+                    supply = (500 + int(rand() * 4500)) * 100
+                    penalty = (prior + 1, str(k), int(supply * k))
+                    fined.append(received)
+                else:  # `close` fines by the client: a fine without one is refused
+                    finding = "none"
+            incident = int(finding in rules.incident_findings and ours == 1)
+            # What `close` writes besides the status, deadlines and closed_at.
+            closing = f', "remedy": [null, "{remedy}"]'
+            if amount is not None:
+                closing += f', "amount": [null, {_money(amount)}]'
+            closing += f', "cause": [null, "{cause}"]'
+            if ours is not None:
+                closing += f', "ours": [null, {"true" if ours else "false"}]'
+            if finding is not None:
+                closing += f', "finding": [null, "{finding}"]'
+            if supply is not None:
+                closing += f', "supply_value": [null, {_money(supply)}]'
+            if price is not None:
+                closing += f', "price": [null, {_money(price)}]'
+            if penalty is not None:
+                closing += (
+                    f', "penalty.offence": [null, {penalty[0]}], "penalty.multiplier": '
+                    f'[null, {float(penalty[1])!r}], "penalty.amount": [null, {_money(penalty[2])}]'
+                )
+            if statutory is not None:
+                closing += f', "statutory_compensation": [null, {_money(statutory)}]'
+            if incident:
+                closing += ', "incident": [null, true]'
+            if status != "closed":
                 method = pick(METHODS)
-        if status == "reopened":
-            reopen = 1
-        assignee = pick(ASSIGNEES[department]) if status != "new" else None
-        extended = not is_closed and now - received > EXTENDED_AFTER and rand() < EXTENDED_SHARE
-        if extended:  # the interim work is done; the resolution was promised for later
-            for milestone in ("contact", "plan", "investigation"):
-                minutes = due[milestone]
-                if minutes is not None and done[milestone] is None:
-                    done[milestone] = received + int(minutes * 60 * (0.2 + rand() * 0.7))
+            if status == "reopened":  # revisited unsatisfied, and not closed again yet
+                reopened_at = first_close + DAY // 2 + int(rand() * 2.5 * DAY)
+                if reopened_at > now - 60:
+                    reopened_at = first_close + int((now - 60 - first_close) * rand())
+                satisfaction = first_score = 1 if rand() < 1 / 3 else 2
+                closed_at, reopen = None, 1
+            elif status == "revisited":
+                revisited_at = min(first_close + DAY // 2 + int(rand() * 2.5 * DAY), now - 60)
+                satisfaction = scores[i]
+                if satisfaction <= reopen_max:  # reopened, closed again, revisited again
+                    hours = min(rng.lognormvariate(2.0, 0.8), resolution / 1200)
+                    again = revisited_at + max(600, int(hours * 3600))
+                    last = again + DAY // 2 + int(rand() * 2.5 * DAY)
+                    if last <= now - 60:
+                        first_score, reopen = satisfaction, 1
+                        reopened_at, closed_at, revisited_at = revisited_at, again, last
+                    satisfaction = pick((3, 4, 5))
+        assigned = worked or status == "assigned"
+        assignee = pick(ASSIGNEES[department]) if assigned else None
+        # Confirmed (sometimes) and assigned soon after intake, before any close.
+        span = (now if first_close is None else first_close) - received
+        classified_at = None
+        if status == "classified" or (assigned and rand() < CLASSIFIED_SHARE):
+            classified_at = received + int(rand() * min(1800, span // 3))
+        assigned_at = now + DAY  # (never)
+        if assigned:
+            assigned_at = (classified_at or received) + int(rand() * min(3600, span // 3))
+        # The deadlines, the report figures, and the breaches the history records.
+        texts = {m: text(t) for m, t in done.items()}  # when each interim step was done
+        due_texts: dict[str, str | None] = {}
+        breaches: list[tuple[int, int, str, str]] = []  # (noted at, due at, milestone, by)
         met_mask = breached_mask = 0
-        for bit, milestone in enumerate(MILESTONES):
-            extended_from = reason = None
+        extension = None
+        first_due = received + resolution
+        if reopen and first_close is not None and first_close > first_due:
+            # the first resolution, breached at the first close
+            noted = min(first_due + CRON, first_close)
+            breaches.append(
+                (noted, first_due, "resolution", by if noted == first_close else "cron")
+            )
+        for bit, milestone in enumerate(MILESTONE_KEYS):
+            due_at: int | None
+            finish: int | None
+            extended_from: int | None = None
+            reason: str | None = None
             if milestone == "revisit":
                 due_at = closed_at + revisit_after if closed_at else None
                 finish = revisited_at
             elif milestone == "resolution":
-                due_at, finish = received + due["resolution"] * 60, closed_at
-                if extended:
+                finish = closed_at
+                # counted from receipt, or again from the reopening
+                due_at = first_due if reopened_at is None else reopened_at + resolution
+                if finish is None and (
+                    extended
+                    or (reopened_at is not None and due_at < now and rand() < EXTENDED_SHARE)
+                ):  # the customer was told of a later time before it was due
                     extended_from, reason = due_at, pick(REASONS)
                     due_at = now + 3600 + int(rand() * 7 * DAY)
-                    told = extended_from - int(rand() * 3600)
-                    events.append(
-                        (
-                            cid,
-                            fmt(told),
-                            by,
-                            "extend",
-                            EXTENDED % (fmt(extended_from), fmt(due_at)),
-                            reason,
-                        )
-                    )
+                    told = min(extended_from - int(rand() * 3600), now)
+                    extension = (told, extended_from, due_at, reason)
             else:
                 minutes = due[milestone]
-                due_at = received + minutes * 60 if minutes is not None else None
-                finish = done[milestone]
-            late = due_at is not None and (
-                (finish is not None and finish > due_at) or (finish is None and due_at < now)
-            )
-            if due_at is not None and finish is not None:  # settled: met or breached
-                if finish > due_at:
-                    breached_mask |= 1 << bit
-                else:
-                    met_mask |= 1 << bit
+                due_at = None if minutes is None else received + minutes * 60
+                finish = done.get(milestone)
+            due_text = due_texts[milestone] = None if due_at is None else text(due_at)
+            done_text: str | None
+            if milestone in texts:
+                done_text = texts[milestone]
+            else:
+                done_text = None if finish is None else text(finish)
+            late = 0
+            if due_at is not None:
+                if finish is not None:
+                    if finish > due_at:
+                        late = 1
+                        breached_mask |= 1 << bit
+                        noted = min(due_at + CRON, finish)
+                        who = by  # recorded by the late step itself...
+                        if noted < finish:
+                            who = "cron"  # ...or by `overdue` before it
+                        elif milestone in INTERIM and assignee and finish >= assigned_at:
+                            who = assignee
+                        breaches.append((noted, due_at, milestone, who))
+                    else:
+                        met_mask |= 1 << bit
+                elif due_at < now:
+                    late = 1
+                    breaches.append((min(due_at + CRON, now), due_at, milestone, "cron"))
             deadlines.append(
-                (cid, milestone, fmt(due_at), fmt(finish), fmt(extended_from), reason, int(late))
+                (
+                    cid,
+                    milestone,
+                    due_text,
+                    done_text,
+                    None if extended_from is None else text(extended_from),
+                    reason,
+                    late,
+                )
             )
-            if late and due_at is not None:
-                events.append(
+        escalated_at = None
+        if breaches:
+            breaches.sort()
+            if severity in escalate:
+                escalated_at = breaches[0][0]
+        # The history: (complaint, at, by, action, changes, note), put in time order below.
+        logged = (
+            f'{{"received_at": [null, "{received_text}"], "channel": [null, "{channel}"], '
+            f'"customer": [null, "{callers[caller]}"], "phone": [null, "{phones[caller]}"], '
+            f'"description": [null, "{description}"], "category": [null, "{category}"], '
+            f'"severity": [null, "{severity}"], "status": [null, "new"]'
+        )
+        if org:
+            logged += f', "org": [null, "{org}"]'
+        if order_no:
+            logged += f', "order_no": [null, "{order_no}"]'
+        logged += f', "product": [null, "{dish}"]'
+        if batch:
+            logged += f', "batch": [null, "{batch}"]'
+        if delivery_day:
+            logged += f', "delivery_date": [null, "{delivery_day}"]'
+        logged += f', "people": [null, {people}]'
+        if ill:
+            logged += ', "ill": [null, true]'
+        logged += f', "department": [null, "{department}"]'
+        for milestone in INTERIM:
+            if due_texts[milestone]:
+                logged += f', "deadlines.{milestone}.due_at": [null, "{due_texts[milestone]}"]'
+                if milestone == "contact" and hotline:
+                    logged += f', "deadlines.contact.done_at": [null, "{received_text}"]'
+        first_due_text = text(first_due)
+        logged += f', "deadlines.resolution.due_at": [null, "{first_due_text}"]}}'
+        history: list[tuple[int, str, str, str, str, str | None]] = [
+            (cid, received_text, by, "log", logged, None)
+        ]
+        if classified_at is not None:
+            history.append((cid, text(classified_at), by, "classify", CLASSIFIED, None))
+        if assigned:
+            was = "classified" if classified_at else "new"
+            history.append(
+                (cid, text(assigned_at), pick(STAFF), "assign", ASSIGNED % (was, assignee), None)
+            )
+        # One `done` per moment (`done plan` also completes a contact still open), by the
+        # assignee once there is one.
+        moments: dict[int, str] = {}
+        for milestone in INTERIM:
+            t = done.get(milestone)
+            if t is not None and not (hotline and milestone == "contact"):
+                part = DONE % (milestone, texts[milestone])
+                moments[t] = f"{moments[t]}, {part}" if t in moments else part
+        for t, parts in moments.items():
+            who = assignee if assignee and t >= assigned_at else by
+            history.append((cid, text(t), who, "done", "{" + parts + "}", None))
+        if extension is not None:
+            told, old, new, reason = extension
+            old_text = text(old)
+            history.append(
+                (
+                    cid,
+                    text(told),
+                    assignee or by,
+                    "extend",
+                    EXTENDED % (old_text, text(new), old_text, reason),
+                    reason,
+                )
+            )
+        closed_text = None if closed_at is None else text(closed_at)
+        if first_close is not None:
+            first_text = text(first_close)
+            first_revisit = text(first_close + revisit_after)
+            history.append(
+                (
+                    cid,
+                    first_text,
+                    by,
+                    "close",
+                    CLOSED % ("assigned", first_text, first_revisit, closing, first_text),
+                    None,
+                )
+            )
+            if reopened_at is not None:
+                reopened_text = text(reopened_at)
+                history.append(
                     (
                         cid,
-                        fmt(min(due_at + 300, now)),
-                        "cron",
-                        "breached",
-                        BREACHED % milestone,
-                        f"{milestone} was due",
+                        reopened_text,
+                        pick(STAFF),
+                        "revisit",
+                        REOPENED
+                        % (
+                            first_due_text,
+                            text(reopened_at + resolution),
+                            first_text,
+                            first_revisit,
+                            first_score,
+                            method,
+                            first_text,
+                            reopened_text,
+                        ),
+                        None,
                     )
                 )
-        events.append(
-            (
-                cid,
-                received_text,
-                by,
-                "log",
-                LOGGED % (channel, category, severity, department),
-                None,
+                if closed_text is not None:
+                    history.append(
+                        (
+                            cid,
+                            closed_text,
+                            by,
+                            "close",
+                            CLOSED
+                            % ("reopened", closed_text, due_texts["revisit"], "", closed_text),
+                            None,
+                        )
+                    )
+        revisited_text = None
+        if revisited_at is not None:
+            revisited_text = text(revisited_at)
+            history.append(
+                (
+                    cid,
+                    revisited_text,
+                    pick(STAFF),
+                    "revisit",
+                    REVISITED_AGAIN % (revisited_text, first_score, satisfaction)
+                    if reopen
+                    else REVISITED % (revisited_text, satisfaction, method),
+                    None,
+                )
             )
-        )
-        if closed_at:
-            events.append((cid, fmt(closed_at), by, "close", CLOSED % (remedy, cause), None))
-        if revisited_at:
-            events.append(
-                (cid, fmt(revisited_at), pick(STAFF), "revisit", REVISITED % satisfaction, None)
-            )
+        for n, (noted, due_at, milestone, who) in enumerate(breaches):
+            note = f"{milestone} was due {show(due_at)}"
+            noted_text = text(noted)
+            if n == 0 and escalated_at is not None:  # the first breach escalates
+                changes = ESCALATED % (milestone, noted_text)
+                note += "; escalated to management"
+            else:
+                changes = BREACHED % milestone
+            history.append((cid, noted_text, who, "breached", changes, note))
+        # Stored UTC text sorts as time does; the sort is stable: the steps of one moment
+        # keep the order they were taken in.
+        history.sort(key=at_text)
+        events += history
         # fmt: off
         rows.append((
             cid, status, received_text, channel, callers[caller], phones[caller], keys[caller],
-            org, f"PO{received % 10**8:08d}" if rand() < 0.4 else None, dish, batch,
-            delivery_day, description, people, ill, category, severity, department, assignee,
-            remedy, amount, cause, ours, finding, supply, price,
+            org, order_no, dish, batch, delivery_day, description, people, ill, category,
+            severity, department, assignee, remedy, amount, cause, ours, finding, supply, price,
             penalty[0] if penalty else None, penalty[1] if penalty else None,
-            penalty[2] if penalty else None, statutory, satisfaction, method, fmt(closed_at),
-            reopen, None if done["contact"] is None else (done["contact"] - received) // 60,
+            penalty[2] if penalty else None, statutory, incident, satisfaction, method,
+            closed_text, fmt(reopened_at), reopen, fmt(escalated_at),
+            None if "contact" not in done else (done["contact"] - received) // 60,
             None if closed_at is None else (closed_at - received) // 60, met_mask,
             breached_mask, gap,
         ))
@@ -602,10 +915,21 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             rows, deadlines, events = [], [], []
 
 
+def _pickled(chunk: tuple[Rows, Rows, Rows]) -> bytes:
+    """A chunk as bytes, pickled without a memo: three times faster to write than the
+    queue's own pickling (which remembers every one of its millions of objects), and the
+    producer's time is the seed's time."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: the rows hold no cycles
+    pickler.dump(chunk)
+    return out.getvalue()
+
+
 def _produce(count: int, now: int, seed: int, queue: Any) -> None:
     """In a second process: generate the chunks while the first one inserts them."""
     for chunk in generate(count, now, seed):
-        queue.put(chunk)
+        queue.put(_pickled(chunk))
     queue.put(None)
 
 
@@ -615,7 +939,8 @@ def chunks(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows]]
     queue = context.Queue(maxsize=4)
     worker = context.Process(target=_produce, args=(count, now, seed, queue), daemon=True)
     worker.start()
-    while (chunk := queue.get()) is not None:
+    while (data := queue.get()) is not None:
+        chunk: tuple[Rows, Rows, Rows] = pickle.loads(data)
         yield chunk
     worker.join()
 

@@ -6,10 +6,17 @@ import json
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from conftest import Run, ok
 
+from aftersales_cli import clock
+from aftersales_cli.rules import fields, history, lifecycle
+from aftersales_cli.rules.case import Case
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store.db import open_db
 from aftersales_cli.store.migrations import SCHEMA_VERSION
@@ -60,3 +67,112 @@ def test_the_tool_works_on_a_seeded_database(run: Run, tmp_path: Path) -> None:
     assert json.dumps(data)  # a whole case, with its history
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] >= 2000
+
+
+# What the commands write: `log` first, then the steps of the desk.
+SEED_ACTIONS = {"log", "classify", "assign", "done", "extend", "close", "revisit", "breached"}
+MULTILINE = {"description", "request", "note", "revisit_note", "reason"}
+
+
+def _stored(value: Any) -> Any:
+    """A field's value as the history holds it (JSON: UTC text, ISO day, yuan number)."""
+    if isinstance(value, datetime):
+        return clock.to_utc_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _unset(value: Any) -> Any:
+    """`lifecycle.changes` leaves out what a new case does not set (None, False, 0)."""
+    return None if value is None or value is False or value == 0 else value
+
+
+def _replay(case: Case, events: list[store.Event], now: datetime) -> list[str]:
+    """Every way the history disagrees with itself, the rules or the row."""
+    problems = [f"{field}: {message}" for field, message in history.history_problems(case, events)]
+    low = datetime(2000, 1, 1, tzinfo=UTC)
+    if events[0].action != "log":
+        problems.append(f"first action {events[0].action}")
+    folded: dict[str, Any] = {}
+    breached: Counter[str] = Counter()
+    for n, event in enumerate(events):
+        if event.action not in SEED_ACTIONS:
+            problems.append(f"events[{n}].action {event.action}")
+        if not low <= event.at <= now or (n and event.at < events[n - 1].at):
+            problems.append(f"events[{n}].at {event.at} out of order or range")
+        fields.text("by", event.by)
+        if event.note is not None:
+            fields.text("note", event.note, limit=fields.TEXT_MAX, multiline=True)
+        for key, (old, new) in event.changes.items():
+            for value in (old, new):
+                if isinstance(value, str):
+                    part = key.rsplit(".", 1)[-1]
+                    fields.text(key, value, limit=fields.TEXT_MAX, multiline=part in MULTILINE)
+                    if history.is_time_key(key):
+                        moment = clock.from_utc_text(value)
+                        due = key.endswith((".due_at", ".extended_from"))
+                        high = datetime(2100, 1, 1, tzinfo=UTC) if due else now
+                        assert low <= moment <= high, (case.id, key, value)
+            if key.endswith(".state"):
+                assert event.action == "breached" and [old, new] == ["pending", "breached"]
+                breached[key.split(".")[1]] += 1
+                continue
+            if _unset(folded.get(key)) != _unset(old):
+                problems.append(f"events[{n}].changes.{key}: old {old!r}, was {folded.get(key)!r}")
+            folded[key] = new
+    row = {key: _stored(new) for key, (_, new) in lifecycle.changes(None, case).items()}
+    for key in set(row) | set(folded):
+        if _unset(folded.get(key)) != _unset(row.get(key)):
+            problems.append(
+                f"{key}: the history ends at {folded.get(key)!r}, the row has {row.get(key)!r}"
+            )
+    for milestone, deadline in case.deadlines.items():
+        if deadline.breach_noted != (deadline.state(now) == "breached"):
+            problems.append(f"deadlines.{milestone}: breach_noted {deadline.breach_noted}")
+        if deadline.breach_noted and not breached[milestone]:
+            problems.append(f"deadlines.{milestone}: breached without its event")
+    return problems
+
+
+def test_seeded_histories_are_what_the_commands_would_have_written(tmp_path: Path) -> None:
+    """Issue 8: `check` and `import` accept the seeded data — each history runs in time
+    order from `log`, names only known fields, adds up to the row (every field, the status
+    above all), and the row's fields pass the field checks."""
+    db = seed(tmp_path, 2000)
+    conn = open_db(db)
+    now = clock.now()  # the seed's: both pinned to the same AFTERSALES_NOW
+    actions: Counter[str] = Counter()
+    bad: dict[int, list[str]] = {}
+    for case, events in store.iterate(conn, store.Query()):
+        assert case.id is not None
+        actions.update(e.action for e in events)
+        problems = _replay(case, events, now)
+        figures = store.report_figures(case)
+        stored = conn.execute(
+            f"SELECT {', '.join(figures)} FROM complaints WHERE id = ?", (case.id,)
+        ).fetchone()
+        if tuple(stored) != tuple(figures.values()):
+            problems.append(f"report figures {tuple(stored)} != {figures}")
+        fields.phone(case.phone)
+        for name in ("customer", "org", "order_no", "product", "batch", "assignee"):
+            if getattr(case, name) is not None:
+                fields.text(name, getattr(case, name))
+        fields.text("description", case.description, limit=fields.TEXT_MAX, multiline=True)
+        for name in ("amount", "supply_value", "price", "statutory_compensation"):
+            if getattr(case, name) is not None:
+                fields.amount(name, str(getattr(case, name)))
+        assert case.delivery_date is None or case.delivery_date <= case.received_at.date()
+        if problems:
+            bad[case.id] = problems
+    assert not bad, f"{len(bad)} complaint(s), e.g. {next(iter(bad.items()))}"
+    # Every kind of step is there to be checked, reopened cases included.
+    assert set(actions) == SEED_ACTIONS, actions
+    reopened = dict(
+        conn.execute(
+            "SELECT status, COUNT(*) FROM complaints WHERE reopen_count > 0 GROUP BY status"
+        )
+    )
+    assert reopened.get("reopened", 0) > 0 and reopened.get("revisited", 0) > 0, reopened
