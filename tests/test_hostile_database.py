@@ -412,3 +412,17 @@ def test_a_closed_pipe_ends_quietly(seeded: Path) -> None:
     proc.wait(timeout=60)
     assert proc.returncode in (141, -13, 0), (proc.returncode, err)
     assert err == b""
+
+
+def test_check_finds_report_figures_that_disagree_with_the_complaint(
+    run: Run, seeded: Path
+) -> None:
+    conn = sqlite3.connect(seeded)
+    with conn:
+        conn.execute("UPDATE complaints SET met_mask = 31 WHERE id = 2")
+        conn.execute("UPDATE complaints SET same_gap_minutes = 12345 WHERE id = 3")
+    conn.close()
+    result = run("check")
+    assert result.exit_code == 1
+    assert "complaint #2: stored report figures disagree: met_mask" in result.stdout
+    assert "complaint #3: its repeat figure" in result.stdout

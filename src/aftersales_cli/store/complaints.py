@@ -98,6 +98,19 @@ def report_figures(case: Case) -> dict[str, Any]:
     }
 
 
+def previous_gap(row: str) -> str:
+    """SQL for "minutes since the same phone's previous complaint in the same category"
+    of the complaint `row` names (a table alias) — the repeat KPI's figure."""
+    return f"""(
+             SELECT CAST((julianday({row}.received_at) - julianday(p.received_at)) * 1440
+                         AS INTEGER)
+             FROM complaints p
+             WHERE p.phone_key = {row}.phone_key AND p.category = {row}.category
+               AND (p.received_at < {row}.received_at
+                    OR (p.received_at = {row}.received_at AND p.id < {row}.id))
+             ORDER BY p.received_at DESC, p.id DESC LIMIT 1)"""
+
+
 def refresh_repeats(
     conn: sqlite3.Connection, key: str, category: str, complaint_id: int, received: str
 ) -> None:
@@ -105,14 +118,7 @@ def refresh_repeats(
     around one complaint that entered (or left) that phone and category: its own figure,
     and that of the next complaint after it, whose predecessor it now is (or was)."""
     conn.execute(
-        """UPDATE complaints SET same_gap_minutes = (
-             SELECT CAST((julianday(complaints.received_at) - julianday(p.received_at)) * 1440
-                         AS INTEGER)
-             FROM complaints p
-             WHERE p.phone_key = complaints.phone_key AND p.category = complaints.category
-               AND (p.received_at < complaints.received_at
-                    OR (p.received_at = complaints.received_at AND p.id < complaints.id))
-             ORDER BY p.received_at DESC, p.id DESC LIMIT 1)
+        f"""UPDATE complaints SET same_gap_minutes = {previous_gap("complaints")}
            WHERE id = :id OR id = (
              SELECT n.id FROM complaints n
              WHERE n.phone_key = :key AND n.category = :category

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
+from aftersales_cli.store.complaints import previous_gap
 
 FIGURES = ("contact_minutes", "handling_minutes", "met_mask", "breached_mask")
 
@@ -44,15 +45,8 @@ def stale_repeats(conn: sqlite3.Connection) -> list[int]:
     return [
         int(row[0])
         for row in conn.execute(
-            """SELECT c.id FROM complaints c
-               WHERE c.same_gap_minutes IS NOT (
-                 SELECT CAST((julianday(c.received_at) - julianday(p.received_at)) * 1440
-                             AS INTEGER)
-                 FROM complaints p
-                 WHERE p.phone_key = c.phone_key AND p.category = c.category
-                   AND (p.received_at < c.received_at
-                        OR (p.received_at = c.received_at AND p.id < c.id))
-                 ORDER BY p.received_at DESC, p.id DESC LIMIT 1)
+            f"""SELECT c.id FROM complaints c
+               WHERE c.same_gap_minutes IS NOT {previous_gap("c")}
                ORDER BY c.id"""
         )
     ]
