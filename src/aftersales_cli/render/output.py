@@ -3,7 +3,7 @@
 A terminal gets Rich (colour follows NO_COLOR); anything else gets plain text, so
 cron mail and pipes stay readable. JSON is printed with `json.dumps`, never through
 Rich — one record (or value) per call, so no text of a customer's can break it — and
-with `\\uXXXX` escapes where stdout's encoding cannot hold a character.
+with `\\u` escapes (`\\u4e2d`) where stdout's encoding cannot hold a character.
 """
 
 from __future__ import annotations
