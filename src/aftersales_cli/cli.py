@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import importlib
 import os
-import re
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
@@ -24,14 +23,13 @@ from aftersales_cli.rules.errors import RuleError, RulesFileError
 
 F = TypeVar("F", bound=Callable[..., Any])
 BROKEN_PIPE = 141  # as a shell reports a process ended by SIGPIPE
-# Characters that must not reach the terminal from a message (see render.text.clean).
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _error(message: str) -> None:
     """One line on stderr: what was wrong, made harmless for the terminal."""
-    safe = _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", message)
-    sys.stderr.write(f"error: {safe}\n")
+    from aftersales_cli.render.text import clean  # only when something went wrong
+
+    sys.stderr.write(f"error: {clean(message, keep=False)}\n")
 
 
 class _Group(TyperGroup):
@@ -209,10 +207,10 @@ def command_function(name: str) -> Callable[..., Any]:
 def main() -> None:
     # Whatever the locale or PYTHONIOENCODING, a character the output cannot hold is
     # written as an escape, never a crash (JSON escapes it itself: render.output.dumps).
+    from aftersales_cli.render import holds_unicode
+
     for stream in (sys.stdout, sys.stderr):
-        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
-        if not encoding.replace("_", "").startswith("utf"):
-            reconfigure = getattr(stream, "reconfigure", None)
-            if reconfigure is not None:
-                reconfigure(errors="backslashreplace")
+        reconfigure = getattr(stream, "reconfigure", None)
+        if not holds_unicode(stream) and reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     app()

@@ -26,7 +26,7 @@ from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Line
 from aftersales_cli.rules.taxonomy import STATUSES
 from aftersales_cli.store import complaints as store
-from aftersales_cli.store.db import raise_described, snapshot
+from aftersales_cli.store.db import raise_described, result_code, snapshot
 
 FORMATS = ("jsonl", "csv")
 
@@ -120,8 +120,7 @@ def _copy(
         integrity = str(copy.execute("PRAGMA integrity_check").fetchone()[0])
         complaints, events = store.totals(copy)
     except sqlite3.Error as exc:
-        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
-        if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_BUSY):
+        if result_code(exc) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_BUSY):
             raise_described(exc, database)  # the database's trouble, not the copy's
         raise CannotWrite("file", f"cannot write {pending.target}: {exc}") from None
     finally:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
+from aftersales_cli.render import holds_unicode
 from aftersales_cli.render.blocks import Block, Line
 from aftersales_cli.render.text import clean
 
@@ -31,12 +32,6 @@ def show(blocks: Sequence[Block]) -> None:
         from aftersales_cli.render import text
 
         sys.stdout.write(text.render(blocks))
-
-
-def holds_unicode(stream: Any) -> bool:
-    """Whether `stream` can write any character (a UTF encoding)."""
-    encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
-    return encoding.replace("_", "").startswith("utf")
 
 
 def dumps(value: Any, *, indent: int | None = None, stream: Any = None) -> str:

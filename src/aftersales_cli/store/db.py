@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
+from aftersales_cli import files
 from aftersales_cli.errors import (
     BadInput,
     DatabaseLocked,
@@ -56,22 +57,15 @@ def _create(path: Path) -> None:
     the link keeps working and the file is still 0600."""
     if path.is_symlink():
         path = Path(os.path.realpath(path))
-    folder = path.parent
     try:
-        if not folder.exists():
-            missing = []
-            here = folder
-            while not here.exists():
-                missing.append(here)
-                here = here.parent
-            for made in reversed(missing):
-                made.mkdir(mode=0o700)
-                os.chmod(made, 0o700)
+        files.make_folder(path.parent, "database")
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.fchmod(fd, 0o600)
         os.close(fd)
     except FileExistsError:
         return  # another process created it first
+    except UserError as exc:  # its folder could not be made
+        raise DatabaseUnusable(exc.message) from None
     except OSError as exc:
         raise DatabaseUnusable(f"database: cannot create {path}: {exc.strerror}") from None
 
@@ -116,7 +110,7 @@ def open_db(path: Path, *, handed_over: bool = False) -> sqlite3.Connection:
             conn = _connect(str(path), uri=False, handed_over=handed_over)
             version, stamp = _header(conn)
         except sqlite3.OperationalError as exc:
-            if _code(exc) not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN):
+            if result_code(exc) not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN):
                 raise
             conn.close()
             conn = _read_only(path, handed_over)
@@ -184,7 +178,7 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
                 migrations.apply(sqlite_utils.Database(conn))
                 conn.execute(f"PRAGMA user_version = {migrations.SCHEMA_VERSION}")
     except sqlite3.Error as exc:
-        if _code(exc) == sqlite3.SQLITE_READONLY:
+        if result_code(exc) == sqlite3.SQLITE_READONLY:
             raise DatabaseUnusable(
                 f"database: {path} is read-only (the file or its folder) and needs "
                 "upgrading to this version's schema; nothing was changed"
@@ -200,7 +194,7 @@ def raise_described(exc: sqlite3.Error, path: Path | None = None) -> NoReturn:
     raise described from None
 
 
-def _code(exc: sqlite3.Error) -> int | None:
+def result_code(exc: sqlite3.Error) -> int | None:
     """SQLite's primary result code of an error (None when it did not come from SQLite)."""
     code = getattr(exc, "sqlite_errorcode", None)
     return None if code is None else int(code) & 0xFF
@@ -210,7 +204,7 @@ def describe(exc: sqlite3.Error, path: Path | None = None) -> UserError | None:
     """The one line (and exit code) for what SQLite reported about the database; None
     for an error that is a bug of ours (a wrong query)."""
     where = path or _opened or Path("the database")
-    code = _code(exc)
+    code = result_code(exc)
     reason = str(exc)
     if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
         return DatabaseLocked(
