@@ -128,3 +128,13 @@ def test_severity_suggestion_never_below_the_category_default(
         assert SEVERITY_RANK[severity] >= SEVERITY_RANK[rule.severity]
         if ill or injured or people > 1:
             assert severity == "urgent"
+
+
+def test_client_key_matches_spellings_of_one_client() -> None:
+    from aftersales_cli.rules.fields import client_key
+
+    assert client_key(" 实验小学 ") == client_key("实验小学")
+    assert client_key("ＡＢＣ  School") == client_key("abc school")
+    assert client_key("实验小学") != client_key("实验中学")
+    assert client_key(None) is None
+    assert client_key("   ") is None

@@ -110,6 +110,16 @@ def phone_key(value: str) -> str:
     return digits
 
 
+def client_key(value: str | None) -> str | None:
+    """How two spellings of one client's name are matched (until clients are registered):
+    Unicode NFKC, casefolded, trimmed, inner runs of spaces made one. None when there is no
+    name."""
+    if value is None:
+        return None
+    key = " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+    return key or None
+
+
 def mask_phone(value: str) -> str:
     """`138****5678`: enough to recognise a caller, not enough to call them."""
     digits = phone_key(value)
