@@ -21,16 +21,19 @@ def test_classify_confirms_the_suggestion(run: Run, log: Log) -> None:
     )
 
 
-def test_classify_changes_category_and_recomputes_from_receipt(run: Run, log: Log) -> None:
-    log("请联系我")
+def test_classify_raising_counts_the_new_times_from_the_reclassification(
+    run: Run, log: Log
+) -> None:
+    log("请联系我")  # general: contact 11:00, plan 14:00
     data = ok(run("classify", "1", "--category", "food_safety", "--json", now="2026-11-22 10:20"))
     assert (data["category"], data["severity"], data["department"]) == (
         "food_safety",
         "urgent",
         "quality_control",
     )
-    assert data["deadlines"]["contact"]["due_at"] == "2026-11-22T10:30:00+08:00"
-    assert data["deadlines"]["plan"]["due_at"] == "2026-11-22T12:00:00+08:00"
+    # urgent gives 30 min and 2 h — from 10:20, when it became urgent, not from receipt
+    assert data["deadlines"]["contact"]["due_at"] == "2026-11-22T10:50:00+08:00"
+    assert data["deadlines"]["plan"]["due_at"] == "2026-11-22T12:20:00+08:00"
 
 
 def test_classify_lowering_needs_reason_and_keeps_it(run: Run, log: Log) -> None:
@@ -77,6 +80,8 @@ def test_done_records_milestones(run: Run, log: Log) -> None:
             "2026-11-22 14:30",
             "--note",
             "已告知客户",
+            "--reason",
+            "电话后忘记登记",
             "--json",
             now="2026-11-22 15:00",
         )
@@ -346,7 +351,8 @@ def test_revisit_flow_and_reopen(run: Run, log: Log) -> None:
     assert data["status"] == "reopened" and data["reopen_count"] == 1
     assert data["deadlines"]["resolution"]["due_at"] == "2026-11-24T09:00:00+08:00"
     assert data["deadlines"]["resolution"]["state"] == "pending"
-    assert data["deadlines"]["revisit"]["state"] == "n/a"
+    # the revisit that reopened it stays on record (on time) until the next close
+    assert data["deadlines"]["revisit"]["state"] == "met"
     refused(run("revisit", "1", "--satisfaction", "5"), "status")
     ok(run("close", "1", "--remedy", "replace", "--cause", "processing", now="2026-11-23 15:00"))
     final = ok(run("revisit", "1", "--satisfaction", "5", "--json", now="2026-11-24 10:00"))

@@ -175,17 +175,26 @@ class Model:
     def suggested(self, category: str) -> str:
         return "urgent" if self.ill_facts else DEFAULT_SEVERITY[category]
 
-    def recount(self) -> None:
-        """Deadlines counted again from receipt; extensions and a reopened case's
-        resolution stay."""
-        for milestone, minutes in DEADLINES[self.severity].items():
-            if self.extended[milestone]:
+    def reclassify(self, severity: str, now: datetime) -> None:
+        """Raising: pending deadlines due by the new time from now, if sooner. Lowering:
+        by the new time from receipt, if later; one the new level lacks no longer applies
+        unless it was already breached. Done milestones stay."""
+        old, self.severity = self.severity, severity
+        if RANK[severity] == RANK[old]:
+            return
+        for milestone, minutes in DEADLINES[severity].items():
+            due = self.due[milestone]
+            if self.done[milestone]:
                 continue
-            if milestone == "resolution" and self.reopen_count > 0:
-                continue
-            self.due[milestone] = (
-                None if minutes is None else self.received + timedelta(minutes=minutes)
-            )
+            if RANK[severity] > RANK[old]:
+                if minutes is not None:
+                    sooner = now + timedelta(minutes=minutes)
+                    self.due[milestone] = sooner if due is None else min(due, sooner)
+            elif due is not None:
+                if minutes is None:
+                    self.due[milestone] = due if due < now else None
+                else:
+                    self.due[milestone] = max(due, self.received + timedelta(minutes=minutes))
 
 
 def local(moment: datetime) -> str:
@@ -380,7 +389,8 @@ class Lifecycle(RuleBasedStateMachine):
             done=dict.fromkeys(MILESTONES, False),
             extended=dict.fromkeys(MILESTONES, False),
         )
-        case.recount()
+        for milestone, minutes in DEADLINES[case.severity].items():
+            case.due[milestone] = None if minutes is None else received + timedelta(minutes=minutes)
         case.done["contact"] = channel == "hotline"  # first contact made at intake
         assert data["id"] not in self.cases and data["id"] == len(self.cases) + 1
         assert (data["category"], data["severity"]) == (case.category, case.severity), data
@@ -416,14 +426,15 @@ class Lifecycle(RuleBasedStateMachine):
             argv += ["--reason", "拍照确认无人不适"]
         new_category = category or case.category
         suggested = case.suggested(new_category)
-        new_severity = severity or suggested
-        lowered = RANK[new_severity] < RANK[suggested] and not reason
+        kept = case.severity if new_category == case.category else suggested
+        new_severity = severity or kept
+        lowered = RANK[new_severity] < max(RANK[suggested], RANK[case.severity]) and not reason
         expected = 2 if case.status not in OPEN or lowered else 0
         self.command(expected, *argv)
         if expected == 0:
-            case.category, case.severity = new_category, new_severity
+            case.category = new_category
+            case.reclassify(new_severity, self.now)
             case.status = "classified" if case.status == "new" else case.status
-            case.recount()
             self.changed(case, "classify")
 
     @precondition(lambda self: self.cases)
@@ -499,6 +510,10 @@ class Lifecycle(RuleBasedStateMachine):
         if ok:
             case.due[milestone] = new
             case.extended[milestone] = True
+            resolution = case.due["resolution"]
+            if milestone != "resolution" and resolution is not None and new > resolution:
+                case.due["resolution"] = new  # the resolution moves with it
+                case.extended["resolution"] = True
             self.changed(case, "extend")
 
     @precondition(lambda self: any(c.status in OPEN for c in self.cases.values()))
@@ -577,7 +592,7 @@ class Lifecycle(RuleBasedStateMachine):
             assert resolution is not None
             case.due["resolution"] = self.now + timedelta(minutes=resolution)
             case.done["resolution"] = case.extended["resolution"] = False
-            case.due["revisit"], case.done["revisit"] = None, False
+            # this revisit stays on record (done) until the next close
         else:
             case.status = "revisited"
         self.changed(case, "revisit")

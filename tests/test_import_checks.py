@@ -196,7 +196,7 @@ def both(*changes: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]
 
 def reordered(record: dict[str, Any]) -> None:
     events = record["events"]
-    events[1]["at"], events[2]["at"] = events[2]["at"], events[1]["at"]
+    events[1]["at"], events[-1]["at"] = events[-1]["at"], events[1]["at"]
 
 
 def status_jump(record: dict[str, Any]) -> None:

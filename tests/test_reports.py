@@ -319,11 +319,11 @@ def test_repeat_figures_follow_reclassification_and_backfilling(run: Run, log: L
         return int(ok(run("report", "--json"))["kpis"]["repeat_rate"]["numerator"])
 
     assert repeats() == 1
-    ok(run("classify", "1", "--category", "taste_feedback"))
+    ok(run("classify", "1", "--category", "taste_feedback", "--reason", "口味意见"))
     assert repeats() == 0  # 1 is no longer in 2's category
     log("米饭变质", "--received-at", "2026-11-11 09:00")  # 3, back-filled between them
     assert repeats() == 1  # 2 repeats 3 now
-    ok(run("classify", "3", "--category", "taste_feedback"))
+    ok(run("classify", "3", "--category", "taste_feedback", "--reason", "口味意见"))
     assert repeats() == 1  # 3 repeats 1 (both taste_feedback); 2 repeats nothing
 
 

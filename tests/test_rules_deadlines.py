@@ -101,17 +101,53 @@ def test_extensions_that_make_no_sense_are_refused(
     assert caught.value.field == field
 
 
-def test_recompute_keeps_extensions_and_done_times() -> None:
+def test_raising_makes_pending_deadlines_sooner_from_now_and_keeps_what_is_done() -> None:
     deadlines = {m: Deadline(due_at=d) for m, d in dl.due_times("general", T0, RULES).items()}
     deadlines["contact"] = dl.complete(deadlines["contact"], T0.add(minutes=10))
-    deadlines["resolution"] = dl.extend(
-        deadlines["resolution"], "resolution", T0.add(hours=30), "lab", now=T0
-    )
-    again = dl.recompute(deadlines, "urgent", T0, RULES, reopened=False)
-    assert again["contact"].due_at == T0.add(minutes=30)
-    assert again["contact"].done_at == T0.add(minutes=10)
-    assert again["plan"].due_at == T0.add(hours=2)
-    assert again["resolution"] == deadlines["resolution"]
+    now = T0.add(minutes=40)
+    raised = dl.raised(deadlines, "urgent", now, RULES)
+    assert raised["contact"] == deadlines["contact"]  # done: stays
+    assert raised["plan"].due_at == now.add(hours=2)  # sooner than T0 + 4 h
+    assert raised["investigation"].due_at == now.add(hours=4)
+    assert raised["resolution"].due_at == T0.add(hours=24)  # sooner than now + 24 h: stays
+
+
+def test_raising_a_non_urgent_case_gives_it_an_investigation() -> None:
+    deadlines = {m: Deadline(due_at=d) for m, d in dl.due_times("non_urgent", T0, RULES).items()}
+    assert deadlines["investigation"].due_at is None
+    raised = dl.raised(deadlines, "general", T0.add(hours=2), RULES)
+    assert raised["investigation"].due_at == T0.add(hours=10)
+
+
+def test_lowering_moves_only_pending_deadlines_later() -> None:
+    deadlines = {m: Deadline(due_at=d) for m, d in dl.due_times("urgent", T0, RULES).items()}
+    deadlines["contact"] = Deadline(due_at=T0.add(minutes=30), late=True)  # breached
+    deadlines["plan"] = dl.complete(deadlines["plan"], T0.add(hours=1))
+    lowered = dl.lowered(deadlines, "non_urgent", T0, RULES)
+    assert lowered["contact"].late and lowered["contact"].due_at == T0.add(hours=24)
+    assert lowered["plan"] == deadlines["plan"]
+    assert lowered["investigation"].due_at is None  # a non-urgent case has none
+    assert lowered["resolution"].due_at == T0.add(hours=48)
+
+
+@given(
+    st.sampled_from(["non_urgent", "general"]),
+    st.sampled_from(["general", "urgent"]),
+    st.integers(0, 3000),
+)
+def test_raising_is_never_sooner_than_now_plus_the_new_time_nor_later_than_before(
+    old: str, new: str, minutes: int
+) -> None:
+    deadlines = {m: Deadline(due_at=d) for m, d in dl.due_times(old, T0, RULES).items()}
+    now = T0.add(minutes=minutes)
+    raised = dl.raised(deadlines, new, now, RULES)
+    for milestone, deadline in raised.items():
+        duration = RULES.deadlines[new].get(milestone)
+        if deadline.due_at is None or duration is None:
+            continue
+        assert deadline.due_at >= min(dl.add(now, duration), deadlines[milestone].due_at or now)
+        if deadlines[milestone].due_at is not None:
+            assert deadline.due_at <= deadlines[milestone].due_at
 
 
 def test_retained_sample_window() -> None:

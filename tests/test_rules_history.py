@@ -137,7 +137,7 @@ def _replay(steps: Sequence[str], gaps: Sequence[int]) -> tuple[Case, list[Entry
             elif step == "assign":
                 case = lifecycle.assign(case, None, "李工", RULES)
             elif step == "done":
-                case = lifecycle.mark_done(case, "plan", now, now)
+                case = lifecycle.mark_done(case, "plan", now, now, RULES)
             elif step == "extend":
                 case = lifecycle.extend(case, "resolution", now + timedelta(days=3), "等", now)
             elif step == "close":

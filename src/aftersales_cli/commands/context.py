@@ -157,29 +157,41 @@ class Session:
         note: str | None = None,
     ) -> tuple[Case, Case]:
         """Load a complaint, apply one step of the lifecycle, write it and its history —
-        all in one transaction. Returns the case before and after."""
+        all in one transaction. Before the step, the case is settled as of now: every
+        deadline that has passed is recorded as breached (its `breached` event first), so
+        nothing the step does can turn it into met. Returns the case before and after."""
+        from aftersales_cli.rules.lifecycle import note_breaches, settle
+
         rules, operator = self.rules, self.operator  # bad ones fail before any write
         with self.writing() as conn:
             before = store.get(conn, complaint_id)
-            after = step(conn, before)
-            from aftersales_cli.rules.lifecycle import note_breaches
-
-            after, breached = note_breaches(before, after, self.now, rules)
-            store.update(conn, before, after, action=action, by=operator, at=self.now, note=note)
-            escalated = after.escalated_at if before.escalated_at is None else None
-            for milestone in breached:
-                deadline = after.deadlines[milestone]
-                store.append_event(
-                    conn,
-                    complaint_id,
-                    self.now,
-                    operator,
-                    "breached",
-                    store.breach_changes(milestone, escalated),
-                    breach_note(milestone, deadline.due_at, escalated is not None),
-                )
-                escalated = None
+            settled, breached = settle(before, self.now, rules)
+            store.write(conn, before, settled)
+            self._breach_events(conn, before, settled, breached)
+            after = step(conn, settled)
+            after, more = note_breaches(settled, after, self.now, rules)
+            store.update(conn, settled, after, action=action, by=operator, at=self.now, note=note)
+            self._breach_events(conn, settled, after, more)
         return before, after
+
+    def _breach_events(
+        self, conn: sqlite3.Connection, before: Case, after: Case, milestones: list[str]
+    ) -> None:
+        """One `breached` event per milestone; the first carries the escalation, if any."""
+        assert after.id is not None
+        escalated = after.escalated_at if before.escalated_at is None else None
+        for milestone in milestones:
+            deadline = after.deadlines[milestone]
+            store.append_event(
+                conn,
+                after.id,
+                self.now,
+                self.operator,
+                "breached",
+                store.breach_changes(milestone, escalated),
+                breach_note(milestone, deadline.due_at, escalated is not None),
+            )
+            escalated = None
 
 
 def breach_note(milestone: str, due_at: datetime | None, escalated: bool) -> str:

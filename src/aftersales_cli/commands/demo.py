@@ -104,7 +104,7 @@ def _step(s: Session, action: str, args: dict[str, Any], received: datetime) -> 
         return lambda conn, case: lifecycle.assign(case, department, args.get("to"), rules_)
     if action == "done":
         milestone = MILESTONES.parse(args["milestone"])
-        return lambda conn, case: lifecycle.mark_done(case, milestone, now, now)
+        return lambda conn, case: lifecycle.mark_done(case, milestone, now, now, rules_)
     if action == "extend":
         milestone = MILESTONES.parse(args.get("milestone", "resolution"))
         until = offset(args["until"], received)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from aftersales_cli import clock
 from aftersales_cli.commands.context import (
     ByOption,
     DbOption,
@@ -21,6 +22,7 @@ from aftersales_cli.commands.context import (
 )
 from aftersales_cli.commands.present import changed, print_case
 from aftersales_cli.render import output, records
+from aftersales_cli.render.blocks import Line
 from aftersales_cli.rules import fields, lifecycle, penalties
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.taxonomy import (
@@ -72,6 +74,12 @@ def done(
     ],
     at: Annotated[str | None, typer.Option("--at", help="When it was done [default: now].")] = None,
     note: Annotated[str | None, typer.Option(help="What was said or done.")] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            help="Why it is recorded late (when --at lies further back than the rules allow)."
+        ),
+    ] = None,
     json_: JsonOption = False,
     db: DbOption = None,
     rules: RulesOption = None,
@@ -80,17 +88,24 @@ def done(
     """Record a milestone: first contact made, plan given to the customer, investigation
     done. Earlier milestones still open are recorded at the same time.
 
+    A deadline that had already passed when this is recorded stays breached, whatever
+    --at says. An --at further back than the rules allow (`aftersales rules`) needs
+    --reason; the history keeps both when it happened and when it was recorded.
+
     Example: aftersales done 42 plan --note "已告知客户：今日下午重新配送并退款"
     """
     with session(ctx, db=db, rules=rules, by=by) as s:
         which = MILESTONES.parse(milestone)
         when = s.time(at, "at") if at is not None else s.now
         note_value = fields.optional_text("note", note, limit=fields.TEXT_MAX, multiline=True)
+        why = fields.optional_text("reason", reason, limit=fields.TEXT_MAX)
+        rules_ = s.rules
         _, after = s.change(
             complaint_id,
             "done",
-            lambda conn, case: lifecycle.mark_done(case, which, when, s.now),
-            note=note_value,
+            lambda conn, case: lifecycle.mark_done(case, which, when, s.now, rules_, why),
+            note="; ".join(part for part in (note_value, why and f"recorded late: {why}") if part)
+            or None,
         )
         print_case(s, after, json_=json_, lead=[changed(after, f"Recorded {which} for")])
 
@@ -125,13 +140,17 @@ def extend(
         which = MILESTONES.parse(milestone)
         when = s.time(until, "until")
         why = fields.text("reason", reason, limit=fields.TEXT_MAX)
-        _, after = s.change(
+        before, after = s.change(
             complaint_id,
             "extend",
             lambda conn, case: lifecycle.extend(case, which, when, why, s.now),
             note=why,
         )
-        print_case(s, after, json_=json_, lead=[changed(after, f"Extended {which} of")])
+        lead = [changed(after, f"Extended {which} of")]
+        moved = after.deadlines["resolution"]
+        if which != "resolution" and moved != before.deadlines["resolution"]:
+            lead.append(Line(f"Resolution moved to {clock.show(moved.due_at)} with it.", "warning"))
+        print_case(s, after, json_=json_, lead=lead)
 
 
 def close(

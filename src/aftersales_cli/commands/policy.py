@@ -27,7 +27,8 @@ def policy_view(rules: Rules, source: str) -> list[Block]:
             ]
             for severity, row in rules.deadlines.items()
         ],
-        title=f"Deadlines from receipt (revisit {rules.revisit_after_close} after close)",
+        title=f"Deadlines from receipt (revisit {rules.revisit_after_close} after close; "
+        f"done --at more than {rules.backdate_needs_reason} back needs --reason)",
     )
     categories = Table(
         ["category", "severity", "department", "keywords"],

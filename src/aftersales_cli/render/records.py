@@ -160,12 +160,22 @@ def deadline_cell(deadline: Deadline, now: datetime) -> Cell:
         detail = f"done {show(deadline.done_at)}"
         if state == "breached":
             late = (deadline.done_at - deadline.due_at).total_seconds()
-            detail += f" ({span(late)} late)" if late > 0 else " (extended after the deadline)"
+            if late > 0:
+                detail += f" ({span(late)} late)"
+            elif deadline.extended_from is not None:
+                detail += " (extended after the deadline)"
+            else:
+                detail += " (recorded after the deadline had passed)"
     elif state == "pending":
         detail = relative(deadline.due_at, now)
     else:
         over = (now - deadline.due_at).total_seconds()
-        detail = f"{span(over)} late" if over > 0 else "extended after the deadline"
+        if over > 0:
+            detail = f"{span(over)} late"
+        elif deadline.extended_from is not None:
+            detail = f"extended after the deadline; now {relative(deadline.due_at, now)}"
+        else:  # started again (reopened) after an earlier round was breached
+            detail = f"earlier round late; now {relative(deadline.due_at, now)}"
     return Cell(f"{state} · {detail}", state)
 
 

@@ -19,9 +19,12 @@ class Deadline:
     """One milestone of a case.
 
     `due_at` is None when the milestone does not apply (a non-urgent case has no
-    investigation; nothing is revisited before it is closed). `late` records that an
-    extension came after the deadline had already passed: the breach stands.
-    `breach_noted` records that the history already says it was breached.
+    investigation; nothing is revisited before it is closed). `late` records that the
+    milestone's deadline passed without it — seen by a command's change, or an extension
+    that came after the deadline: the breach stands for good, whatever is done later
+    (reclassified, extended, done back-dated, reopened, closed again). A milestone that
+    starts again (resolution after a reopen, the next revisit) carries it.
+    `breach_noted` records that the history already says this deadline was breached.
     """
 
     due_at: datetime | None = None

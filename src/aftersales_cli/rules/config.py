@@ -44,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
         },
         # The revisit is due this long after the case is closed (POLICY.md §4).
         "revisit_after_close": "3d",
+        # `done --at` further back than this needs --reason (kept in the history).
+        "backdate_needs_reason": "10m",
     },
     "severity": {
         # Any of these words in the description makes the tool suggest `urgent`.
@@ -292,6 +294,7 @@ class Rules:
 
     deadlines: Mapping[str, Mapping[str, Duration | None]]
     revisit_after_close: Duration
+    backdate_needs_reason: Duration
     illness_words: tuple[str, ...]
     urgent_when_people_over: int
     escalate_when_overdue: frozenset[str]
@@ -442,6 +445,11 @@ def _build(raw: dict[str, Any]) -> Rules:
     revisit = raw["deadlines"]["revisit_after_close"]
     if not isinstance(revisit, str):
         raise RulesFileError(f"deadlines.revisit_after_close: expected a duration, got {revisit!r}")
+    backdate = raw["deadlines"]["backdate_needs_reason"]
+    if not isinstance(backdate, str):
+        raise RulesFileError(
+            f"deadlines.backdate_needs_reason: expected a duration, got {backdate!r}"
+        )
 
     categories: dict[str, CategoryRule] = {}
     new_terms: dict[str, Term] = {}
@@ -498,6 +506,7 @@ def _build(raw: dict[str, Any]) -> Rules:
     return Rules(
         deadlines=deadlines,
         revisit_after_close=parse_duration(revisit, "deadlines.revisit_after_close"),
+        backdate_needs_reason=parse_duration(backdate, "deadlines.backdate_needs_reason"),
         illness_words=_words(sev["illness_words"], "severity.illness_words"),
         urgent_when_people_over=int(
             _number(

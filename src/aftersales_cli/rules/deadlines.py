@@ -53,34 +53,64 @@ def revisit_due(closed_at: datetime, rules: Rules) -> datetime:
     return add(closed_at, rules.revisit_after_close)
 
 
-def recompute(
-    deadlines: Mapping[str, Deadline],
-    severity: str,
-    received_at: datetime,
-    rules: Rules,
-    *,
-    reopened: bool,
-) -> dict[str, Deadline]:
-    """Deadlines after a (re)classification: counted again from the received time.
+def _duration(severity: str, milestone: str, rules: Rules) -> Duration | None:
+    return rules.deadlines[severity][milestone]
 
-    Extensions already recorded stay in force, and a reopened case keeps the resolution
-    deadline counted from its reopening.
-    """
-    fresh = due_times(severity, received_at, rules)
+
+def raised(
+    deadlines: Mapping[str, Deadline], severity: str, now: datetime, rules: Rules
+) -> dict[str, Deadline]:
+    """Deadlines after raising the severity at `now`: each pending milestone falls due
+    sooner — by the new level's time counted from now, never earlier (nobody knew it was
+    urgent before) — and keeps its due if that is sooner still. A milestone the old level
+    did not have (a non-urgent case's investigation) is due by the new time from now.
+    Milestones already done, and breaches, stay as they are."""
     result = dict(deadlines)
-    for milestone, due in fresh.items():
+    for milestone in INTAKE_MILESTONES:
         current = deadlines[milestone]
-        if current.extended_from is not None:
+        duration = _duration(severity, milestone, rules)
+        if current.done_at is not None or duration is None:
             continue
-        if milestone == "resolution" and reopened:
-            continue
-        result[milestone] = Deadline(
-            due_at=due,
-            done_at=current.done_at,
-            late=current.late if due else False,
-            breach_noted=current.breach_noted,
-        )
+        due = add(now, duration)
+        if current.due_at is None or due < current.due_at:
+            result[milestone] = dataclasses.replace(current, due_at=due)
     return result
+
+
+def lowered(
+    deadlines: Mapping[str, Deadline], severity: str, received_at: datetime, rules: Rules
+) -> dict[str, Deadline]:
+    """Deadlines after lowering the severity: each pending milestone is due by the new
+    level's time from receipt, never sooner than it already was. A milestone the new
+    level does not have no longer applies, unless it was already breached (that stays).
+    Milestones already done stay as they are."""
+    result = dict(deadlines)
+    for milestone in INTAKE_MILESTONES:
+        current = deadlines[milestone]
+        if current.done_at is not None or current.due_at is None:
+            continue
+        duration = _duration(severity, milestone, rules)
+        if duration is None:
+            if not current.late:
+                result[milestone] = Deadline()
+            continue
+        due = add(received_at, duration)
+        if due > current.due_at:
+            result[milestone] = dataclasses.replace(current, due_at=due)
+    return result
+
+
+def settle(deadline: Deadline, now: datetime) -> Deadline:
+    """A pending deadline that has passed by `now` is breached for good."""
+    if deadline.open and deadline.due_at is not None and now > deadline.due_at:
+        return dataclasses.replace(deadline, late=True)
+    return deadline
+
+
+def again(deadline: Deadline, due_at: datetime) -> Deadline:
+    """The milestone starting over (resolution after a reopen, the next revisit): due at
+    `due_at`, carrying a breach of its earlier round."""
+    return Deadline(due_at=due_at, late=deadline.outcome == "breached")
 
 
 def extend(

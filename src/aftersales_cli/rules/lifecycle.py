@@ -21,7 +21,13 @@ from aftersales_cli.rules import penalties
 from aftersales_cli.rules.case import Case, Deadline
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.errors import Refused, RuleError
-from aftersales_cli.rules.taxonomy import INTERIM_MILESTONES, MILESTONE_KEYS, OPEN_STATUSES
+from aftersales_cli.rules.taxonomy import (
+    INTERIM_MILESTONES,
+    MILESTONE_KEYS,
+    OPEN_STATUSES,
+    SEVERITIES,
+    SEVERITY_RANK,
+)
 from aftersales_cli.rules.triage import Facts, check_severity, suggest, suggest_severity
 
 
@@ -127,24 +133,40 @@ def classify(
     now: datetime,
     rules: Rules,
 ) -> Case:
-    """Confirm or change category and severity; deadlines counted again from receipt."""
+    """Confirm or change category and severity.
+
+    Without --severity the case keeps its severity, unless the category changes: then it
+    takes the new category's suggestion. Raising makes pending deadlines sooner (never
+    sooner than now plus the new level's time); lowering always needs a reason and makes
+    pending deadlines later (counted from receipt). Done milestones and breaches stay."""
     _require_open(case, "classify")
-    category = category or case.category
-    suggested, _ = suggest_severity(category, facts_of(case), rules)
-    severity = severity or suggested
+    new_category = category or case.category
+    suggested, _ = suggest_severity(new_category, facts_of(case), rules)
+    if severity is None:
+        severity = case.severity if new_category == case.category else suggested
     check_severity(severity, suggested, reason)
+    old_rank, new_rank = SEVERITY_RANK[case.severity], SEVERITY_RANK[severity]
+    if new_rank < old_rank and not (reason and reason.strip()):
+        raise RuleError(
+            "reason",
+            f"lowering severity from {SEVERITIES.label(case.severity)} to "
+            f"{SEVERITIES.label(severity)} needs --reason",
+        )
+    deadlines = dict(case.deadlines)
+    if new_rank > old_rank:
+        deadlines = dl.raised(deadlines, severity, now, rules)
+    elif new_rank < old_rank:
+        deadlines = dl.lowered(deadlines, severity, case.received_at, rules)
     department = case.department
     if case.status in ("new", "classified"):
-        department = rules.categories[category].department
+        department = rules.categories[new_category].department
     return dataclasses.replace(
         case,
-        category=category,
+        category=new_category,
         severity=severity,
         department=department,
         status="classified" if case.status == "new" else case.status,
-        deadlines=dl.recompute(
-            case.deadlines, severity, case.received_at, rules, reopened=case.reopen_count > 0
-        ),
+        deadlines=deadlines,
     )
 
 
@@ -156,8 +178,16 @@ def assign(case: Case, department: str | None, assignee: str | None, rules: Rule
     return dataclasses.replace(case, department=department, assignee=assignee, status="assigned")
 
 
-def mark_done(case: Case, milestone: str, at: datetime, now: datetime) -> Case:
-    """Record a milestone (and any earlier one still open) as done at `at`."""
+def mark_done(
+    case: Case,
+    milestone: str,
+    at: datetime,
+    now: datetime,
+    rules: Rules,
+    reason: str | None = None,
+) -> Case:
+    """Record a milestone (and any earlier one still open) as done at `at`. Further back
+    than the rules allow (10 min by default) it needs the reason it is recorded late."""
     _require_open(case, "done")
     if milestone not in INTERIM_MILESTONES:
         raise RuleError(
@@ -173,6 +203,12 @@ def mark_done(case: Case, milestone: str, at: datetime, now: datetime) -> Case:
         raise RuleError("at", "must not be in the future")
     if at < case.received_at:
         raise RuleError("at", "must not be before the complaint was received")
+    if dl.add(at, rules.backdate_needs_reason) < now and not (reason and reason.strip()):
+        raise RuleError(
+            "reason",
+            f"--at is more than {rules.backdate_needs_reason} before now: say why it is "
+            "recorded late with --reason",
+        )
     updated = dict(case.deadlines)
     for name in INTERIM_MILESTONES[: INTERIM_MILESTONES.index(milestone) + 1]:
         if updated[name].open:
@@ -187,11 +223,21 @@ def extend(
     reason: str,
     now: datetime,
 ) -> Case:
+    """A new time promised to the customer. Promised past the resolution deadline, the
+    resolution moves with it (same time, same reason): the case stays coherent."""
     _require_open(case, "extend")
     if milestone == "revisit":
         raise RuleError("milestone", "the revisit is not extended; record it with revisit")
     updated = dict(case.deadlines)
     updated[milestone] = dl.extend(case.deadlines[milestone], milestone, until, reason, now)
+    resolution = updated["resolution"]
+    if (
+        milestone != "resolution"
+        and resolution.open
+        and resolution.due_at is not None
+        and until > resolution.due_at
+    ):
+        updated["resolution"] = dl.extend(resolution, "resolution", until, reason, now)
     return dataclasses.replace(case, deadlines=updated)
 
 
@@ -229,7 +275,7 @@ def close(case: Case, closing: Closing, prior_offences: int, now: datetime, rule
     for milestone in (*INTERIM_MILESTONES, "resolution"):
         if updated[milestone].open:
             updated[milestone] = dl.complete(updated[milestone], now)
-    updated["revisit"] = Deadline(due_at=dl.revisit_due(now, rules))
+    updated["revisit"] = dl.again(updated["revisit"], dl.revisit_due(now, rules))
     return dataclasses.replace(
         case,
         status="closed",
@@ -278,8 +324,11 @@ def revisit(
     }
     if satisfaction > rules.reopen_max:
         return dataclasses.replace(case, status="revisited", deadlines=updated, **common)
-    updated["resolution"] = Deadline(due_at=dl.resolution_due(case.severity, now, rules))
-    updated["revisit"] = Deadline()
+    # The resolution starts again from now; this revisit stays on record (done), so that a
+    # late one still counts, until the next close schedules the next.
+    updated["resolution"] = dl.again(
+        updated["resolution"], dl.resolution_due(case.severity, now, rules)
+    )
     return dataclasses.replace(
         case,
         status="reopened",
@@ -291,24 +340,56 @@ def revisit(
     )
 
 
+def settle(case: Case, now: datetime, rules: Rules) -> tuple[Case, list[str]]:
+    """The case as of `now`, before a command changes it: every pending milestone whose
+    deadline has passed is breached for good (so nothing the command does can make it
+    met). Returns the milestones whose breach the history does not record yet — the
+    shell writes one `breached` event each — and escalates an urgent case the first time."""
+    updated = dict(case.deadlines)
+    noted: list[str] = []
+    for milestone, deadline in case.deadlines.items():
+        settled = dl.settle(deadline, now)
+        if settled is deadline:
+            continue
+        if not settled.breach_noted:
+            settled = dataclasses.replace(settled, breach_noted=True)
+            noted.append(milestone)
+        updated[milestone] = settled
+    if updated == case.deadlines:
+        return case, []
+    return dataclasses.replace(
+        case, deadlines=updated, escalated_at=_escalation(case, noted, now, rules)
+    ), noted
+
+
+def _escalation(case: Case, noted: list[str], now: datetime, rules: Rules) -> datetime | None:
+    if noted and case.escalated_at is None and case.severity in rules.escalate_when_overdue:
+        return now
+    return case.escalated_at
+
+
+def _overdue(deadline: Deadline, now: datetime) -> bool:
+    """Done after its deadline, or still pending past it."""
+    if deadline.due_at is None:
+        return False
+    return (deadline.done_at or now) > deadline.due_at
+
+
 def note_breaches(before: Case, after: Case, now: datetime, rules: Rules) -> tuple[Case, list[str]]:
-    """Milestones this step left breached whose breach the history does not record yet
-    (done late, extended late, or due earlier after a reclassification). They are
-    marked as noted — the shell writes one `breached` event each — and an urgent case
-    is escalated to management the first time."""
+    """Milestones this step left overdue whose breach the history does not record yet.
+    They are marked as noted — the shell writes one `breached` event each — and an urgent
+    case is escalated to management the first time."""
     updated = dict(after.deadlines)
     noted: list[str] = []
     for milestone, deadline in after.deadlines.items():
         if deadline.breach_noted or deadline == before.deadlines.get(milestone):
             continue
-        if deadline.state(now) == "breached":
+        if _overdue(deadline, now):
             updated[milestone] = dataclasses.replace(deadline, breach_noted=True)
             noted.append(milestone)
     if not noted:
         return after, []
-    escalated = after.escalated_at
-    if escalated is None and after.severity in rules.escalate_when_overdue:
-        escalated = now
+    escalated = _escalation(after, noted, now, rules)
     return dataclasses.replace(after, deadlines=updated, escalated_at=escalated), noted
 
 

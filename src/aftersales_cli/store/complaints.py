@@ -368,6 +368,13 @@ def update(
     note: str | None = None,
 ) -> None:
     """Write what changed from `before` to `after` and append it to the history."""
+    write(conn, before, after)
+    assert after.id is not None
+    append_event(conn, after.id, at, by, action, _changes_json(before, after), note)
+
+
+def write(conn: sqlite3.Connection, before: Case, after: Case) -> None:
+    """Write what changed from `before` to `after` (the caller records why)."""
     assert before.id is not None and before.id == after.id
     old, new = to_row(before), to_row(after)
     changed = {name: value for name, value in new.items() if old[name] != value}
@@ -381,7 +388,6 @@ def update(
     if before.category != after.category:
         for category in (before.category, after.category):
             refresh_repeats(conn, new["phone_key"], category, after.id, new["received_at"])
-    append_event(conn, after.id, at, by, action, _changes_json(before, after), note)
 
 
 def _deadlines_for(
