@@ -209,6 +209,7 @@ class Lifecycle(RuleBasedStateMachine):
         self.cases: dict[int, Model] = {}
         self.offences: dict[str, list[int]] = {}  # org → ids in the order they were fined
         self.histories: dict[int, list[dict[str, Any]]] = {}
+        self.breached: set[tuple[int, str]] = set()  # (id, milestone) ever shown breached
         self.last: int | None = None  # the complaint last changed
         self.runner = CliRunner()
         self.invoke("list", "--all", "--json")  # creates the database
@@ -654,6 +655,10 @@ class Lifecycle(RuleBasedStateMachine):
             want = (case.status, case.severity, case.category, case.reopen_count)
             assert got == want, (case.id, got, want)
             for milestone, deadline in data["deadlines"].items():
+                if (case.id, milestone) in self.breached:  # a breach is never undone
+                    assert deadline["state"] == "breached", (case.id, milestone, deadline)
+                if deadline["state"] == "breached":
+                    self.breached.add((case.id, milestone))
                 due = deadline["due_at"] and datetime.fromisoformat(deadline["due_at"])
                 assert due == case.due[milestone], (case.id, milestone, deadline, case.due)
                 done = deadline["done_at"] is not None
