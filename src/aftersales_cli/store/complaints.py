@@ -117,8 +117,8 @@ def previous_gap(row: str, by: str = "phone_key") -> str:
                          AS INTEGER)
              FROM complaints p
              WHERE p.{by} = {row}.{by} AND p.category = {row}.category
-               AND (p.received_at < {row}.received_at
-                    OR (p.received_at = {row}.received_at AND p.id < {row}.id))
+               AND p.received_at <= {row}.received_at
+               AND (p.received_at < {row}.received_at OR p.id < {row}.id)
              ORDER BY p.received_at DESC, p.id DESC LIMIT 1)"""
 
 
@@ -139,8 +139,8 @@ def refresh_repeats(
         f"""UPDATE complaints SET {GAPS[by]} = {previous_gap("complaints", by)}
            WHERE id = :id OR id = (
              SELECT n.id FROM complaints n
-             WHERE n.{by} = :key AND n.category = :category
-               AND (n.received_at > :received OR (n.received_at = :received AND n.id > :id))
+             WHERE n.{by} = :key AND n.category = :category AND n.received_at >= :received
+               AND (n.received_at > :received OR n.id > :id)
              ORDER BY n.received_at, n.id LIMIT 1)""",
         {"key": key, "category": category, "id": complaint_id, "received": received},
     )

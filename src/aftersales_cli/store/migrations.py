@@ -9,6 +9,7 @@ sqlite-utils.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -209,19 +210,6 @@ APPLICATION_ID = 0x4146534C
 M0004_APPLICATION_ID = _statements(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
-def _previous_client_gap(row: str) -> str:
-    """Minutes since the same client's previous complaint in the same category (written
-    out here, not shared: a shipped migration must not change when the store does)."""
-    return f"""(
-         SELECT CAST((julianday({row}.received_at) - julianday(p.received_at)) * 1440
-                     AS INTEGER)
-         FROM complaints p
-         WHERE p.org_key = {row}.org_key AND p.category = {row}.category
-           AND (p.received_at < {row}.received_at
-                OR (p.received_at = {row}.received_at AND p.id < {row}.id))
-         ORDER BY p.received_at DESC, p.id DESC LIMIT 1)"""
-
-
 def M0006_CLIENT_KEYS(db: Database) -> None:  # noqa: N802 - named like the other steps
     """Phones compared as digits (`0086 139…` and `+86 10 …` now match their national
     form: the keys that change are rewritten, and the repeat figures of both the old and
@@ -231,19 +219,20 @@ def M0006_CLIENT_KEYS(db: Database) -> None:  # noqa: N802 - named like the othe
 
     conn = db.conn
     conn.create_function("aftersales_phone_key", 1, phone_key, deterministic=True)
-    conn.create_function("aftersales_client_key", 1, client_key, deterministic=True)
-    conn.execute("CREATE TEMP TABLE rekeyed (key TEXT PRIMARY KEY) WITHOUT ROWID")
+    # (a few thousand clients among a million complaints: each name normalised once)
+    conn.create_function(
+        "aftersales_client_key", 1, lru_cache(maxsize=1 << 16)(client_key), deterministic=True
+    )
+    # one pass over the phones: the complaints whose key changes, with both keys
     conn.execute(
-        """INSERT OR IGNORE INTO rekeyed SELECT phone_key FROM complaints
-           WHERE phone_key != aftersales_phone_key(phone)"""
+        """CREATE TEMP TABLE rekeyed AS
+           WITH k AS MATERIALIZED (
+             SELECT id, phone_key AS old, aftersales_phone_key(phone) AS new FROM complaints)
+           SELECT id, old, new FROM k WHERE old != new"""
     )
     conn.execute(
-        """INSERT OR IGNORE INTO rekeyed SELECT aftersales_phone_key(phone) FROM complaints
-           WHERE phone_key != aftersales_phone_key(phone)"""
-    )
-    conn.execute(
-        """UPDATE complaints SET phone_key = aftersales_phone_key(phone)
-           WHERE phone_key != aftersales_phone_key(phone)"""
+        """UPDATE complaints SET phone_key = (SELECT new FROM rekeyed r WHERE r.id = complaints.id)
+           WHERE id IN (SELECT id FROM rekeyed)"""
     )
     conn.execute(
         """UPDATE complaints SET same_gap_minutes = (
@@ -254,7 +243,7 @@ def M0006_CLIENT_KEYS(db: Database) -> None:  # noqa: N802 - named like the othe
                AND (p.received_at < complaints.received_at
                     OR (p.received_at = complaints.received_at AND p.id < complaints.id))
              ORDER BY p.received_at DESC, p.id DESC LIMIT 1)
-           WHERE phone_key IN (SELECT key FROM rekeyed)"""
+           WHERE phone_key IN (SELECT old FROM rekeyed UNION SELECT new FROM rekeyed)"""
     )
     conn.execute("DROP TABLE rekeyed")
     for statement in (
@@ -264,8 +253,14 @@ def M0006_CLIENT_KEYS(db: Database) -> None:  # noqa: N802 - named like the othe
         # a client's complaints in a category (client repeats, at intake and kept)
         """CREATE INDEX complaints_by_client ON complaints (org_key, category, received_at)
            WHERE org_key IS NOT NULL""",
-        f"""UPDATE complaints SET client_gap_minutes = {_previous_client_gap("complaints")}
-            WHERE org_key IS NOT NULL""",
+        # minutes since the client's previous complaint in the category: one sorted pass
+        """WITH g AS (
+             SELECT id, CAST((julianday(received_at) - julianday(LAG(received_at) OVER (
+                               PARTITION BY org_key, category ORDER BY received_at, id)))
+                             * 1440 AS INTEGER) AS gap
+             FROM complaints WHERE org_key IS NOT NULL)
+           UPDATE complaints SET client_gap_minutes = g.gap FROM g
+           WHERE g.id = complaints.id AND g.gap IS NOT NULL""",
         # the report's client repeats of a period...
         """CREATE INDEX complaints_client_repeats ON complaints (received_at, client_gap_minutes)
            WHERE client_gap_minutes IS NOT NULL""",
