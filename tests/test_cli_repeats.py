@@ -275,3 +275,20 @@ def test_a_change_of_category_moves_the_client_repeat(run: Run) -> None:
     assert clients["numerator"] == 1  # #3 now follows #1; #2 is alone in its category
     assert third["id"] == 3
     assert ok(run("check", "--json"))["problems"] == []
+
+
+def test_a_cluster_warning_does_not_name_the_same_complaints_as_a_repeat(run: Run) -> None:
+    sick = ("--org", "实验小学", "--category", "illness", "--ill")
+    intake(run, "腹泻", "13900000601", "2026-11-18 12:00", *sick)
+    intake(run, "腹泻", "13900000602", "2026-11-20 08:00", *sick)
+    third = intake(run, "呕吐", "13900000603", "2026-11-20 09:00", *sick)
+    assert client_warnings(third) == [
+        "实验小学 complained 2 time(s) about illness in the last 30 days: #1, #2"
+    ]  # #1 was two days before: the repeat says so
+    assert len(cluster_warnings(third)) == 1
+    fourth = intake(run, "呕吐", "13900000604", "2026-11-20 09:30", "--org", "阳光幼儿园",
+                    "--category", "illness")  # fmt: skip
+    assert fourth["warnings"] == []
+    fifth = intake(run, "呕吐", "13900000605", "2026-11-20 10:00", "--org", "阳光幼儿园",
+                   "--category", "illness")  # fmt: skip
+    assert client_warnings(fifth) == [] and len(cluster_warnings(fifth)) == 1
