@@ -36,7 +36,7 @@ from typing import Any
 from aftersales_cli import clock
 from aftersales_cli.rules import penalties
 from aftersales_cli.rules.config import default_rules
-from aftersales_cli.rules.fields import phone_key
+from aftersales_cli.rules.fields import client_key, phone_key
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
 from aftersales_cli.store import bulk
 from aftersales_cli.store.db import open_db, transaction
@@ -295,6 +295,8 @@ COLUMNS = (
     "met_mask",
     "breached_mask",
     "same_gap_minutes",
+    "org_key",
+    "client_gap_minutes",
 )
 DEADLINE_COLUMNS = (
     "complaint_id",
@@ -520,6 +522,8 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
     awaiting = AWAITING_REVISIT_SHARE / (OPEN_SHARE + AWAITING_REVISIT_SHARE)
     offences: dict[str, list[int]] = {}
     last_seen: dict[tuple[str, str], int] = {}  # by phone, as the repeat query counts
+    client_seen: dict[tuple[str, str], int] = {}  # by client_key(org), likewise
+    org_keys = {org: client_key(org) for org in [*ORGS, None]}
     open_states = ("new", "classified", "assigned", "assigned", "reopened")
     at_text = itemgetter(1)
     rows: Rows = []
@@ -546,6 +550,13 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             else int((_julian_day(received) - _julian_day(previous)) * 1440)
         )
         last_seen[(keys[caller], category)] = received
+        org_key = org_keys[org]
+        client_gap = None
+        if org_key is not None:  # the same for the client, whatever the phone
+            before = client_seen.get((org_key, category))
+            if before is not None:
+                client_gap = int((_julian_day(received) - _julian_day(before)) * 1440)
+            client_seen[(org_key, category)] = received
         dish = pick(DISHES)
         description = pick(CATEGORIES[category][1]).format(
             d=dish, m=15 + int(rand() * 75), n=2 + int(rand() * 28)
@@ -907,7 +918,7 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             closed_text, fmt(reopened_at), reopen, fmt(escalated_at),
             None if "contact" not in done else (done["contact"] - received) // 60,
             None if closed_at is None else (closed_at - received) // 60, met_mask,
-            breached_mask, gap,
+            breached_mask, gap, org_key, client_gap,
         ))
         # fmt: on
         if len(rows) == CHUNK or i == count - 1:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -31,7 +32,12 @@ def seed(tmp_path: Path, count: int) -> Path:
         capture_output=True,
         text=True,
         check=False,
-        env={"AFTERSALES_NOW": "2026-11-22 10:00", "PATH": "/usr/bin:/bin"},
+        env={
+            "AFTERSALES_NOW": "2026-11-22 10:00",
+            "PATH": "/usr/bin:/bin",
+            # the source under test, when it is not the installed one (a worktree)
+            **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
+        },
     )
     assert result.returncode == 0, result.stderr
     return db
@@ -53,6 +59,12 @@ def test_seeded_rows_are_what_the_store_would_write(tmp_path: Path) -> None:
     for row in conn.execute("SELECT phone_key, category, received_at, id FROM complaints"):
         store.refresh_repeats(conn, row[0], row[1], row[3], row[2])
     assert dict(conn.execute("SELECT id, same_gap_minutes FROM complaints")) == gaps
+    clients = dict(conn.execute("SELECT id, client_gap_minutes FROM complaints"))
+    assert sum(gap is not None for gap in clients.values()) > 1000
+    for row in conn.execute("SELECT org_key, category, received_at, id, org FROM complaints"):
+        assert row[0] == fields.client_key(row[4])
+        store.refresh_repeats(conn, row[0], row[1], row[3], row[2], by="org_key")
+    assert dict(conn.execute("SELECT id, client_gap_minutes FROM complaints")) == clients
     statuses = dict(conn.execute("SELECT status, COUNT(*) FROM complaints GROUP BY status"))
     assert statuses["revisited"] > 2500 and statuses.get("new", 0) > 0
     assert conn.execute("SELECT COUNT(*) FROM sqlite_stat1").fetchone()[0] > 0  # analysed

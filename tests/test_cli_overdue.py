@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -180,6 +181,7 @@ def test_two_cron_runs_at_the_same_moment_write_each_breach_once(
         "AFTERSALES_NOW": "2026-11-22 10:30",
         "AFTERSALES_OPERATOR": "cron",
         "PATH": "/usr/bin:/bin",
+        **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},  # a worktree's source
     }
     runs = [
         subprocess.Popen(

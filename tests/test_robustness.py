@@ -344,7 +344,7 @@ def test_bulk_loading_knows_every_column_the_store_writes() -> None:
         category="other",
         severity="general",
     )
-    written = {"id", "same_gap_minutes", *to_row(case)}
+    written = {"id", "same_gap_minutes", "client_gap_minutes", *to_row(case)}
     assert set(bulk.COMPLAINT_COLUMNS) == written
 
 

@@ -69,6 +69,10 @@ def examine(conn: sqlite3.Connection) -> Findings:
             Problem(cid, "its repeat figure (same phone and category before) disagrees")
             for cid in health.stale_repeats(conn)
         )
+        add(
+            Problem(cid, "its client repeat figure (same client and category before) disagrees")
+            for cid in health.stale_repeats(conn, by="org_key")
+        )
         add(_complaint_problems(conn))
     except sqlite3.DatabaseError as exc:
         add([Problem(None, f"could not read every complaint ({exc})")])
@@ -92,6 +96,10 @@ def _complaint_problems(conn: sqlite3.Connection) -> Iterator[Problem]:
             wrong = [name for name in health.FIGURES if kept.get(name) != derived[name]]
             if wrong:
                 yield Problem(case.id, f"stored report figures disagree: {', '.join(wrong)}")
+            keys = store.match_keys(case)
+            wrong = [name for name in health.KEYS if kept.get(name) != keys[name]]
+            if wrong:
+                yield Problem(case.id, f"stored match keys disagree: {', '.join(wrong)}")
         batch.clear()
 
     for item in store.iterate(conn, store.Query(), unreadable=unreadable.append):

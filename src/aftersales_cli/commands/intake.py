@@ -25,7 +25,7 @@ from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Line
 from aftersales_cli.rules import fields, lifecycle, triage
 from aftersales_cli.rules.case import Case
-from aftersales_cli.rules.deadlines import calendar_days, elapsed
+from aftersales_cli.rules.deadlines import calendar_days, elapsed, local_day
 from aftersales_cli.rules.taxonomy import CHANNELS, SEVERITIES
 from aftersales_cli.store import complaints as store
 
@@ -60,6 +60,7 @@ def _warnings(s: Session, case: Case) -> list[str]:
             f"this phone has complained {len(earlier)} time(s) in the last "
             f"{rules.repeat_window_days} days: {ids}"
         )
+    found.extend(_client_warnings(s, case))
     window = rules.batch_window_hours
     cluster = store.same_batch(
         conn, case, elapsed(case.received_at, -window * 60), elapsed(case.received_at, window * 60)
@@ -74,6 +75,34 @@ def _warnings(s: Session, case: Case) -> list[str]:
         found.append(
             f"{len(cluster)} other complaint(s) on {what} within {window} h: {ids} — "
             "possible batch incident: check the batch, consider sealing samples or a recall"
+        )
+    return found
+
+
+def _client_warnings(s: Session, case: Case) -> list[str]:
+    """The same client (whatever phone) recently in the same category; several
+    food-safety or illness complaints from the client today (a cluster, batch or not).
+    Earlier complaints that the cluster names already are not named twice."""
+    rules, conn, found = s.rules, s.conn, []
+    today: list[store.Neighbour] = []
+    if case.category in rules.cluster_categories:
+        start, end = local_day(case.received_at)
+        today = store.same_client(conn, case.org, rules.cluster_categories, start, end, case.id)
+    since = calendar_days(case.received_at, -rules.repeat_window_days)
+    up_to_now = elapsed(s.now, 1 / 60)  # received up to this second, inclusive
+    earlier = store.same_client(conn, case.org, [case.category], since, up_to_now, case.id)
+    if earlier and not {n.id for n in earlier} <= {n.id for n in today}:
+        found.append(
+            f"{case.org} complained {len(earlier)} time(s) about {case.category} in the last "
+            f"{rules.repeat_window_days} days: {', '.join(f'#{n.id}' for n in earlier[-8:])}"
+        )
+    if today:
+        kinds = "/".join(sorted(rules.cluster_categories))
+        ids = ", ".join(f"#{n.id} ({n.category})" for n in today[:8])
+        found.append(
+            f"{len(today)} other {kinds} complaint(s) from {case.org} on "
+            f"{start.date().isoformat()}: {ids} — possible incident at one client: check "
+            "what was served there that day, consider sealing samples"
         )
     return found
 

@@ -62,6 +62,7 @@ def policy_view(rules: Rules, source: str) -> list[Block]:
             ("not ours", _list(sorted(rules.not_ours_causes))),
             ("repeat window", f"{rules.repeat_window_days} days"),
             ("batch window", f"{rules.batch_window_hours} h"),
+            ("client clusters", f"{_list(sorted(rules.cluster_categories))}, one local day"),
             ("retained sample", f"{rules.sample_retention_hours} h"),
             ("satisfied", f"{rules.satisfied_min}-5; {rules.reopen_max} or less reopens"),
             (

@@ -29,6 +29,7 @@ KPI_NAMES = {
     "satisfaction_rate": "Satisfied (4-5 of revisits)",
     "avg_handling_hours": "Average handling time (h)",
     "repeat_rate": "Repeat complaints",
+    "repeat_clients": "Repeat complaints by client (no target)",
     "on_time_rate": "On time (met of decided milestones)",
 }
 

@@ -21,6 +21,7 @@ KPI_KEYS = (
     "satisfaction_rate",
     "avg_handling_hours",
     "repeat_rate",
+    "repeat_clients",
     "on_time_rate",
 )
 
@@ -53,6 +54,8 @@ class Inputs:
     handling: Handling
     repeats: Ratio  # same phone, same category within 30 days before / received
     on_time: Ratio  # met / (met + breached)
+    # same client (any phone), same category within 30 days before / received; no target
+    client_repeats: Ratio = Ratio(0, 0)
 
 
 def percentile_positions(count: int, fraction: float) -> tuple[int, int, float]:
@@ -99,6 +102,7 @@ def kpis(inputs: Inputs, targets: Targets) -> dict[str, dict[str, Any]]:
         "resolution_rate": (inputs.resolved, targets.resolution_rate),
         "satisfaction_rate": (inputs.satisfied, targets.satisfaction_rate),
         "repeat_rate": (inputs.repeats, targets.repeat_rate),
+        "repeat_clients": (inputs.client_repeats, None),
         "on_time_rate": (inputs.on_time, targets.on_time_rate),
     }
     result: dict[str, dict[str, Any]] = {}

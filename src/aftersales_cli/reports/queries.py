@@ -13,6 +13,7 @@ everything is as of `now` (a pending deadline past due counts as breached).
 from __future__ import annotations
 
 import sqlite3
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +23,7 @@ from aftersales_cli.clock import from_utc_text, to_utc_text
 from aftersales_cli.reports import kpi
 from aftersales_cli.reports.period import Period, buckets
 from aftersales_cli.rules.config import Rules
-from aftersales_cli.rules.deadlines import elapsed
+from aftersales_cli.rules.deadlines import calendar_days, elapsed, local_day
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
 
 IN_PERIOD = "c.received_at >= :start AND c.received_at < :end"
@@ -123,6 +124,7 @@ def figures(
             met, breached = row[10 + 2 * i], row[11 + 2 * i]
             if met or breached:
                 table.setdefault(milestone, {})[row[0]] = {"met": met, "breached": breached}
+    counts["client_repeats"] = client_repeats(conn, w, rules)
     for milestone, severity, late in conn.execute(
         f"""SELECT d.milestone, c.severity, COUNT(*) FROM deadlines d
             JOIN complaints c ON c.id = d.complaint_id
@@ -132,6 +134,18 @@ def figures(
         cell = table.setdefault(milestone, {}).setdefault(severity, {"met": 0, "breached": 0})
         cell["breached"] += late
     return counts, {m: table[m] for m in MILESTONE_KEYS if m in table}
+
+
+def client_repeats(conn: sqlite3.Connection, w: Window, rules: Rules) -> int:
+    """Complaints whose client had another in the same category within the repeat window
+    before (whatever the phone), from the partial index complaints_client_repeats."""
+    row = conn.execute(
+        f"""SELECT COUNT(*) FROM complaints c
+            WHERE c.client_gap_minutes IS NOT NULL AND {IN_PERIOD}
+              AND c.client_gap_minutes <= :repeat""",
+        {**w.params, "repeat": rules.repeat_window_days * 1440},
+    ).fetchone()
+    return int(row[0])
 
 
 def kpi_inputs(
@@ -151,6 +165,7 @@ def kpi_inputs(
         satisfied=kpi.Ratio(counts["satisfied"], counts["revisited"]),
         handling=kpi.Handling(handled, mean, median, p90),
         repeats=kpi.Ratio(counts["repeats"], counts["received"]),
+        client_repeats=kpi.Ratio(counts.get("client_repeats", 0), counts["received"]),
         on_time=kpi.Ratio(met, met + breached),
     )
 
@@ -280,7 +295,9 @@ def batch_clusters(
     conn: sqlite3.Connection, w: Window, rules: Rules, limit: int = 20
 ) -> tuple[list[dict[str, Any]], int]:
     """Two or more complaints on one batch — or one product and delivery date — received
-    within the batch window of each other: the largest `limit`, and how many there are."""
+    within the batch window of each other; or two or more of the cluster categories
+    (food_safety, illness) from one client on one local day: the largest `limit`, and how
+    many there are. A set already listed (by batch, say) is not listed again."""
     window = rules.batch_window_hours * 60
     found: list[dict[str, Any]] = []
     for kind, key_sql, where in (
@@ -308,15 +325,18 @@ def batch_clusters(
                     "last": row[-1],
                 }
             )
+    found.extend(_client_days(conn, w, rules))
     found.sort(key=lambda c: (-c["count"], c["first"]))
     clusters: list[dict[str, Any]] = []
     listed: list[set[int]] = []
     for cluster in found:
         if len(clusters) == limit:
             break
-        members = _members(conn, w, cluster["kind"], cluster["match"])
+        members = _members(conn, w, cluster["kind"], cluster["match"], rules)
         times = [from_utc_text(t) for t, *_ in members]
-        if not any(
+        if cluster["kind"] == "client":  # one local day is the cluster: named as typed
+            cluster["key"] = f"{members[0][3]} / {cluster['day']}"
+        elif not any(
             (b - a).total_seconds() <= window * 60 for a, b in zip(times, times[1:], strict=False)
         ):
             continue  # on one batch, but days apart
@@ -339,14 +359,63 @@ def batch_clusters(
     return clusters, len(found)
 
 
+def _in_categories(rules: Rules) -> tuple[str, dict[str, str]]:
+    """`c.category IN (...)` of the cluster categories, and its parameters."""
+    names = {f"k{i}": key for i, key in enumerate(sorted(rules.cluster_categories))}
+    return f"c.category IN ({', '.join(':' + n for n in names)})", names
+
+
+def _client_days(conn: sqlite3.Connection, w: Window, rules: Rules) -> list[dict[str, Any]]:
+    """Clients with two or more complaints of the cluster categories on one local day.
+    The rows come from the covering index complaints_client_day; each is put in its local
+    day by its place among the period's day boundaries (stored UTC text sorts as time),
+    so a day is the local calendar day whatever the zone's offset or its changes."""
+    if not rules.cluster_categories:
+        return []
+    start, _ = local_day(from_utc_text(w.start))
+    bounds: list[str] = []
+    days: list[tuple[str, str, str]] = []
+    while to_utc_text(start) < w.end:
+        end = calendar_days(start, 1)
+        bounds.append(to_utc_text(start))
+        days.append((start.date().isoformat(), to_utc_text(start), to_utc_text(end)))
+        start = end
+    groups: dict[tuple[str, int], list[str]] = {}
+    categories, names = _in_categories(rules)
+    for key, received in conn.execute(
+        f"""SELECT c.org_key, c.received_at FROM complaints c
+            WHERE {categories} AND {IN_PERIOD} AND c.org_key IS NOT NULL""",
+        {**w.params, **names},
+    ):
+        groups.setdefault((key, bisect_right(bounds, received) - 1), []).append(received)
+    return [
+        {
+            "kind": "client",
+            "key": key,
+            "day": days[i][0],
+            "match": (key, days[i][1], days[i][2]),
+            "count": len(times),
+            "first": min(times),
+            "last": max(times),
+        }
+        for (key, i), times in groups.items()
+        if len(times) >= 2
+    ]
+
+
 def _members(
-    conn: sqlite3.Connection, w: Window, kind: str, match: tuple[Any, ...]
+    conn: sqlite3.Connection, w: Window, kind: str, match: tuple[Any, ...], rules: Rules
 ) -> list[tuple[Any, ...]]:
-    where = "c.batch = :a" if kind == "batch" else "c.product = :a AND c.delivery_date = :b"
+    categories, names = _in_categories(rules)
+    where = {
+        "batch": "c.batch = :a",
+        "product": "c.product = :a AND c.delivery_date = :b",
+        "client": f"c.org_key = :a AND {categories} AND c.received_at >= :b AND c.received_at < :c",
+    }[kind]
     return conn.execute(
         f"""SELECT c.received_at, c.id, c.category, COALESCE(c.org, 'none') FROM complaints c
-            WHERE {where} AND {IN_PERIOD} ORDER BY c.received_at""",
-        {**w.params, "a": match[0], "b": match[1] if len(match) > 1 else None},
+            WHERE {where} AND {IN_PERIOD} ORDER BY c.received_at, c.id""",
+        {**w.params, **names, **dict(zip("abc", match, strict=False))},
     ).fetchall()
 
 

@@ -210,6 +210,9 @@ DEFAULTS: dict[str, Any] = {
         # complaints of these categories.
         "sample_retention_hours": 48,
         "sample_categories": ["food_safety", "illness"],
+        # Two or more complaints of these categories from one client on one local day are
+        # a cluster (a possible incident at that client), with or without a batch.
+        "cluster_categories": ["food_safety", "illness"],
     },
     "revisit": {"satisfied_min": 4, "reopen_max": 2},
     "targets": {
@@ -317,6 +320,7 @@ class Rules:
     batch_window_hours: int
     sample_retention_hours: int
     sample_categories: frozenset[str]
+    cluster_categories: frozenset[str]
     satisfied_min: int
     reopen_max: int
     targets: Targets
@@ -577,6 +581,9 @@ def _build(raw: dict[str, Any]) -> Rules:
         ),
         sample_categories=_terms(
             intake["sample_categories"], "intake.sample_categories", category_terms
+        ),
+        cluster_categories=_terms(
+            intake["cluster_categories"], "intake.cluster_categories", category_terms
         ),
         satisfied_min=satisfied_min,
         reopen_max=reopen_max,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from aftersales_cli.rules.case import Deadline
 from aftersales_cli.rules.config import Duration, Rules
@@ -25,6 +25,12 @@ def calendar_days(start: datetime, days: int) -> datetime:
     """`start` moved by whole days on the local calendar (same wall-clock time)."""
     moved = start.replace(tzinfo=None) + timedelta(days=days)
     return moved.replace(tzinfo=start.tzinfo).astimezone(start.tzinfo)
+
+
+def local_day(moment: datetime) -> tuple[datetime, datetime]:
+    """The calendar day `moment` falls on in its own zone, as [start, end)."""
+    start = datetime.combine(moment.date(), time(0), tzinfo=moment.tzinfo)
+    return start, calendar_days(start, 1)
 
 
 def add(start: datetime, duration: Duration) -> datetime:

@@ -103,11 +103,22 @@ def satisfaction(value: int) -> int:
 
 
 def phone_key(value: str) -> str:
-    """The digits that identify a phone, so `138 1234 5678` and `+86 13812345678` match."""
+    """The digits that identify a phone, so `138 1234 5678`, `+86 13812345678` and
+    `0086-138-1234-5678` match: China's country code (`+86`, `0086`, or `86` before an
+    11-digit mobile) is dropped, and a landline dialled from abroad (`+86 10 6552 1234`)
+    gets back its trunk 0 (`010 6552 1234`). Other countries' numbers keep every digit."""
     digits = "".join(c for c in value if c.isdigit())
-    if len(digits) == 13 and digits.startswith("86"):
-        digits = digits[2:]
-    return digits
+    if digits.startswith("0086"):
+        national = digits[4:]
+    elif value.lstrip(" (").startswith("+86") or (len(digits) == 13 and digits.startswith("861")):
+        national = digits[2:]
+    else:
+        return digits
+    if not national or national.startswith("0"):
+        return national or digits  # the trunk 0 typed anyway
+    if national.startswith("1") and not national.startswith("10"):
+        return national  # a mobile (none starts with 10, Beijing's area code)
+    return "0" + national
 
 
 def client_key(value: str | None) -> str | None:

@@ -65,6 +65,8 @@ COMPLAINT_COLUMNS: tuple[str, ...] = (
     "met_mask",
     "breached_mask",
     "same_gap_minutes",
+    "org_key",
+    "client_gap_minutes",
 )
 DEADLINE_COLUMNS: tuple[str, ...] = (
     "complaint_id",

@@ -8,6 +8,7 @@ with what changed (old → new) in the same transaction.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields
@@ -18,7 +19,7 @@ from typing import Any, NamedTuple
 from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
 from aftersales_cli.errors import DatabaseUnusable, NotFound
 from aftersales_cli.rules.case import Case, Deadline, Penalty
-from aftersales_cli.rules.fields import phone_key
+from aftersales_cli.rules.fields import client_key, phone_key
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
 
 # How each field of a Case is kept in its row.
@@ -74,13 +75,18 @@ def to_row(case: Case) -> dict[str, Any]:
     row.update({f"{name}_fen": fen(getattr(case, name)) for name in _MONEY})
     row["ours"] = None if case.ours is None else int(case.ours)
     row["delivery_date"] = case.delivery_date.isoformat() if case.delivery_date else None
-    row["phone_key"] = phone_key(case.phone)
+    row.update(match_keys(case))
     penalty = case.penalty
     row["penalty_offence"] = penalty.offence if penalty else None
     row["penalty_multiplier"] = str(penalty.multiplier) if penalty else None
     row["penalty_fen"] = fen(penalty.amount) if penalty else None
     row.update(report_figures(case))
     return row
+
+
+def match_keys(case: Case) -> dict[str, str | None]:
+    """How the case's phone and client are matched (`phone_key`, `client_key`)."""
+    return {"phone_key": phone_key(case.phone), "org_key": client_key(case.org)}
 
 
 def _minutes(start: datetime, end: datetime | None) -> int | None:
@@ -98,34 +104,51 @@ def report_figures(case: Case) -> dict[str, Any]:
     }
 
 
-def previous_gap(row: str) -> str:
-    """SQL for "minutes since the same phone's previous complaint in the same category"
-    of the complaint `row` names (a table alias) — the repeat KPI's figure."""
+# The repeat figures: minutes since the previous complaint in the same category from the
+# same phone (the repeat KPI, migration 0003) and from the same client (migration 0006).
+GAPS = {"phone_key": "same_gap_minutes", "org_key": "client_gap_minutes"}
+
+
+def previous_gap(row: str, by: str = "phone_key") -> str:
+    """SQL for "minutes since the previous complaint in the same category with the same
+    `by` (phone_key or org_key)" of the complaint `row` names (a table alias)."""
     return f"""(
              SELECT CAST((julianday({row}.received_at) - julianday(p.received_at)) * 1440
                          AS INTEGER)
              FROM complaints p
-             WHERE p.phone_key = {row}.phone_key AND p.category = {row}.category
-               AND (p.received_at < {row}.received_at
-                    OR (p.received_at = {row}.received_at AND p.id < {row}.id))
+             WHERE p.{by} = {row}.{by} AND p.category = {row}.category
+               AND p.received_at <= {row}.received_at
+               AND (p.received_at < {row}.received_at OR p.id < {row}.id)
              ORDER BY p.received_at DESC, p.id DESC LIMIT 1)"""
 
 
 def refresh_repeats(
-    conn: sqlite3.Connection, key: str, category: str, complaint_id: int, received: str
+    conn: sqlite3.Connection,
+    key: str | None,
+    category: str,
+    complaint_id: int,
+    received: str,
+    *,
+    by: str = "phone_key",
 ) -> None:
-    """Keep "minutes since the same phone's previous complaint in the same category" true
-    around one complaint that entered (or left) that phone and category: its own figure,
-    and that of the next complaint after it, whose predecessor it now is (or was)."""
+    """Keep "minutes since the same phone's (or, by org_key, client's) previous complaint
+    in the same category" true around one complaint that entered (or left) that key and
+    category: its own figure, and that of the next complaint after it, whose predecessor
+    it now is (or was)."""
     conn.execute(
-        f"""UPDATE complaints SET same_gap_minutes = {previous_gap("complaints")}
+        f"""UPDATE complaints SET {GAPS[by]} = {previous_gap("complaints", by)}
            WHERE id = :id OR id = (
              SELECT n.id FROM complaints n
-             WHERE n.phone_key = :key AND n.category = :category
-               AND (n.received_at > :received OR (n.received_at = :received AND n.id > :id))
+             WHERE n.{by} = :key AND n.category = :category AND n.received_at >= :received
+               AND (n.received_at > :received OR n.id > :id)
              ORDER BY n.received_at, n.id LIMIT 1)""",
         {"key": key, "category": category, "id": complaint_id, "received": received},
     )
+
+
+def _refresh_all(conn: sqlite3.Connection, row: Mapping[str, Any], complaint_id: int) -> None:
+    for by in GAPS:
+        refresh_repeats(conn, row[by], row["category"], complaint_id, row["received_at"], by=by)
 
 
 def from_row(
@@ -243,7 +266,7 @@ def insert(
     complaint_id = cursor.lastrowid
     assert complaint_id is not None
     _upsert_deadlines(conn, complaint_id, case.deadlines.items())
-    refresh_repeats(conn, row["phone_key"], case.category, complaint_id, row["received_at"])
+    _refresh_all(conn, row, complaint_id)
     stored = Case(
         **{f.name: getattr(case, f.name) for f in fields(Case) if f.name != "id"}, id=complaint_id
     )
@@ -260,7 +283,7 @@ def restore(conn: sqlite3.Connection, case: Case, history: Sequence[Event]) -> N
         row,
     )
     _upsert_deadlines(conn, case.id, case.deadlines.items())
-    refresh_repeats(conn, row["phone_key"], case.category, case.id, row["received_at"])
+    _refresh_all(conn, row, case.id)
     conn.executemany(
         "INSERT INTO events (complaint_id, at, by, action, changes, note) VALUES (?,?,?,?,?,?)",
         [
@@ -385,9 +408,11 @@ def write(conn: sqlite3.Connection, before: Case, after: Case) -> None:
         )
     moved = [(m, d) for m, d in after.deadlines.items() if before.deadlines.get(m) != d]
     _upsert_deadlines(conn, after.id, moved)
-    if before.category != after.category:
-        for category in (before.category, after.category):
-            refresh_repeats(conn, new["phone_key"], category, after.id, new["received_at"])
+    for column in GAPS:  # the complaint left one key and category (or time) for another
+        places = {(row[column], row["category"], row["received_at"]) for row in (old, new)}
+        if len(places) > 1:
+            for key, category, received in places:
+                refresh_repeats(conn, key, category, after.id, received, by=column)
 
 
 def _deadlines_for(
@@ -501,6 +526,29 @@ def same_phone(
     )
 
 
+def same_client(
+    conn: sqlite3.Connection,
+    org: str | None,
+    categories: Iterable[str],
+    since: datetime,
+    before: datetime,
+    exclude: int | None,
+) -> list[Neighbour]:
+    """Complaints from the same client (by `client_key`) in these categories, received in
+    [since, before): one look-up of the index complaints_by_client."""
+    key, wanted = client_key(org), list(categories)
+    if key is None or not wanted:
+        return []
+    return _neighbours(
+        conn,
+        f"""SELECT id, received_at, category, status, customer FROM complaints
+            WHERE org_key = ? AND category IN ({",".join("?" * len(wanted))})
+              AND received_at >= ? AND received_at < ? AND id IS NOT ?
+            ORDER BY received_at, id""",
+        (key, *wanted, to_utc_text(since), to_utc_text(before), exclude),
+    )
+
+
 def same_batch(
     conn: sqlite3.Connection,
     case: Case,
@@ -559,6 +607,16 @@ def _in(column: str, values: Sequence[str], params: list[Any]) -> str:
     return f"{column} IN ({','.join('?' * len(values))})"
 
 
+_PHONE_LIKE = re.compile(r"^\+?[0-9 ()\-]*[0-9][0-9 ()\-]*$")
+
+
+def phone_digits(text: str) -> str | None:
+    """The digits `--text` looks for among phones when it is written like (part of) a
+    phone — `13900000070`, `139-0000-0070`, `+86 139…`, or the last digits alone."""
+    cleaned = text.strip()
+    return phone_key(cleaned) if _PHONE_LIKE.match(cleaned) else None
+
+
 def _where(query: Query) -> tuple[str, list[Any]]:
     """The WHERE clause (without the keyword) and parameters of a query's filters."""
     where: list[str] = []
@@ -592,8 +650,13 @@ def _where(query: Query) -> tuple[str, list[Any]]:
             "note",
             "phone",
         )
-        where.append("(" + " OR ".join(f"c.{c} LIKE ? ESCAPE '\\'" for c in searched) + ")")
+        matches = [f"c.{c} LIKE ? ESCAPE '\\'" for c in searched]
         params.extend([pattern] * len(searched))
+        digits = phone_digits(query.text)
+        if digits:  # a phone, however typed: matched on the digits of every phone
+            matches.append("c.phone_key LIKE ?")
+            params.append(f"%{digits}%")
+        where.append("(" + " OR ".join(matches) + ")")
     return " AND ".join(where), params
 
 

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
-from aftersales_cli.store.complaints import previous_gap
+from aftersales_cli.store.complaints import GAPS, previous_gap
 
 FIGURES = ("contact_minutes", "handling_minutes", "met_mask", "breached_mask")
+KEYS = ("phone_key", "org_key")  # how phones and clients are matched (migration 0006)
 
 
 def integrity(conn: sqlite3.Connection, limit: int = 100) -> list[str]:
@@ -39,14 +40,14 @@ def missing_deadlines(conn: sqlite3.Connection) -> list[tuple[int, int]]:
     ]
 
 
-def stale_repeats(conn: sqlite3.Connection) -> list[int]:
-    """Complaints whose "minutes since the same phone's previous complaint in the same
-    category" is not what the complaints themselves say."""
+def stale_repeats(conn: sqlite3.Connection, by: str = "phone_key") -> list[int]:
+    """Complaints whose "minutes since the same phone's (by org_key: client's) previous
+    complaint in the same category" is not what the complaints themselves say."""
     return [
         int(row[0])
         for row in conn.execute(
             f"""SELECT c.id FROM complaints c
-               WHERE c.same_gap_minutes IS NOT {previous_gap("c")}
+               WHERE c.{GAPS[by]} IS NOT {previous_gap("c", by)}
                ORDER BY c.id"""
         )
     ]
@@ -59,7 +60,8 @@ def stored_figures(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, di
         chunk = list(ids[start : start + 500])
         marks = ",".join("?" * len(chunk))
         for row in conn.execute(
-            f"SELECT id, {', '.join(FIGURES)} FROM complaints WHERE id IN ({marks})", chunk
+            f"SELECT id, {', '.join(FIGURES + KEYS)} FROM complaints WHERE id IN ({marks})",
+            chunk,
         ):
-            result[int(row[0])] = dict(zip(FIGURES, row[1:], strict=True))
+            result[int(row[0])] = dict(zip(FIGURES + KEYS, row[1:], strict=True))
     return result
