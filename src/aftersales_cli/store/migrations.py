@@ -208,12 +208,89 @@ APPLICATION_ID = 0x4146534C
 
 M0004_APPLICATION_ID = _statements(f"PRAGMA application_id = {APPLICATION_ID}")
 
+
+def _supply_event_and_ledger(db: Database) -> None:
+    """0005: the ledger of fines, staff fines and payments, and what a fine's supply event
+    is looked up by. Every figure the complaints held becomes an entry, so that an
+    existing database's report totals do not change."""
+    from aftersales_cli.rules.ledger import event_key
+
+    for statement in (
+        "ALTER TABLE complaints ADD COLUMN remedies TEXT",
+        # the supply event (client, delivery day, batch or product) of a case, as keyed by
+        # rules.ledger.event_key; indexed only where a finding makes it count
+        "ALTER TABLE complaints ADD COLUMN supply_event TEXT",
+        """CREATE TABLE ledger (
+            id INTEGER PRIMARY KEY,
+            complaint_id INTEGER NOT NULL REFERENCES complaints(id),
+            kind TEXT NOT NULL CHECK (kind IN ('fine', 'staff_fine', 'payment')),
+            payment_kind TEXT,
+            amount_fen INTEGER NOT NULL,
+            reason TEXT,
+            by TEXT NOT NULL,
+            at TEXT NOT NULL,
+            reverses INTEGER REFERENCES ledger(id),
+            event TEXT,
+            offence INTEGER,
+            multiplier TEXT,
+            staff TEXT
+        )""",
+        "CREATE INDEX ledger_by_complaint ON ledger (complaint_id, kind, payment_kind, amount_fen)",
+        "CREATE INDEX ledger_by_event ON ledger (event) WHERE event IS NOT NULL",
+        "CREATE INDEX ledger_reversed ON ledger (reverses) WHERE reverses IS NOT NULL",
+        """CREATE INDEX complaints_by_supply_event ON complaints (supply_event)
+           WHERE supply_event IS NOT NULL AND finding IS NOT NULL AND ours = 1""",
+        """CREATE TRIGGER ledger_never_deleted BEFORE DELETE ON ledger
+           BEGIN SELECT RAISE(ABORT, 'the ledger is never deleted'); END""",
+        """CREATE TRIGGER ledger_never_changed BEFORE UPDATE ON ledger
+           BEGIN SELECT RAISE(ABORT, 'a ledger entry is never changed; reverse it'); END""",
+        "UPDATE complaints SET remedies = remedy WHERE remedy IS NOT NULL",
+    ):
+        db.execute(statement)
+    rows = db.execute(
+        """SELECT id, org, delivery_date, batch, product FROM complaints
+           WHERE finding IS NOT NULL AND ours = 1 AND org IS NOT NULL
+             AND delivery_date IS NOT NULL"""
+    ).fetchall()
+    keyed = []
+    for complaint_id, org, day, batch, product in rows:
+        from datetime import date
+
+        key = event_key(org, date.fromisoformat(day), batch, product)
+        if key is not None:
+            keyed.append((key, complaint_id))
+    db.conn.executemany("UPDATE complaints SET supply_event = ? WHERE id = ?", keyed)
+    stamp = "COALESCE(closed_at, received_at)"
+    note = "'recorded before the ledger (migration 0005)'"
+    for statement in (
+        f"""INSERT INTO ledger (complaint_id, kind, amount_fen, reason, by, at, event, offence,
+                                multiplier)
+            SELECT id, 'fine', penalty_fen, {note}, 'migration', {stamp}, supply_event,
+                   penalty_offence, penalty_multiplier
+            FROM complaints WHERE penalty_fen IS NOT NULL ORDER BY id""",
+        f"""INSERT INTO ledger (complaint_id, kind, amount_fen, reason, by, at, staff)
+            SELECT id, 'staff_fine', staff_fine_fen, {note}, 'migration', {stamp}, staff
+            FROM complaints WHERE staff_fine_fen IS NOT NULL ORDER BY id""",
+        # a payment of the remedy's kind (compensation when the remedy is not one paid)
+        f"""INSERT INTO ledger (complaint_id, kind, payment_kind, amount_fen, reason, by, at)
+            SELECT id, 'payment',
+                   CASE WHEN remedy IN ('refund', 'compensation', 'medical_costs', 'coupon')
+                        THEN remedy ELSE 'compensation' END,
+                   amount_fen, {note}, 'migration', {stamp}
+            FROM complaints WHERE amount_fen IS NOT NULL AND amount_fen != 0 ORDER BY id""",
+    ):
+        db.execute(statement)
+
+
+M0005_LEDGER: Step = _supply_event_and_ledger
+
 # In order; a database's `user_version` is how many of these it has.
 STEPS: tuple[tuple[str, Step], ...] = (
     ("0001_initial", M0001_INITIAL),
     ("0002_breaches", M0002_BREACHES),
     ("0003_report_figures", M0003_REPORT_FIGURES),
     ("0004_application_id", M0004_APPLICATION_ID),
+    ("0005_ledger", M0005_LEDGER),
 )
 
 SCHEMA_VERSION = len(STEPS)
