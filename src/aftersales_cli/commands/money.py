@@ -54,13 +54,16 @@ def _penalty(fine: ledger.Fine | None, complaint_id: int | None) -> Penalty | No
 
 
 def client_fines(
-    conn: sqlite3.Connection, client: str, rules: Rules, extra: ledger.Candidate | None = None
+    conn: sqlite3.Connection,
+    client: str,
+    rules: Rules,
+    extra: ledger.Candidate | None = None,
+    changed: int | None = None,
 ) -> tuple[dict[str, ledger.Fine], list[Entry]]:
-    """What the ledger should hold for a client's supply events (with `extra` standing in
-    for its stored self), and the fine entries it holds."""
-    found = books.candidates(
-        conn, client, rules.penalty_findings, extra.complaint_id if extra else None
-    )
+    """What the ledger should hold for a client's supply events — with complaint
+    `changed` as it is about to be stored (`extra`, or no candidate at all) rather than as
+    stored — and the fine entries it holds."""
+    found = books.candidates(conn, client, rules.penalty_findings, changed)
     if extra is not None and ledger.client_of(extra.event) == client:
         found.append(extra)
     entries = books.of_client(conn, client)
@@ -98,7 +101,7 @@ def settle(
     penalty: Penalty | None = None
     others: dict[int, tuple[Penalty | None, str]] = {}
     for client in clients:
-        target, entries = client_fines(conn, client, rules, mine)
+        target, entries = client_fines(conn, client, rules, mine, after.id)
         changes = ledger.reconcile(
             entries, target, by=by, at=at, window_days=rules.penalty_window_days, why=why
         )
