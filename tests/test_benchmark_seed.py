@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -31,7 +32,12 @@ def seed(tmp_path: Path, count: int) -> Path:
         capture_output=True,
         text=True,
         check=False,
-        env={"AFTERSALES_NOW": "2026-11-22 10:00", "PATH": "/usr/bin:/bin"},
+        env={
+            "AFTERSALES_NOW": "2026-11-22 10:00",
+            "PATH": "/usr/bin:/bin",
+            # the tree under test, when it is not the installed one
+            **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
+        },
     )
     assert result.returncode == 0, result.stderr
     return db

@@ -72,7 +72,7 @@ def _steps() -> list[tuple[str, list[str]]]:
             "2026-11-02 15:00",
             [
                 *("close", "1", "--remedy", "refund", "--amount", "36.5", "--cause"),
-                *("processing", "--finding", "none"),
+                *("processing", "--finding", "spoiled"),
             ],
         ),
         ("2026-11-03 10:00", ["revisit", "1", "--satisfaction", "5"]),

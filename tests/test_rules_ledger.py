@@ -194,4 +194,4 @@ def test_a_staff_fine_settles_to_what_is_wanted(_: list[tuple[str, int]]) -> Non
         for e in new:
             entries.append(dataclasses.replace(e, id=len(entries) + 1))
         assert ledger.net(entries, "staff_fine") == (wanted or 0)
-        assert len([e for e in ledger.standing(entries)]) == (0 if wanted is None else 1)
+        assert len(ledger.standing(entries)) == (0 if wanted is None else 1)

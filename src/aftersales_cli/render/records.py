@@ -190,7 +190,9 @@ def event_json(event: Any) -> dict[str, Any]:
 
 
 def money(value: Decimal | None) -> str:
-    return "" if value is None else f"¥{value:,.2f}"
+    if value is None:
+        return ""
+    return f"-¥{-value:,.2f}" if value < 0 else f"¥{value:,.2f}"
 
 
 def deadline_cell(deadline: Deadline, now: datetime) -> Cell:

@@ -195,3 +195,50 @@ def same_event(conn: sqlite3.Connection, event: str) -> list[int]:
 
 def count(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COUNT(*) FROM ledger").fetchone()[0])
+
+
+def backfill(conn: sqlite3.Connection, by: str, note: str) -> None:
+    """Ledger entries for what the complaint columns say was fined and paid (each
+    complaint's fine, staff fine and amount paid — a payment of the remedy's kind, or
+    compensation when the remedy is not one that is paid), and the supply event of each
+    case a finding makes count. For migration 0005 and for a seeded database."""
+    from datetime import date
+
+    from aftersales_cli.rules.ledger import event_key
+
+    rows = conn.execute(
+        """SELECT id, org, delivery_date, batch, product FROM complaints
+           WHERE finding IS NOT NULL AND ours = 1 AND org IS NOT NULL
+             AND delivery_date IS NOT NULL"""
+    ).fetchall()
+    keyed = []
+    for complaint_id, org, day, batch, product in rows:
+        key = event_key(org, date.fromisoformat(day), batch, product)
+        if key is not None:
+            keyed.append((key, complaint_id))
+    conn.executemany("UPDATE complaints SET supply_event = ? WHERE id = ?", keyed)
+    stamp = "COALESCE(closed_at, received_at)"
+    params = {"by": by, "note": note}
+    conn.execute(
+        f"""INSERT INTO ledger (complaint_id, kind, amount_fen, reason, by, at, event, offence,
+                                multiplier)
+            SELECT id, 'fine', penalty_fen, :note, :by, {stamp}, supply_event,
+                   penalty_offence, penalty_multiplier
+            FROM complaints WHERE penalty_fen IS NOT NULL ORDER BY id""",
+        params,
+    )
+    conn.execute(
+        f"""INSERT INTO ledger (complaint_id, kind, amount_fen, reason, by, at, staff)
+            SELECT id, 'staff_fine', staff_fine_fen, :note, :by, {stamp}, staff
+            FROM complaints WHERE staff_fine_fen IS NOT NULL ORDER BY id""",
+        params,
+    )
+    conn.execute(
+        f"""INSERT INTO ledger (complaint_id, kind, payment_kind, amount_fen, reason, by, at)
+            SELECT id, 'payment',
+                   CASE WHEN remedy IN ('refund', 'compensation', 'medical_costs', 'coupon')
+                        THEN remedy ELSE 'compensation' END,
+                   amount_fen, :note, :by, {stamp}
+            FROM complaints WHERE amount_fen IS NOT NULL AND amount_fen != 0 ORDER BY id""",
+        params,
+    )

@@ -213,8 +213,6 @@ def _supply_event_and_ledger(db: Database) -> None:
     """0005: the ledger of fines, staff fines and payments, and what a fine's supply event
     is looked up by. Every figure the complaints held becomes an entry, so that an
     existing database's report totals do not change."""
-    from aftersales_cli.rules.ledger import event_key
-
     for statement in (
         "ALTER TABLE complaints ADD COLUMN remedies TEXT",
         # the supply event (client, delivery day, batch or product) of a case, as keyed by
@@ -247,39 +245,9 @@ def _supply_event_and_ledger(db: Database) -> None:
         "UPDATE complaints SET remedies = remedy WHERE remedy IS NOT NULL",
     ):
         db.execute(statement)
-    rows = db.execute(
-        """SELECT id, org, delivery_date, batch, product FROM complaints
-           WHERE finding IS NOT NULL AND ours = 1 AND org IS NOT NULL
-             AND delivery_date IS NOT NULL"""
-    ).fetchall()
-    keyed = []
-    for complaint_id, org, day, batch, product in rows:
-        from datetime import date
+    from aftersales_cli.store.ledger import backfill
 
-        key = event_key(org, date.fromisoformat(day), batch, product)
-        if key is not None:
-            keyed.append((key, complaint_id))
-    db.conn.executemany("UPDATE complaints SET supply_event = ? WHERE id = ?", keyed)
-    stamp = "COALESCE(closed_at, received_at)"
-    note = "'recorded before the ledger (migration 0005)'"
-    for statement in (
-        f"""INSERT INTO ledger (complaint_id, kind, amount_fen, reason, by, at, event, offence,
-                                multiplier)
-            SELECT id, 'fine', penalty_fen, {note}, 'migration', {stamp}, supply_event,
-                   penalty_offence, penalty_multiplier
-            FROM complaints WHERE penalty_fen IS NOT NULL ORDER BY id""",
-        f"""INSERT INTO ledger (complaint_id, kind, amount_fen, reason, by, at, staff)
-            SELECT id, 'staff_fine', staff_fine_fen, {note}, 'migration', {stamp}, staff
-            FROM complaints WHERE staff_fine_fen IS NOT NULL ORDER BY id""",
-        # a payment of the remedy's kind (compensation when the remedy is not one paid)
-        f"""INSERT INTO ledger (complaint_id, kind, payment_kind, amount_fen, reason, by, at)
-            SELECT id, 'payment',
-                   CASE WHEN remedy IN ('refund', 'compensation', 'medical_costs', 'coupon')
-                        THEN remedy ELSE 'compensation' END,
-                   amount_fen, {note}, 'migration', {stamp}
-            FROM complaints WHERE amount_fen IS NOT NULL AND amount_fen != 0 ORDER BY id""",
-    ):
-        db.execute(statement)
+    backfill(db.conn, "migration", "recorded before the ledger (migration 0005)")
 
 
 M0005_LEDGER: Step = _supply_event_and_ledger
