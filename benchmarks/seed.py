@@ -37,8 +37,9 @@ from aftersales_cli import clock
 from aftersales_cli.rules import penalties
 from aftersales_cli.rules.config import default_rules
 from aftersales_cli.rules.fields import client_key, phone_key
-from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
+from aftersales_cli.rules.taxonomy import DEFECT_FINDINGS, EXCHANGE_REMEDIES, MILESTONE_KEYS
 from aftersales_cli.store import bulk
+from aftersales_cli.store import ledger as books
 from aftersales_cli.store.db import open_db, transaction
 
 DAY = 86_400
@@ -273,6 +274,7 @@ COLUMNS = (
     "department",
     "assignee",
     "remedy",
+    "remedies",
     "amount_fen",
     "cause",
     "ours",
@@ -457,6 +459,7 @@ def main(argv: list[str] | None = None) -> int:
                 complaint_columns=COLUMNS,
                 deadline_columns=DEADLINE_COLUMNS,
             )
+        books.backfill(conn, "seed", "paid and fined at the close")  # what close appends
     conn.execute("PRAGMA journal_mode = WAL")
     conn.close()
     took = time.perf_counter() - started
@@ -609,7 +612,7 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
         satisfaction: int | None = None
         first_score: int | None = None
         ours: int | None = None
-        method = remedy = cause = finding = None
+        method = remedy = remedies = cause = finding = None
         amount = price = supply = statutory = None
         penalty: tuple[int, str, int] | None = None
         incident = reopen = 0
@@ -630,8 +633,8 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             if category in ("food_safety", "illness"):
                 finding = pick(FINDINGS)
                 price = (12 + int(rand() * 28)) * 100
-                suggested = penalties.statutory_compensation(Decimal(price) / 100, None, rules)
-                statutory = None if suggested is None else int(suggested * 100)
+            if finding in rules.penalty_findings and ours is None:
+                finding = "none"  # `close` asks who is responsible first
             if finding in rules.penalty_findings and ours:
                 if org:
                     fined = offences.setdefault(org, [])
@@ -642,9 +645,21 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
                     fined.append(received)
                 else:  # `close` fines by the client: a fine without one is refused
                     finding = "none"
+            remedies = remedy
+            if finding in DEFECT_FINDINGS and ours and remedy not in EXCHANGE_REMEDIES:
+                remedies = f"{remedy},refund"  # 001 §6: an exchange or return besides
+            if price is not None and penalties.is_statutory_case(
+                category, finding, bool(ours), rules
+            ):
+                statutory = int(
+                    penalties.statutory_compensation(
+                        people, Decimal(price) / 100, None, rules
+                    ).total
+                    * 100
+                )
             incident = int(finding in rules.incident_findings and ours == 1)
             # What `close` writes besides the status, deadlines and closed_at.
-            closing = f', "remedy": [null, "{remedy}"]'
+            closing = f', "remedy": [null, "{remedy}"], "remedies": [null, "{remedies}"]'
             if amount is not None:
                 closing += f', "amount": [null, {_money(amount)}]'
             closing += f', "cause": [null, "{cause}"]'
@@ -912,7 +927,8 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
         rows.append((
             cid, status, received_text, channel, callers[caller], phones[caller], keys[caller],
             org, order_no, dish, batch, delivery_day, description, people, ill, category,
-            severity, department, assignee, remedy, amount, cause, ours, finding, supply, price,
+            severity, department, assignee, remedy, remedies, amount, cause, ours, finding,
+            supply, price,
             penalty[0] if penalty else None, penalty[1] if penalty else None,
             penalty[2] if penalty else None, statutory, incident, satisfaction, method,
             closed_text, fmt(reopened_at), reopen, fmt(escalated_at),

@@ -136,7 +136,10 @@ def build_template(db: Path) -> Path:
         ("2026-11-22 09:00", ["log", "米饭变质", *BASIC, "--org", "实验小学"]),
         ("2026-11-22 09:30", ["log", "鸡腿没熟", *BASIC]),
         ("2026-11-22 09:40", ["log", "送错了", "--channel", "hotline", *BASIC[2:]]),
-        ("2026-11-22 10:00", ["close", "2", "--remedy", "refund", "--cause", "processing"]),
+        (
+            "2026-11-22 10:00",
+            ["close", "2", "--remedy", "refund", "--cause", "processing", "--finding", "none"],
+        ),
     ]
     for now, argv in steps:
         ok(invoke(db, *argv, now=now))

@@ -20,7 +20,13 @@ Log = Callable[..., dict[str, Any]]
 @pytest.fixture
 def history(run: Run, log: Log) -> None:
     """Complaints in every state, with penalties, extensions, breaches and a reopen."""
-    log("米饭变质", org='=HYPERLINK("http://evil")', now="2026-11-01 09:00")
+    log(
+        "米饭变质",
+        org='=HYPERLINK("http://evil")',
+        batch="B1101",
+        delivery_date="2026-11-01",
+        now="2026-11-01 09:00",
+    )
     ok(run("assign", "1", "--to", "李工", now="2026-11-01 09:10"))
     ok(
         run(
@@ -52,6 +58,8 @@ def history(run: Run, log: Log) -> None:
             "36.5",
             "--cause",
             "processing",
+            "--finding",
+            "spoiled",
             "--note",
             "-再次处理",
             now="2026-11-02 15:00",
@@ -101,7 +109,9 @@ def test_export_jsonl_has_history_and_masks_phones(run: Run, history: None) -> N
         "revisit",
     ]
     assert "breached" in {e["action"] for e in records[0]["events"]}
-    assert records[0]["penalty"] == {"offence": 1, "multiplier": 2, "amount": 2401}
+    assert records[0]["penalty"]["offence"] == 1
+    assert records[0]["penalty"]["amount"] == 2401
+    assert [e["kind"] for e in records[0]["ledger"]] == ["fine", "payment"]
     full = json.loads(run("export", "--show-phone").stdout.splitlines()[0])
     assert full["phone"] == "13812345678"
 

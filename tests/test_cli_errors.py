@@ -485,6 +485,7 @@ def test_free_text_may_hold_quotes_sql_emoji_and_chinese_and_is_kept_exactly(run
     ok(run("done", cid, "contact", "--note", note))
     ok(run("extend", cid, "--until", "+30h", "--reason", reason))
     closing = ["--remedy", "退款", "--cause", "加工", "--staff", person, "--note", note]
+    closing += ["--finding", "无"]
     ok(run("close", cid, *closing))
     ok(run("revisit", cid, "--satisfaction", "4", "--note", reason + " 满意😊"))
     shown = ok(run("show", cid, "--json"))

@@ -138,9 +138,17 @@ def test_extend_before_and_after_the_deadline(run: Run, log: Log) -> None:
 
 
 def test_close_with_penalty_ladder_per_client(run: Run, log: Log) -> None:
+    """Four deliveries gone wrong (four supply events): the ladder climbs by event."""
     for n in range(4):
-        log("米饭变质发酸", org="实验小学", now=f"2026-11-{10 + n} 09:00")
-    log("牛奶过期", org="第二中学", now="2026-11-15 09:00")
+        day = f"2026-11-{10 + n}"
+        log("米饭变质发酸", org="实验小学", batch=f"B{n}", delivery_date=day, now=f"{day} 09:00")
+    log(
+        "牛奶过期",
+        org="第二中学",
+        product="牛奶",
+        delivery_date="2026-11-15",
+        now="2026-11-15 09:00",
+    )
     multipliers = []
     for cid in (1, 2, 3, 4):
         data = ok(
@@ -177,11 +185,12 @@ def test_close_with_penalty_ladder_per_client(run: Run, log: Log) -> None:
             "--json",
         )
     )
-    assert other["penalty"] == {"offence": 1, "multiplier": 2, "amount": 600}
+    assert (other["penalty"]["offence"], other["penalty"]["amount"]) == (1, 600)
+    assert other["penalty"]["earlier_events"] == []
 
 
 def test_offences_older_than_the_window_do_not_count(run: Run, log: Log) -> None:
-    log("米饭变质", org="实验小学", now="2025-10-01 09:00")
+    log("米饭变质", org="实验小学", batch="A", delivery_date="2025-10-01", now="2025-10-01 09:00")
     ok(
         run(
             "close",
@@ -197,7 +206,7 @@ def test_offences_older_than_the_window_do_not_count(run: Run, log: Log) -> None
             now="2025-10-02 09:00",
         )
     )
-    log("米饭变质", org="实验小学")
+    log("米饭变质", org="实验小学", batch="B", delivery_date="2026-11-22")
     data = ok(
         run(
             "close",
@@ -246,6 +255,8 @@ def test_close_statutory_compensation_and_incident(run: Run, log: Log) -> None:
         "1",
         "--remedy",
         "医疗费用",
+        "--remedy",
+        "退款",
         "--amount",
         "3,200",
         "--cause",
@@ -383,7 +394,8 @@ def test_history_records_every_change_with_old_and_new(run: Run) -> None:
     ok(run("assign", "1", "--to", "李工", now="2026-11-22 10:06"))
     ok(run("done", "1", "contact", now="2026-11-22 10:10"))
     ok(run("extend", "1", "--until", "2026-11-24 10:00", "--reason", "lab", now="2026-11-22 10:20"))
-    ok(run("close", "1", "--remedy", "refund", "--cause", "processing", now="2026-11-22 11:00"))
+    closing = ("--remedy", "refund", "--cause", "processing", "--finding", "none")
+    ok(run("close", "1", *closing, now="2026-11-22 11:00"))
     ok(run("revisit", "1", "--satisfaction", "5", now="2026-11-23 11:00"))
     events = ok(run("show", "1", "--json"))["events"]
     assert [e["action"] for e in events] == [

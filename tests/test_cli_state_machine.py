@@ -128,6 +128,8 @@ FINDINGS: dict[str, str] = {
 PENALTY_SPELLINGS = ["spoiled", "变质", "expired", "过期", "掺假"]
 FINDING_CHOICES = [None, "spoiled", "变质", "expired", "掺假", "过期", "toxic", "none"]
 PENALTY_FINDINGS = ("spoiled", "expired", "counterfeit")
+DEFECTS = (*PENALTY_FINDINGS, "toxic")  # of the findings the machine uses
+EXCHANGE = ("refund", "退款", "replace")  # of the remedies it uses
 ORGS = ["实验小学", "实验小学", "实验小学", "星河科技园"]  # mostly one client: climb the ladder
 CLOCK = st.one_of(st.integers(0, 600), st.sampled_from(["due", "past due"]))
 MOST = 6  # complaints per example: enough to interact, few enough to be worked through
@@ -168,7 +170,8 @@ class Model:
     done: dict[str, bool] = field(default_factory=dict)
     extended: dict[str, bool] = field(default_factory=dict)
     reopen_count: int = 0
-    offence: int | None = None
+    offence: int | None = None  # numbered over the client's fined supply events
+    fined_at: datetime | None = None  # the close that fined its supply event
     supply_value: int | None = None
     actions: list[str] = field(default_factory=lambda: ["log"])  # the history but `breached`
 
@@ -207,7 +210,6 @@ class Lifecycle(RuleBasedStateMachine):
         self.folder = Path(tempfile.mkdtemp(prefix="aftersales-sm-"))
         self.now = START
         self.cases: dict[int, Model] = {}
-        self.offences: dict[str, list[int]] = {}  # org → ids in the order they were fined
         self.histories: dict[int, list[dict[str, Any]]] = {}
         self.breached: set[tuple[int, str]] = set()  # (id, milestone) ever shown breached
         self.last: int | None = None  # the complaint last changed
@@ -375,9 +377,11 @@ class Lifecycle(RuleBasedStateMachine):
             argv += ["--org", org]
         if back is not None:
             argv += ["--received-at", f"-{back}m"]
+        received = self.now - timedelta(minutes=back or 0)
+        # each complaint on a delivery of its own (a supply event), delivered that day
+        argv += ["--batch", f"B{len(self.cases) + 1}", "--delivery-date", local(received)[:10]]
         result = self.command(0, *argv)
         data = json.loads(result.stdout)
-        received = self.now - timedelta(minutes=back or 0)
         facts = ill or (people or 1) > 1 or illness_word
         case = Model(
             id=data["id"],
@@ -547,21 +551,21 @@ class Lifecycle(RuleBasedStateMachine):
         if supply is not None:
             argv += ["--supply-value", str(supply)]
         is_ours = cause[1] if ours is None else ours
-        fined = (
-            finding is not None
-            and FINDINGS[finding] in PENALTY_FINDINGS
-            and is_ours is True
-            and case.offence is None
+        found = FINDINGS[finding] if finding else None
+        fined = found in PENALTY_FINDINGS and is_ours is True
+        value = supply if supply is not None else case.supply_value
+        ok = case.status in OPEN and not (
+            (fined and (value is None or case.org is None))
+            or (found is None and case.category in ("food_safety", "illness"))
+            or (found in PENALTY_FINDINGS and is_ours is None)
+            or (found in DEFECTS and is_ours is not False and remedy not in EXCHANGE)
         )
-        ok = case.status in OPEN and not (fined and (supply is None or case.org is None))
         self.command(0 if ok else 2, *argv)
         if not ok:
             return
-        if fined:
-            assert case.org is not None and supply is not None
-            fined_ids = self.offences.setdefault(case.org, [])
-            fined_ids.append(case.id)
-            case.offence, case.supply_value = len(fined_ids), supply
+        case.supply_value = value
+        case.fined_at = self.now if fined else None
+        self.number_offences(case)
         case.status = "closed"
         for milestone in (*INTERIM, "resolution"):
             if case.due[milestone] is not None:
@@ -569,6 +573,25 @@ class Lifecycle(RuleBasedStateMachine):
         case.due["revisit"] = self.now + REVISIT_AFTER
         case.done["revisit"] = False
         self.changed(case, "close")
+
+    def number_offences(self, closed: Model) -> None:
+        """Each fined case is its own supply event: offence 1, 2, 3… per client by
+        delivery day, same-day events by which was fined first. Another case whose
+        offence changes gets a `penalty` entry in its history."""
+        before = {cid: case.offence for cid, case in self.cases.items()}
+        for case in self.cases.values():
+            case.offence = None
+        by_org: dict[str, list[Model]] = {}
+        for case in self.cases.values():
+            if case.fined_at is not None and case.org is not None:
+                by_org.setdefault(case.org, []).append(case)
+        for fined in by_org.values():
+            fined.sort(key=lambda c: (local(c.received)[:10], c.fined_at, f"b{c.id}"))
+            for n, case in enumerate(fined):
+                case.offence = n + 1
+        for cid, case in self.cases.items():
+            if case is not closed and case.offence != before[cid]:
+                case.actions.append("penalty")
 
     @precondition(lambda self: any(c.status == "closed" for c in self.cases.values()))
     @rule(
@@ -675,11 +698,6 @@ class Lifecycle(RuleBasedStateMachine):
                     k,
                     k * case.supply_value,
                 ), (case.id, penalty)
-        by_id = {c["id"]: c for c in listed}
-        for org, fined in self.offences.items():  # 1, 2, 3… in the order they were fined
-            offences = [by_id[cid]["penalty"]["offence"] for cid in fined]
-            assert offences == list(range(1, len(fined) + 1)), (org, fined, offences)
-            assert all(by_id[cid]["org"] == org for cid in fined)
 
 
 SETTINGS = settings(

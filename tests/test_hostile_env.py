@@ -122,7 +122,10 @@ CLOSE_1 = ["close", "1", "--remedy", "refund", "--cause", "processing"]
 @pytest.mark.parametrize("typed", ["3,6", "1,2,3", "1,,000", "12,3456", ",100", "1,000,00"])
 @pytest.mark.parametrize(
     ("option", "field", "extra"),
-    [("--amount", "amount", []), ("--supply-value", "supply_value", ["--finding", "spoiled"])],
+    [
+        ("--amount", "amount", ["--finding", "none"]),
+        ("--supply-value", "supply_value", ["--finding", "spoiled", "--not-ours"]),
+    ],
     ids=["amount", "supply-value"],
 )
 def test_defect_11_misplaced_thousands_separators_are_refused(
@@ -135,7 +138,10 @@ def test_defect_11_misplaced_thousands_separators_are_refused(
 
 @pytest.mark.parametrize(
     ("option", "field", "extra"),
-    [("--amount", "amount", []), ("--supply-value", "supply_value", ["--finding", "spoiled"])],
+    [
+        ("--amount", "amount", ["--finding", "none"]),
+        ("--supply-value", "supply_value", ["--finding", "spoiled", "--not-ours"]),
+    ],
     ids=["amount", "supply-value"],
 )
 def test_defect_11_thousands_in_groups_of_three_are_taken(

@@ -42,7 +42,8 @@ def phone_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("2026-11-21 10:00", ["log", "送餐晚了", "--customer", "李", "--phone", PHONES[1],
                               "--channel", "hotline"]),
         ("2026-11-22 08:00", ["log", "少送一份", "--customer", "王", "--phone", PHONES[2]]),
-        ("2026-11-22 09:00", ["close", "1", "--remedy", "refund", "--cause", "processing"]),
+        ("2026-11-22 09:00", ["close", "1", "--remedy", "refund", "--cause", "processing",
+                              "--finding", "none"]),
     ]  # fmt: skip
     for now, argv in steps:
         if argv[0] == "log" and "--channel" not in argv:

@@ -61,7 +61,8 @@ def _steps() -> list[tuple[str, list[str]]]:
         (
             "2026-11-01 20:00",
             [
-                *("close", "1", "--remedy", "replace", "--cause", "processing", "--finding"),
+                *("close", "1", "--remedy", "replace", "--remedy", "refund", "--cause"),
+                *("processing", "--finding"),
                 *("spoiled", "--supply-value", "1200.50", "--price", "18", "--loss", "30"),
                 *("--amount", "36.5", "--note", "+已处理"),
             ],
@@ -69,7 +70,10 @@ def _steps() -> list[tuple[str, list[str]]]:
         ("2026-11-02 10:00", ["revisit", "1", "--satisfaction", "1"]),
         (
             "2026-11-02 15:00",
-            ["close", "1", "--remedy", "refund", "--amount", "36.5", "--cause", "processing"],
+            [
+                *("close", "1", "--remedy", "refund", "--amount", "36.5", "--cause"),
+                *("processing", "--finding", "spoiled"),
+            ],
         ),
         ("2026-11-03 10:00", ["revisit", "1", "--satisfaction", "5"]),
         (

@@ -183,6 +183,8 @@ def quarter(run: Run, log: Log) -> None:
             "hotline",
             "--org",
             "实验小学",
+            "--batch",
+            "B-0930",
             "--json",
             now="2026-10-01 00:30",
         )
@@ -199,8 +201,10 @@ def quarter(run: Run, log: Log) -> None:
             "spoiled",
             "--supply-value",
             "1000",
+            "--delivery-date",
+            "2026-09-30",
             "--amount",
-            "30",
+            "compensation=30",
             now="2026-10-01 20:30",
         )
     )
@@ -218,6 +222,8 @@ def quarter(run: Run, log: Log) -> None:
             "processing",
             "--amount",
             "20",
+            "--finding",
+            "none",
             now="2026-10-22 08:00",
         )
     )  # 48 h

@@ -263,7 +263,8 @@ def test_an_older_schema_is_upgraded_in_place_keeping_every_row(run: Run, tmp_pa
         (1, "revisited", "13812345678"),
     ]
     first = ok(run("show", "1", "--json", "--db", str(db)))
-    assert first["penalty"] == {"offence": 1, "multiplier": 2, "amount": 3600}
+    penalty = first["penalty"]
+    assert (penalty["offence"], penalty["multiplier"], penalty["amount"]) == (1, 2, 3600)
     assert first["escalated_at"] is None
     assert [e["action"] for e in first["events"]] == ["log", "close", "revisit"]
     conn = sqlite3.connect(db)

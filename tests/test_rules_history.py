@@ -141,7 +141,9 @@ def _replay(steps: Sequence[str], gaps: Sequence[int]) -> tuple[Case, list[Entry
             elif step == "extend":
                 case = lifecycle.extend(case, "resolution", now + timedelta(days=3), "等", now)
             elif step == "close":
-                case = lifecycle.close(case, Closing("refund", "processing"), 0, now, RULES)
+                case = lifecycle.close(
+                    case, Closing(("refund",), "processing", finding="none"), now, RULES
+                )
             elif step in ("revisit_low", "revisit_high"):
                 score = 1 if step == "revisit_low" else 5
                 case = lifecycle.revisit(case, score, "phone", None, now, RULES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import pendulum
@@ -147,7 +148,7 @@ def test_done_twice_and_non_urgent_investigation_are_refused() -> None:
 
 def test_close_completes_pending_milestones_and_schedules_the_revisit() -> None:
     closed = lifecycle.close(
-        new_case(), Closing(remedy="refund", cause="processing"), 0, T0.add(hours=2), RULES
+        new_case(), Closing(remedies=("refund",), cause="processing"), T0.add(hours=2), RULES
     )
     assert closed.status == "closed"
     assert closed.ours is True
@@ -158,66 +159,72 @@ def test_close_completes_pending_milestones_and_schedules_the_revisit() -> None:
     assert closed.deadlines["revisit"].due_at == T0.add(hours=2).add(days=3)
 
 
-def test_close_a_spoiled_case_that_is_ours_needs_the_supply_value_and_an_org() -> None:
-    closing = Closing(remedy="replace", cause="storage_transport", finding="spoiled")
+def test_a_fining_close_needs_its_supply_event_and_value() -> None:
+    closing = Closing(remedies=("replace",), cause="storage_transport", finding="spoiled")
     with pytest.raises(RuleError) as caught:
-        lifecycle.close(new_case(org="实验小学"), closing, 0, T0, RULES)
+        lifecycle.close(new_case(org="实验小学"), closing, T0, RULES)
     assert caught.value.field == "supply_value"
-    with_value = Closing(
-        remedy="replace", cause="storage_transport", finding="spoiled", supply_value=Decimal(800)
-    )
+    with_value = dataclasses.replace(closing, supply_value=Decimal(800))
     with pytest.raises(RuleError) as caught:
-        lifecycle.close(new_case(), with_value, 0, T0, RULES)
+        lifecycle.close(new_case(), with_value, T0, RULES)
     assert caught.value.field == "org"
-    closed = lifecycle.close(new_case(org="实验小学"), with_value, 2, T0, RULES)
-    assert closed.penalty is not None
-    assert (closed.penalty.offence, closed.penalty.multiplier, closed.penalty.amount) == (
-        3,
-        10,
-        Decimal(8000),
-    )
+    assert "--delivery-date" in caught.value.message and "--batch" in caught.value.message
+    dated = dataclasses.replace(with_value, delivery_date=T0.date())
+    closed = lifecycle.close(new_case(org="实验小学", batch="B1"), dated, T0, RULES)
+    assert closed.delivery_date == T0.date() and closed.supply_value == 800
+    assert closed.penalty is None  # the supply event's fine is numbered by the shell
+
+
+def test_a_penalty_finding_with_an_unknown_cause_needs_ours_or_not() -> None:
+    closing = Closing(remedies=("replace",), cause="unknown", finding="spoiled")
+    with pytest.raises(Refused, match="--ours or --not-ours"):
+        lifecycle.close(new_case(), closing, T0, RULES)
+    closed = lifecycle.close(new_case(), dataclasses.replace(closing, ours=False), T0, RULES)
+    assert closed.ours is False
+
+
+def test_a_defect_finding_needs_an_exchange_or_return() -> None:
+    closing = Closing(remedies=("apology",), cause="processing", finding="damaged")
+    with pytest.raises(Refused, match="001 §6"):
+        lifecycle.close(new_case(), closing, T0, RULES)
+    not_ours = dataclasses.replace(closing, ours=False)
+    assert lifecycle.close(new_case(), not_ours, T0, RULES).status == "closed"
 
 
 def test_not_ours_means_no_penalty() -> None:
-    closing = Closing(remedy="apology", cause="traffic", finding="spoiled")
-    closed = lifecycle.close(new_case(org="x"), closing, 0, T0, RULES)
+    closing = Closing(remedies=("apology",), cause="traffic", finding="spoiled")
+    closed = lifecycle.close(new_case(org="x"), closing, T0, RULES)
     assert closed.ours is False and closed.penalty is None
-
-
-def test_reopened_and_closed_again_is_still_one_offence() -> None:
-    closing = Closing(
-        remedy="replace", cause="processing", finding="expired", supply_value=Decimal(100)
-    )
-    closed = lifecycle.close(new_case(org="x"), closing, 0, T0, RULES)
-    reopened = lifecycle.revisit(closed, 1, "phone", None, T0.add(hours=1), RULES)
-    again = lifecycle.close(reopened, closing, 5, T0.add(hours=2), RULES)
-    assert again.penalty == closed.penalty
 
 
 def test_toxic_is_an_incident_and_food_safety_gets_statutory_compensation() -> None:
     case = new_case(description="菜里疑似有农药味，吃后呕吐", org="x")
     closing = Closing(
-        remedy="medical_costs",
+        remedies=("medical_costs", "refund"),
         cause="ingredient_purchase",
         finding="toxic",
-        amount=Decimal("3200"),
+        payments=((None, Decimal("3200")),),
         price=Decimal("25"),
     )
-    closed = lifecycle.close(case, closing, 0, T0, RULES)
+    closed = lifecycle.close(case, closing, T0, RULES)
     assert closed.incident is True
     assert closed.statutory_compensation == Decimal(1000)
+    assert closed.amount == Decimal(3200) and closed.remedy == "medical_costs"
+    assert lifecycle.payments_of(closing) == [("medical_costs", Decimal(3200))]
 
 
 def test_staff_fine() -> None:
     case = new_case(description="配送员态度很差")
     closed = lifecycle.close(
-        case, Closing(remedy="apology", cause="handover", staff="小刘"), 0, T0, RULES
+        case, Closing(remedies=("apology",), cause="handover", staff="小刘"), T0, RULES
     )
     assert closed.staff_fine == Decimal(50)
 
 
 def test_revisit_satisfied_ends_unsatisfied_reopens() -> None:
-    closed = lifecycle.close(new_case(), Closing(remedy="refund", cause="processing"), 0, T0, RULES)
+    closed = lifecycle.close(
+        new_case(), Closing(remedies=("refund",), cause="processing"), T0, RULES
+    )
     happy = lifecycle.revisit(closed, 4, "phone", None, T0.add(days=1), RULES)
     assert happy.status == "revisited" and happy.satisfaction == 4
     assert happy.deadlines["revisit"].state(T0.add(days=1)) == "met"
@@ -230,7 +237,7 @@ def test_revisit_satisfied_ends_unsatisfied_reopens() -> None:
     assert unhappy.deadlines["resolution"].done_at is None
     assert unhappy.deadlines["revisit"].done_at == at  # the revisit stays on record
     closed_again = lifecycle.close(
-        unhappy, Closing(remedy="replace", cause="processing"), 0, at.add(hours=3), RULES
+        unhappy, Closing(remedies=("replace",), cause="processing"), at.add(hours=3), RULES
     )
     assert closed_again.deadlines["resolution"].state(at.add(hours=3)) == "met"
     assert closed_again.deadlines["revisit"].due_at == at.add(hours=3).add(days=3)
@@ -243,11 +250,13 @@ def test_revisit_satisfied_ends_unsatisfied_reopens() -> None:
         lambda c: lifecycle.assign(c, None, None, RULES),
         lambda c: lifecycle.mark_done(c, "plan", T0, T0, RULES),
         lambda c: lifecycle.extend(c, "resolution", T0.add(days=9), "r", T0),
-        lambda c: lifecycle.close(c, Closing(remedy="refund", cause="processing"), 0, T0, RULES),
+        lambda c: lifecycle.close(c, Closing(remedies=("refund",), cause="processing"), T0, RULES),
     ],
 )
 def test_a_closed_case_refuses_open_work(step) -> None:  # type: ignore[no-untyped-def]
-    closed = lifecycle.close(new_case(), Closing(remedy="refund", cause="processing"), 0, T0, RULES)
+    closed = lifecycle.close(
+        new_case(), Closing(remedies=("refund",), cause="processing"), T0, RULES
+    )
     with pytest.raises(Refused, match="closed"):
         step(closed)
 
@@ -346,11 +355,9 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(minutes=st.integers(0, 600))
     def close(self, minutes: int) -> None:
         self.tick(minutes)
-        closing = Closing(
-            remedy="refund", cause="processing", finding="spoiled", supply_value=Decimal(100)
-        )
+        closing = Closing(remedies=("refund",), cause="processing", finding="none")
         result = self.attempt(
-            lambda: lifecycle.close(self.case, closing, 0, self.now, RULES),
+            lambda: lifecycle.close(self.case, closing, self.now, RULES),
             self.model in ("new", "classified", "assigned", "reopened"),
         )
         if result:

@@ -19,11 +19,6 @@ def test_ladder(offence: int, k: int) -> None:
     assert penalties.multiplier(offence, RULES) == k
 
 
-def test_ladder_fine_is_k_times_the_supply_value() -> None:
-    p = penalties.ladder_penalty(prior_offences=1, supply_value=Decimal("1200.50"), rules=RULES)
-    assert (p.offence, p.multiplier, p.amount) == (2, 3, Decimal("3601.50"))
-
-
 @given(st.integers(1, 100), st.integers(1, 100))
 def test_multiplier_never_decreases_as_offences_grow(a: int, b: int) -> None:
     low, high = sorted((a, b))
@@ -59,20 +54,54 @@ def test_toxic_or_pathogen_that_is_ours_is_an_incident() -> None:
 )
 def test_statutory_compensation(price: str | None, loss: str | None, expected: str) -> None:
     got = penalties.statutory_compensation(
-        Decimal(price) if price else None, Decimal(loss) if loss else None, RULES
+        1, Decimal(price) if price else None, Decimal(loss) if loss else None, RULES
     )
-    assert got == Decimal(expected)
+    assert got.total == got.per_person == Decimal(expected)
 
 
-def test_no_statutory_compensation_without_price_or_loss() -> None:
-    assert penalties.statutory_compensation(None, None, RULES) is None
+def test_statutory_compensation_is_per_affected_person_beside_the_loss() -> None:
+    got = penalties.statutory_compensation(3, Decimal(15), Decimal(400), RULES)
+    assert got.per_person == 1200  # 3 × 400 > 10 × 15, > 1000
+    assert got.total == 3600 and got.loss == 1200
 
 
-@given(st.decimals(0, 100000, places=2), st.decimals(0, 100000, places=2))
-def test_statutory_is_at_least_the_minimum_and_each_multiple(price: Decimal, loss: Decimal) -> None:
-    got = penalties.statutory_compensation(price, loss, RULES)
-    assert got is not None
-    assert got >= 1000 and got >= price * 10 and got >= loss * 3
+def test_statutory_is_suggested_only_on_a_food_safety_defect_that_is_ours() -> None:
+    assert penalties.is_statutory_case("food_safety", "spoiled", True, RULES)
+    assert penalties.is_statutory_case("illness", "foreign_object", True, RULES)
+    assert not penalties.is_statutory_case("food_safety", "none", True, RULES)
+    assert not penalties.is_statutory_case("food_safety", "other", True, RULES)
+    assert not penalties.is_statutory_case("food_safety", "spoiled", False, RULES)
+    assert not penalties.is_statutory_case("food_quality", "spoiled", True, RULES)
+
+
+@given(st.integers(1, 50), st.decimals(0, 100000, places=2), st.decimals(0, 100000, places=2))
+def test_statutory_is_at_least_the_minimum_and_each_multiple_per_person(
+    people: int, price: Decimal, loss: Decimal
+) -> None:
+    got = penalties.statutory_compensation(people, price, loss, RULES)
+    each = got.per_person
+    assert each >= 1000 and each >= price * 10 and each >= loss * 3
+    assert got.total == each * people
+
+
+def test_the_responsible_department_follows_the_cause() -> None:
+    assert penalties.responsible_department("processing", "quality_control", RULES) == (
+        "production"
+    )
+    assert penalties.responsible_department("packaging_supplier", None, RULES) == "procurement"
+    assert penalties.responsible_department("handover", None, RULES) == "delivery"
+    assert penalties.responsible_department("order_entry", None, RULES) == "customer_service"
+    assert penalties.responsible_department("traffic", "delivery", RULES) == "delivery"
+    assert penalties.responsible_department(None, "customer_service", RULES) == ("customer_service")
+    moved = parse_rules('[responsibility]\ncauses = {processing = "质控"}\n', "x.toml")
+    assert penalties.responsible_department("processing", "delivery", moved) == "quality_control"
+
+
+def test_a_bad_responsibility_map_names_the_field() -> None:
+    from aftersales_cli.rules.errors import RulesFileError
+
+    with pytest.raises(RulesFileError, match="responsibility.causes.processing"):
+        parse_rules('[responsibility]\ncauses = {processing = "kitchenz"}\n', "x.toml")
 
 
 def test_staff_fine_only_for_service_attitude_that_is_ours_with_a_name() -> None:
@@ -97,4 +126,4 @@ def test_numbers_come_from_the_rules_file() -> None:
     )
     assert penalties.staff_fine("service_attitude", True, "a", rules) == 80
     assert penalties.multiplier(5, rules) == 4
-    assert penalties.statutory_compensation(Decimal(10), None, rules) == 2000
+    assert penalties.statutory_compensation(1, Decimal(10), None, rules).total == 2000

@@ -181,6 +181,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("done", "handling:done"),
     ("extend", "handling:extend"),
     ("close", "handling:close"),
+    ("pay", "money:pay"),
     ("revisit", "followup:revisit"),
     ("show", "browse:show"),
     ("list", "browse:list_"),

@@ -33,19 +33,23 @@ from decimal import Decimal
 from typing import IO, Any
 
 from aftersales_cli.clock import YEARS, local_zone, to_utc_text
-from aftersales_cli.render.records import case_json, event_json
+from aftersales_cli.render.records import case_json, entry_json, event_json, number
 from aftersales_cli.rules import fields, history
 from aftersales_cli.rules.case import Case, Deadline, Penalty
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.errors import RuleError
+from aftersales_cli.rules.ledger import Entry, event_key
 from aftersales_cli.rules.lifecycle import Intake
 from aftersales_cli.rules.taxonomy import (
     CAUSES,
     CHANNELS,
     DEPARTMENTS,
     FINDINGS,
+    LEDGER_KINDS,
     METHODS,
     MILESTONE_KEYS,
+    PAYING_REMEDIES,
+    PAYMENT_KINDS,
     REMEDIES,
     SEVERITIES,
     STATUSES,
@@ -110,17 +114,38 @@ _INTAKE_TEXTS = tuple(f for f in INTAKE_FIELDS if f not in _INTAKE_INTS and f no
 # What an exported record holds. `state`, `sample_until` and `staff_fine.staff` are
 # derived (from the clock, the rules, `staff`) and read only to be known.
 DEADLINE_KEYS = ("due_at", "done_at", "state", "extended_from", "reason", "late", "breach_noted")
-PENALTY_KEYS: tuple[str, ...] = Penalty._fields
+# `event`, `same_offence_as` and `earlier_events` are derived (from the ledger and the
+# client's other cases) and read only to be known; an older export has none of them.
+PENALTY_KEYS: tuple[str, ...] = (
+    "event",
+    *Penalty._fields,
+    "same_offence_as",
+    "earlier_events",
+)
+LEDGER_KEYS = (
+    "id",
+    "complaint_id",
+    "kind",
+    "payment_kind",
+    "amount",
+    "reason",
+    "by",
+    "at",
+    "reverses",
+    "offence",
+    "multiplier",
+    "staff",
+)
 STAFF_FINE_KEYS = ("staff", "amount")
 EVENT_KEYS = ("at", "by", "action", "changes", "note")
 RECORD_KEYS: tuple[str, ...] = tuple(
     """
     id status received_at channel customer phone org order_no product batch
     delivery_date delivered_at quantity defective description request people ill injured
-    category severity department assignee deadlines remedy amount cause ours finding
+    category severity department assignee deadlines remedy remedies amount cause ours finding
     note supply_value price loss staff penalty staff_fine statutory_compensation
     incident satisfaction revisit_method revisit_note closed_at reopened_at reopen_count
-    escalated_at sample_until events
+    escalated_at sample_until ledger events
     """.split()
 )
 _OBJECTS: dict[str, tuple[str, ...]] = {"penalty": PENALTY_KEYS, "staff_fine": STAFF_FINE_KEYS}
@@ -161,8 +186,18 @@ def export_record(
     *,
     show_phone: bool,
     sample_until: datetime | None,
+    ledger: Iterable[Entry] = (),
 ) -> dict[str, Any]:
     record = case_json(case, now, sample_until=sample_until, show_phone=show_phone)
+    record["ledger"] = [
+        {
+            **entry_json(e),
+            "offence": e.offence,
+            "multiplier": number(e.multiplier),
+            "staff": e.staff,
+        }
+        for e in ledger
+    ]
     for milestone, deadline in case.deadlines.items():
         record["deadlines"][milestone]["late"] = deadline.late
         record["deadlines"][milestone]["breach_noted"] = deadline.breach_noted
@@ -717,6 +752,8 @@ def case_from_record(
         raise RuleError("defective", "must not be more than quantity")
     long = fields.TEXT_MAX
     penalty, staff_fine = _penalty(check, get("penalty")), _staff_fine(check, get("staff_fine"))
+    remedy = check.term(REMEDIES, get("remedy"), "remedy")
+    remedies = _remedies(check, get("remedies"), remedy)
     case = Case(
         id=case_id,
         status=status,
@@ -744,7 +781,8 @@ def case_from_record(
         department=check.term(DEPARTMENTS, get("department"), "department"),
         assignee=check.text(get("assignee"), "assignee"),
         deadlines=_deadlines(check, get("deadlines")),
-        remedy=check.term(REMEDIES, get("remedy"), "remedy"),
+        remedy=remedy,
+        remedies=remedies,
         amount=check.money(get("amount"), "amount"),
         cause=check.term(CAUSES, get("cause"), "cause"),
         ours=check.flag(get("ours"), "ours"),
@@ -770,6 +808,125 @@ def case_from_record(
     for field, message in history.history_problems(case, events):
         raise RuleError(field, message)
     return case, events
+
+
+def _json_cell(check: Checker, data: Any, field: str) -> Any:
+    if check.from_csv and isinstance(data, str):
+        try:
+            return loads(data) if data.strip() else None
+        except (ValueError, RecursionError) as exc:
+            raise RuleError(field, _json_problem(exc)) from None
+    return data
+
+
+def _remedies(check: Checker, data: Any, remedy: str | None) -> tuple[str, ...]:
+    """`remedies` (a list); an older export has only `remedy`."""
+    data = _json_cell(check, data, "remedies")
+    if data is None:
+        return (remedy,) if remedy else ()
+    if not isinstance(data, list):
+        raise RuleError("remedies", f"a list of remedies, not {_kind_of(data)}")
+    found = tuple(check.term(REMEDIES, item, f"remedies[{n}]") or "" for n, item in enumerate(data))
+    if found and found[0] != remedy:
+        raise RuleError("remedies", f"the first is the remedy ({remedy}), not {found[0]}")
+    return found
+
+
+def ledger_from_record(
+    data: Mapping[str, Any], case: Case, now: datetime, *, from_csv: bool = False
+) -> list[Entry]:
+    """The ledger entries of an exported complaint. An export made before the ledger
+    (no `ledger` key) gets what its fields say, as migration 0005 gives a database: its
+    fine, its staff fine and what it paid."""
+    assert case.id is not None
+    check = Checker(now, from_csv=from_csv)
+    event = event_key(case.org, case.delivery_date, case.batch, case.product)
+    items = _json_cell(check, data.get("ledger"), "ledger")
+    if items is None:
+        return _ledger_of_old(case, event)
+    if not isinstance(items, list):
+        raise RuleError("ledger", f"a list of ledger entries, not {_kind_of(items)}")
+    json_check = Checker(now, from_csv=False, zone=check.zone)
+    entries = [
+        _entry(json_check, item, f"ledger[{n}]", case, event) for n, item in enumerate(items)
+    ]
+    ids = {e.id for e in entries}
+    for n, e in enumerate(entries):
+        if e.reverses is not None and e.reverses not in ids:
+            raise RuleError(f"ledger[{n}].reverses", f"no entry {e.reverses} in this record")
+    return entries
+
+
+def _ledger_of_old(case: Case, event: str | None) -> list[Entry]:
+    assert case.id is not None
+    at = case.closed_at or case.received_at
+    note = "recorded before the ledger (an older export)"
+    entries = []
+    if case.penalty is not None:
+        p = case.penalty
+        entries.append(
+            Entry(
+                case.id,
+                "fine",
+                p.amount,
+                at,
+                "import",
+                note,
+                event=event,
+                offence=p.offence,
+                multiplier=p.multiplier,
+            )
+        )
+    if case.staff_fine is not None:
+        entries.append(
+            Entry(case.id, "staff_fine", case.staff_fine, at, "import", note, staff=case.staff)
+        )
+    if case.amount:
+        kind = case.remedy if case.remedy in PAYING_REMEDIES else "compensation"
+        entries.append(
+            Entry(case.id, "payment", case.amount, at, "import", note, payment_kind=kind)
+        )
+    return entries
+
+
+def _entry(check: Checker, item: Any, where: str, case: Case, event: str | None) -> Entry:
+    check.object(item, where, LEDGER_KEYS)
+    get = item.get
+    entry_id = check.integer(get("id"), f"{where}.id", 1, 2**62)
+    if entry_id is None:
+        raise RuleError(f"{where}.id", "is required")
+    check.integer(get("complaint_id"), f"{where}.complaint_id", 1, 2**62)  # the record's
+    kind = check.string(get("kind"), f"{where}.kind", ", ".join(LEDGER_KINDS))
+    if kind not in LEDGER_KINDS:
+        raise RuleError(f"{where}.kind", f"one of {', '.join(LEDGER_KINDS)}")
+    payment_kind = check.term(PAYMENT_KINDS, get("payment_kind"), f"{where}.payment_kind")
+    if (kind == "payment") != (payment_kind is not None):
+        raise RuleError(f"{where}.payment_kind", "given for a payment, and only for one")
+    raw = get("amount")
+    negative = isinstance(raw, int | Decimal | float) and not isinstance(raw, bool) and raw < 0
+    amount = check.money(-raw if negative else raw, f"{where}.amount")
+    if amount is None:
+        raise RuleError(f"{where}.amount", "is required")
+    at = check.time(get("at"), f"{where}.at")
+    if at is None:
+        raise RuleError(f"{where}.at", "is required")
+    offence = check.integer(get("offence"), f"{where}.offence", 1, fields.COUNT_MAX)
+    k = get("multiplier")
+    return Entry(
+        id=entry_id,
+        complaint_id=case.id or 0,
+        kind=kind,
+        payment_kind=payment_kind,
+        amount=-amount if negative else amount,
+        reason=check.text(get("reason"), f"{where}.reason", limit=fields.TEXT_MAX, multiline=True),
+        by=check.required_text(get("by"), f"{where}.by"),
+        at=at,
+        reverses=check.integer(get("reverses"), f"{where}.reverses", 1, 2**62),
+        event=event if kind == "fine" else None,
+        offence=offence,
+        multiplier=None if k is None else check.multiplier(k, f"{where}.multiplier"),
+        staff=check.text(get("staff"), f"{where}.staff"),
+    )
 
 
 def _deadlines(check: Checker, data: Any) -> dict[str, Deadline]:
@@ -798,6 +955,8 @@ def _penalty(check: Checker, data: Any) -> Penalty | None:
     if data is None:
         return None
     check.object(data, "penalty", PENALTY_KEYS)
+    if data.get("same_offence_as") is not None and data.get("amount") in (0, None):
+        return None  # another case of the event carries the fine
     offence = check.integer(data.get("offence"), "penalty.offence", 1, fields.COUNT_MAX)
     multiplier = data.get("multiplier")
     amount = check.money(data.get("amount"), "penalty.amount")

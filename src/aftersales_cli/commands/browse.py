@@ -16,6 +16,7 @@ from aftersales_cli.commands.context import (
     session,
     terms,
 )
+from aftersales_cli.commands.money import money_extra
 from aftersales_cli.commands.options import MAX_ID
 from aftersales_cli.commands.present import print_case, sample_until
 from aftersales_cli.errors import BadInput
@@ -46,7 +47,8 @@ def show(
         with snapshot(s.conn) as conn:
             case = store.get(conn, complaint_id)
             history = store.events(conn, complaint_id)
-        print_case(s, case, json_=json_, events=history)
+            money = money_extra(conn, case, s.rules)
+        print_case(s, case, json_=json_, events=history, money=money)
 
 
 def list_(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -24,8 +24,11 @@ from aftersales_cli.commands.present import sample_until
 from aftersales_cli.errors import BadInput, CannotWrite, DatabaseUnusable
 from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Line
+from aftersales_cli.rules.case import Case
+from aftersales_cli.rules.ledger import Entry
 from aftersales_cli.rules.taxonomy import STATUSES
 from aftersales_cli.store import complaints as store
+from aftersales_cli.store import ledger as books
 from aftersales_cli.store.db import raise_described, result_code, snapshot
 
 FORMATS = ("jsonl", "csv")
@@ -204,8 +207,9 @@ def export(
                     s.now,
                     show_phone=show_phone,
                     sample_until=sample_until(case, s),
+                    ledger=entries,
                 )
-                for case, history in store.iterate(conn, query)
+                for case, history, entries in with_ledger(conn, store.iterate(conn, query))
             )
             if target is None:
                 _write(records, sys.stdout, kind)
@@ -213,6 +217,29 @@ def export(
             encoding = "utf-8-sig" if kind == "csv" else "utf-8"
             with files.writing(target, "out", overwrite=overwrite, encoding=encoding) as handle:
                 _write(records, handle, kind)
+
+
+def with_ledger(
+    conn: sqlite3.Connection, items: Iterable[tuple[Case, list[store.Event]]], batch: int = 500
+) -> Iterator[tuple[Case, list[store.Event], list[Entry]]]:
+    """Each complaint with its history and its ledger entries (read a batch at a time)."""
+    chunk: list[tuple[Case, list[store.Event]]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == batch:
+            yield from _ledgers(conn, chunk)
+            chunk = []
+    yield from _ledgers(conn, chunk)
+
+
+def _ledgers(
+    conn: sqlite3.Connection, chunk: list[tuple[Case, list[store.Event]]]
+) -> Iterator[tuple[Case, list[store.Event], list[Entry]]]:
+    if not chunk:
+        return
+    entries = books.of_cases(conn, [case.id for case, _ in chunk if case.id is not None])
+    for case, history in chunk:
+        yield case, history, entries.get(case.id or 0, [])
 
 
 def _write(records: Iterable[dict[str, Any]], handle: IO[str], kind: str) -> None:

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from aftersales_cli import files
-from aftersales_cli.commands import handling, intake, overdue
+from aftersales_cli.commands import intake, overdue
+from aftersales_cli.commands import money as money_
 from aftersales_cli.commands.context import RulesOption, Session, Step, session, term
 from aftersales_cli.commands.present import sample_until
 from aftersales_cli.errors import BadInput
@@ -111,10 +112,12 @@ def _step(s: Session, action: str, args: dict[str, Any], received: datetime) -> 
         return lambda conn, case: lifecycle.extend(case, milestone, until, args["reason"], now)
     if action == "close":
         money = fields.amount
+        remedies = args["remedy"] if isinstance(args["remedy"], list) else [args["remedy"]]
+        paid = money("amount", args.get("amount"), positive=True)
         closing = lifecycle.Closing(
-            remedy=REMEDIES.parse(args["remedy"]),
+            remedies=tuple(REMEDIES.parse(r) for r in remedies),
             cause=CAUSES.parse(args["cause"]),
-            amount=money("amount", args.get("amount")),
+            payments=((None, paid),) if paid is not None else (),
             ours=args.get("ours"),
             finding=term(FINDINGS, args.get("finding")),
             supply_value=money("supply_value", args.get("supply_value"), positive=True),
@@ -123,7 +126,7 @@ def _step(s: Session, action: str, args: dict[str, Any], received: datetime) -> 
             staff=args.get("staff"),
             note=args.get("note"),
         )
-        return handling.closing_step(s, closing)
+        return money_.closing_step(s, closing)
     if action == "revisit":
         score = fields.satisfaction(int(args["satisfaction"]))
         method = METHODS.parse(args.get("method", "phone"))

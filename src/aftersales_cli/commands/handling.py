@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -15,24 +15,20 @@ from aftersales_cli.commands.context import (
     IdArgument,
     JsonOption,
     RulesOption,
-    Session,
-    Step,
     session,
     term,
 )
 from aftersales_cli.commands.present import changed, print_case
-from aftersales_cli.render import output, records
 from aftersales_cli.render.blocks import Line
-from aftersales_cli.rules import fields, lifecycle, penalties
-from aftersales_cli.rules.case import Case
+from aftersales_cli.rules import fields, lifecycle
 from aftersales_cli.rules.taxonomy import (
     CAUSES,
     DEPARTMENTS,
     FINDINGS,
     MILESTONES,
+    PAYMENT_KINDS,
     REMEDIES,
 )
-from aftersales_cli.store import complaints as store
 
 
 def assign(
@@ -157,11 +153,11 @@ def close(
     ctx: typer.Context,
     complaint_id: IdArgument,
     remedy: Annotated[
-        str,
+        list[str],
         typer.Option(
-            help="replace 更换套餐, refund 退款, redeliver 重新配送, new_packaging 更换包装, "
-            "coupon 优惠券, compensation 经济赔偿, medical_costs 医疗费用, apology 道歉说明, "
-            "seal_and_test 封存送检, recall 召回.",
+            help="Repeatable: replace 更换套餐, refund 退款, redeliver 重新配送, new_packaging "
+            "更换包装, coupon 优惠券, compensation 经济赔偿, medical_costs 医疗费用, apology "
+            "道歉说明, seal_and_test 封存送检, recall 召回.",
             show_default=False,
         ),
     ],
@@ -174,7 +170,13 @@ def close(
             show_default=False,
         ),
     ],
-    amount: Annotated[str | None, typer.Option(help="Amount paid to the customer (¥).")] = None,
+    amount: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Paid now (¥): N pays the first paying remedy (refund, compensation, "
+            "medical_costs, coupon); KIND=N (repeatable) any kind, statutory included.",
+        ),
+    ] = None,
     ours: Annotated[
         bool | None,
         typer.Option(
@@ -187,7 +189,7 @@ def close(
         str | None,
         typer.Option(
             help="What was confirmed: spoiled, expired, counterfeit, toxic, pathogen, "
-            "foreign_object, damaged, none, ..."
+            "foreign_object, damaged, none, ... (required on food_safety and illness)"
         ),
     ] = None,
     supply_value: Annotated[
@@ -196,10 +198,14 @@ def close(
             "--supply-value", help="That product's supply value that day (¥), for the fine."
         ),
     ] = None,
-    price: Annotated[
-        str | None, typer.Option(help="Price paid (¥), for statutory compensation.")
+    delivery_date: Annotated[
+        str | None,
+        typer.Option("--delivery-date", help="The delivery day, if the complaint lacks it."),
     ] = None,
-    loss: Annotated[str | None, typer.Option(help="The customer's loss (¥).")] = None,
+    price: Annotated[
+        str | None, typer.Option(help="Price paid per person (¥), for statutory compensation.")
+    ] = None,
+    loss: Annotated[str | None, typer.Option(help="Each affected person's loss (¥).")] = None,
     staff: Annotated[str | None, typer.Option(help="Staff member responsible.")] = None,
     note: Annotated[str | None, typer.Option(help="What was done and said.")] = None,
     json_: JsonOption = False,
@@ -207,22 +213,25 @@ def close(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Close a complaint: remedy, amount, root cause, ours or not, and what was found.
+    """Close a complaint: remedies, amounts paid, root cause, ours or not, what was found.
 
-    A confirmed counterfeit, expired or spoiled case that is ours is fined on the
-    penalty ladder (a multiple of the supply value by the client's offence count);
-    misconduct by a named staff member is fined; toxic food is flagged as a possible
-    food-safety incident. Pending milestones are completed at the close time. The
-    numbers are the rules' (aftersales rules).
+    A confirmed counterfeit, expired or spoiled case that is ours fines its supply event
+    (client, delivery day, batch or product) once, however many complain about it: k × the
+    supply value, k by the client's earlier fined events in the window. Every entry goes
+    to the ledger; a re-close reverses what no longer applies. Defect-list findings need
+    an exchange or return (001 §6). Pending milestones are completed at the close time.
 
-    Example: aftersales close 42 --remedy refund --amount 36 --cause storage_transport
-    --finding spoiled --supply-value 1200 --price 18
+    Example: aftersales close 42 --remedy refund --remedy compensation --amount refund=36
+    --amount compensation=200 --cause storage_transport --finding spoiled
+    --supply-value 1200 --price 18
     """
+    from aftersales_cli.commands.money import closing_step, money_extra
+
     with session(ctx, db=db, rules=rules, by=by) as s:
         closing = lifecycle.Closing(
-            remedy=REMEDIES.parse(remedy),
+            remedies=tuple(dict.fromkeys(REMEDIES.parse(r) for r in remedy)),
             cause=CAUSES.parse(cause),
-            amount=fields.amount("amount", amount),
+            payments=tuple(_payment(a) for a in amount or []),
             ours=ours,
             finding=term(FINDINGS, finding),
             supply_value=fields.amount("supply_value", supply_value, positive=True),
@@ -230,28 +239,24 @@ def close(
             loss=fields.amount("loss", loss),
             staff=fields.optional_text("staff", staff),
             note=fields.optional_text("note", note, limit=fields.TEXT_MAX, multiline=True),
+            delivery_date=(
+                clock.parse_day_or_time(delivery_date, "delivery_date", s.now)[0]
+                if delivery_date is not None
+                else None
+            ),
         )
         _, after = s.change(complaint_id, "close", closing_step(s, closing), note=closing.note)
-        rules_ = s.rules
-        print_case(s, after, json_=json_, lead=[changed(after, "Closed")])
-        if after.penalty and not json_:
-            output.note(
-                f"penalty: offence {after.penalty.offence} of {after.org} in "
-                f"{rules_.penalty_window_days} days → ×{records.number(after.penalty.multiplier)}"
-                f" = {records.money(after.penalty.amount)}",
-                "warning",
-            )
+        extra = money_extra(s.conn, after, s.rules)
+        print_case(s, after, json_=json_, lead=[changed(after, "Closed")], money=extra)
 
 
-def closing_step(s: Session, closing: lifecycle.Closing) -> Step:
-    """The close step: counts the client's earlier offences in the window, then closes."""
-    rules_ = s.rules
-
-    def step(conn: sqlite3.Connection, case: Case) -> Case:
-        prior = 0
-        if case.org and case.penalty is None:
-            since = penalties.offence_window_start(case.received_at, rules_)
-            prior = store.prior_offences(conn, case.org, since, case.id)
-        return lifecycle.close(case, closing, prior, s.now, rules_)
-
-    return step
+def _payment(text: str) -> tuple[str | None, Decimal]:
+    """`--amount 36` or `--amount refund=36` (Chinese kinds too)."""
+    kind: str | None = None
+    value = text
+    if "=" in text:
+        name, value = text.split("=", 1)
+        kind = PAYMENT_KINDS.parse(name.strip())
+    paid = fields.amount("amount", value, positive=True)
+    assert paid is not None
+    return kind, paid

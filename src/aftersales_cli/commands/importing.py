@@ -34,8 +34,10 @@ from aftersales_cli.rules import lifecycle
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.errors import RuleError
 from aftersales_cli.rules.history import shown
+from aftersales_cli.rules.ledger import Entry
 from aftersales_cli.rules.taxonomy import CHANNELS
 from aftersales_cli.store import complaints as store
+from aftersales_cli.store import ledger as books
 
 # Finding the earlier line of a doubled id scans what was imported so far; after this
 # many the message no longer names it (a file imported twice into itself stays fast).
@@ -140,6 +142,9 @@ class _Importer:
                     case, history = exchange.case_from_record(
                         row.values, self.rules, self.now, from_csv=row.from_csv
                     )
+                    entries = exchange.ledger_from_record(
+                        row.values, case, self.now, from_csv=row.from_csv
+                    )
                 else:
                     values = exchange.intake_values(
                         row.values, self.now, from_csv=row.from_csv, defaults=self.defaults
@@ -158,7 +163,7 @@ class _Importer:
             if history is None:
                 self._insert(conn, row.line, case)
             else:
-                self._restore(conn, row.line, case, history)
+                self._restore(conn, row.line, case, history, entries)
 
     def _insert(self, conn: sqlite3.Connection, line: int, case: Case) -> None:
         stored = store.insert(
@@ -179,6 +184,7 @@ class _Importer:
         line: int,
         case: Case,
         history: list[store.Event],
+        entries: list[Entry],
     ) -> None:
         assert case.id is not None
         try:
@@ -188,6 +194,7 @@ class _Importer:
                 raise
             self.report(line, f"id: {self._clash(case.id)}")
             return
+        books.restore(conn, entries)
         self.ids.append(case.id)
         self.lines.append(line)
 

@@ -28,17 +28,22 @@ def print_case(
     extra: dict[str, Any] | None = None,
     lead: Sequence[Block] = (),
     events: Sequence[Event] | None = None,
+    money: records.Money | None = None,
 ) -> None:
+    """`money` (the case's ledger and its supply event's penalty) where the command read
+    it: `show`, `close`, `pay`."""
     until = sample_until(case, s)
     if json_:
-        data = records.case_json(case, s.now, sample_until=until)
+        data = records.case_json(case, s.now, sample_until=until, money=money)
         if events is not None:
             data["events"] = [records.event_json(e) for e in events]
         output.print_json({**data, **(extra or {})})
         return
     blocks = [
         *lead,
-        *records.case_view(case, s.now, s.zone_name, sample_until=until, events=events or ()),
+        *records.case_view(
+            case, s.now, s.zone_name, sample_until=until, events=events or (), money=money
+        ),
     ]
     output.show(blocks)
     if case.incident:

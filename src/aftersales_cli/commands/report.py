@@ -85,6 +85,13 @@ def report(
         bool,
         typer.Option("--overwrite", help="Replace the files --csv and --html write if they exist."),
     ] = False,
+    by_handler: Annotated[
+        bool,
+        typer.Option(
+            "--by-handler",
+            help="Charge departments by who handled the cases, not by cause (001 §五).",
+        ),
+    ] = False,
     show_phone: Annotated[
         bool, typer.Option("--show-phone", help="Show repeat complainants' phones in full.")
     ] = False,
@@ -113,6 +120,9 @@ def report(
             raise BadInput("csv", f"{csv_folder} is not a folder")
         keep_statistics(s.conn, now=True)  # created, migrated and analysed before readers
         data = build(s.reader, period, s.now, rules_, show_phone=show_phone)
+        if by_handler:
+            resp = data["responsibility"]
+            resp["departments"] = resp["handling_departments"]
         written: list[Line] = []
         if csv_folder is not None:
             from aftersales_cli.render.report_csv import write_csv

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from aftersales_cli.clock import from_utc_text, iso_local, relative, show, span
 from aftersales_cli.render.blocks import Block, Cell, Fields, Heading, Line, Table, cell
 from aftersales_cli.render.text import pad
 from aftersales_cli.rules.case import Case, Deadline
 from aftersales_cli.rules.fields import mask_phone
+from aftersales_cli.rules.ledger import Entry
 from aftersales_cli.rules.taxonomy import (
     CATEGORIES,
     CAUSES,
@@ -25,6 +26,7 @@ from aftersales_cli.rules.taxonomy import (
     FINDINGS,
     METHODS,
     MILESTONE_KEYS,
+    PAYING_REMEDIES,
     REMEDIES,
     SEVERITIES,
     STATUSES,
@@ -47,14 +49,62 @@ def deadline_json(deadline: Deadline, now: datetime) -> dict[str, Any]:
     }
 
 
+class Money(NamedTuple):
+    """A case's ledger entries and its supply event's penalty, as `show` reads them."""
+
+    ledger: list[Entry]
+    penalty: dict[str, Any] | None
+
+
+def entry_json(entry: Entry) -> dict[str, Any]:
+    """A ledger entry: `{id, complaint_id, kind, payment_kind, amount, reason, by, at,
+    reverses}`."""
+    return {
+        "id": entry.id,
+        "complaint_id": entry.complaint_id,
+        "kind": entry.kind,
+        "payment_kind": entry.payment_kind,
+        "amount": number(entry.amount),
+        "reason": entry.reason,
+        "by": entry.by,
+        "at": iso_local(entry.at),
+        "reverses": entry.reverses,
+    }
+
+
+def penalty_json(case: Case) -> dict[str, Any] | None:
+    """The penalty as the case alone knows it (`show` adds the supply event's view)."""
+    penalty = case.penalty
+    if penalty is None:
+        return None
+    return {
+        "event": None,
+        "offence": penalty.offence,
+        "multiplier": number(penalty.multiplier),
+        "amount": number(penalty.amount),
+        "same_offence_as": None,
+        "earlier_events": [],
+    }
+
+
 def case_json(
     case: Case,
     now: datetime,
     *,
     sample_until: datetime | None = None,
     show_phone: bool = True,
+    money: Money | None = None,
 ) -> dict[str, Any]:
-    penalty = case.penalty
+    data = _case_json(case, now, sample_until, show_phone)
+    if money is not None:
+        data["penalty"] = money.penalty
+        data["ledger"] = [entry_json(e) for e in money.ledger]
+    return data
+
+
+def _case_json(
+    case: Case, now: datetime, sample_until: datetime | None, show_phone: bool
+) -> dict[str, Any]:
     return {
         "id": case.id,
         "status": case.status,
@@ -81,6 +131,7 @@ def case_json(
         "assignee": case.assignee,
         "deadlines": {m: deadline_json(case.deadlines[m], now) for m in MILESTONE_KEYS},
         "remedy": case.remedy,
+        "remedies": list(case.remedies),
         "amount": number(case.amount),
         "cause": case.cause,
         "ours": case.ours,
@@ -90,15 +141,7 @@ def case_json(
         "price": number(case.price),
         "loss": number(case.loss),
         "staff": case.staff,
-        "penalty": (
-            {
-                "offence": penalty.offence,
-                "multiplier": number(penalty.multiplier),
-                "amount": number(penalty.amount),
-            }
-            if penalty
-            else None
-        ),
+        "penalty": penalty_json(case),
         "staff_fine": (
             {"staff": case.staff, "amount": number(case.staff_fine)}
             if case.staff_fine is not None
@@ -147,7 +190,9 @@ def event_json(event: Any) -> dict[str, Any]:
 
 
 def money(value: Decimal | None) -> str:
-    return "" if value is None else f"¥{value:,.2f}"
+    if value is None:
+        return ""
+    return f"-¥{-value:,.2f}" if value < 0 else f"¥{value:,.2f}"
 
 
 def deadline_cell(deadline: Deadline, now: datetime) -> Cell:
@@ -230,7 +275,55 @@ def sample_line(until: datetime | None, now: datetime) -> Line | None:
     )
 
 
-def case_fields(case: Case) -> Fields:
+def _paid_by_kind(entries: Sequence[Entry]) -> dict[str, Decimal]:
+    paid: dict[str, Decimal] = {}
+    for e in entries:
+        if e.kind == "payment" and e.payment_kind:
+            paid[e.payment_kind] = paid.get(e.payment_kind, Decimal(0)) + e.amount
+    return {k: v for k, v in paid.items() if v}
+
+
+def penalty_text(view: Mapping[str, Any], supply_value: Decimal | None) -> str:
+    """`offence 2 × 3 of ¥2,000.00 = ¥6,000.00 (earlier: …)` or `same offence as #4`."""
+    if view.get("same_offence_as"):
+        text = f"same offence as #{view['same_offence_as']} (offence {view['offence']})"
+    else:
+        text = (
+            f"offence {view['offence']} × {view['multiplier']} of {money(supply_value)} = "
+            f"{money(Decimal(str(view['amount'])))}"
+        )
+    if view.get("event"):
+        text += f" · supply event {view['event']}"
+        earlier = view.get("earlier_events") or []
+        text += f" · earlier fined events: {'; '.join(earlier)}" if earlier else " · first offence"
+    return text
+
+
+def ledger_table(entries: Sequence[Entry]) -> Table:
+    rows: list[list[Cell | str]] = []
+    for e in entries:
+        what = e.payment_kind if e.kind == "payment" else e.kind
+        if e.reverses is not None:
+            what = f"{what} reversal of {e.reverses}"
+        rows.append(
+            [
+                str(e.id),
+                show(e.at),
+                e.by,
+                what or "",
+                Cell(money(e.amount), "warning" if e.amount < 0 else None),
+                e.reason or "",
+            ]
+        )
+    return Table(
+        ["entry", "when", "by", "what", "amount", "reason"],
+        rows,
+        title="Ledger",
+        right=frozenset({0, 4}),
+    )
+
+
+def case_fields(case: Case, extra: Money | None = None) -> Fields:
     rows: list[tuple[str, Cell | str]] = [
         ("received", f"{show(case.received_at)} via {CHANNELS.label(case.channel)}"),
         ("customer", case.customer),
@@ -267,41 +360,43 @@ def case_fields(case: Case) -> Fields:
     rows.append(("department", DEPARTMENTS.label(case.department)))
     if case.assignee:
         rows.append(("assignee", case.assignee))
-    if case.remedy:
+    if case.remedies or case.remedy:
+        paid = _paid_by_kind(extra.ledger) if extra else {}
+        shown_remedies = []
+        for remedy in case.remedies or (case.remedy,):
+            label = REMEDIES.label(remedy)
+            if remedy in paid:
+                label += f" {money(paid[remedy])} paid"
+            elif remedy in PAYING_REMEDIES and extra is not None:
+                label += " (owed)"
+            shown_remedies.append(label)
         rows.append(
-            (
-                "remedy",
-                REMEDIES.label(case.remedy)
-                + (f" {money(case.amount)}" if case.amount is not None else ""),
-            )
+            ("remedies" if len(shown_remedies) > 1 else "remedy", ", ".join(shown_remedies))
         )
     if case.cause:
         ours = {True: "ours", False: "not ours", None: "undetermined"}[case.ours]
         rows.append(("cause", f"{CAUSES.label(case.cause)} ({ours})"))
     if case.finding:
         rows.append(("finding", FINDINGS.label(case.finding)))
-    if case.penalty:
-        p = case.penalty
-        rows.append(
-            (
-                "penalty",
-                Cell(
-                    f"offence {p.offence} × {number(p.multiplier)} of {money(case.supply_value)} = "
-                    f"{money(p.amount)}",
-                    "warning",
-                ),
-            )
-        )
+    view = extra.penalty if extra else penalty_json(case)
+    if view:
+        rows.append(("penalty", Cell(penalty_text(view, case.supply_value), "warning")))
     if case.staff_fine is not None:
         rows.append(("staff fine", f"{money(case.staff_fine)} charged to {case.staff}"))
     elif case.staff:
         rows.append(("staff", case.staff))
     if case.statutory_compensation is not None:
+        loss = f"loss {money(case.loss * case.people)} + " if case.loss is not None else ""
+        each = (
+            f" ({case.people} people × {money(case.statutory_compensation / case.people)})"
+            if case.people > 1
+            else ""
+        )
         rows.append(
             (
                 "statutory",
-                f"{money(case.statutory_compensation)} "
-                "(Food Safety Law art. 148; suggested to the customer, see aftersales rules)",
+                f"{loss}statutory {money(case.statutory_compensation)}{each} "
+                "(Food Safety Law art. 148; suggested until paid with `pay --kind statutory`)",
             )
         )
     if case.incident:
@@ -484,12 +579,15 @@ def case_view(
     *,
     sample_until: datetime | None,
     events: Sequence[Any] = (),
+    money: Money | None = None,
 ) -> list[Block]:
-    blocks: list[Block] = [Heading(headline(case)), case_fields(case)]
+    blocks: list[Block] = [Heading(headline(case)), case_fields(case, money)]
     sample = sample_line(sample_until, now)
     if sample:
         blocks.append(sample)
     blocks.append(deadlines_table(case, now, zone))
+    if money and money.ledger:
+        blocks.append(ledger_table(money.ledger))
     if events:
         blocks.append(timeline(events))
     return blocks

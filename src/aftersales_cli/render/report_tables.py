@@ -186,13 +186,17 @@ def tables(report: Mapping[str, Any]) -> list[ReportTable]:
         money=frozenset({2}),
     )
     resp = report["responsibility"]
+    by_cause = any("handled_by" in d for d in resp["departments"])
     departments = ReportTable(
         "responsibility_departments",
-        "Responsibility by department",
-        ["department", "complaints", "closed", "ours", "breaches", "penalties"],
+        "Responsibility by department (charged by cause, 001 §五)"
+        if by_cause
+        else "Responsibility by department (handling)",
+        ["department", "handled by", "complaints", "closed", "ours", "breaches", "penalties"],
         [
             [
                 _label(DEPARTMENTS, d["department"]),
+                _label(DEPARTMENTS, d.get("handled_by", d["department"])),
                 d["complaints"],
                 d["closed"],
                 d["ours"],
@@ -201,7 +205,34 @@ def tables(report: Mapping[str, Any]) -> list[ReportTable]:
             ]
             for d in resp["departments"]
         ],
-        money=frozenset({5}),
+        money=frozenset({6}),
+    )
+    paid = ReportTable(
+        "compensation_by_kind",
+        f"Paid to customers by kind (total {report['compensation_total']})",
+        ["kind", "amount"],
+        [[kind, amount] for kind, amount in report.get("compensation_by_kind", {}).items()],
+        money=frozenset({1}),
+    )
+    ledger = ReportTable(
+        "ledger",
+        "Ledger of the period's complaints (fines, staff fines, payments, reversals)",
+        ["entry", "complaint", "client", "kind", "amount", "reverses", "by", "at", "reason"],
+        [
+            [
+                e["id"],
+                f"#{e['complaint_id']}",
+                e["org"],
+                e["payment_kind"] or e["kind"],
+                e["amount"],
+                e["reverses"] or "",
+                e["by"],
+                e["at"],
+                e["reason"] or "",
+            ]
+            for e in report.get("ledger", [])
+        ],
+        money=frozenset({4}),
     )
     people = ReportTable(
         "responsibility_people",
@@ -284,6 +315,8 @@ def tables(report: Mapping[str, Any]) -> list[ReportTable]:
         breaches,
         penalties,
         statutory,
+        paid,
+        ledger,
         departments,
         people,
         fines,

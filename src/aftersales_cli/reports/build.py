@@ -65,7 +65,10 @@ def build(
         "previous_figures": lambda c: queries.figures(c, pw, rules),
         "repeaters": lambda c: queries.repeat_complainants(c, w),
         "spread": lambda c: queries.handling_spread(c, w),
-        "departments": lambda c: queries.responsibility(c, w, by_person=False),
+        "departments": lambda c: queries.responsibility(c, w, by_person=False, rules=rules),
+        "handlers": lambda c: queries.responsibility(c, w, by_person=False),
+        "paid_by_kind": lambda c: queries.payments_by_kind(c, w),
+        "ledger": lambda c: queries.ledger_entries(c, w),
         "people": lambda c: queries.responsibility(c, w, by_person=True),
         "trend": lambda c: queries.trend(c, period),
         "money": lambda c: queries.money_by_org(c, w),
@@ -120,11 +123,17 @@ def build(
         "penalties": _money(money),
         "penalties_total": yuan(queries.sum_fen(money, "penalties_fen", "staff_fines_fen")),
         "compensation_total": yuan(queries.sum_fen(money, "compensation_fen")),
+        "compensation_by_kind": {k: yuan(v) for k, v in r["paid_by_kind"].items()},
+        "ledger": [
+            {**e, "amount": yuan(e.pop("amount_fen")), "at": iso_local(e["at"])}
+            for e in r["ledger"]
+        ],
         "statutory": _money(statutory),
         "statutory_total": yuan(queries.sum_fen(money, "statutory_fen")),
         "statutory_cases": sum(m["statutory_cases"] for m in money),
         "responsibility": {
             "departments": _money(r["departments"]),
+            "handling_departments": _money(r["handlers"]),
             "people": _money(r["people"]),
             "staff_fines": _money(r["staff_fines"]),
         },

@@ -196,30 +196,117 @@ def top_causes(conn: sqlite3.Connection, w: Window, limit: int = 10) -> list[dic
     return [{"cause": r[0], "count": r[1], "ours": r[2], "not_ours": r[3]} for r in rows]
 
 
+# Ledger entries of the complaints received in the period (net of reversals: a reversal
+# is an entry of its own, with the opposite amount).
+LEDGER_IN_PERIOD = f"""FROM ledger l JOIN complaints c ON c.id = l.complaint_id
+            WHERE {IN_PERIOD}"""
+
+
 def money_by_org(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
-    """Penalties, fines and compensation per client, in fen."""
-    rows = conn.execute(
-        f"""SELECT COALESCE(c.org, 'none') AS client, COUNT(c.penalty_offence),
-                   GROUP_CONCAT(c.penalty_multiplier), COALESCE(SUM(c.penalty_fen), 0) AS pen,
-                   COALESCE(SUM(c.staff_fine_fen), 0) AS fines,
-                   COALESCE(SUM(c.amount_fen), 0) AS paid,
-                   COALESCE(SUM(c.statutory_compensation_fen), 0), COALESCE(SUM(c.incident), 0),
-                   COUNT(c.statutory_compensation_fen)
-            FROM complaints c WHERE {MONEY_ROWS} AND {IN_PERIOD}
-            GROUP BY client ORDER BY pen + fines DESC, paid DESC, client""",
+    """Penalties, fines and payments per client (sums of the ledger), with the statutory
+    compensation suggested and the incidents (from the complaints), in fen."""
+    found: dict[str, dict[str, Any]] = {}
+
+    def item(org: str) -> dict[str, Any]:
+        return found.setdefault(
+            org,
+            {
+                "org": org,
+                "offences": 0,
+                "multipliers": [],
+                "penalties_fen": 0,
+                "staff_fines_fen": 0,
+                "compensation_fen": 0,
+                "statutory_fen": 0,
+                "incidents": 0,
+                "statutory_cases": 0,
+            },
+        )
+
+    for org, pen, fines, paid in conn.execute(
+        f"""SELECT COALESCE(c.org, 'none'),
+                   COALESCE(SUM(CASE WHEN l.kind = 'fine' THEN l.amount_fen END), 0),
+                   COALESCE(SUM(CASE WHEN l.kind = 'staff_fine' THEN l.amount_fen END), 0),
+                   COALESCE(SUM(CASE WHEN l.kind = 'payment' THEN l.amount_fen END), 0)
+            {LEDGER_IN_PERIOD} GROUP BY 1""",
         w.params,
+    ):
+        entry = item(org)
+        entry.update(penalties_fen=pen, staff_fines_fen=fines, compensation_fen=paid)
+    for org, multiplier in conn.execute(
+        f"""SELECT COALESCE(c.org, 'none'), l.multiplier {LEDGER_IN_PERIOD}
+              AND l.kind = 'fine' AND l.reverses IS NULL
+              AND NOT EXISTS (SELECT 1 FROM ledger r WHERE r.reverses = l.id)
+            ORDER BY l.id""",
+        w.params,
+    ):
+        entry = item(org)
+        entry["offences"] += 1
+        if multiplier is not None:
+            entry["multipliers"].append(_number(multiplier))
+    for org, statutory_fen, incidents, cases in conn.execute(
+        f"""SELECT COALESCE(c.org, 'none'), COALESCE(SUM(c.statutory_compensation_fen), 0),
+                   COALESCE(SUM(c.incident), 0), COUNT(c.statutory_compensation_fen)
+            FROM complaints c WHERE {MONEY_ROWS} AND {IN_PERIOD} GROUP BY 1""",
+        w.params,
+    ):
+        entry = item(org)
+        entry.update(statutory_fen=statutory_fen, incidents=incidents, statutory_cases=cases)
+    rows = [
+        e
+        for e in found.values()
+        if any(
+            e[k]
+            for k in (
+                "penalties_fen",
+                "staff_fines_fen",
+                "compensation_fen",
+                "statutory_fen",
+                "incidents",
+                "offences",
+            )
+        )
+    ]
+    rows.sort(
+        key=lambda e: (
+            -(e["penalties_fen"] + e["staff_fines_fen"]),
+            -e["compensation_fen"],
+            e["org"],
+        )
     )
+    return rows
+
+
+def payments_by_kind(conn: sqlite3.Connection, w: Window) -> dict[str, int]:
+    """What was paid to customers, by kind (fen), net of reversals."""
+    rows = conn.execute(
+        f"""SELECT l.payment_kind, SUM(l.amount_fen) {LEDGER_IN_PERIOD} AND l.kind = 'payment'
+            GROUP BY l.payment_kind ORDER BY 2 DESC, 1""",
+        w.params,
+    ).fetchall()
+    return {kind: fen for kind, fen in rows if fen}
+
+
+def ledger_entries(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
+    """Every ledger entry of the period's complaints, in the order recorded."""
+    rows = conn.execute(
+        f"""SELECT l.id, l.complaint_id, l.kind, l.payment_kind, l.amount_fen, l.reason,
+                   l.by, l.at, l.reverses, COALESCE(c.org, 'none')
+            {LEDGER_IN_PERIOD} ORDER BY l.id""",
+        w.params,
+    ).fetchall()
     return [
         {
-            "org": r[0],
-            "offences": r[1],
-            "multipliers": [_number(m) for m in r[2].split(",")] if r[2] else [],
-            "penalties_fen": r[3],
-            "staff_fines_fen": r[4],
-            "compensation_fen": r[5],
-            "statutory_fen": r[6],
-            "incidents": r[7],
-            "statutory_cases": r[8],
+            "id": r[0],
+            "complaint_id": r[1],
+            "kind": r[2],
+            "payment_kind": r[3],
+            "amount_fen": r[4],
+            "reason": r[5],
+            "by": r[6],
+            "at": from_utc_text(r[7]),
+            "reverses": r[8],
+            "org": r[9],
         }
         for r in rows
     ]
@@ -240,18 +327,38 @@ def statutory(conn: sqlite3.Connection, w: Window, limit: int = 20) -> list[dict
 
 def staff_fines(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
     rows = conn.execute(
-        f"""SELECT c.staff, COUNT(*), SUM(c.staff_fine_fen) FROM complaints c
-            WHERE {MONEY_ROWS} AND {IN_PERIOD} AND c.staff_fine_fen IS NOT NULL
-            GROUP BY c.staff ORDER BY 3 DESC, c.staff""",
+        f"""SELECT l.staff, SUM(CASE WHEN l.reverses IS NULL THEN 1 ELSE -1 END),
+                   SUM(l.amount_fen)
+            {LEDGER_IN_PERIOD} AND l.kind = 'staff_fine'
+            GROUP BY l.staff HAVING SUM(l.amount_fen) != 0 ORDER BY 3 DESC, l.staff""",
         w.params,
     )
     return [{"staff": r[0], "fines": r[1], "amount_fen": r[2]} for r in rows]
 
 
-def responsibility(conn: sqlite3.Connection, w: Window, by_person: bool) -> list[dict[str, Any]]:
+def responsible(rules: Rules) -> str:
+    """SQL for the department the monthly review charges (001 §五): the cause's, by the
+    rules' map, else the department that handled the case."""
+    mapped = " ".join(
+        f"WHEN '{cause}' THEN '{dept}'" for cause, dept in sorted(rules.cause_departments.items())
+    )
+    return f"COALESCE(CASE c.cause {mapped} END, c.department)" if mapped else "c.department"
+
+
+def responsibility(
+    conn: sqlite3.Connection, w: Window, by_person: bool, rules: Rules | None = None
+) -> list[dict[str, Any]]:
     """The monthly review: complaints, how many closed and ours, breaches and penalties —
-    per department, or per person (with their department)."""
-    group = "c.department, c.assignee" if by_person else "c.department"
+    per department responsible by cause (with the handling department beside it), or per
+    handler: per person with their department (`rules` None: by the handling department).
+    Penalties are the ledger's (fines and staff fines)."""
+    charged = responsible(rules) if rules is not None and not by_person else "c.department"
+    group = (
+        "c.department, c.assignee"
+        if by_person
+        else (f"{charged}, c.department" if rules is not None else "c.department")
+    )
+    width = 2 if by_person or rules is not None else 1
     late: dict[tuple[Any, ...], int] = {
         tuple(r[:-1]): r[-1]
         for r in conn.execute(
@@ -261,33 +368,48 @@ def responsibility(conn: sqlite3.Connection, w: Window, by_person: bool) -> list
             w.params,
         )
     }
+    money: dict[tuple[Any, ...], int] = {
+        tuple(r[:-1]): r[-1]
+        for r in conn.execute(
+            f"""SELECT {group}, SUM(l.amount_fen) {LEDGER_IN_PERIOD}
+                  AND l.kind IN ('fine', 'staff_fine') GROUP BY {group}""",
+            w.params,
+        )
+    }
     rows = conn.execute(
         f"""SELECT {group}, COUNT(*), SUM({CLOSED}), COALESCE(SUM(c.ours = 1), 0),
-                   SUM({popcount("c.breached_mask")}), COALESCE(SUM(c.penalty_fen), 0)
+                   SUM({popcount("c.breached_mask")})
             FROM complaints c WHERE {IN_PERIOD} GROUP BY {group}""",
         w.params,
     ).fetchall()
-    width = 2 if by_person else 1
     result = []
     for r in rows:
         key = tuple(r[:width])
         department = r[0] or "unassigned"
-        item: dict[str, Any] = (
-            {"assignee": r[1] or "unassigned", "department": department}
-            if by_person
-            else {"department": department}
-        )
+        item: dict[str, Any]
+        if by_person:
+            item = {"assignee": r[1] or "unassigned", "department": department}
+        elif width == 2:
+            item = {"department": department, "handled_by": r[1] or "unassigned"}
+        else:
+            item = {"department": department}
         item.update(
             {
                 "complaints": r[width],
                 "closed": r[width + 1],
                 "ours": r[width + 2],
                 "breaches": r[width + 3] + late.get(key, 0),
-                "penalties_fen": r[width + 4],
+                "penalties_fen": money.get(key, 0),
             }
         )
         result.append(item)
-    result.sort(key=lambda i: (-i["complaints"], i.get("assignee", i["department"])))
+    result.sort(
+        key=lambda i: (
+            -i["complaints"],
+            i.get("assignee", i["department"]),
+            i.get("handled_by", ""),
+        )
+    )
     return result
 
 

@@ -97,7 +97,8 @@ class Case:
     department: str | None = None
     assignee: str | None = None
     deadlines: dict[str, Deadline] = field(default_factory=lambda: dict(NO_DEADLINES))
-    remedy: str | None = None
+    remedy: str | None = None  # the first of `remedies`
+    remedies: tuple[str, ...] = ()
     amount: Decimal | None = None
     cause: str | None = None
     ours: bool | None = None

@@ -190,15 +190,36 @@ DEFAULTS: dict[str, Any] = {
         "staff_fine": 50,
         "staff_fine_categories": ["service_attitude"],
     },
+    "responsibility": {
+        # The department charged with a case in the monthly review, by its cause (`001 §五`);
+        # "" charges the department that handled it (causes that are not ours or unknown).
+        "causes": {
+            "ingredient_purchase": "procurement",
+            "packaging_supplier": "procurement",
+            "processing": "production",
+            "storage_transport": "delivery",
+            "route_planning": "delivery",
+            "vehicle_failure": "delivery",
+            "sorting": "delivery",
+            "handover": "delivery",
+            "order_entry": "customer_service",
+            "traffic": "",
+            "weather": "",
+            "customer": "",
+            "unknown": "",
+        },
+    },
     "statutory": {
         # PRC Food Safety Law art. 148: ten times the price or three times the loss, ≥ ¥1,000.
         "price_multiple": 10,
         "loss_multiple": 3,
         "minimum": 1000,
         "categories": ["food_safety", "illness"],
+        # Suggested on these categories when the finding is one of these and ours: the
+        # defect list of 001 §6 and foreign objects (not `none`, not `other`).
         "findings": [
             "spoiled", "toxic", "pathogen", "unquarantined", "diseased_animal", "counterfeit",
-            "expired",
+            "expired", "damaged", "untraceable", "foreign_object",
         ],
     },
     "intake": {
@@ -316,6 +337,8 @@ class Rules:
     statutory_minimum: Decimal
     statutory_categories: frozenset[str]
     statutory_findings: frozenset[str]
+    # cause → department responsible; a cause not in it is charged to the handling one
+    cause_departments: Mapping[str, str]
     repeat_window_days: int
     batch_window_hours: int
     sample_retention_hours: int
@@ -552,6 +575,7 @@ def _build(raw: dict[str, Any]) -> Rules:
         statutory_minimum=_number(stat["minimum"], "statutory.minimum", maximum=fields.MONEY_MAX),
         statutory_categories=_terms(stat["categories"], "statutory.categories", category_terms),
         statutory_findings=_terms(stat["findings"], "statutory.findings", FINDINGS),
+        cause_departments=_cause_departments(raw["responsibility"]["causes"]),
         repeat_window_days=int(
             _number(
                 intake["repeat_window_days"],
@@ -616,6 +640,25 @@ def _build(raw: dict[str, Any]) -> Rules:
         ),
         effective=raw,
     )
+
+
+def _cause_departments(table: Any) -> dict[str, str]:
+    """`[responsibility] causes`: each cause (a known one) → a department, or "" for the
+    department that handled the case."""
+    result: dict[str, str] = {}
+    for cause, department in table.items():
+        where = f"responsibility.causes.{cause}"
+        if cause not in CAUSES:
+            raise RulesFileError(f"{where}: not a cause; one of {', '.join(CAUSES)}")
+        if not isinstance(department, str):
+            raise RulesFileError(f"{where}: expected a department name, got {department!r}")
+        if not department.strip():
+            continue
+        try:
+            result[cause] = DEPARTMENTS.parse(department)
+        except RuleError as exc:
+            raise RulesFileError(f"{where}: {exc.message}") from None
+    return result
 
 
 def _check_order(severity: str, row: Mapping[str, Duration | None]) -> None:

@@ -35,6 +35,8 @@ ACTIONS: tuple[str, ...] = (
     "close",
     "revisit",
     "breached",
+    "penalty",  # the fine of a supply event re-evaluated after another case changed
+    "pay",  # a payment recorded (or reversed) with `pay`
 )
 FIRST_ACTIONS: tuple[str, ...] = ("log", "import")
 

@@ -25,6 +25,7 @@ from aftersales_cli.rules.taxonomy import (
     INTERIM_MILESTONES,
     MILESTONE_KEYS,
     OPEN_STATUSES,
+    PAYING_REMEDIES,
     SEVERITIES,
     SEVERITY_RANK,
 )
@@ -63,11 +64,12 @@ class Intake:
 
 @dataclass(frozen=True, eq=False)
 class Closing:
-    """What the operator records at closure."""
+    """What the operator records at closure. `payments` are (kind, amount) paid now; an
+    amount given without a kind (kind None) pays the first paying remedy."""
 
-    remedy: str
+    remedies: tuple[str, ...]
     cause: str
-    amount: Decimal | None = None
+    payments: tuple[tuple[str | None, Decimal], ...] = ()
     ours: bool | None = None
     finding: str | None = None
     supply_value: Decimal | None = None
@@ -75,6 +77,41 @@ class Closing:
     loss: Decimal | None = None
     staff: str | None = None
     note: str | None = None
+    delivery_date: date | None = None
+
+    @property
+    def remedy(self) -> str:
+        return self.remedies[0]
+
+
+def payments_of(closing: Closing) -> list[tuple[str, Decimal]]:
+    """The close's payments by kind: `--amount N` pays the first paying remedy given."""
+    result: list[tuple[str, Decimal]] = []
+    for kind, amount in closing.payments:
+        if kind is None:
+            paying = [r for r in closing.remedies if r in PAYING_REMEDIES]
+            if not paying:
+                raise RuleError(
+                    "amount",
+                    f"no paying remedy ({', '.join(PAYING_REMEDIES)}) among the remedies "
+                    "given: write --amount KIND=N",
+                )
+            kind = paying[0]
+        result.append((kind, amount))
+    return result
+
+
+def fining_needs(case: Case) -> list[str]:
+    """What a fined close lacks to name its supply event (org, delivery day, batch or
+    product)."""
+    missing = []
+    if not case.org:
+        missing.append("--org (the client)")
+    if case.delivery_date is None:
+        missing.append("--delivery-date")
+    if not (case.batch or case.product):
+        missing.append("--batch or --product")
+    return missing
 
 
 def facts_of(case: Case) -> Facts:
@@ -241,57 +278,76 @@ def extend(
     return dataclasses.replace(case, deadlines=updated)
 
 
-def close(case: Case, closing: Closing, prior_offences: int, now: datetime, rules: Rules) -> Case:
-    """Close the case: remedy, cause, responsibility, and what the policy charges for it.
+def close(case: Case, closing: Closing, now: datetime, rules: Rules) -> Case:
+    """Close the case: remedies, cause, responsibility, and what the policy asks of them.
 
-    `prior_offences` is the number of earlier penalised cases of the same client in the
-    offence window (the shell counts them). A case closed again after a reopen keeps the
-    offence it already has: one case is one offence.
+    Refused: a food-safety or illness case without a finding; a penalty finding whose
+    cause is unknown unless --ours/--not-ours decides it; a defect-list finding without
+    an exchange or return (001 §6); a fining close without its supply event (org,
+    delivery day, batch or product) or supply value. The fine itself is the supply
+    event's (`rules.ledger`): the shell sets `penalty` after numbering the client's
+    events.
     """
     _require_open(case, "close")
+    if closing.finding is None and case.category in rules.statutory_categories:
+        raise RuleError(
+            "finding",
+            f"closing a {case.category} case needs --finding (what was confirmed; "
+            "none when nothing was found)",
+        )
     ours = (
         closing.ours
         if closing.ours is not None
         else penalties.ours_by_default(closing.cause, rules)
     )
-    penalty = case.penalty
-    if penalties.is_penalty_finding(closing.finding, ours, rules) and penalty is None:
-        if closing.supply_value is None:
+    if closing.finding in rules.penalty_findings and ours is None:
+        raise Refused(
+            "cause",
+            f"a {closing.finding} finding with cause {closing.cause} leaves responsibility "
+            "open: find the cause, or say --ours or --not-ours",
+        )
+    penalties.require_exchange(closing.finding, ours, closing.remedies)
+    delivery = closing.delivery_date or case.delivery_date
+    if delivery is not None and delivery > case.received_at.date():
+        raise RuleError("delivery_date", "must not be later than the day it was received")
+    supply_value = closing.supply_value if closing.supply_value is not None else case.supply_value
+    dated = dataclasses.replace(case, delivery_date=delivery)
+    if penalties.is_penalty_finding(closing.finding, ours, rules):
+        missing = fining_needs(dated)
+        if supply_value is None:
+            missing.insert(0, "--supply-value (that product's supply value that day)")
+        if missing:
             raise RuleError(
-                "supply_value",
-                f"a confirmed {closing.finding} case that is ours is fined by the product's "
-                "supply value that day: give --supply-value",
+                missing[0].split()[0].lstrip("-").replace("-", "_"),
+                f"a confirmed {closing.finding} case that is ours fines its supply event "
+                f"(the client, the delivery day, the batch or product): add " + ", ".join(missing),
             )
-        if not case.org:
-            raise RuleError(
-                "org", "the penalty ladder counts offences per client: the complaint has no --org"
-            )
-        penalty = penalties.ladder_penalty(prior_offences, closing.supply_value, rules)
+    paid = payments_of(closing)
     statutory = None
-    if penalties.is_food_safety_case(case.category, closing.finding, rules):
-        statutory = penalties.statutory_compensation(closing.price, closing.loss, rules)
-    fine = penalties.staff_fine(case.category, ours, closing.staff, rules) or case.staff_fine
+    if penalties.is_statutory_case(case.category, closing.finding, ours, rules):
+        statutory = penalties.statutory_compensation(
+            case.people, closing.price, closing.loss, rules
+        ).total
+    fine = penalties.staff_fine(case.category, ours, closing.staff, rules)
     updated = dict(case.deadlines)
     for milestone in (*INTERIM_MILESTONES, "resolution"):
         if updated[milestone].open:
             updated[milestone] = dl.complete(updated[milestone], now)
     updated["revisit"] = dl.again(updated["revisit"], dl.revisit_due(now, rules))
     return dataclasses.replace(
-        case,
+        dated,
         status="closed",
         remedy=closing.remedy,
-        amount=closing.amount,
+        remedies=closing.remedies,
+        amount=sum((a for _, a in paid), Decimal(0)) if paid else None,
         cause=closing.cause,
         ours=ours,
         finding=closing.finding,
         note=closing.note,
-        supply_value=closing.supply_value
-        if closing.supply_value is not None
-        else case.supply_value,
+        supply_value=supply_value,
         price=closing.price,
         loss=closing.loss,
         staff=closing.staff,
-        penalty=penalty,
         staff_fine=fine,
         statutory_compensation=statutory,
         incident=case.incident or penalties.is_incident(closing.finding, ours, rules),
@@ -408,6 +464,8 @@ def _flatten(case: Case | None) -> dict[str, Any]:
         elif f.name == "penalty":
             for part in ("offence", "multiplier", "amount"):
                 flat[f"penalty.{part}"] = getattr(value, part) if value else None
+        elif f.name == "remedies":
+            flat[f.name] = ",".join(value) or None
         elif f.name != "id":
             flat[f.name] = value
     return flat

@@ -1,37 +1,25 @@
 """Penalties and compensation (POLICY.md §5, seed 001 §6–7, Food Safety Law art. 148).
 
-Pure. Counting a client's earlier offences needs the database; the shell counts them
-(in the window `offence_window_start` gives) and passes the number in.
+Pure. Offences are numbered per supply event over a client's fined events
+(`rules.ledger`); this module says which closes fine, what statutory compensation is
+suggested, and which department a cause charges.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
-from aftersales_cli.rules.case import Penalty
+from aftersales_cli.rules import ledger
 from aftersales_cli.rules.config import Rules
-from aftersales_cli.rules.deadlines import calendar_days
+from aftersales_cli.rules.errors import Refused
 from aftersales_cli.rules.fields import money
-
-
-def offence_window_start(received_at: datetime, rules: Rules) -> datetime:
-    """Offences count per client over the contract period: the window before receipt."""
-    return calendar_days(received_at, -rules.penalty_window_days)
+from aftersales_cli.rules.taxonomy import DEFECT_FINDINGS, EXCHANGE_REMEDIES
 
 
 def multiplier(offence: int, rules: Rules) -> Decimal:
     """×2 the first time, ×3 the second, ×10 the third and later (by default)."""
-    if offence < 1:
-        raise ValueError("offences are numbered from 1")
-    ladder = rules.penalty_ladder
-    return ladder[min(offence, len(ladder)) - 1]
-
-
-def ladder_penalty(prior_offences: int, supply_value: Decimal, rules: Rules) -> Penalty:
-    offence = prior_offences + 1
-    k = multiplier(offence, rules)
-    return Penalty(offence=offence, multiplier=k, amount=money(k * supply_value))
+    return ledger.multiplier(offence, rules.penalty_ladder)
 
 
 def is_penalty_finding(finding: str | None, ours: bool | None, rules: Rules) -> bool:
@@ -50,23 +38,62 @@ def staff_fine(category: str, ours: bool | None, staff: str | None, rules: Rules
     return None
 
 
-def is_food_safety_case(category: str, finding: str | None, rules: Rules) -> bool:
-    return category in rules.statutory_categories or finding in rules.statutory_findings
+class Statutory(NamedTuple):
+    """The statutory compensation suggested for a food-safety case: per affected person
+    max(10 × price, 3 × loss, ¥1,000), beside the loss itself (owed besides)."""
+
+    people: int
+    per_person: Decimal
+    total: Decimal
+    loss: Decimal | None  # everyone's loss together, when known
+
+
+def is_statutory_case(category: str, finding: str | None, ours: bool | None, rules: Rules) -> bool:
+    """A food-safety or illness case whose finding is on the defect list (or a foreign
+    object) and that is ours."""
+    return (
+        category in rules.statutory_categories
+        and finding in rules.statutory_findings
+        and ours is True
+    )
 
 
 def statutory_compensation(
-    price: Decimal | None, loss: Decimal | None, rules: Rules
-) -> Decimal | None:
-    """Ten times the price or three times the loss, whichever is larger, at least ¥1,000.
-    None when neither price nor loss is known."""
-    if price is None and loss is None:
-        return None
+    people: int, price: Decimal | None, loss: Decimal | None, rules: Rules
+) -> Statutory:
+    """Per person the larger of ten times the price and three times the loss, at least
+    ¥1,000; `price` and `loss` are per person."""
     candidates = [rules.statutory_minimum]
     if price is not None:
         candidates.append(price * rules.statutory_price_multiple)
     if loss is not None:
         candidates.append(loss * rules.statutory_loss_multiple)
-    return money(max(candidates))
+    each = money(max(candidates))
+    return Statutory(
+        people=people,
+        per_person=each,
+        total=money(each * people),
+        loss=None if loss is None else money(loss * people),
+    )
+
+
+def require_exchange(finding: str | None, ours: bool | None, remedies: tuple[str, ...]) -> None:
+    """`001 §6`: a finding on the defect list obliges an exchange or a return (unless the
+    close says it was not ours)."""
+    if finding in DEFECT_FINDINGS and ours is not False:
+        if not set(remedies) & set(EXCHANGE_REMEDIES):
+            raise Refused(
+                "remedy",
+                f"a {finding} finding obliges an unconditional exchange or return "
+                f"(001 §6: 无条件退换): add --remedy {' / '.join(EXCHANGE_REMEDIES)} "
+                "as the customer chooses, or --not-ours",
+            )
+
+
+def responsible_department(cause: str | None, handled_by: str | None, rules: Rules) -> str | None:
+    """The department the monthly review charges: the cause's (001 §五), else the one that
+    handled the case."""
+    return rules.cause_departments.get(cause or "", handled_by)
 
 
 def ours_by_default(cause: str, rules: Rules) -> bool | None:

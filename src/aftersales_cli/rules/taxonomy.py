@@ -195,6 +195,36 @@ FINDINGS = Vocabulary(
     ],
 )
 
+# The defect list of `001 §6`: each finding obliges an exchange or return (unless not ours).
+DEFECT_FINDINGS: tuple[str, ...] = (
+    "spoiled",
+    "toxic",
+    "pathogen",
+    "unquarantined",
+    "diseased_animal",
+    "counterfeit",
+    "expired",
+    "damaged",
+    "untraceable",
+)
+# The remedies that are an exchange or a return (the customer's choice).
+EXCHANGE_REMEDIES: tuple[str, ...] = ("replace", "refund", "redeliver", "recall")
+# Remedies that are paid in money, in the order `--amount N` looks for the first of them.
+PAYING_REMEDIES: tuple[str, ...] = ("refund", "compensation", "medical_costs", "coupon")
+
+PAYMENT_KINDS = Vocabulary(
+    "kind",
+    [
+        Term("refund", "退款", ("退货",)),
+        Term("compensation", "经济赔偿", ("赔偿",)),
+        Term("medical_costs", "医疗费用", ("医药费", "medical")),
+        Term("coupon", "优惠券", ("折扣", "discount", "voucher")),
+        Term("statutory", "法定赔偿", ("十倍赔偿", "惩罚性赔偿", "art148")),
+    ],
+)
+# The kinds of ledger entry.
+LEDGER_KINDS: tuple[str, ...] = ("fine", "staff_fine", "payment")
+
 METHODS = Vocabulary(
     "method",
     [

@@ -38,6 +38,7 @@ COMPLAINT_COLUMNS: tuple[str, ...] = (
     "department",
     "assignee",
     "remedy",
+    "remedies",
     "amount_fen",
     "cause",
     "ours",
@@ -65,6 +66,7 @@ COMPLAINT_COLUMNS: tuple[str, ...] = (
     "met_mask",
     "breached_mask",
     "same_gap_minutes",
+    "supply_event",
     "org_key",
     "client_gap_minutes",
 )

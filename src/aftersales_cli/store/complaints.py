@@ -20,6 +20,7 @@ from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
 from aftersales_cli.errors import DatabaseUnusable, NotFound
 from aftersales_cli.rules.case import Case, Deadline, Penalty
 from aftersales_cli.rules.fields import client_key, phone_key
+from aftersales_cli.rules.ledger import event_key
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
 
 # How each field of a Case is kept in its row.
@@ -76,6 +77,8 @@ def to_row(case: Case) -> dict[str, Any]:
     row["ours"] = None if case.ours is None else int(case.ours)
     row["delivery_date"] = case.delivery_date.isoformat() if case.delivery_date else None
     row.update(match_keys(case))
+    row["remedies"] = ",".join(case.remedies) or None
+    row["supply_event"] = event_key(case.org, case.delivery_date, case.batch, case.product)
     penalty = case.penalty
     row["penalty_offence"] = penalty.offence if penalty else None
     row["penalty_multiplier"] = str(penalty.multiplier) if penalty else None
@@ -160,6 +163,7 @@ def from_row(
     values.update({name: _time(row[name], zone) for name in _TIME})
     values.update({name: yuan(row[f"{name}_fen"]) for name in _MONEY})
     values["ours"] = None if row["ours"] is None else bool(row["ours"])
+    values["remedies"] = tuple(row["remedies"].split(",")) if row["remedies"] else ()
     day = row["delivery_date"]
     values["delivery_date"] = date.fromisoformat(day) if day else None
     if row["penalty_offence"] is not None:
@@ -572,16 +576,6 @@ def same_batch(
             ORDER BY received_at""",
         (*params, to_utc_text(since), to_utc_text(until), case.id),
     )
-
-
-def prior_offences(conn: sqlite3.Connection, org: str, since: datetime, exclude: int | None) -> int:
-    """Penalised complaints of a client received since `since` (the offence window)."""
-    row = conn.execute(
-        """SELECT COUNT(*) FROM complaints
-           WHERE org = ? AND penalty_offence IS NOT NULL AND received_at >= ? AND id IS NOT ?""",
-        (org, to_utc_text(since), exclude),
-    ).fetchone()
-    return int(row[0])
 
 
 class Query(NamedTuple):

@@ -210,6 +210,50 @@ APPLICATION_ID = 0x4146534C
 M0004_APPLICATION_ID = _statements(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
+def _supply_event_and_ledger(db: Database) -> None:
+    """0005: the ledger of fines, staff fines and payments, and what a fine's supply event
+    is looked up by. Every figure the complaints held becomes an entry, so that an
+    existing database's report totals do not change."""
+    for statement in (
+        "ALTER TABLE complaints ADD COLUMN remedies TEXT",
+        # the supply event (client, delivery day, batch or product) of a case, as keyed by
+        # rules.ledger.event_key; indexed only where a finding makes it count
+        "ALTER TABLE complaints ADD COLUMN supply_event TEXT",
+        """CREATE TABLE ledger (
+            id INTEGER PRIMARY KEY,
+            complaint_id INTEGER NOT NULL REFERENCES complaints(id),
+            kind TEXT NOT NULL CHECK (kind IN ('fine', 'staff_fine', 'payment')),
+            payment_kind TEXT,
+            amount_fen INTEGER NOT NULL,
+            reason TEXT,
+            by TEXT NOT NULL,
+            at TEXT NOT NULL,
+            reverses INTEGER REFERENCES ledger(id),
+            event TEXT,
+            offence INTEGER,
+            multiplier TEXT,
+            staff TEXT
+        )""",
+        "CREATE INDEX ledger_by_complaint ON ledger (complaint_id, kind, payment_kind, amount_fen)",
+        "CREATE INDEX ledger_by_event ON ledger (event) WHERE event IS NOT NULL",
+        "CREATE INDEX ledger_reversed ON ledger (reverses) WHERE reverses IS NOT NULL",
+        """CREATE INDEX complaints_by_supply_event ON complaints (supply_event)
+           WHERE supply_event IS NOT NULL AND finding IS NOT NULL AND ours = 1""",
+        """CREATE TRIGGER ledger_never_deleted BEFORE DELETE ON ledger
+           BEGIN SELECT RAISE(ABORT, 'the ledger is never deleted'); END""",
+        """CREATE TRIGGER ledger_never_changed BEFORE UPDATE ON ledger
+           BEGIN SELECT RAISE(ABORT, 'a ledger entry is never changed; reverse it'); END""",
+        "UPDATE complaints SET remedies = remedy WHERE remedy IS NOT NULL",
+    ):
+        db.execute(statement)
+    from aftersales_cli.store.ledger import backfill
+
+    backfill(db.conn, "migration", "recorded before the ledger (migration 0005)")
+
+
+M0005_LEDGER: Step = _supply_event_and_ledger
+
+
 def M0006_CLIENT_KEYS(db: Database) -> None:  # noqa: N802 - named like the other steps
     """Phones compared as digits (`0086 139…` and `+86 10 …` now match their national
     form: the keys that change are rewritten, and the repeat figures of both the old and
@@ -277,6 +321,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("0002_breaches", M0002_BREACHES),
     ("0003_report_figures", M0003_REPORT_FIGURES),
     ("0004_application_id", M0004_APPLICATION_ID),
+    ("0005_ledger", M0005_LEDGER),
     ("0006_client_keys", M0006_CLIENT_KEYS),
 )
 
