@@ -37,7 +37,9 @@ def test_one_delivery_is_one_event_whoever_spells_it() -> None:
 def _fine_now(
     candidates: list[Candidate], entries: list[Entry], at: datetime, why: str
 ) -> list[Entry]:
-    target = ledger.fines(candidates, ledger.carriers_of(entries), WINDOW, LADDER)
+    target = ledger.fines(
+        candidates, ledger.carriers_of(entries), WINDOW, LADDER, ledger.first_fined(entries)
+    )
     new = ledger.reconcile(entries, target, by="t", at=at, window_days=WINDOW, why=why)
     stored = list(entries)
     for entry in new:
@@ -54,6 +56,23 @@ def test_three_complaints_about_one_delivery_are_fined_once() -> None:
         found.append(Candidate(n + 1, event, T0 + timedelta(hours=n), Decimal(2000)))
         entries = _fine_now(found, entries, T0 + timedelta(hours=n), f"close of #{n + 1}")
     assert [(e.complaint_id, e.amount, e.offence) for e in entries] == [(1, 4000, 1)]
+
+
+def test_a_reclose_does_not_reorder_events_delivered_the_same_day() -> None:
+    day = date(2026, 11, 21)
+    a = ledger.event_key("一中", day, "B1", None)
+    b = ledger.event_key("一中", day, "B2", None)
+    assert a is not None and b is not None
+    found = [Candidate(1, a, T0, Decimal(100))]
+    entries = _fine_now(found, [], T0, "close of #1")
+    found.append(Candidate(2, b, T0 + timedelta(hours=1), Decimal(100)))
+    entries = _fine_now(found, entries, T0 + timedelta(hours=1), "close of #2")
+    # #1 is closed again later (same finding): its event was fined first, and stays first
+    found[0] = Candidate(1, a, T0 + timedelta(hours=5), Decimal(100))
+    again = _fine_now(found, entries, T0 + timedelta(hours=5), "re-close of #1")
+    assert again == entries  # nothing to append
+    offences = {e.event: e.offence for e in ledger.standing(again)}
+    assert (offences[a], offences[b]) == (1, 2)
 
 
 def test_a_later_event_delivered_earlier_renumbers_the_others() -> None:
@@ -162,20 +181,20 @@ def test_reclosing_in_any_order_leaves_one_fine_per_supply_event(
 def test_the_order_of_closes_never_changes_the_amounts(
     shape: list[tuple[int, int, int]], order: list[int]
 ) -> None:
-    """Closing the same cases one by one in any order nets the same fine per event as
-    closing them all at once (same close times: only the order of the writes differs).
+    """Closing the cases one by one, in any order of their delivery days, nets the same
+    fine per event as finding them all closed at once at the same moments: the answer
+    depends on when each case was closed, never on the order the ledger heard of them.
     One delivery has one supply value, whichever case states it."""
     value = {(b, o): Decimal(v) for b, o, v in shape}
+    picked = [i for i in order if i < len(shape)]
     found = [
-        Candidate(i + 1, _key(b, o), T0 + timedelta(minutes=i), value[(b, o)])
-        for i, (b, o, _) in enumerate(shape)
+        Candidate(i + 1, _key(*shape[i][:2]), T0 + timedelta(minutes=step), value[shape[i][:2]])
+        for step, i in enumerate(picked)
     ]
-    at_once = _fine_now(found, [], T0, "all")
+    at_once = _fine_now(found, [], T0 + timedelta(minutes=len(found)), "all")
     one_by_one: list[Entry] = []
-    so_far: list[Candidate] = []
-    for i in (i for i in order if i < len(found)):
-        so_far.append(found[i])
-        one_by_one = _fine_now(so_far, one_by_one, T0, f"close {i}")
+    for step in range(len(found)):
+        one_by_one = _fine_now(found[: step + 1], one_by_one, found[step].closed_at, "close")
 
     def nets(entries: list[Entry]) -> dict[str, Decimal]:
         result: dict[str, Decimal] = {}

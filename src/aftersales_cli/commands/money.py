@@ -68,7 +68,11 @@ def client_fines(
         found.append(extra)
     entries = books.of_client(conn, client)
     target = ledger.fines(
-        found, ledger.carriers_of(entries), rules.penalty_window_days, rules.penalty_ladder
+        found,
+        ledger.carriers_of(entries),
+        rules.penalty_window_days,
+        rules.penalty_ladder,
+        ledger.first_fined(entries),
     )
     return target, entries
 

@@ -135,10 +135,14 @@ def fines(
     carriers: Mapping[str, int],
     window_days: int,
     ladder: Sequence[Decimal],
+    fined_at: Mapping[str, datetime] | None = None,
 ) -> dict[str, Fine]:
     """The fine of every supply event of one client. `carriers` says which case carries
     each event's fine now: it keeps it while it still has a penalty finding; otherwise
-    the earliest closed case of the event that has one takes it."""
+    the earliest closed case of the event that has one takes it. Events delivered the
+    same day are numbered in the order they were first fined (`fined_at`, from the
+    ledger; an event not fined yet comes after those that were)."""
+    first = fined_at or {}
     by_event: dict[str, list[Candidate]] = {}
     for c in candidates:
         by_event.setdefault(c.event, []).append(c)
@@ -147,8 +151,11 @@ def fines(
         cases.sort(key=lambda c: (c.closed_at, c.complaint_id))
         kept = [c for c in cases if c.complaint_id == carriers.get(event)]
         carrier[event] = kept[0] if kept else cases[0]
-    # same-day events: the one fined first (its earliest close) comes first
-    order = sorted(by_event, key=lambda e: (day_of(e), by_event[e][0].closed_at, e))
+    # same-day events: the one fined first comes first; a re-close does not reorder them
+    order = sorted(
+        by_event,
+        key=lambda e: (day_of(e), e not in first, first.get(e) or by_event[e][0].closed_at, e),
+    )
     result: dict[str, Fine] = {}
     for n, event in enumerate(order):
         day = day_of(event)
@@ -174,6 +181,15 @@ def fines(
             ),
         )
     return result
+
+
+def first_fined(entries: Iterable[Entry]) -> dict[str, datetime]:
+    """When each event was first fined (reversed or not): its place among same-day events."""
+    first: dict[str, datetime] = {}
+    for e in entries:
+        if e.kind == "fine" and e.event and e.reverses is None:
+            first[e.event] = min(first.get(e.event, e.at), e.at)
+    return first
 
 
 def carriers_of(entries: Iterable[Entry]) -> dict[str, int]:
