@@ -172,6 +172,7 @@ class Model:
     reopen_count: int = 0
     offence: int | None = None  # numbered over the client's fined supply events
     fined_at: datetime | None = None  # the close that fined its supply event
+    first_fined_at: datetime | None = None  # the first close that ever fined it
     supply_value: int | None = None
     actions: list[str] = field(default_factory=lambda: ["log"])  # the history but `breached`
 
@@ -565,6 +566,8 @@ class Lifecycle(RuleBasedStateMachine):
             return
         case.supply_value = value
         case.fined_at = self.now if fined else None
+        if fined and case.first_fined_at is None:
+            case.first_fined_at = self.now
         self.number_offences(case)
         case.status = "closed"
         for milestone in (*INTERIM, "resolution"):
@@ -576,8 +579,8 @@ class Lifecycle(RuleBasedStateMachine):
 
     def number_offences(self, closed: Model) -> None:
         """Each fined case is its own supply event: offence 1, 2, 3… per client by
-        delivery day, same-day events by which was fined first. Another case whose
-        offence changes gets a `penalty` entry in its history."""
+        delivery day, same-day events by which was first fined (a re-close keeps the
+        place). Another case whose offence changes gets a `penalty` entry in its history."""
         before = {cid: case.offence for cid, case in self.cases.items()}
         for case in self.cases.values():
             case.offence = None
@@ -586,7 +589,7 @@ class Lifecycle(RuleBasedStateMachine):
             if case.fined_at is not None and case.org is not None:
                 by_org.setdefault(case.org, []).append(case)
         for fined in by_org.values():
-            fined.sort(key=lambda c: (local(c.received)[:10], c.fined_at, f"b{c.id}"))
+            fined.sort(key=lambda c: (local(c.received)[:10], c.first_fined_at, f"b{c.id}"))
             for n, case in enumerate(fined):
                 case.offence = n + 1
         for cid, case in self.cases.items():
