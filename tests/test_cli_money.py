@@ -258,6 +258,29 @@ def test_defect7_several_remedies_each_paid_when_it_is_paid(run: Run, log: Log) 
     assert sum(e["amount"] for e in report["ledger"] if e["kind"] == "payment") == 5036
     history = ok(run("show", str(cid), "--json"))["events"]
     assert [e["action"] for e in history].count("pay") == 3
+    # the summary adds up the whole listing; the terminal shows it and the largest entries
+    assert sum(k["net"] for k in report["ledger_summary"]) == sum(
+        e["amount"] for e in report["ledger"]
+    )
+    assert [e["amount"] for e in report["ledger_largest"]][:2] == [3000, 2000]
+    shown = run("report", "--month", "2026-11")
+    assert shown.exit_code == 0, shown.stderr
+    entries = len(report["ledger"])  # 3 payments, a mistaken one and its reversal
+    assert entries == 5
+    assert f"Ledger of the period's complaints: {entries} entries" in shown.stdout
+    assert "Largest ledger entries" in shown.stdout
+
+
+def test_report_csv_lists_every_ledger_entry(run: Run, log: Log, tmp_path: Path) -> None:
+    cid = str(log("米饭偏硬")["id"])
+    for n in range(1, 31):
+        ok(run("pay", cid, "--kind", "coupon", "--amount", str(n)))
+    result = run("report", "--month", "2026-11", "--csv", str(tmp_path / "m"))
+    assert result.exit_code == 0, result.stderr
+    rows = (tmp_path / "m" / "ledger.csv").read_text("utf-8-sig").splitlines()
+    assert len(rows) == 31  # the header and every entry, not only the largest
+    largest = (tmp_path / "m" / "ledger_largest.csv").exists()
+    assert not largest
 
 
 def test_defect8_a_defect_finding_obliges_an_exchange_or_return(run: Run, log: Log) -> None:

@@ -109,13 +109,11 @@ def _key(batch: int, offset: int) -> str:
     return key
 
 
-def _oracle(found: list[Candidate]) -> dict[str, Decimal]:
-    """Each fined event's amount, counted straight from the definition."""
-    first: dict[str, tuple[datetime, int]] = {}
-    for c in found:
-        first[c.event] = min(
-            first.get(c.event, (c.closed_at, c.complaint_id)), (c.closed_at, c.complaint_id)
-        )
+def _oracle(found: list[Candidate], fined_first: dict[str, datetime]) -> dict[str, Decimal]:
+    """Each fined event's multiplier, counted straight from the definition: the client's
+    events fined in the window before its delivery day, and those of the same day first
+    fined before it."""
+    first = {c.event: (fined_first[c.event], 0) for c in found}
     result: dict[str, Decimal] = {}
     for event in first:
         day = ledger.day_of(event)
@@ -146,11 +144,13 @@ def test_reclosing_in_any_order_leaves_one_fine_per_supply_event(
     values = [Decimal(v) for _, _, v in shape]
     closed: dict[int, Candidate] = {}
     entries: list[Entry] = []
+    fined_first: dict[str, datetime] = {}
     for step, (index, fined) in enumerate(ops):
         index %= len(shape)
         at = T0 + timedelta(minutes=step)
         if fined:
             closed[index + 1] = Candidate(index + 1, events[index], at, values[index])
+            fined_first.setdefault(events[index], at)
         else:
             closed.pop(index + 1, None)
         entries = _fine_now(list(closed.values()), entries, at, f"step {step}")
@@ -168,7 +168,10 @@ def test_reclosing_in_any_order_leaves_one_fine_per_supply_event(
             carrier = next(c for c in closed.values() if c.complaint_id == fine.complaint_id)
             assert carrier.event == event
             # ladder(offence) × the carrier's supply value, offence by the definition
-            assert fine.amount == _oracle(list(closed.values()))[event] * carrier.supply_value
+            assert (
+                fine.amount
+                == _oracle(list(closed.values()), fined_first)[event] * carrier.supply_value
+            )
         # entries are only appended: every reversal cancels one standing entry exactly
         for e in entries:
             if e.reverses is not None:

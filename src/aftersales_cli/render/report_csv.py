@@ -44,7 +44,7 @@ def write_csv(
     them land together or none does."""
     from aftersales_cli import files
 
-    report_tables = tables(report)
+    report_tables = tables(report, full=True)
     targets = [
         files.check_target(
             folder / f"{table.name}.csv",

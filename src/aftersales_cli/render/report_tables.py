@@ -7,7 +7,7 @@ them. `chart` names the column to draw as bars, where a table is a distribution.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,7 +100,27 @@ def kpi_rows(report: Mapping[str, Any]) -> list[list[Value]]:
     return rows
 
 
-def tables(report: Mapping[str, Any]) -> list[ReportTable]:
+class _Rows(Sequence[Sequence[Value]]):
+    """A table's rows read only when written (the whole ledger, into a CSV file)."""
+
+    def __init__(
+        self, items: Iterable[Mapping[str, Any]], row: Callable[[Mapping[str, Any]], list[Value]]
+    ) -> None:
+        self._items, self._row = items, row
+
+    def __iter__(self) -> Iterator[list[Value]]:
+        return (self._row(item) for item in self._items)
+
+    def __len__(self) -> int:
+        raise TypeError("a streamed table is only written, row by row")
+
+    def __getitem__(self, index: Any) -> Any:
+        raise TypeError("a streamed table is only written, row by row")
+
+
+def tables(report: Mapping[str, Any], *, full: bool = False) -> list[ReportTable]:
+    """The report's tables. `full` (CSV) lists every ledger entry, read as it is written;
+    otherwise (terminal, HTML) the largest ones, beside the summary that adds up all."""
     total = report["total"]
     kpis = ReportTable(
         "kpis",
@@ -214,26 +234,49 @@ def tables(report: Mapping[str, Any]) -> list[ReportTable]:
         [[kind, amount] for kind, amount in report.get("compensation_by_kind", {}).items()],
         money=frozenset({1}),
     )
-    ledger = ReportTable(
-        "ledger",
-        "Ledger of the period's complaints (fines, staff fines, payments, reversals)",
-        ["entry", "complaint", "client", "kind", "amount", "reverses", "by", "at", "reason"],
+
+    def entry_row(e: Mapping[str, Any]) -> list[Value]:
+        return [
+            e["id"],
+            f"#{e['complaint_id']}",
+            e["org"],
+            e["payment_kind"] or e["kind"],
+            e["amount"],
+            e["reverses"] or "",
+            e["by"],
+            e["at"],
+            e["reason"] or "",
+        ]
+
+    entry_columns = ["entry", "complaint", "client", "kind", "amount", "reverses", "by", "at"]
+    entry_columns.append("reason")
+    summary = report.get("ledger_summary", [])
+    ledger_summary = ReportTable(
+        "ledger_summary",
+        f"Ledger of the period's complaints: {sum(k['entries'] for k in summary):,} entries",
+        ["kind", "payment kind", "entries", "reversals", "net"],
         [
-            [
-                e["id"],
-                f"#{e['complaint_id']}",
-                e["org"],
-                e["payment_kind"] or e["kind"],
-                e["amount"],
-                e["reverses"] or "",
-                e["by"],
-                e["at"],
-                e["reason"] or "",
-            ]
-            for e in report.get("ledger", [])
+            [k["kind"], k["payment_kind"] or "", k["entries"], k["reversals"], k["net"]]
+            for k in summary
         ],
         money=frozenset({4}),
     )
+    if full:  # every entry, read as it is written (CSV)
+        ledger = ReportTable(
+            "ledger",
+            "Ledger of the period's complaints (fines, staff fines, payments, reversals)",
+            entry_columns,
+            _Rows(report.get("ledger", ()), entry_row),
+            money=frozenset({4}),
+        )
+    else:
+        ledger = ReportTable(
+            "ledger_largest",
+            "Largest ledger entries (all of them: --csv, ledger.csv; or --json)",
+            entry_columns,
+            [entry_row(e) for e in report.get("ledger_largest", [])],
+            money=frozenset({4}),
+        )
     people = ReportTable(
         "responsibility_people",
         "Responsibility by person",
@@ -316,6 +359,7 @@ def tables(report: Mapping[str, Any]) -> list[ReportTable]:
         penalties,
         statutory,
         paid,
+        ledger_summary,
         ledger,
         departments,
         people,

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from aftersales_cli.clock import iso_local
-from aftersales_cli.reports import kpi, queries
+from aftersales_cli.clock import from_utc_text, iso_local
+from aftersales_cli.reports import kpi, queries, review
 from aftersales_cli.reports.period import Period
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.fields import mask_phone
@@ -65,11 +65,10 @@ def build(
         "previous_figures": lambda c: queries.figures(c, pw, rules),
         "repeaters": lambda c: queries.repeat_complainants(c, w),
         "spread": lambda c: queries.handling_spread(c, w),
-        "departments": lambda c: queries.responsibility(c, w, by_person=False, rules=rules),
-        "handlers": lambda c: queries.responsibility(c, w, by_person=False),
+        "review": lambda c: queries.review_cells(c, w),
         "paid_by_kind": lambda c: queries.payments_by_kind(c, w),
-        "ledger": lambda c: queries.ledger_entries(c, w),
-        "people": lambda c: queries.responsibility(c, w, by_person=True),
+        "ledger_summary": lambda c: queries.ledger_summary(c, w),
+        "ledger_largest": lambda c: queries.ledger_largest(c, w),
         "trend": lambda c: queries.trend(c, period),
         "money": lambda c: queries.money_by_org(c, w),
         "top_causes": lambda c: queries.top_causes(c, w),
@@ -78,7 +77,6 @@ def build(
         "by_category": lambda c: queries.counts_by(c, w, "category", "none"),
         "by_severity": lambda c: queries.counts_by(c, w, "severity", "none"),
         "by_channel": lambda c: queries.counts_by(c, w, "channel", "none"),
-        "by_department": lambda c: queries.counts_by(c, w, "department", "unassigned"),
         "by_org": lambda c: queries.counts_by(c, w, "org", "none"),
         "total": lambda c: queries.total(c, w),
         "previous_total": lambda c: queries.total(c, pw),
@@ -117,24 +115,24 @@ def build(
             )
         ),
         "by_channel": r["by_channel"],
-        "by_department": r["by_department"],
+        "by_department": review.department_counts(r["review"]),
         "by_org": r["by_org"],
         "top_causes": r["top_causes"],
         "penalties": _money(money),
         "penalties_total": yuan(queries.sum_fen(money, "penalties_fen", "staff_fines_fen")),
         "compensation_total": yuan(queries.sum_fen(money, "compensation_fen")),
         "compensation_by_kind": {k: yuan(v) for k, v in r["paid_by_kind"].items()},
-        "ledger": [
-            {**e, "amount": yuan(e.pop("amount_fen")), "at": iso_local(e["at"])}
-            for e in r["ledger"]
-        ],
+        "ledger_summary": _money(r["ledger_summary"]),
+        "ledger_largest": [_entry(e) for e in r["ledger_largest"]],
+        # every entry, read from the database as it is written out (JSON, CSV)
+        "ledger": Listing(lambda: _ledger_rows(connect, w)),
         "statutory": _money(statutory),
         "statutory_total": yuan(queries.sum_fen(money, "statutory_fen")),
         "statutory_cases": sum(m["statutory_cases"] for m in money),
         "responsibility": {
-            "departments": _money(r["departments"]),
-            "handling_departments": _money(r["handlers"]),
-            "people": _money(r["people"]),
+            "departments": _money(review.by_cause(r["review"], rules)),
+            "handling_departments": _money(review.by_handler(r["review"])),
+            "people": _money(review.by_person(r["review"])),
             "staff_fines": _money(r["staff_fines"]),
         },
         "batch_clusters": [
@@ -149,6 +147,33 @@ def build(
             "kpis": previous,
         },
     }
+
+
+def _entry(e: dict[str, Any]) -> dict[str, Any]:
+    amount = e.pop("amount_fen")
+    return {**e, "amount": yuan(amount), "at": iso_local(from_utc_text(e["at"]))}
+
+
+def _ledger_rows(
+    connect: Callable[[], sqlite3.Connection], w: queries.Window
+) -> Iterator[dict[str, Any]]:
+    conn = connect()
+    try:
+        for e in queries.ledger_entries(conn, w):
+            yield _entry(e)
+    finally:
+        conn.close()
+
+
+class Listing(Iterable[dict[str, Any]]):
+    """Rows too many to hold (a quarter's ledger): each iteration reads them afresh, so
+    the JSON and the CSV writers may both go through them, one row at a time."""
+
+    def __init__(self, rows: Callable[[], Iterator[dict[str, Any]]]) -> None:
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return self._rows()
 
 
 WORKERS = 2

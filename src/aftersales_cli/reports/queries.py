@@ -1,10 +1,11 @@
 """The aggregating queries behind `report`: counts and sums computed by SQLite over the
 complaints received in a period, never by loading every row into Python.
 
-Each query is written for an index of migration 0003, so that a quarter of a large
+Each query is written for an index (migrations 0003–0007), so that a quarter of a large
 database is summed from narrow indexes rather than the wide table: `complaints_by_received`
-for the KPIs, one index per distribution (read value by value), `complaints_by_department`
-for responsibility, the partial `complaints_money` for penalties and compensation. A
+for the KPIs, one index per distribution (read value by value), `complaints_review` for
+responsibility, the ledger's indexes for money, the partial `complaints_money` for the
+statutory compensation suggested. A
 partial index is used only when the query repeats its condition, so those conditions
 are written once below. Times are compared as stored UTC text; a period is [start, end);
 everything is as of `now` (a pending deadline past due counts as breached).
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -287,27 +288,52 @@ def payments_by_kind(conn: sqlite3.Connection, w: Window) -> dict[str, int]:
     return {kind: fen for kind, fen in rows if fen}
 
 
-def ledger_entries(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
-    """Every ledger entry of the period's complaints, in the order recorded."""
+_LEDGER_COLUMNS = """l.id, l.complaint_id, l.kind, l.payment_kind, l.amount_fen, l.reason,
+                   l.by, l.at, l.reverses, COALESCE(c.org, 'none')"""
+LEDGER_KEYS = (
+    "id",
+    "complaint_id",
+    "kind",
+    "payment_kind",
+    "amount_fen",
+    "reason",
+    "by",
+    "at",
+    "reverses",
+    "org",
+)
+
+
+def ledger_entries(conn: sqlite3.Connection, w: Window) -> Iterator[dict[str, Any]]:
+    """Every ledger entry of the period's complaints, in the order recorded — read as it
+    is written out (a quarter may hold tens of thousands)."""
+    cursor = conn.execute(f"SELECT {_LEDGER_COLUMNS} {LEDGER_IN_PERIOD} ORDER BY l.id", w.params)
+    for row in cursor:
+        yield dict(zip(LEDGER_KEYS, row, strict=True))
+
+
+def ledger_largest(conn: sqlite3.Connection, w: Window, limit: int = 20) -> list[dict[str, Any]]:
+    """The largest entries (by amount, reversals included) of the period's complaints."""
     rows = conn.execute(
-        f"""SELECT l.id, l.complaint_id, l.kind, l.payment_kind, l.amount_fen, l.reason,
-                   l.by, l.at, l.reverses, COALESCE(c.org, 'none')
-            {LEDGER_IN_PERIOD} ORDER BY l.id""",
+        f"""SELECT {_LEDGER_COLUMNS} {LEDGER_IN_PERIOD}
+            ORDER BY ABS(l.amount_fen) DESC, l.id LIMIT :limit""",
+        {**w.params, "limit": limit},
+    )
+    return [dict(zip(LEDGER_KEYS, row, strict=True)) for row in rows]
+
+
+def ledger_summary(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
+    """Entries, reversals and the net sum per kind (and payment kind) of the period's
+    ledger: what the whole listing adds up to."""
+    rows = conn.execute(
+        f"""SELECT l.kind, l.payment_kind, COUNT(*), COALESCE(SUM(l.reverses IS NOT NULL), 0),
+                   SUM(l.amount_fen)
+            {LEDGER_IN_PERIOD} GROUP BY l.kind, l.payment_kind
+            ORDER BY l.kind, l.payment_kind""",
         w.params,
-    ).fetchall()
+    )
     return [
-        {
-            "id": r[0],
-            "complaint_id": r[1],
-            "kind": r[2],
-            "payment_kind": r[3],
-            "amount_fen": r[4],
-            "reason": r[5],
-            "by": r[6],
-            "at": from_utc_text(r[7]),
-            "reverses": r[8],
-            "org": r[9],
-        }
+        {"kind": r[0], "payment_kind": r[1], "entries": r[2], "reversals": r[3], "net_fen": r[4]}
         for r in rows
     ]
 
@@ -336,81 +362,44 @@ def staff_fines(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
     return [{"staff": r[0], "fines": r[1], "amount_fen": r[2]} for r in rows]
 
 
-def responsible(rules: Rules) -> str:
-    """SQL for the department the monthly review charges (001 §五): the cause's, by the
-    rules' map, else the department that handled the case."""
-    mapped = " ".join(
-        f"WHEN '{cause}' THEN '{dept}'" for cause, dept in sorted(rules.cause_departments.items())
-    )
-    return f"COALESCE(CASE c.cause {mapped} END, c.department)" if mapped else "c.department"
-
-
-def responsibility(
-    conn: sqlite3.Connection, w: Window, by_person: bool, rules: Rules | None = None
-) -> list[dict[str, Any]]:
-    """The monthly review: complaints, how many closed and ours, breaches and penalties —
-    per department responsible by cause (with the handling department beside it), or per
-    handler: per person with their department (`rules` None: by the handling department).
-    Penalties are the ledger's (fines and staff fines)."""
-    charged = responsible(rules) if rules is not None and not by_person else "c.department"
-    group = (
-        "c.department, c.assignee"
-        if by_person
-        else (f"{charged}, c.department" if rules is not None else "c.department")
-    )
-    width = 2 if by_person or rules is not None else 1
-    late: dict[tuple[Any, ...], int] = {
-        tuple(r[:-1]): r[-1]
-        for r in conn.execute(
-            f"""SELECT {group}, COUNT(*) FROM deadlines d
-                JOIN complaints c ON c.id = d.complaint_id
-                WHERE {PENDING_LATE} AND {IN_PERIOD} GROUP BY {group}""",
-            w.params,
-        )
-    }
-    money: dict[tuple[Any, ...], int] = {
-        tuple(r[:-1]): r[-1]
-        for r in conn.execute(
-            f"""SELECT {group}, SUM(l.amount_fen) {LEDGER_IN_PERIOD}
-                  AND l.kind IN ('fine', 'staff_fine') GROUP BY {group}""",
-            w.params,
-        )
-    }
-    rows = conn.execute(
-        f"""SELECT {group}, COUNT(*), SUM({CLOSED}), COALESCE(SUM(c.ours = 1), 0),
+def review_cells(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
+    """The monthly review's figures per cause, handling department and person — one pass
+    over the index complaints_review (migration 0007), read cause by cause, from which the
+    review's every view is rolled up (reports.review): complaints, closed, ours, breaches
+    (settled, and pending past due) and penalties (the ledger's fines and staff fines)."""
+    key = "c.cause, c.department, c.assignee"
+    cells: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for r in conn.execute(
+        f"""SELECT {key}, COUNT(*), SUM({CLOSED}), COALESCE(SUM(c.ours = 1), 0),
                    SUM({popcount("c.breached_mask")})
-            FROM complaints c WHERE {IN_PERIOD} GROUP BY {group}""",
+            FROM complaints c WHERE {IN_PERIOD} GROUP BY {key}""",
         w.params,
-    ).fetchall()
-    result = []
-    for r in rows:
-        key = tuple(r[:width])
-        department = r[0] or "unassigned"
-        item: dict[str, Any]
-        if by_person:
-            item = {"assignee": r[1] or "unassigned", "department": department}
-        elif width == 2:
-            item = {"department": department, "handled_by": r[1] or "unassigned"}
-        else:
-            item = {"department": department}
-        item.update(
-            {
-                "complaints": r[width],
-                "closed": r[width + 1],
-                "ours": r[width + 2],
-                "breaches": r[width + 3] + late.get(key, 0),
-                "penalties_fen": money.get(key, 0),
-            }
-        )
-        result.append(item)
-    result.sort(
-        key=lambda i: (
-            -i["complaints"],
-            i.get("assignee", i["department"]),
-            i.get("handled_by", ""),
-        )
-    )
-    return result
+    ):
+        cells[r[:3]] = {
+            "cause": r[0],
+            "department": r[1],
+            "assignee": r[2],
+            "complaints": r[3],
+            "closed": r[4],
+            "ours": r[5],
+            "breaches": r[6],
+            "penalties_fen": 0,
+        }
+    for r in conn.execute(
+        f"""SELECT {key}, COUNT(*) FROM deadlines d JOIN complaints c ON c.id = d.complaint_id
+            WHERE {PENDING_LATE} AND {IN_PERIOD} GROUP BY {key}""",
+        w.params,
+    ):
+        if r[:3] in cells:
+            cells[r[:3]]["breaches"] += r[3]
+    for r in conn.execute(
+        f"""SELECT {key}, SUM(l.amount_fen) {LEDGER_IN_PERIOD}
+              AND l.kind IN ('fine', 'staff_fine') GROUP BY {key}""",
+        w.params,
+    ):
+        if r[:3] in cells:
+            cells[r[:3]]["penalties_fen"] += r[3]
+    return list(cells.values())
 
 
 def batch_clusters(
