@@ -124,8 +124,6 @@ def build(
         "compensation_by_kind": {k: yuan(v) for k, v in r["paid_by_kind"].items()},
         "ledger_summary": _money(r["ledger_summary"]),
         "ledger_largest": [_entry(e) for e in r["ledger_largest"]],
-        # every entry, read from the database as it is written out (JSON, CSV)
-        "ledger": Listing(lambda: _ledger_rows(connect, w)),
         "statutory": _money(statutory),
         "statutory_total": yuan(queries.sum_fen(money, "statutory_fen")),
         "statutory_cases": sum(m["statutory_cases"] for m in money),
@@ -146,6 +144,8 @@ def build(
             "total": r["previous_total"],
             "kpis": previous,
         },
+        # last: every entry, read from the database as it is written out (JSON, CSV)
+        "ledger": Listing(lambda: _ledger_rows(connect, w)),
     }
 
 
