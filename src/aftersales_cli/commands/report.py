@@ -137,8 +137,8 @@ def report(
             with files.writing(target, "html", overwrite=overwrite) as handle:
                 handle.write(page)
             written.append(Line(f"Wrote {html_file}", "ok"))
-        if json_:
-            output.print_json(data)
+        if json_:  # the whole ledger is in the CSV (ledger.csv), not in the JSON
+            output.print_json({k: v for k, v in data.items() if k != "ledger"})
             for line in written:  # stdout is the JSON alone
                 output.note(line.text)
             return

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 from aftersales_cli.render import holds_unicode
@@ -40,47 +40,8 @@ def dumps(value: Any, *, indent: int | None = None, stream: Any = None) -> str:
     return json.dumps(value, ensure_ascii=not holds_unicode(stream or sys.stdout), indent=indent)
 
 
-class _Streamed(list[Any]):
-    """A JSON array whose items are read only as they are written: json's own (pure
-    Python) encoder, which `json.dump` with an indent uses, asks whether a list is empty
-    and then iterates it; this one answers from its first row and then hands over the
-    rows of an iterable instead of holding them."""
-
-    def __init__(self, items: Iterable[Any]) -> None:
-        super().__init__()
-        self._rows = iter(items)
-        self._first: list[Any] = []
-        for row in self._rows:  # the first row only: whether there is any
-            self._first.append(row)
-            break
-
-    def __len__(self) -> int:
-        return len(self._first)
-
-    def __iter__(self) -> Iterator[Any]:
-        yield from self._first
-        yield from self._rows
-
-
-def _lazy(value: Any) -> Any:
-    if isinstance(value, Iterable) and not isinstance(value, str | bytes | Mapping):
-        return _Streamed(value)
-    raise TypeError(f"{type(value).__name__} is not JSON")
-
-
 def print_json(data: Any) -> None:
-    """One JSON document, indented; an iterable inside it (a long listing) is written a
-    row at a time rather than held."""
-    encoder = json.JSONEncoder(ensure_ascii=not holds_unicode(sys.stdout), indent=2, default=_lazy)
-    pending: list[str] = []
-    size = 0
-    for chunk in encoder.iterencode(data):  # (chunks are tiny: written 64 KiB at a time)
-        pending.append(chunk)
-        size += len(chunk)
-        if size >= 1 << 16:
-            sys.stdout.write("".join(pending))
-            pending, size = [], 0
-    sys.stdout.write("".join(pending) + "\n")
+    sys.stdout.write(dumps(data, indent=2) + "\n")
 
 
 def stream_json(items: Iterable[Any], *, indent: int | None = 2) -> None:

@@ -7,11 +7,11 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from aftersales_cli.clock import from_utc_text, iso_local
+from aftersales_cli.clock import from_utc_text, iso_local, local_zone
 from aftersales_cli.reports import kpi, queries, review
 from aftersales_cli.reports.period import Period
 from aftersales_cli.rules.config import Rules
@@ -144,23 +144,23 @@ def build(
             "total": r["previous_total"],
             "kpis": previous,
         },
-        # last: every entry, read from the database as it is written out (JSON, CSV)
+        # every entry, read from the database as the CSV is written (not in the JSON)
         "ledger": Listing(lambda: _ledger_rows(connect, w)),
     }
 
 
-def _entry(e: dict[str, Any]) -> dict[str, Any]:
+def _entry(e: dict[str, Any], zone: tzinfo | None = None) -> dict[str, Any]:
     amount = e.pop("amount_fen")
-    return {**e, "amount": yuan(amount), "at": iso_local(from_utc_text(e["at"]))}
+    return {**e, "amount": yuan(amount), "at": from_utc_text(e["at"], zone).isoformat()}
 
 
 def _ledger_rows(
     connect: Callable[[], sqlite3.Connection], w: queries.Window
 ) -> Iterator[dict[str, Any]]:
-    conn = connect()
+    conn, zone = connect(), local_zone()
     try:
         for e in queries.ledger_entries(conn, w):
-            yield _entry(e)
+            yield _entry(e, zone)
     finally:
         conn.close()
 
