@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from aftersales_cli.clock import from_utc_text, iso_local, local_zone
-from aftersales_cli.reports import kpi, queries, review
+from aftersales_cli.reports import kpi, money, queries, review
 from aftersales_cli.reports.period import Period
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.fields import mask_phone
@@ -66,14 +66,12 @@ def build(
         "repeaters": lambda c: queries.repeat_complainants(c, w),
         "spread": lambda c: queries.handling_spread(c, w),
         "review": lambda c: queries.review_cells(c, w),
-        "paid_by_kind": lambda c: queries.payments_by_kind(c, w),
-        "ledger_summary": lambda c: queries.ledger_summary(c, w),
+        "ledger": lambda c: queries.ledger_cells(c, w),
+        "suggested": lambda c: queries.suggested_by_org(c, w),
         "ledger_largest": lambda c: queries.ledger_largest(c, w),
         "trend": lambda c: queries.trend(c, period),
-        "money": lambda c: queries.money_by_org(c, w),
         "top_causes": lambda c: queries.top_causes(c, w),
         "statutory": lambda c: queries.statutory(c, w),
-        "staff_fines": lambda c: queries.staff_fines(c, w),
         "by_category": lambda c: queries.counts_by(c, w, "category", "none"),
         "by_severity": lambda c: queries.counts_by(c, w, "severity", "none"),
         "by_channel": lambda c: queries.counts_by(c, w, "channel", "none"),
@@ -95,7 +93,9 @@ def build(
         for milestone, by_severity in on_time.items()
     }
     breaches = {m: sum(s["breached"] for s in on_time.get(m, {}).values()) for m in MILESTONE_KEYS}
-    money, statutory = r["money"], r["statutory"]
+    statutory, ledger = r["statutory"], r["ledger"]
+    by_org = money.by_org(ledger, r["suggested"])
+    cells = review.with_penalties(r["review"], money.penalties_by_review_key(ledger))
     repeaters = r["repeaters"]
     for item in repeaters:
         key = item.pop("phone_key")
@@ -115,23 +115,23 @@ def build(
             )
         ),
         "by_channel": r["by_channel"],
-        "by_department": review.department_counts(r["review"]),
+        "by_department": review.department_counts(cells),
         "by_org": r["by_org"],
         "top_causes": r["top_causes"],
-        "penalties": _money(money),
-        "penalties_total": yuan(queries.sum_fen(money, "penalties_fen", "staff_fines_fen")),
-        "compensation_total": yuan(queries.sum_fen(money, "compensation_fen")),
-        "compensation_by_kind": {k: yuan(v) for k, v in r["paid_by_kind"].items()},
-        "ledger_summary": _money(r["ledger_summary"]),
+        "penalties": _money(by_org),
+        "penalties_total": yuan(queries.sum_fen(by_org, "penalties_fen", "staff_fines_fen")),
+        "compensation_total": yuan(queries.sum_fen(by_org, "compensation_fen")),
+        "compensation_by_kind": {k: yuan(v) for k, v in money.paid_by_kind(ledger).items()},
+        "ledger_summary": _money(money.summary(ledger)),
         "ledger_largest": [_entry(e) for e in r["ledger_largest"]],
         "statutory": _money(statutory),
-        "statutory_total": yuan(queries.sum_fen(money, "statutory_fen")),
-        "statutory_cases": sum(m["statutory_cases"] for m in money),
+        "statutory_total": yuan(queries.sum_fen(by_org, "statutory_fen")),
+        "statutory_cases": sum(m["statutory_cases"] for m in by_org),
         "responsibility": {
-            "departments": _money(review.by_cause(r["review"], rules)),
-            "handling_departments": _money(review.by_handler(r["review"])),
-            "people": _money(review.by_person(r["review"])),
-            "staff_fines": _money(r["staff_fines"]),
+            "departments": _money(review.by_cause(cells, rules)),
+            "handling_departments": _money(review.by_handler(cells)),
+            "people": _money(review.by_person(cells)),
+            "staff_fines": _money(money.staff_fines(ledger)),
         },
         "batch_clusters": [
             {**c, "first": iso_local(c["first"]), "last": iso_local(c["last"])} for c in clusters

@@ -203,89 +203,53 @@ LEDGER_IN_PERIOD = f"""FROM ledger l JOIN complaints c ON c.id = l.complaint_id
             WHERE {IN_PERIOD}"""
 
 
-def money_by_org(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
-    """Penalties, fines and payments per client (sums of the ledger), with the statutory
-    compensation suggested and the incidents (from the complaints), in fen."""
-    found: dict[str, dict[str, Any]] = {}
+LEDGER_CELL_KEYS = (
+    "org",
+    "cause",
+    "department",
+    "assignee",
+    "kind",
+    "payment_kind",
+    "staff",
+    "reversal",
+    "standing_multiplier",
+)
 
-    def item(org: str) -> dict[str, Any]:
-        return found.setdefault(
-            org,
-            {
-                "org": org,
-                "offences": 0,
-                "multipliers": [],
-                "penalties_fen": 0,
-                "staff_fines_fen": 0,
-                "compensation_fen": 0,
-                "statutory_fen": 0,
-                "incidents": 0,
-                "statutory_cases": 0,
-            },
-        )
 
-    for org, pen, fines, paid in conn.execute(
-        f"""SELECT COALESCE(c.org, 'none'),
-                   COALESCE(SUM(CASE WHEN l.kind = 'fine' THEN l.amount_fen END), 0),
-                   COALESCE(SUM(CASE WHEN l.kind = 'staff_fine' THEN l.amount_fen END), 0),
-                   COALESCE(SUM(CASE WHEN l.kind = 'payment' THEN l.amount_fen END), 0)
-            {LEDGER_IN_PERIOD} GROUP BY 1""",
+def ledger_cells(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
+    """The period's ledger in one pass: entries and their net sum per client, cause,
+    handling department, person, kind, payment kind, staff member, reversal or not, and —
+    for a fine that stands (neither a reversal nor reversed) — its multiplier. Every money
+    figure of the report is rolled up from these (reports.money, reports.review)."""
+    rows = conn.execute(
+        f"""SELECT COALESCE(c.org, 'none'), c.cause, c.department, c.assignee, l.kind,
+                   l.payment_kind, l.staff, l.reverses IS NOT NULL,
+                   CASE WHEN l.kind = 'fine' AND l.reverses IS NULL AND NOT EXISTS (
+                          SELECT 1 FROM ledger r WHERE r.reverses = l.id)
+                        THEN l.multiplier END,
+                   COUNT(*), SUM(l.amount_fen)
+            {LEDGER_IN_PERIOD} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9""",
         w.params,
-    ):
-        entry = item(org)
-        entry.update(penalties_fen=pen, staff_fines_fen=fines, compensation_fen=paid)
-    for org, multiplier in conn.execute(
-        f"""SELECT COALESCE(c.org, 'none'), l.multiplier {LEDGER_IN_PERIOD}
-              AND l.kind = 'fine' AND l.reverses IS NULL
-              AND NOT EXISTS (SELECT 1 FROM ledger r WHERE r.reverses = l.id)
-            ORDER BY l.id""",
-        w.params,
-    ):
-        entry = item(org)
-        entry["offences"] += 1
-        if multiplier is not None:
-            entry["multipliers"].append(_number(multiplier))
-    for org, statutory_fen, incidents, cases in conn.execute(
+    )
+    return [
+        {**dict(zip(LEDGER_CELL_KEYS, r[:9], strict=True)), "entries": r[9], "net_fen": r[10]}
+        for r in rows
+    ]
+
+
+def suggested_by_org(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
+    """Per client: the statutory compensation suggested (not paid: a suggestion), how many
+    cases it was suggested on, and the incidents — from the complaints, in fen."""
+    rows = conn.execute(
         f"""SELECT COALESCE(c.org, 'none'), COALESCE(SUM(c.statutory_compensation_fen), 0),
                    COALESCE(SUM(c.incident), 0), COUNT(c.statutory_compensation_fen)
             FROM complaints c WHERE {MONEY_ROWS} AND {IN_PERIOD} GROUP BY 1""",
         w.params,
-    ):
-        entry = item(org)
-        entry.update(statutory_fen=statutory_fen, incidents=incidents, statutory_cases=cases)
-    rows = [
-        e
-        for e in found.values()
-        if any(
-            e[k]
-            for k in (
-                "penalties_fen",
-                "staff_fines_fen",
-                "compensation_fen",
-                "statutory_fen",
-                "incidents",
-                "offences",
-            )
-        )
-    ]
-    rows.sort(
-        key=lambda e: (
-            -(e["penalties_fen"] + e["staff_fines_fen"]),
-            -e["compensation_fen"],
-            e["org"],
-        )
     )
-    return rows
-
-
-def payments_by_kind(conn: sqlite3.Connection, w: Window) -> dict[str, int]:
-    """What was paid to customers, by kind (fen), net of reversals."""
-    rows = conn.execute(
-        f"""SELECT l.payment_kind, SUM(l.amount_fen) {LEDGER_IN_PERIOD} AND l.kind = 'payment'
-            GROUP BY l.payment_kind ORDER BY 2 DESC, 1""",
-        w.params,
-    ).fetchall()
-    return {kind: fen for kind, fen in rows if fen}
+    return [
+        {"org": r[0], "statutory_fen": r[1], "incidents": r[2], "statutory_cases": r[3]}
+        for r in rows
+    ]
 
 
 _LEDGER_COLUMNS = """l.id, l.complaint_id, l.kind, l.payment_kind, l.amount_fen, l.reason,
@@ -322,22 +286,6 @@ def ledger_largest(conn: sqlite3.Connection, w: Window, limit: int = 20) -> list
     return [dict(zip(LEDGER_KEYS, row, strict=True)) for row in rows]
 
 
-def ledger_summary(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
-    """Entries, reversals and the net sum per kind (and payment kind) of the period's
-    ledger: what the whole listing adds up to."""
-    rows = conn.execute(
-        f"""SELECT l.kind, l.payment_kind, COUNT(*), COALESCE(SUM(l.reverses IS NOT NULL), 0),
-                   SUM(l.amount_fen)
-            {LEDGER_IN_PERIOD} GROUP BY l.kind, l.payment_kind
-            ORDER BY l.kind, l.payment_kind""",
-        w.params,
-    )
-    return [
-        {"kind": r[0], "payment_kind": r[1], "entries": r[2], "reversals": r[3], "net_fen": r[4]}
-        for r in rows
-    ]
-
-
 def statutory(conn: sqlite3.Connection, w: Window, limit: int = 20) -> list[dict[str, Any]]:
     """The largest statutory compensations suggested (their sum and count are per client
     in money_by_org)."""
@@ -351,22 +299,11 @@ def statutory(conn: sqlite3.Connection, w: Window, limit: int = 20) -> list[dict
     return [{"id": r[0], "org": r[1], "amount_fen": r[2]} for r in rows]
 
 
-def staff_fines(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        f"""SELECT l.staff, SUM(CASE WHEN l.reverses IS NULL THEN 1 ELSE -1 END),
-                   SUM(l.amount_fen)
-            {LEDGER_IN_PERIOD} AND l.kind = 'staff_fine'
-            GROUP BY l.staff HAVING SUM(l.amount_fen) != 0 ORDER BY 3 DESC, l.staff""",
-        w.params,
-    )
-    return [{"staff": r[0], "fines": r[1], "amount_fen": r[2]} for r in rows]
-
-
 def review_cells(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
     """The monthly review's figures per cause, handling department and person — one pass
     over the index complaints_review (migration 0007), read cause by cause, from which the
-    review's every view is rolled up (reports.review): complaints, closed, ours, breaches
-    (settled, and pending past due) and penalties (the ledger's fines and staff fines)."""
+    review's every view is rolled up (reports.review): complaints, closed, ours and breaches
+    (settled, and pending past due); penalties are added from the ledger's cells."""
     key = "c.cause, c.department, c.assignee"
     cells: dict[tuple[Any, ...], dict[str, Any]] = {}
     for r in conn.execute(
@@ -392,13 +329,6 @@ def review_cells(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
     ):
         if r[:3] in cells:
             cells[r[:3]]["breaches"] += r[3]
-    for r in conn.execute(
-        f"""SELECT {key}, SUM(l.amount_fen) {LEDGER_IN_PERIOD}
-              AND l.kind IN ('fine', 'staff_fine') GROUP BY {key}""",
-        w.params,
-    ):
-        if r[:3] in cells:
-            cells[r[:3]]["penalties_fen"] += r[3]
     return list(cells.values())
 
 
@@ -581,11 +511,6 @@ def trend(conn: sqlite3.Connection, period: Period) -> list[dict[str, Any]]:
         }
         for i, (start, _, label) in enumerate(spans)
     ]
-
-
-def _number(text: str) -> int | float:
-    value = float(text)
-    return int(value) if value.is_integer() else value
 
 
 def sum_fen(items: Iterable[dict[str, Any]], *keys: str) -> int:

@@ -21,6 +21,16 @@ UNASSIGNED = "unassigned"
 Cell = Mapping[str, Any]
 
 
+def with_penalties(
+    cells: Iterable[Cell], penalties: Mapping[tuple[Any, ...], int]
+) -> list[dict[str, Any]]:
+    """The cells with the fines and staff fines of each (cause, department, person)."""
+    return [
+        {**c, "penalties_fen": penalties.get((c["cause"], c["department"], c["assignee"]), 0)}
+        for c in cells
+    ]
+
+
 def _roll_up(cells: Iterable[Cell], key: Callable[[Cell], dict[str, str]]) -> list[dict[str, Any]]:
     groups: dict[tuple[str, ...], dict[str, Any]] = {}
     for cell in cells:

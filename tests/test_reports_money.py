@@ -1,0 +1,108 @@
+"""The period's money rolled up from ledger cells (reports.money): reversals net out, a
+fine counts as an offence only while it stands, and every view adds up to the same
+ledger. Pure: plain cells, no database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aftersales_cli.reports import money, review
+
+
+def cell(kind: str, net: int, entries: int = 1, **kw: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "org": "一中",
+        "cause": "processing",
+        "department": "quality_control",
+        "assignee": "李工",
+        "kind": kind,
+        "payment_kind": None,
+        "staff": None,
+        "reversal": False,
+        "standing_multiplier": None,
+        "entries": entries,
+        "net_fen": net,
+    }
+    return {**base, **kw}
+
+
+CELLS = [
+    cell("fine", 400000, standing_multiplier="2"),  # stands
+    cell("fine", 300000),  # fined, then reversed (below): not an offence
+    cell("fine", -300000, reversal=True),
+    cell("payment", 3600, payment_kind="refund", entries=2),
+    cell("payment", -1000, payment_kind="refund", reversal=True),
+    cell("payment", 5000, payment_kind="coupon", org="二中"),
+    cell("staff_fine", 5000, staff="小刘", cause="handover", department="delivery", assignee=None),
+    cell(
+        "staff_fine",
+        -5000,
+        staff="小刘",
+        reversal=True,
+        cause="handover",
+        department="delivery",
+        assignee=None,
+    ),
+    cell("staff_fine", 5000, staff="小张", cause="handover", department="delivery", assignee=None),
+]
+
+
+def test_per_client_figures_are_net_and_count_standing_fines_only() -> None:
+    rows = {r["org"]: r for r in money.by_org(CELLS, [])}
+    first = rows["一中"]
+    assert (first["offences"], first["multipliers"], first["penalties_fen"]) == (1, [2], 400000)
+    assert (first["staff_fines_fen"], first["compensation_fen"]) == (5000, 2600)
+    assert rows["二中"]["compensation_fen"] == 5000
+    assert list(rows) == ["一中", "二中"]  # the most fined first
+
+
+def test_every_view_adds_up_to_the_same_ledger() -> None:
+    total = sum(c["net_fen"] for c in CELLS)
+    assert sum(r["net_fen"] for r in money.summary(CELLS)) == total
+    by_org = money.by_org(CELLS, [])
+    assert (
+        sum(r["penalties_fen"] + r["staff_fines_fen"] + r["compensation_fen"] for r in by_org)
+        == total
+    )
+    assert sum(money.paid_by_kind(CELLS).values()) == 2600 + 5000
+    summary = {(r["kind"], r["payment_kind"]): r for r in money.summary(CELLS)}
+    assert (summary[("fine", None)]["entries"], summary[("fine", None)]["reversals"]) == (3, 1)
+
+
+def test_staff_fines_net_of_reversals() -> None:
+    assert money.staff_fines(CELLS) == [{"staff": "小张", "fines": 1, "amount_fen": 5000}]
+
+
+def test_the_review_charges_penalties_to_the_cause() -> None:
+    from aftersales_cli.rules.config import default_rules
+
+    cells = [
+        {
+            "cause": "processing",
+            "department": "quality_control",
+            "assignee": "李工",
+            "complaints": 3,
+            "closed": 3,
+            "ours": 3,
+            "breaches": 1,
+            "penalties_fen": 0,
+        },
+        {
+            "cause": "handover",
+            "department": "delivery",
+            "assignee": None,
+            "complaints": 1,
+            "closed": 1,
+            "ours": 1,
+            "breaches": 0,
+            "penalties_fen": 0,
+        },
+    ]
+    charged = review.with_penalties(cells, money.penalties_by_review_key(CELLS))
+    by_cause = {r["department"]: r for r in review.by_cause(charged, default_rules())}
+    assert by_cause["production"]["handled_by"] == "quality_control"
+    assert by_cause["production"]["penalties_fen"] == 400000
+    assert by_cause["delivery"]["penalties_fen"] == 5000
+    handlers = {r["department"]: r for r in review.by_handler(charged)}
+    assert handlers["quality_control"]["penalties_fen"] == 400000
+    assert review.department_counts(charged) == {"quality_control": 3, "delivery": 1}
