@@ -14,7 +14,6 @@ everything is as of `now` (a pending deadline past due counts as breached).
 from __future__ import annotations
 
 import sqlite3
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -408,39 +407,40 @@ def _in_categories(rules: Rules) -> tuple[str, dict[str, str]]:
 
 def _client_days(conn: sqlite3.Connection, w: Window, rules: Rules) -> list[dict[str, Any]]:
     """Clients with two or more complaints of the cluster categories on one local day.
-    The rows come from the covering index complaints_client_day; each is put in its local
-    day by its place among the period's day boundaries (stored UTC text sorts as time),
-    so a day is the local calendar day whatever the zone's offset or its changes."""
+    Counted in SQLite over the covering index complaints_client_day, one local day at a
+    time (the period's day boundaries, as stored UTC text), so a day is the local calendar
+    day whatever the zone's offset or its changes."""
     if not rules.cluster_categories:
         return []
     start, _ = local_day(from_utc_text(w.start))
-    bounds: list[str] = []
     days: list[tuple[str, str, str]] = []
     while to_utc_text(start) < w.end:
         end = calendar_days(start, 1)
-        bounds.append(to_utc_text(start))
         days.append((start.date().isoformat(), to_utc_text(start), to_utc_text(end)))
         start = end
-    groups: dict[tuple[str, int], list[str]] = {}
     categories, names = _in_categories(rules)
-    for key, received in conn.execute(
-        f"""SELECT c.org_key, c.received_at FROM complaints c
-            WHERE {categories} AND {IN_PERIOD} AND c.org_key IS NOT NULL""",
-        {**w.params, **names},
-    ):
-        groups.setdefault((key, bisect_right(bounds, received) - 1), []).append(received)
+    values = ", ".join(f"({i}, :s{i}, :e{i})" for i in range(len(days)))
+    spans = {f"s{i}": s for i, (_, s, _) in enumerate(days)}
+    spans.update({f"e{i}": e for i, (_, _, e) in enumerate(days)})
+    rows = conn.execute(
+        f"""WITH b(i, s, e) AS (VALUES {values})
+            SELECT c.org_key, b.i, COUNT(*), MIN(c.received_at), MAX(c.received_at)
+            FROM b JOIN complaints c ON c.received_at >= b.s AND c.received_at < b.e
+            WHERE {categories} AND {IN_PERIOD} AND c.org_key IS NOT NULL
+            GROUP BY c.org_key, b.i HAVING COUNT(*) >= 2""",
+        {**w.params, **names, **spans},
+    )
     return [
         {
             "kind": "client",
             "key": key,
             "day": days[i][0],
             "match": (key, days[i][1], days[i][2]),
-            "count": len(times),
-            "first": min(times),
-            "last": max(times),
+            "count": count,
+            "first": first,
+            "last": last,
         }
-        for (key, i), times in groups.items()
-        if len(times) >= 2
+        for key, i, count, first, last in rows
     ]
 
 
