@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from aftersales_cli.reports import money, review
 
 
@@ -106,3 +109,50 @@ def test_the_review_charges_penalties_to_the_cause() -> None:
     handlers = {r["department"]: r for r in review.by_handler(charged)}
     assert handlers["quality_control"]["penalties_fen"] == 400000
     assert review.department_counts(charged) == {"quality_control": 3, "delivery": 1}
+
+
+kinds = st.sampled_from(
+    [("fine", None), ("staff_fine", None), ("payment", "refund"), ("payment", "coupon")]
+)
+cells_strategy = st.lists(
+    st.builds(
+        lambda kind, net, n, org, rev, staff: cell(
+            kind[0],
+            net,
+            entries=n,
+            payment_kind=kind[1],
+            org=org,
+            reversal=rev,
+            staff=staff if kind[0] == "staff_fine" else None,
+        ),
+        kinds,
+        st.integers(-(10**7), 10**7),
+        st.integers(1, 5),
+        st.sampled_from(["一中", "二中", "none"]),
+        st.booleans(),
+        st.sampled_from(["小刘", "小张"]),
+    ),
+    max_size=30,
+)
+
+
+@given(cells_strategy)
+def test_the_report_totals_are_the_ledger_sums(cells: list[dict[str, Any]]) -> None:
+    """Whatever the ledger holds, every money view of the report adds up to its sums."""
+    by_org = money.by_org(cells, [])
+    for kind, column in (
+        ("fine", "penalties_fen"),
+        ("staff_fine", "staff_fines_fen"),
+        ("payment", "compensation_fen"),
+    ):
+        assert sum(r[column] for r in by_org) == sum(
+            c["net_fen"] for c in cells if c["kind"] == kind
+        )
+    assert sum(r["net_fen"] for r in money.summary(cells)) == sum(c["net_fen"] for c in cells)
+    assert sum(r["entries"] for r in money.summary(cells)) == sum(c["entries"] for c in cells)
+    assert sum(money.paid_by_kind(cells).values()) == sum(
+        c["net_fen"] for c in cells if c["kind"] == "payment"
+    )
+    assert sum(r["amount_fen"] for r in money.staff_fines(cells)) == sum(
+        c["net_fen"] for c in cells if c["kind"] == "staff_fine"
+    )

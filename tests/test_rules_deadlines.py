@@ -194,3 +194,30 @@ def test_an_extension_never_turns_a_breach_into_met(
         assert done.state(done.done_at) == "breached"  # type: ignore[arg-type]
     elif done.done_at <= until:  # type: ignore[operator]
         assert done.state(done.done_at) == "met"  # type: ignore[arg-type]
+
+
+@given(
+    st.sampled_from(["urgent", "general"]),
+    st.sampled_from(["general", "non_urgent"]),
+    st.integers(0, 3000),
+    st.booleans(),
+)
+def test_lowering_never_makes_a_deadline_sooner_nor_touches_what_is_decided(
+    old: str, new: str, minutes: int, contact_done: bool
+) -> None:
+    if SEVERITY_RANK[new] >= SEVERITY_RANK[old]:
+        return
+    deadlines = {m: Deadline(due_at=d) for m, d in dl.due_times(old, T0, RULES).items()}
+    now = T0.add(minutes=minutes)
+    if contact_done:
+        deadlines["contact"] = dl.complete(deadlines["contact"], now)
+    settled = {m: dl.settle(d, now) for m, d in deadlines.items()}
+    lowered = dl.lowered(settled, new, T0, RULES)
+    for milestone, before in settled.items():
+        after = lowered[milestone]
+        if before.done_at is not None:
+            assert after == before  # decided: kept
+        elif before.late:
+            assert after.late and after.state(now) == "breached"  # a breach stays
+        elif after.due_at is not None and before.due_at is not None:
+            assert after.due_at >= before.due_at  # never sooner
