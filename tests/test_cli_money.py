@@ -453,3 +453,31 @@ def test_pay_is_in_the_basic_vocabulary_of_kinds(run: Run, log: Log) -> None:
     refused(run("pay", cid, "--kind", "bitcoin", "--amount", "1"), "kind")
     refused(run("pay", cid, "--kind", "refund", "--amount", "0"), "amount")
     assert run("pay", "999", "--kind", "refund", "--amount", "1").exit_code != 0
+
+
+def test_check_finds_a_ledger_that_disagrees_with_its_cases(
+    run: Run, log: Log, db_path: Path
+) -> None:
+    cid = str(log("米饭变质", org="一中", batch="B1", delivery_date="2026-11-21")["id"])
+    ok(
+        run(
+            "close", cid, "--remedy", "refund", "--amount", "20", "--cause", "processing",
+            "--finding", "spoiled", "--supply-value", "1000",
+        )
+    )  # fmt: skip
+    ok(run("pay", cid, "--kind", "coupon", "--amount", "10"))
+    ok(run("pay", cid, "--reverse", "3", "--reason", "记错了"))
+    assert ok(run("check", "--json"))["problems"] == []
+    conn = sqlite3.connect(db_path)
+    with conn:  # a fine edited by hand on the row; a reversal made up for a payment
+        conn.execute("UPDATE complaints SET penalty_fen = 100 WHERE id = 1")
+        conn.execute(
+            """INSERT INTO ledger (complaint_id, kind, payment_kind, amount_fen, by, at,
+                                   reverses)
+               VALUES (1, 'payment', 'refund', -500, 'x', '2026-11-22T02:00:00Z', 2)"""
+        )
+    conn.close()
+    result = run("check")
+    assert result.exit_code == 1
+    assert "complaint #1: its fine disagrees with its ledger entries" in result.stdout
+    assert "is not the opposite of the entry it reverses" in result.stdout

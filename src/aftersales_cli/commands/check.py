@@ -73,6 +73,11 @@ def examine(conn: sqlite3.Connection) -> Findings:
             Problem(cid, "its client repeat figure (same client and category before) disagrees")
             for cid in health.stale_repeats(conn, by="org_key")
         )
+        add(
+            Problem(cid, f"its {kind.replace('_', ' ')} disagrees with its ledger entries")
+            for cid, kind in health.ledger_disagrees(conn)
+        )
+        add(Problem(None, f"ledger entry {e} {why}") for e, why in health.bad_reversals(conn))
         add(_complaint_problems(conn))
     except sqlite3.DatabaseError as exc:
         add([Problem(None, f"could not read every complaint ({exc})")])

@@ -1,6 +1,6 @@
 """The queries `aftersales check` asks of a database: SQLite's own checks, and whether
-what the tool keeps beside each complaint (its deadline rows, its report figures) still
-agrees with the complaint."""
+what the tool keeps beside each complaint (its deadline rows, its report figures, its
+ledger) still agrees with the complaint."""
 
 from __future__ import annotations
 
@@ -65,3 +65,52 @@ def stored_figures(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, di
         ):
             result[int(row[0])] = dict(zip(FIGURES + KEYS, row[1:], strict=True))
     return result
+
+
+def ledger_disagrees(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+    """Complaints whose fine or staff fine (kept on the row) is not the net of their
+    ledger entries of that kind: (id, which)."""
+    found: list[tuple[int, str]] = []
+    for kind, column in (("fine", "penalty_fen"), ("staff_fine", "staff_fine_fen")):
+        found.extend(
+            (int(row[0]), kind)
+            for row in conn.execute(
+                f"""SELECT c.id FROM complaints c
+                    WHERE (c.{column} IS NOT NULL
+                           OR c.id IN (SELECT complaint_id FROM ledger WHERE kind = :kind))
+                      AND COALESCE(c.{column}, 0) != (
+                        SELECT COALESCE(SUM(l.amount_fen), 0) FROM ledger l
+                        WHERE l.complaint_id = c.id AND l.kind = :kind)""",
+                {"kind": kind},
+            )
+        )
+    return sorted(found)
+
+
+def bad_reversals(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+    """Ledger reversals that do not cancel exactly one standing entry of their case:
+    (entry id, why)."""
+    found = [
+        (int(row[0]), "reverses an entry that is missing, another case's or of another kind")
+        for row in conn.execute(
+            """SELECT r.id FROM ledger r LEFT JOIN ledger o ON o.id = r.reverses
+               WHERE r.reverses IS NOT NULL
+                 AND (o.id IS NULL OR o.complaint_id != r.complaint_id OR o.kind != r.kind
+                      OR o.reverses IS NOT NULL)"""
+        )
+    ]
+    found += [
+        (int(row[0]), "is not the opposite of the entry it reverses")
+        for row in conn.execute(
+            """SELECT r.id FROM ledger r JOIN ledger o ON o.id = r.reverses
+               WHERE r.amount_fen != -o.amount_fen"""
+        )
+    ]
+    found += [
+        (int(row[0]), "reverses an entry that was already reversed")
+        for row in conn.execute(
+            """SELECT MAX(id) FROM ledger WHERE reverses IS NOT NULL
+               GROUP BY reverses HAVING COUNT(*) > 1"""
+        )
+    ]
+    return sorted(found)
