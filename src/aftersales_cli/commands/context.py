@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cached_property
@@ -26,25 +26,15 @@ from aftersales_cli.commands.options import Globals as Globals
 from aftersales_cli.commands.options import IdArgument as IdArgument
 from aftersales_cli.commands.options import JsonOption as JsonOption
 from aftersales_cli.commands.options import RulesOption as RulesOption
-from aftersales_cli.errors import BadInput, UserError
-from aftersales_cli.rules.case import Case
+from aftersales_cli.desk.work import Desk
+from aftersales_cli.errors import BadInput
 from aftersales_cli.rules.config import Rules, default_rules, parse_rules
 from aftersales_cli.rules.errors import RuleError
 from aftersales_cli.rules.taxonomy import Vocabulary
-from aftersales_cli.store import complaints as store
 from aftersales_cli.store.db import keep_statistics, open_db, resolve_path, transaction
 
 ENV_RULES = "AFTERSALES_RULES"
 ENV_OPERATOR = "AFTERSALES_OPERATOR"
-
-
-# One step of the lifecycle as a command applies it: (connection, case before) → case after.
-Step = Callable[[sqlite3.Connection, Case], Case]
-
-
-def term(vocabulary: Vocabulary, value: str | None) -> str | None:
-    """Parse an English or Chinese term; None stays None."""
-    return None if value is None else vocabulary.parse(value)
 
 
 def terms(vocabulary: Vocabulary, values: list[str] | None) -> tuple[str, ...]:
@@ -149,54 +139,10 @@ class Session:
             yield conn
         self.wrote = True
 
-    def change(
-        self,
-        complaint_id: int,
-        action: str,
-        step: Callable[[sqlite3.Connection, Case], Case],
-        note: str | None = None,
-    ) -> tuple[Case, Case]:
-        """Load a complaint, apply one step of the lifecycle, write it and its history —
-        all in one transaction. Before the step, the case is settled as of now: every
-        deadline that has passed is recorded as breached (its `breached` event first), so
-        nothing the step does can turn it into met. Returns the case before and after."""
-        from aftersales_cli.rules.lifecycle import note_breaches, settle
-
+    def desk(self) -> Desk:
+        """The unit of work of this command's use case (`desk`)."""
         rules, operator = self.rules, self.operator  # bad ones fail before any write
-        with self.writing() as conn:
-            before = store.get(conn, complaint_id)
-            settled, breached = settle(before, self.now, rules)
-            store.write(conn, before, settled)
-            self._breach_events(conn, before, settled, breached)
-            after = step(conn, settled)
-            after, more = note_breaches(settled, after, self.now, rules)
-            store.update(conn, settled, after, action=action, by=operator, at=self.now, note=note)
-            self._breach_events(conn, settled, after, more)
-        return before, after
-
-    def _breach_events(
-        self, conn: sqlite3.Connection, before: Case, after: Case, milestones: list[str]
-    ) -> None:
-        """One `breached` event per milestone; the first carries the escalation, if any."""
-        assert after.id is not None
-        escalated = after.escalated_at if before.escalated_at is None else None
-        for milestone in milestones:
-            deadline = after.deadlines[milestone]
-            store.append_event(
-                conn,
-                after.id,
-                self.now,
-                self.operator,
-                "breached",
-                store.breach_changes(milestone, escalated),
-                breach_note(milestone, deadline.due_at, escalated is not None),
-            )
-            escalated = None
-
-
-def breach_note(milestone: str, due_at: datetime | None, escalated: bool) -> str:
-    note = f"{milestone} was due {clock.show(due_at)}"
-    return note + "; escalated to management" if escalated else note
+        return Desk(self.conn, self.now, rules, operator, self.writing)
 
 
 @contextmanager
@@ -206,7 +152,3 @@ def session(ctx: typer.Context | None, **options: str | None) -> Iterator[Sessio
         yield s
     finally:
         s.close()
-
-
-def fail_from(exc: RuleError) -> UserError:
-    return BadInput(exc.field, exc.message)

@@ -24,24 +24,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from aftersales_cli import files
-from aftersales_cli.commands import intake, overdue
-from aftersales_cli.commands import money as money_
-from aftersales_cli.commands.context import RulesOption, Session, Step, session, term
+from aftersales_cli.commands import overdue
+from aftersales_cli.commands.context import RulesOption, Session, session
 from aftersales_cli.commands.present import sample_until
+from aftersales_cli.desk import cases, parse
+from aftersales_cli.desk.work import Desk
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output, records
 from aftersales_cli.render.blocks import Block, Heading, Line
-from aftersales_cli.rules import fields, lifecycle
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.deadlines import calendar_days, elapsed
 from aftersales_cli.rules.taxonomy import (
-    CAUSES,
-    DEPARTMENTS,
-    FINDINGS,
-    METHODS,
-    MILESTONES,
-    REMEDIES,
-    SEVERITIES,
     SEVERITY_RANK,
 )
 from aftersales_cli.store import complaints as store
@@ -92,48 +85,55 @@ def _timeline(entries: list[dict[str, Any]], now: datetime) -> list[_Moment]:
     return sorted(moments, key=lambda m: (m.at, m.order))
 
 
-def _step(s: Session, action: str, args: dict[str, Any], received: datetime) -> Step:
-    rules_, now = s.rules, s.now
+def _apply(
+    desk: Desk, complaint_id: int, action: str, args: dict[str, Any], received: datetime
+) -> None:
+    """One step of the scenario, through the same parser and use case as the command."""
+    now, rules = desk.now, desk.rules
     if action == "classify":
-        category = term(rules_.category_terms, args.get("category"))
-        severity = term(SEVERITIES, args.get("severity"))
-        return lambda conn, case: lifecycle.classify(
-            case, category, severity, args.get("reason"), now, rules_
+        classify = parse.classify(
+            complaint_id, args.get("category"), args.get("severity"), args.get("reason"), rules
         )
-    if action == "assign":
-        department = term(DEPARTMENTS, args.get("dept"))
-        return lambda conn, case: lifecycle.assign(case, department, args.get("to"), rules_)
-    if action == "done":
-        milestone = MILESTONES.parse(args["milestone"])
-        return lambda conn, case: lifecycle.mark_done(case, milestone, now, now, rules_)
-    if action == "extend":
-        milestone = MILESTONES.parse(args.get("milestone", "resolution"))
-        until = offset(args["until"], received)
-        return lambda conn, case: lifecycle.extend(case, milestone, until, args["reason"], now)
-    if action == "close":
-        money = fields.amount
+        cases.classify(desk, classify)
+    elif action == "assign":
+        cases.assign(desk, parse.assign(complaint_id, args.get("dept"), args.get("to")))
+    elif action == "done":
+        cases.mark_done(
+            desk, parse.mark_done(complaint_id, args["milestone"], None, None, None, now)
+        )
+    elif action == "extend":
+        until = offset(args["until"], received).isoformat()
+        milestone = args.get("milestone", "resolution")
+        cases.extend(desk, parse.extend(complaint_id, milestone, until, args["reason"], now))
+    elif action == "close":
         remedies = args["remedy"] if isinstance(args["remedy"], list) else [args["remedy"]]
-        paid = money("amount", args.get("amount"), positive=True)
-        closing = lifecycle.Closing(
-            remedies=tuple(REMEDIES.parse(r) for r in remedies),
-            cause=CAUSES.parse(args["cause"]),
-            payments=((None, paid),) if paid is not None else (),
+        amount = args.get("amount")
+        close = parse.close(
+            complaint_id,
+            remedies=remedies,
+            cause=args["cause"],
+            amounts=[str(amount)] if amount is not None else [],
             ours=args.get("ours"),
-            finding=term(FINDINGS, args.get("finding")),
-            supply_value=money("supply_value", args.get("supply_value"), positive=True),
-            price=money("price", args.get("price")),
-            loss=money("loss", args.get("loss")),
+            finding=args.get("finding"),
+            supply_value=_text(args.get("supply_value")),
+            price=_text(args.get("price")),
+            loss=_text(args.get("loss")),
             staff=args.get("staff"),
             note=args.get("note"),
+            now=now,
         )
-        return money_.closing_step(s, closing)
-    if action == "revisit":
-        score = fields.satisfaction(int(args["satisfaction"]))
-        method = METHODS.parse(args.get("method", "phone"))
-        return lambda conn, case: lifecycle.revisit(
-            case, score, method, args.get("note"), now, rules_
+        cases.close(desk, close)
+    elif action == "revisit":
+        revisit = parse.revisit(
+            complaint_id, int(args["satisfaction"]), args.get("method", "phone"), args.get("note")
         )
-    raise ValueError(f"unknown demo step {action!r}")
+        cases.revisit(desk, revisit)
+    else:
+        raise ValueError(f"unknown demo step {action!r}")
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def replay(s: Session, text: str) -> tuple[int, int | None]:
@@ -151,15 +151,13 @@ def replay(s: Session, text: str) -> tuple[int, int | None]:
                 day = offset(raw["delivery_date"], s.now)
                 with_time = ":" in raw["delivery_date"]
                 raw["delivery_date"] = day.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
-            case, _, _ = intake.record(here, intake.read_intake(here, raw))
+            case = cases.log(here.desk(), parse.intake(raw, here.now, here.rules)).case
             assert case.id is not None
             ids[moment.entry], received[moment.entry] = case.id, case.received_at
             if moment.args.get("spotlight"):
                 spotlight = case.id
             continue
-        note = moment.args.get("note") or moment.args.get("reason")
-        step = _step(here, moment.action, moment.args, received[moment.entry])
-        here.change(ids[moment.entry], moment.action, step, note=note)
+        _apply(here.desk(), ids[moment.entry], moment.action, moment.args, received[moment.entry])
     return len(entries), spotlight
 
 

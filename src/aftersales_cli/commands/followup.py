@@ -15,9 +15,8 @@ from aftersales_cli.commands.context import (
     session,
 )
 from aftersales_cli.commands.present import changed, print_case
+from aftersales_cli.desk import cases, parse
 from aftersales_cli.render import output
-from aftersales_cli.rules import fields, lifecycle
-from aftersales_cli.rules.taxonomy import METHODS
 
 
 def revisit(
@@ -47,16 +46,9 @@ def revisit(
     Example: aftersales revisit 42 --satisfaction 5 --method phone --note "满意，感谢及时处理"
     """
     with session(ctx, db=db, rules=rules, by=by) as s:
-        score = fields.satisfaction(satisfaction)
-        how = METHODS.parse(method)
-        said = fields.optional_text("note", note, limit=fields.TEXT_MAX, multiline=True)
-        rules_ = s.rules
-        _, after = s.change(
-            complaint_id,
-            "revisit",
-            lambda conn, case: lifecycle.revisit(case, score, how, said, s.now, rules_),
-            note=said,
-        )
+        after = cases.revisit(
+            s.desk(), parse.revisit(complaint_id, satisfaction, method, note)
+        ).after
         what = "Reopened" if after.status == "reopened" else "Revisited"
         print_case(s, after, json_=json_, lead=[changed(after, what)])
         if after.status == "reopened" and not json_:

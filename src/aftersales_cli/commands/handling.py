@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -16,19 +15,10 @@ from aftersales_cli.commands.context import (
     JsonOption,
     RulesOption,
     session,
-    term,
 )
 from aftersales_cli.commands.present import changed, print_case
+from aftersales_cli.desk import cases, parse
 from aftersales_cli.render.blocks import Line
-from aftersales_cli.rules import fields, lifecycle
-from aftersales_cli.rules.taxonomy import (
-    CAUSES,
-    DEPARTMENTS,
-    FINDINGS,
-    MILESTONES,
-    PAYMENT_KINDS,
-    REMEDIES,
-)
 
 
 def assign(
@@ -48,14 +38,7 @@ def assign(
     Example: aftersales assign 42 --dept 质控 --to 李工
     """
     with session(ctx, db=db, rules=rules, by=by) as s:
-        department = term(DEPARTMENTS, dept)
-        person = fields.optional_text("to", to)
-        rules_ = s.rules
-        _, after = s.change(
-            complaint_id,
-            "assign",
-            lambda conn, case: lifecycle.assign(case, department, person, rules_),
-        )
+        after = cases.assign(s.desk(), parse.assign(complaint_id, dept, to)).after
         print_case(s, after, json_=json_, lead=[changed(after, "Assigned")])
 
 
@@ -91,19 +74,10 @@ def done(
     Example: aftersales done 42 plan --note "已告知客户：今日下午重新配送并退款"
     """
     with session(ctx, db=db, rules=rules, by=by) as s:
-        which = MILESTONES.parse(milestone)
-        when = s.time(at, "at") if at is not None else s.now
-        note_value = fields.optional_text("note", note, limit=fields.TEXT_MAX, multiline=True)
-        why = fields.optional_text("reason", reason, limit=fields.TEXT_MAX)
-        rules_ = s.rules
-        _, after = s.change(
-            complaint_id,
-            "done",
-            lambda conn, case: lifecycle.mark_done(case, which, when, s.now, rules_, why),
-            note="; ".join(part for part in (note_value, why and f"recorded late: {why}") if part)
-            or None,
-        )
-        print_case(s, after, json_=json_, lead=[changed(after, f"Recorded {which} for")])
+        command = parse.mark_done(complaint_id, milestone, at, note, reason, s.now)
+        after = cases.mark_done(s.desk(), command).after
+        lead = [changed(after, f"Recorded {command.milestone} for")]
+        print_case(s, after, json_=json_, lead=lead)
 
 
 def extend(
@@ -133,15 +107,9 @@ def extend(
     Example: aftersales extend 42 --until "2026-11-25 18:00" --reason "等待检测报告"
     """
     with session(ctx, db=db, rules=rules, by=by) as s:
-        which = MILESTONES.parse(milestone)
-        when = s.time(until, "until")
-        why = fields.text("reason", reason, limit=fields.TEXT_MAX)
-        before, after = s.change(
-            complaint_id,
-            "extend",
-            lambda conn, case: lifecycle.extend(case, which, when, why, s.now),
-            note=why,
-        )
+        command = parse.extend(complaint_id, milestone, until, reason, s.now)
+        result = cases.extend(s.desk(), command)
+        before, after, which = result.before, result.after, command.milestone
         lead = [changed(after, f"Extended {which} of")]
         moved = after.deadlines["resolution"]
         if which != "resolution" and moved != before.deadlines["resolution"]:
@@ -225,38 +193,24 @@ def close(
     --amount compensation=200 --cause storage_transport --finding spoiled
     --supply-value 1200 --price 18
     """
-    from aftersales_cli.commands.money import closing_step, money_extra
+    from aftersales_cli.commands.money import money_extra
 
     with session(ctx, db=db, rules=rules, by=by) as s:
-        closing = lifecycle.Closing(
-            remedies=tuple(dict.fromkeys(REMEDIES.parse(r) for r in remedy)),
-            cause=CAUSES.parse(cause),
-            payments=tuple(_payment(a) for a in amount or []),
+        command = parse.close(
+            complaint_id,
+            remedies=remedy,
+            cause=cause,
+            amounts=amount or [],
             ours=ours,
-            finding=term(FINDINGS, finding),
-            supply_value=fields.amount("supply_value", supply_value, positive=True),
-            price=fields.amount("price", price),
-            loss=fields.amount("loss", loss),
-            staff=fields.optional_text("staff", staff),
-            note=fields.optional_text("note", note, limit=fields.TEXT_MAX, multiline=True),
-            delivery_date=(
-                clock.parse_day_or_time(delivery_date, "delivery_date", s.now)[0]
-                if delivery_date is not None
-                else None
-            ),
+            finding=finding,
+            supply_value=supply_value,
+            delivery_date=delivery_date,
+            price=price,
+            loss=loss,
+            staff=staff,
+            note=note,
+            now=s.now,
         )
-        _, after = s.change(complaint_id, "close", closing_step(s, closing), note=closing.note)
+        after = cases.close(s.desk(), command).after
         extra = money_extra(s.conn, after, s.rules)
         print_case(s, after, json_=json_, lead=[changed(after, "Closed")], money=extra)
-
-
-def _payment(text: str) -> tuple[str | None, Decimal]:
-    """`--amount 36` or `--amount refund=36` (Chinese kinds too)."""
-    kind: str | None = None
-    value = text
-    if "=" in text:
-        name, value = text.split("=", 1)
-        kind = PAYMENT_KINDS.parse(name.strip())
-    paid = fields.amount("amount", value, positive=True)
-    assert paid is not None
-    return kind, paid

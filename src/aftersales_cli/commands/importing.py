@@ -26,7 +26,7 @@ from aftersales_cli.commands.context import (
     session,
 )
 from aftersales_cli.commands.data import file_format
-from aftersales_cli.commands.intake import read_intake
+from aftersales_cli.desk import parse
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Line
@@ -117,7 +117,6 @@ class _Importer:
     """Checks and writes the rows of one file, counting and reporting the bad ones."""
 
     def __init__(self, s: Session, source: Path, channel: str | None) -> None:
-        self.s = s
         self.rules = s.rules
         self.operator = s.operator
         self.now = s.now
@@ -149,7 +148,7 @@ class _Importer:
                     values = exchange.intake_values(
                         row.values, self.now, from_csv=row.from_csv, defaults=self.defaults
                     )
-                    intake = read_intake(self.s, values)
+                    intake = parse.intake(values, self.now, self.rules).intake
                     case, history = lifecycle.open_case(intake, self.now, self.rules), None
             except RuleError as exc:
                 self.report(row.line, f"{exc.field}: {exc.message}")

@@ -23,9 +23,9 @@ from aftersales_cli.commands.context import (
     DbOption,
     JsonOption,
     RulesOption,
-    breach_note,
     session,
 )
+from aftersales_cli.desk.work import breach_note
 from aftersales_cli.errors import BadInput, DatabaseUnusable
 from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Block, Cell, Line, Table

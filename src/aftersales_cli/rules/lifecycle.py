@@ -29,7 +29,13 @@ from aftersales_cli.rules.taxonomy import (
     SEVERITIES,
     SEVERITY_RANK,
 )
-from aftersales_cli.rules.triage import Facts, check_severity, suggest, suggest_severity
+from aftersales_cli.rules.triage import (
+    Facts,
+    Suggestion,
+    check_severity,
+    suggest,
+    suggest_severity,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,6 +137,11 @@ def open_case(intake: Intake, now: datetime, rules: Rules) -> Case:
     """A new complaint with its suggested (or given) category and severity, so that its
     deadlines exist from the first second. On the hotline first contact is made at
     intake."""
+    return triage_and_open(intake, now, rules)[0]
+
+
+def triage_and_open(intake: Intake, now: datetime, rules: Rules) -> tuple[Case, Suggestion]:
+    """`open_case`, with the suggestion it followed (and why), triaged once."""
     if intake.received_at > now:
         raise RuleError("received_at", "must not be in the future")
     if intake.delivery_date is not None and intake.delivery_date > intake.received_at.date():
@@ -141,8 +152,8 @@ def open_case(intake: Intake, now: datetime, rules: Rules) -> Case:
         and intake.defective > intake.quantity
     ):
         raise RuleError("defective", "must not be more than --quantity")
-    category = intake.category or suggest(intake.facts, rules).category
-    suggested, _ = suggest_severity(category, intake.facts, rules)
+    suggestion = suggest(intake.facts, rules, category=intake.category)
+    category, suggested = suggestion.category, suggestion.severity
     severity = intake.severity or suggested
     check_severity(severity, suggested, intake.reason)
     due = dl.due_times(severity, intake.received_at, rules)
@@ -152,7 +163,7 @@ def open_case(intake: Intake, now: datetime, rules: Rules) -> Case:
     fields = {f.name: getattr(intake, f.name) for f in dataclasses.fields(Intake)}
     for name in ("category", "severity", "reason"):
         del fields[name]
-    return Case(
+    case = Case(
         **fields,
         category=category,
         severity=severity,
@@ -160,6 +171,7 @@ def open_case(intake: Intake, now: datetime, rules: Rules) -> Case:
         department=rules.categories[category].department,
         deadlines=deadlines,
     )
+    return case, suggestion
 
 
 def classify(

@@ -1,0 +1,120 @@
+"""The ledger a use case writes: the fines of a client's supply events (re-evaluated
+whenever one changes), a case's staff fine and its payments — appended, never edited,
+in the use case's transaction (DECISIONS §9)."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from datetime import datetime
+from decimal import Decimal
+
+from aftersales_cli.rules import ledger, penalties
+from aftersales_cli.rules.case import Case, Penalty
+from aftersales_cli.rules.config import Rules
+from aftersales_cli.rules.ledger import Entry
+from aftersales_cli.store import complaints as store
+from aftersales_cli.store import ledger as books
+
+
+def candidate_of(case: Case, rules: Rules) -> ledger.Candidate | None:
+    """The case as a fine candidate: a penalty finding that is ours, on a supply event."""
+    event = ledger.event_key(case.org, case.delivery_date, case.batch, case.product)
+    if (
+        event is None
+        or case.id is None
+        or case.supply_value is None
+        or not penalties.is_penalty_finding(case.finding, case.ours, rules)
+    ):
+        return None
+    return ledger.Candidate(case.id, event, case.closed_at or case.received_at, case.supply_value)
+
+
+def _penalty(fine: ledger.Fine | None, complaint_id: int | None) -> Penalty | None:
+    if fine is None or fine.complaint_id != complaint_id:
+        return None
+    return Penalty(fine.offence, fine.multiplier, fine.amount)
+
+
+def client_fines(
+    conn: sqlite3.Connection,
+    client: str,
+    rules: Rules,
+    extra: ledger.Candidate | None = None,
+    changed: int | None = None,
+) -> tuple[dict[str, ledger.Fine], list[Entry]]:
+    """What the ledger should hold for a client's supply events — with complaint
+    `changed` as it is about to be stored (`extra`, or no candidate at all) rather than as
+    stored — and the fine entries it holds."""
+    found = books.candidates(conn, client, rules.penalty_findings, changed)
+    if extra is not None and ledger.client_of(extra.event) == client:
+        found.append(extra)
+    entries = books.of_client(conn, client)
+    target = ledger.fines(
+        found,
+        ledger.carriers_of(entries),
+        rules.penalty_window_days,
+        rules.penalty_ladder,
+        ledger.first_fined(entries),
+    )
+    return target, entries
+
+
+def settle(
+    conn: sqlite3.Connection,
+    before: Case,
+    after: Case,
+    rules: Rules,
+    *,
+    by: str,
+    at: datetime,
+    why: str,
+    payments: tuple[tuple[str, Decimal], ...] = (),
+) -> Case:
+    """Append what the ledger needs after `before` became `after` (its fines, its staff
+    fine, its payments; the fines of its client's other events re-evaluated, their cases'
+    penalty updated with a `penalty` history entry). Returns `after` with its penalty."""
+    assert after.id is not None
+    own = books.of_case(conn, after.id)
+    new: list[Entry] = [
+        ledger.reversal(e, f"{why}: re-evaluated as a supply event", by, at)
+        for e in ledger.standing(own)
+        if e.kind == "fine" and e.event is None  # fined before the ledger knew events
+    ]
+    mine = candidate_of(after, rules)
+    keys = {ledger.event_key(c.org, c.delivery_date, c.batch, c.product) for c in (before, after)}
+    keys |= {e.event for e in ledger.standing(own) if e.kind == "fine" and e.event}
+    clients = sorted({ledger.client_of(k) for k in keys if k})
+    penalty: Penalty | None = None
+    others: dict[int, tuple[Penalty | None, str]] = {}
+    for client in clients:
+        target, entries = client_fines(conn, client, rules, mine, after.id)
+        changes = ledger.reconcile(
+            entries, target, by=by, at=at, window_days=rules.penalty_window_days, why=why
+        )
+        new.extend(changes)
+        for fine in target.values():
+            if fine.complaint_id == after.id:
+                penalty = _penalty(fine, after.id)
+        for entry in changes:
+            if entry.complaint_id != after.id:
+                others[entry.complaint_id] = (
+                    _penalty(target.get(entry.event or ""), entry.complaint_id),
+                    entry.reason or why,
+                )
+    new.extend(
+        ledger.settle_staff_fine(
+            own, after.id, after.staff_fine, after.staff, by=by, at=at, why=why
+        )
+    )
+    new.extend(
+        Entry(after.id, "payment", amount, at, by, reason=f"paid at {why}", payment_kind=kind)
+        for kind, amount in payments
+    )
+    books.append(conn, new)
+    for complaint_id, (their_penalty, reason) in sorted(others.items()):
+        other = store.get(conn, complaint_id)
+        if other.penalty != their_penalty:
+            updated = dataclasses.replace(other, penalty=their_penalty)
+            store.update(conn, other, updated, action="penalty", by=by, at=at, note=reason)
+    return dataclasses.replace(after, penalty=penalty)

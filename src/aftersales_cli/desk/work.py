@@ -1,0 +1,83 @@
+"""The unit of work of a use case, and the one way a complaint changes: load it, record
+the breaches it already has as of now, apply one step of the lifecycle, write the case,
+its history and (through the step) its ledger — all in one transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+
+from aftersales_cli import clock
+from aftersales_cli.rules.case import Case
+from aftersales_cli.rules.config import Rules
+from aftersales_cli.store import complaints as store
+
+# One step of the lifecycle as a use case applies it: (connection, case before) → after.
+Step = Callable[[sqlite3.Connection, Case], Case]
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What every use case works with: the database, the moment, the policy in force and
+    who is at the desk. `transaction` opens one write transaction on `conn`."""
+
+    conn: sqlite3.Connection
+    now: datetime
+    rules: Rules
+    operator: str
+    transaction: Callable[[], AbstractContextManager[sqlite3.Connection]]
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A complaint before and after one use case."""
+
+    before: Case
+    after: Case
+
+
+def change(desk: Desk, complaint_id: int, action: str, step: Step, note: str | None) -> Changed:
+    """Load a complaint, apply one step of the lifecycle, write it and its history — all in
+    one transaction. Before the step, the case is settled as of now: every deadline that
+    has passed is recorded as breached (its `breached` event first), so nothing the step
+    does can turn it into met. A step that refuses writes nothing."""
+    from aftersales_cli.rules.lifecycle import note_breaches, settle
+
+    with desk.transaction() as conn:
+        before = store.get(conn, complaint_id)
+        settled, breached = settle(before, desk.now, desk.rules)
+        store.write(conn, before, settled)
+        _breach_events(desk, conn, before, settled, breached)
+        after = step(conn, settled)
+        after, more = note_breaches(settled, after, desk.now, desk.rules)
+        store.update(conn, settled, after, action=action, by=desk.operator, at=desk.now, note=note)
+        _breach_events(desk, conn, settled, after, more)
+    return Changed(before, after)
+
+
+def _breach_events(
+    desk: Desk, conn: sqlite3.Connection, before: Case, after: Case, milestones: list[str]
+) -> None:
+    """One `breached` event per milestone; the first carries the escalation, if any."""
+    assert after.id is not None
+    escalated = after.escalated_at if before.escalated_at is None else None
+    for milestone in milestones:
+        deadline = after.deadlines[milestone]
+        store.append_event(
+            conn,
+            after.id,
+            desk.now,
+            desk.operator,
+            "breached",
+            store.breach_changes(milestone, escalated),
+            breach_note(milestone, deadline.due_at, escalated is not None),
+        )
+        escalated = None
+
+
+def breach_note(milestone: str, due_at: datetime | None, escalated: bool) -> str:
+    note = f"{milestone} was due {clock.show(due_at)}"
+    return note + "; escalated to management" if escalated else note
