@@ -176,7 +176,7 @@ def test_the_defaults_ship_as_a_rules_file_read_like_any_other() -> None:
     assert "# Any of these words in the description makes the tool suggest `urgent`." in text
     assert _same(parse_rules(text, "copy.toml"), default_rules())
     assert default_rules().effective["targets"]["on_time_rate"] is None  # left out: unset
-    # read once, and validated by the same code: a bad default would name its key
+    # built once per process
     assert default_rules() is default_rules()
 
 
