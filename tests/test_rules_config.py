@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
 import pytest
+from conftest import Run, ok, refused
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aftersales_cli.rules.config import Duration, default_rules, parse_rules
+from aftersales_cli.commands.policy import effective_toml
+from aftersales_cli.rules.config import Duration, Rules, default_rules, parse_rules
 from aftersales_cli.rules.errors import RulesFileError
 from aftersales_cli.rules.taxonomy import CATEGORIES, INTAKE_MILESTONES, SEVERITY_RANK
 
@@ -160,3 +169,81 @@ def test_every_accepted_rules_file_keeps_deadlines_in_order(
             a, b = rules.deadlines[stricter][m], rules.deadlines[looser][m]
             if a and b:
                 assert a.approx_minutes <= b.approx_minutes
+
+
+def test_the_defaults_ship_as_a_rules_file_read_like_any_other() -> None:
+    text = resources.files("aftersales_cli.rules").joinpath("defaults.toml").read_text("utf-8")
+    assert "# Any of these words in the description makes the tool suggest `urgent`." in text
+    assert _same(parse_rules(text, "copy.toml"), default_rules())
+    assert default_rules().effective["targets"]["on_time_rate"] is None  # left out: unset
+    # built once per process
+    assert default_rules() is default_rules()
+
+
+def _same(a: Rules, b: Rules) -> bool:
+    """Equal in every field (`Rules` has no `==`: its vocabulary has none)."""
+    for field in dataclasses.fields(Rules):
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        if field.name == "category_terms":
+            x, y = x.terms, y.terms
+        if field.name == "effective":
+            x, y = json.dumps(x), json.dumps(y)  # in the same order, too
+        if x != y:
+            return False
+    return True
+
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "rules.toml"
+ODD = r"""
+[categories.odd_one]
+zh = "怪 \\ \"引号\" 🍜"
+keywords = ["it's \"quoted\"", "back\\slash", "🍜 noodle"]
+[deadlines.general]
+contact = "\t45m\u001f"
+plan = " 4h\n"
+[categories.food_safety]
+severity = "一般"
+department = "客服"
+[responsibility]
+causes = { processing = "质控", traffic = "delivery" }
+[targets]
+avg_handling_hours = 36.5
+"""
+
+
+@pytest.mark.parametrize("ascii_only", [False, True])
+@pytest.mark.parametrize(
+    "text", ["", EXAMPLE.read_text("utf-8"), ODD], ids=["defaults", "example", "odd"]
+)
+def test_the_effective_rules_as_toml_give_the_same_rules(text: str, ascii_only: bool) -> None:
+    rules = parse_rules(text, "company.toml")
+    written = effective_toml(rules, ascii_only=ascii_only)
+    if ascii_only:
+        assert written.isascii()
+    tomllib.loads(written)  # valid TOML on its own
+    assert _same(parse_rules(written, "effective.toml"), rules)
+
+
+keyword = st.text(min_size=1, max_size=12).filter(lambda w: w.strip())
+
+
+@given(st.lists(keyword, min_size=1, max_size=4), st.booleans())
+def test_any_accepted_keyword_survives_the_toml_round_trip(
+    words: list[str], ascii_only: bool
+) -> None:
+    text = "[categories.other]\nkeywords = " + json.dumps(words) + "\n"
+    try:
+        rules = parse_rules(text, "random.toml")
+    except RulesFileError:
+        return  # refused with a message: fine
+    again = parse_rules(effective_toml(rules, ascii_only=ascii_only), "effective.toml")
+    assert again.categories["other"].keywords == rules.categories["other"].keywords
+
+
+def test_rules_toml_prints_a_file_that_gives_the_same_rules(run: Run, tmp_path: Path) -> None:
+    saved = tmp_path / "effective.toml"
+    saved.write_text(run("rules", "--rules", str(EXAMPLE), "--toml").stdout, encoding="utf-8")
+    given_back: Any = ok(run("rules", "--rules", str(saved), "--json"))
+    assert given_back == ok(run("rules", "--rules", str(EXAMPLE), "--json"))
+    assert given_back["deadlines"]["general"]["contact"] == "45m"
+    refused(run("rules", "--json", "--toml"), "--toml")

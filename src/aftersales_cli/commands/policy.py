@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+import sys
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 import typer
 
 from aftersales_cli.commands.context import JsonOption, RulesOption, session
-from aftersales_cli.render import output
+from aftersales_cli.errors import BadInput
+from aftersales_cli.render import holds_unicode, output
 from aftersales_cli.render.blocks import Block, Fields, Line, Table
+from aftersales_cli.render.text import width
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.taxonomy import DEPARTMENTS, INTAKE_MILESTONES, SEVERITIES
 
@@ -78,15 +83,115 @@ def policy_view(rules: Rules, source: str) -> list[Block]:
     return [Line(f"Rules in force: {source}", "dim"), deadlines, categories, numbers]
 
 
-def rules_command(ctx: typer.Context, json_: JsonOption = False, rules: RulesOption = None) -> None:
+_TOML_WIDTH = 100
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def effective_toml(rules: Rules, *, ascii_only: bool = False) -> str:
+    """The effective rules written as a rules file that, given back with --rules, gives
+    the same `Rules`. A table of tables is written as headers, a table that also holds
+    values keeps its order with inline tables (as `[deadlines]` does); a value left
+    unset (TOML has no null) becomes a comment. `ascii_only` escapes other characters."""
+    lines = [
+        "# The rules in force: the defaults with the overrides of the rules file, if any.",
+        "# Given back with --rules FILE, this file gives the same rules.",
+    ]
+    _toml_table(lines, (), rules.effective, ascii_only)
+    return "\n".join(lines) + "\n"
+
+
+def _toml_table(
+    lines: list[str], path: tuple[str, ...], table: Mapping[str, Any], ascii_only: bool
+) -> None:
+    if table and all(isinstance(v, Mapping) for v in table.values()):
+        for key, value in table.items():
+            _toml_table(lines, (*path, key), value, ascii_only)
+        return
+    lines += ["", "[" + ".".join(_toml_key(k, ascii_only) for k in path) + "]"]
+    for key, value in table.items():
+        name = _toml_key(key, ascii_only)
+        if value is None:
+            lines.append(f"# {name}: unset")
+        elif isinstance(value, list) and value:
+            lines += _toml_list(f"{name} = ", [_toml_value(v, ascii_only) for v in value])
+        else:
+            lines.append(f"{name} = {_toml_value(value, ascii_only)}")
+
+
+def _toml_list(start: str, items: list[str]) -> list[str]:
+    """A list on one line if it fits, else items filled into indented lines."""
+    one_line = f"{start}[{', '.join(items)}]"
+    if width(one_line) <= _TOML_WIDTH:
+        return [one_line]
+    lines, line = [start + "["], "   "
+    for item in items:
+        if width(line) + width(item) + 2 > _TOML_WIDTH:
+            lines.append(line)
+            line = "   "
+        line += f" {item},"
+    return [*lines, line, "]"]
+
+
+def _toml_value(value: Any, ascii_only: bool) -> str:
+    if isinstance(value, str):
+        return _toml_string(value, ascii_only)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v, ascii_only) for v in value) + "]"
+    if isinstance(value, Mapping):
+        pairs = (
+            f"{_toml_key(k, ascii_only)} = {_toml_value(v, ascii_only)}" for k, v in value.items()
+        )
+        return "{ " + ", ".join(pairs) + " }" if value else "{}"
+    raise TypeError(f"no TOML for {value!r}")  # pragma: no cover - a Rules holds none
+
+
+def _toml_key(key: str, ascii_only: bool) -> str:
+    return key if _BARE_KEY.fullmatch(key) else _toml_string(key, ascii_only)
+
+
+def _toml_string(text: str, ascii_only: bool) -> str:
+    """A TOML basic string: quote, backslash and control characters escaped, and every
+    non-ASCII one too when `ascii_only`."""
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif code < 0x20 or code == 0x7F or (ascii_only and code > 0x7E):
+            out.append(f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+TomlOption = Annotated[
+    bool, typer.Option("--toml", help="Print the rules in force as a rules file (TOML).")
+]
+
+
+def rules_command(
+    ctx: typer.Context,
+    json_: JsonOption = False,
+    toml: TomlOption = False,
+    rules: RulesOption = None,
+) -> None:
     """Show the policy in force: deadlines, categories, penalties, targets.
 
-    Example: aftersales rules --rules examples/rules.toml
+    Example: aftersales rules --rules examples/rules.toml --toml > company.toml
     """
+    if json_ and toml:
+        raise BadInput("--toml", "give --json or --toml, not both")
     with session(ctx, rules=rules) as s:
         effective = s.rules
         if json_:
             output.print_json(effective.effective)
+            return
+        if toml:
+            sys.stdout.write(effective_toml(effective, ascii_only=not holds_unicode(sys.stdout)))
             return
         source = s.rules_source or "the defaults of POLICY.md"
         output.show(policy_view(effective, source))

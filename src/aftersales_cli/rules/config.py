@@ -1,8 +1,9 @@
 """Every policy number and table, once: the defaults of POLICY.md and their TOML overrides.
 
 Pure: `parse_rules` takes the text of a rules file (the shell reads it) and returns a
-validated, frozen `Rules`. A rules file has the shape of `DEFAULTS` and overrides any
-value or table entry in it; `aftersales rules` prints the effective result.
+validated, frozen `Rules`. The defaults ship as data, `defaults.toml` beside this module,
+and are read by the same code; a rules file has their shape and overrides any value or
+table entry in them; `aftersales rules --toml` writes the result back as a rules file.
 """
 
 from __future__ import annotations
@@ -28,226 +29,6 @@ from aftersales_cli.rules.taxonomy import (
     Term,
     Vocabulary,
 )
-
-# The policy, POLICY.md §2–6. Durations are written in the unit the policy means:
-# minutes and hours are clock time from receipt, days move on the local calendar.
-# fmt: off
-DEFAULTS: dict[str, Any] = {
-    "deadlines": {
-        "urgent": {"contact": "30m", "plan": "2h", "investigation": "4h", "resolution": "24h"},
-        "general": {"contact": "1h", "plan": "4h", "investigation": "8h", "resolution": "24h"},
-        "non_urgent": {
-            "contact": "24h",
-            "plan": "48h",
-            "investigation": "none",
-            "resolution": "48h",
-        },
-        # The revisit is due this long after the case is closed (POLICY.md §4).
-        "revisit_after_close": "3d",
-        # `done --at` further back than this needs --reason (kept in the history).
-        "backdate_needs_reason": "10m",
-    },
-    "severity": {
-        # Any of these words in the description makes the tool suggest `urgent`.
-        "illness_words": [
-            "腹泻", "拉肚子", "呕吐", "发烧", "发热", "不适", "中毒", "过敏", "就医", "住院",
-            "急诊", "diarrhoea", "diarrhea", "vomit", "fever", "unwell", "poison", "allerg",
-            "hospital",
-        ],
-        # More people affected than this makes a complaint urgent whatever its category.
-        "urgent_when_people_over": 1,
-        # Overdue on any milestone at these levels is escalated to management (001 §七.10).
-        "escalate_when_overdue": ["urgent"],
-    },
-    # Category → default severity, responsible department and the words that suggest it.
-    # The order is the order of precedence when a description matches several.
-    "categories": {
-        "illness": {
-            "severity": "urgent",
-            "department": "quality_control",
-            "keywords": [
-                "腹泻", "拉肚子", "呕吐", "吐了", "发烧", "发热", "身体不适", "不舒服", "肚子疼",
-                "腹痛", "头晕", "恶心", "中毒", "过敏", "就医", "住院", "急诊", "diarrh",
-                "vomit", "fever", "unwell", "sick", "nause", "stomach ache", "stomachache",
-                "poisoning", "allerg", "hospital",
-            ],
-        },
-        "food_safety": {
-            "severity": "urgent",
-            "department": "quality_control",
-            "keywords": [
-                "变质", "馊", "发霉", "霉变", "长毛", "生虫", "有毒", "致病菌", "过期",
-                "未检疫", "掺假", "酸臭", "发臭", "臭了", "异味", "spoiled", "spoilt", "rotten",
-                "mould", "mold", "expired", "gone off", "smells off", "maggot", "toxic",
-            ],
-        },
-        "foreign_object": {
-            "severity": "general",
-            "department": "production",
-            "keywords": [
-                "头发", "毛发", "异物", "塑料", "玻璃", "钢丝", "铁丝", "金属", "石子", "沙子",
-                "苍蝇", "虫子", "hair", "plastic", "glass", "metal", "stone", "wire", "a fly",
-                "insect", "bug in", "foreign object",
-            ],
-        },
-        "packaging_damaged": {
-            "severity": "general",
-            "department": "procurement",
-            "keywords": [
-                "包装破", "破损", "漏汤", "洒了", "盒子坏", "盒子破", "漏了", "packaging damaged",
-                "damaged box", "leak", "spilled", "spilt", "broken box", "torn",
-            ],
-        },
-        "packaging_hygiene": {
-            "severity": "general",
-            "department": "procurement",
-            "keywords": [
-                "包装脏", "包装有污渍", "污渍", "包装有异味", "dirty box", "dirty packaging",
-                "stain",
-            ],
-        },
-        "label_error": {
-            "severity": "general",
-            "department": "quality_control",
-            "keywords": ["标签", "标识", "没有生产日期", "生产日期", "label"],
-        },
-        "wrong_delivery": {
-            "severity": "general",
-            "department": "delivery",
-            "keywords": [
-                "送错", "错发", "漏发", "少送", "数量不符", "少了", "缺了", "不是我们订的",
-                "wrong order", "wrong meal", "wrong delivery", "wrong address", "missing",
-                "short by",
-            ],
-        },
-        "delivery_delay": {
-            "severity": "general",
-            "department": "delivery",
-            "keywords": [
-                "迟到", "晚到", "延误", "送晚", "还没送到", "没送到", "还没到", "超时", "迟送",
-                "送得晚", "送餐晚", "晚了", "迟了",
-                "late", "delay", "not arrived", "hasn't arrived", "has not arrived",
-            ],
-        },
-        "food_quality": {
-            "severity": "general",
-            "department": "production",
-            "keywords": [
-                "没熟", "未熟", "夹生", "份量", "分量", "量少", "不新鲜", "太硬", "偏硬", "煮烂",
-                "口感",
-                "变形", "凉了", "冷了", "undercooked", "raw", "portion", "not fresh", "soggy",
-                "overcooked", "burnt", "cold",
-            ],
-        },
-        "service_attitude": {
-            "severity": "general",
-            "department": "customer_service",
-            "keywords": [
-                "态度", "骂", "粗鲁", "不礼貌", "乱走", "抽烟", "员工", "rude", "attitude",
-                "impolite", "shouted", "smoking",
-            ],
-        },
-        "slow_response": {
-            "severity": "general",
-            "department": "customer_service",
-            "keywords": [
-                "没人回", "回复慢", "不回复", "没人理", "推脱", "一直没处理", "no reply",
-                "no response", "slow response", "ignored",
-            ],
-        },
-        "taste_feedback": {
-            "severity": "non_urgent",
-            "department": "production",
-            "keywords": [
-                "太咸", "太淡", "太辣", "不好吃", "口味", "油腻", "太甜", "too salty", "bland",
-                "too spicy", "taste", "greasy", "too sweet",
-            ],
-        },
-        "suggestion": {
-            "severity": "non_urgent",
-            "department": "customer_service",
-            "keywords": [
-                "建议", "希望", "咨询", "能不能", "可否", "请问", "suggest", "could you",
-                "would be nice", "enquiry", "inquiry", "question",
-            ],
-        },
-        "other": {"severity": "general", "department": "customer_service", "keywords": []},
-    },
-    "causes": {
-        # Causes that are not the company's doing (force majeure or the customer's own);
-        # `undetermined` ones leave ours/not ours open. Every other cause is ours.
-        "not_ours": ["traffic", "weather", "customer"],
-        "undetermined": ["unknown"],
-    },
-    "penalties": {
-        # k × that product's supply value on the day, by offence number (POLICY.md §5).
-        "ladder": [2, 3, 10],
-        "window_days": 365,
-        "findings": ["counterfeit", "expired", "spoiled"],
-        # Findings that may be a food-safety incident: flagged loudly when ours.
-        "incident_findings": ["toxic", "pathogen"],
-        # ¥ charged to a named staff member for misconduct at a client's premises.
-        "staff_fine": 50,
-        "staff_fine_categories": ["service_attitude"],
-    },
-    "responsibility": {
-        # The department charged with a case in the monthly review, by its cause (`001 §五`);
-        # "" charges the department that handled it (causes that are not ours or unknown).
-        "causes": {
-            "ingredient_purchase": "procurement",
-            "packaging_supplier": "procurement",
-            "processing": "production",
-            "storage_transport": "delivery",
-            "route_planning": "delivery",
-            "vehicle_failure": "delivery",
-            "sorting": "delivery",
-            "handover": "delivery",
-            "order_entry": "customer_service",
-            "traffic": "",
-            "weather": "",
-            "customer": "",
-            "unknown": "",
-        },
-    },
-    "statutory": {
-        # PRC Food Safety Law art. 148: ten times the price or three times the loss, ≥ ¥1,000.
-        "price_multiple": 10,
-        "loss_multiple": 3,
-        "minimum": 1000,
-        "categories": ["food_safety", "illness"],
-        # Suggested on these categories when the finding is one of these and ours: the
-        # defect list of 001 §6 and foreign objects (not `none`, not `other`).
-        "findings": [
-            "spoiled", "toxic", "pathogen", "unquarantined", "diseased_animal", "counterfeit",
-            "expired", "damaged", "untraceable", "foreign_object",
-        ],
-    },
-    "intake": {
-        # Same phone within this many days: warn, and count as a repeat complaint.
-        "repeat_window_days": 30,
-        # Other complaints on the same batch (or product and delivery date) within this.
-        "batch_window_hours": 48,
-        # The retained food sample (留样) is kept this long after delivery; it matters for
-        # complaints of these categories.
-        "sample_retention_hours": 48,
-        "sample_categories": ["food_safety", "illness"],
-        # Two or more complaints of these categories from one client on one local day are
-        # a cluster (a possible incident at that client), with or without a batch.
-        "cluster_categories": ["food_safety", "illness"],
-    },
-    "revisit": {"satisfied_min": 4, "reopen_max": 2},
-    "targets": {
-        "responded_within_hours": 24,
-        "responded_24h_rate": 0.98,
-        "resolution_rate": 0.95,
-        "satisfaction_rate": 0.90,
-        "avg_handling_hours": 48,
-        "repeat_rate": 0.05,
-        # No target unless a rules file sets one.
-        "on_time_rate": None,
-    },
-}
-# fmt: on
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)\s*$")
 
@@ -350,27 +131,46 @@ class Rules:
     effective: Mapping[str, Any]  # the merged table, for `aftersales rules`
 
 
+DEFAULTS_SOURCE = "aftersales_cli/rules/defaults.toml"
+
+
 @lru_cache(maxsize=1)
 def default_rules() -> Rules:
-    return parse_rules("", "defaults")
+    return parse_rules("", DEFAULTS_SOURCE)
 
 
 def parse_rules(text: str, source: str) -> Rules:
     """Defaults overridden by the TOML `text`; RulesFileError names the offending key."""
-    overrides: dict[str, Any] = {}
-    if text.strip():
-        import tomllib  # only when there is a rules file to read
-
-        try:
-            overrides = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise RulesFileError(f"{source}: not valid TOML: {exc}") from None
-    merged = copy.deepcopy(DEFAULTS)
+    overrides = _toml(text, source) if text.strip() else {}
+    merged = copy.deepcopy(_defaults())
     _merge(merged, overrides, "", source)
     try:
         return _build(merged)
     except RulesFileError as exc:
         raise RulesFileError(f"{source}: {exc}") from None
+
+
+@lru_cache(maxsize=1)
+def _defaults() -> dict[str, Any]:
+    """The policy as shipped, `defaults.toml` beside this module, read once per process;
+    `_build` validates it like any rules file."""
+    from importlib import resources
+
+    text = resources.files("aftersales_cli.rules").joinpath("defaults.toml").read_text("utf-8")
+    raw = _toml(text, DEFAULTS_SOURCE)
+    # TOML has no null: a target the defaults leave out is unset (no target).
+    for name in Targets._fields:
+        raw["targets"].setdefault(name, None)
+    return raw
+
+
+def _toml(text: str, source: str) -> dict[str, Any]:
+    import tomllib  # stdlib, and only once a command needs its rules
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesFileError(f"{source}: not valid TOML: {exc}") from None
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any], prefix: str, source: str) -> None:
@@ -447,101 +247,31 @@ def _terms(value: Any, key: str, vocabulary: Vocabulary) -> frozenset[str]:
         raise RulesFileError(f"{key}: {exc.message}") from None
 
 
+def _count(value: Any, key: str, *, minimum: int = 1, maximum: int | None = None) -> int:
+    return int(_number(value, key, minimum=minimum, integer=True, maximum=maximum))
+
+
 def _build(raw: dict[str, Any]) -> Rules:
-    deadlines: dict[str, dict[str, Duration | None]] = {}
-    for severity in SEVERITIES.keys():
-        table = raw["deadlines"][severity]
-        row: dict[str, Duration | None] = {}
-        for milestone in INTAKE_MILESTONES:
-            key = f"deadlines.{severity}.{milestone}"
-            value = table.get(milestone)
-            if not isinstance(value, str):
-                raise RulesFileError(f"{key}: expected a duration like '4h', got {value!r}")
-            if value.strip().lower() == "none":
-                if milestone != "investigation":
-                    raise RulesFileError(f"{key}: only investigation may be 'none'")
-                row[milestone] = None
-            else:
-                row[milestone] = parse_duration(value, key)
-        extra = set(table) - set(INTAKE_MILESTONES)
-        if extra:
-            raise RulesFileError(f"unknown key 'deadlines.{severity}.{sorted(extra)[0]}'")
-        _check_order(severity, row)
-        deadlines[severity] = row
-    _check_severities(deadlines)
-    revisit = raw["deadlines"]["revisit_after_close"]
-    if not isinstance(revisit, str):
-        raise RulesFileError(f"deadlines.revisit_after_close: expected a duration, got {revisit!r}")
-    backdate = raw["deadlines"]["backdate_needs_reason"]
-    if not isinstance(backdate, str):
-        raise RulesFileError(
-            f"deadlines.backdate_needs_reason: expected a duration, got {backdate!r}"
-        )
-
-    categories: dict[str, CategoryRule] = {}
-    new_terms: dict[str, Term] = {}
-    for key, entry in raw["categories"].items():
-        where = f"categories.{key}"
-        if key not in CATEGORIES:
-            if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
-                raise RulesFileError(f"{where}: a category key is lower_case_with_underscores")
-            zh = entry.get("zh", "")
-            if not isinstance(zh, str):
-                raise RulesFileError(f"{where}.zh: expected a string, got {zh!r}")
-            if zh:
-                try:
-                    zh = fields.text(f"{where}.zh", zh)
-                except RuleError as exc:
-                    raise RulesFileError(str(exc)) from None
-            new_terms[key] = Term(key, zh)
-        allowed = {"severity", "department", "keywords", "zh"}
-        unknown = set(entry) - allowed
-        if unknown:
-            raise RulesFileError(f"unknown key '{where}.{sorted(unknown)[0]}'")
-        try:
-            severity = SEVERITIES.parse(str(entry["severity"]))
-            department = DEPARTMENTS.parse(str(entry["department"]))
-        except RuleError as exc:
-            raise RulesFileError(f"{where}.{exc.field}: {exc.message}") from None
-        keywords = _words(entry["keywords"], f"{where}.keywords")
-        categories[key] = CategoryRule(key, severity, department, keywords)
-    # `other` is the fallback: it always comes last.
-    categories["other"] = categories.pop("other")
-    category_terms = CATEGORIES.extended(new_terms)
-
-    pen, stat, intake, revisit_cfg, targets = (
-        raw["penalties"],
-        raw["statutory"],
-        raw["intake"],
-        raw["revisit"],
-        raw["targets"],
+    """The merged table, read section by section; each reader names the key it refuses."""
+    deadline_table, sev, pen, stat, intake = (
+        raw[section] for section in ("deadlines", "severity", "penalties", "statutory", "intake")
     )
-    if not isinstance(pen["ladder"], list):
-        raise RulesFileError("penalties.ladder: expected a list of multiples")
-    ladder = tuple(
-        _number(v, "penalties.ladder", minimum=0, maximum=MAX_MULTIPLE) for v in pen["ladder"]
-    )
-    if not ladder or any(b < a for a, b in zip(ladder, ladder[1:], strict=False)):
-        raise RulesFileError("penalties.ladder: a non-empty list that never decreases")
-    satisfied_min = int(
-        _number(revisit_cfg["satisfied_min"], "revisit.satisfied_min", minimum=1, integer=True)
-    )
-    reopen_max = int(_number(revisit_cfg["reopen_max"], "revisit.reopen_max", integer=True))
-    if not reopen_max < satisfied_min <= 5:
-        raise RulesFileError("revisit: need 0 <= reopen_max < satisfied_min <= 5")
-    sev = raw["severity"]
+    deadlines = _deadlines(deadline_table)
+    revisit_after_close = _duration(deadline_table, "revisit_after_close")
+    backdate_needs_reason = _duration(deadline_table, "backdate_needs_reason")
+    categories, category_terms = _categories(raw["categories"])
+    penalty_ladder = _ladder(pen["ladder"])
+    satisfied_min, reopen_max = _revisit(raw["revisit"])
     return Rules(
         deadlines=deadlines,
-        revisit_after_close=parse_duration(revisit, "deadlines.revisit_after_close"),
-        backdate_needs_reason=parse_duration(backdate, "deadlines.backdate_needs_reason"),
+        revisit_after_close=revisit_after_close,
+        backdate_needs_reason=backdate_needs_reason,
         illness_words=_words(sev["illness_words"], "severity.illness_words"),
-        urgent_when_people_over=int(
-            _number(
-                sev["urgent_when_people_over"],
-                "severity.urgent_when_people_over",
-                integer=True,
-                maximum=fields.COUNT_MAX,
-            )
+        urgent_when_people_over=_count(
+            sev["urgent_when_people_over"],
+            "severity.urgent_when_people_over",
+            minimum=0,
+            maximum=fields.COUNT_MAX,
         ),
         escalate_when_overdue=_terms(
             sev["escalate_when_overdue"], "severity.escalate_when_overdue", SEVERITIES
@@ -550,15 +280,9 @@ def _build(raw: dict[str, Any]) -> Rules:
         category_terms=category_terms,
         not_ours_causes=_terms(raw["causes"]["not_ours"], "causes.not_ours", CAUSES),
         undetermined_causes=_terms(raw["causes"]["undetermined"], "causes.undetermined", CAUSES),
-        penalty_ladder=ladder,
-        penalty_window_days=int(
-            _number(
-                pen["window_days"],
-                "penalties.window_days",
-                minimum=1,
-                integer=True,
-                maximum=MAX_WINDOW_DAYS,
-            )
+        penalty_ladder=penalty_ladder,
+        penalty_window_days=_count(
+            pen["window_days"], "penalties.window_days", maximum=MAX_WINDOW_DAYS
         ),
         penalty_findings=_terms(pen["findings"], "penalties.findings", FINDINGS),
         incident_findings=_terms(pen["incident_findings"], "penalties.incident_findings", FINDINGS),
@@ -576,32 +300,16 @@ def _build(raw: dict[str, Any]) -> Rules:
         statutory_categories=_terms(stat["categories"], "statutory.categories", category_terms),
         statutory_findings=_terms(stat["findings"], "statutory.findings", FINDINGS),
         cause_departments=_cause_departments(raw["responsibility"]["causes"]),
-        repeat_window_days=int(
-            _number(
-                intake["repeat_window_days"],
-                "intake.repeat_window_days",
-                minimum=1,
-                integer=True,
-                maximum=MAX_WINDOW_DAYS,
-            )
+        repeat_window_days=_count(
+            intake["repeat_window_days"], "intake.repeat_window_days", maximum=MAX_WINDOW_DAYS
         ),
-        batch_window_hours=int(
-            _number(
-                intake["batch_window_hours"],
-                "intake.batch_window_hours",
-                minimum=1,
-                integer=True,
-                maximum=MAX_WINDOW_HOURS,
-            )
+        batch_window_hours=_count(
+            intake["batch_window_hours"], "intake.batch_window_hours", maximum=MAX_WINDOW_HOURS
         ),
-        sample_retention_hours=int(
-            _number(
-                intake["sample_retention_hours"],
-                "intake.sample_retention_hours",
-                minimum=1,
-                integer=True,
-                maximum=MAX_WINDOW_HOURS,
-            )
+        sample_retention_hours=_count(
+            intake["sample_retention_hours"],
+            "intake.sample_retention_hours",
+            maximum=MAX_WINDOW_HOURS,
         ),
         sample_categories=_terms(
             intake["sample_categories"], "intake.sample_categories", category_terms
@@ -611,34 +319,121 @@ def _build(raw: dict[str, Any]) -> Rules:
         ),
         satisfied_min=satisfied_min,
         reopen_max=reopen_max,
-        targets=Targets(
-            responded_within_hours=int(
-                _number(
-                    targets["responded_within_hours"],
-                    "targets.responded_within_hours",
-                    minimum=1,
-                    integer=True,
-                    maximum=MAX_WINDOW_HOURS,
-                )
-            ),
-            responded_24h_rate=_rate(targets["responded_24h_rate"], "targets.responded_24h_rate"),
-            resolution_rate=_rate(targets["resolution_rate"], "targets.resolution_rate"),
-            satisfaction_rate=_rate(targets["satisfaction_rate"], "targets.satisfaction_rate"),
-            avg_handling_hours=(
-                None
-                if targets["avg_handling_hours"] is None
-                else float(
-                    _number(
-                        targets["avg_handling_hours"],
-                        "targets.avg_handling_hours",
-                        maximum=MAX_WINDOW_HOURS,
-                    )
-                )
-            ),
-            repeat_rate=_rate(targets["repeat_rate"], "targets.repeat_rate"),
-            on_time_rate=_rate(targets["on_time_rate"], "targets.on_time_rate"),
-        ),
+        targets=_targets(raw["targets"]),
         effective=raw,
+    )
+
+
+def _deadlines(table: Mapping[str, Any]) -> dict[str, dict[str, Duration | None]]:
+    """`[deadlines]`: a row of milestones per severity, in order within a row and never
+    more time for a more severe level."""
+    deadlines = {severity: _deadline_row(severity, table[severity]) for severity in SEVERITIES}
+    _check_severities(deadlines)
+    return deadlines
+
+
+def _deadline_row(severity: str, table: Mapping[str, Any]) -> dict[str, Duration | None]:
+    row: dict[str, Duration | None] = {}
+    for milestone in INTAKE_MILESTONES:
+        key = f"deadlines.{severity}.{milestone}"
+        value = table.get(milestone)
+        if not isinstance(value, str):
+            raise RulesFileError(f"{key}: expected a duration like '4h', got {value!r}")
+        if value.strip().lower() != "none":
+            row[milestone] = parse_duration(value, key)
+        elif milestone == "investigation":
+            row[milestone] = None
+        else:
+            raise RulesFileError(f"{key}: only investigation may be 'none'")
+    extra = set(table) - set(INTAKE_MILESTONES)
+    if extra:
+        raise RulesFileError(f"unknown key 'deadlines.{severity}.{sorted(extra)[0]}'")
+    _check_order(severity, row)
+    return row
+
+
+def _duration(table: Mapping[str, Any], name: str) -> Duration:
+    value, key = table[name], f"deadlines.{name}"
+    if not isinstance(value, str):
+        raise RulesFileError(f"{key}: expected a duration, got {value!r}")
+    return parse_duration(value, key)
+
+
+def _categories(table: Mapping[str, Any]) -> tuple[dict[str, CategoryRule], Vocabulary]:
+    """`[categories.KEY]`: the policy's categories, changed or added to; `other`, the
+    fallback, always comes last."""
+    categories: dict[str, CategoryRule] = {}
+    new_terms: dict[str, Term] = {}
+    for key, entry in table.items():
+        if key not in CATEGORIES:
+            new_terms[key] = _new_term(key, entry)
+        categories[key] = _category(key, entry)
+    categories["other"] = categories.pop("other")
+    return categories, CATEGORIES.extended(new_terms)
+
+
+def _new_term(key: str, entry: Mapping[str, Any]) -> Term:
+    where = f"categories.{key}"
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+        raise RulesFileError(f"{where}: a category key is lower_case_with_underscores")
+    zh = entry.get("zh", "")
+    if not isinstance(zh, str):
+        raise RulesFileError(f"{where}.zh: expected a string, got {zh!r}")
+    try:
+        return Term(key, fields.text(f"{where}.zh", zh) if zh else "")
+    except RuleError as exc:
+        raise RulesFileError(str(exc)) from None
+
+
+def _category(key: str, entry: Mapping[str, Any]) -> CategoryRule:
+    where = f"categories.{key}"
+    unknown = set(entry) - {"severity", "department", "keywords", "zh"}
+    if unknown:
+        raise RulesFileError(f"unknown key '{where}.{sorted(unknown)[0]}'")
+    try:
+        severity = SEVERITIES.parse(str(entry["severity"]))
+        department = DEPARTMENTS.parse(str(entry["department"]))
+    except RuleError as exc:
+        raise RulesFileError(f"{where}.{exc.field}: {exc.message}") from None
+    return CategoryRule(key, severity, department, _words(entry["keywords"], f"{where}.keywords"))
+
+
+def _ladder(value: Any) -> tuple[Decimal, ...]:
+    """`penalties.ladder`: the multiple for the first, second, … offence."""
+    if not isinstance(value, list):
+        raise RulesFileError("penalties.ladder: expected a list of multiples")
+    ladder = tuple(_number(v, "penalties.ladder", maximum=MAX_MULTIPLE) for v in value)
+    if not ladder or any(b < a for a, b in zip(ladder, ladder[1:], strict=False)):
+        raise RulesFileError("penalties.ladder: a non-empty list that never decreases")
+    return ladder
+
+
+def _revisit(table: Mapping[str, Any]) -> tuple[int, int]:
+    """`[revisit]`: the lowest satisfied score and the highest that reopens the case."""
+    satisfied_min = _count(table["satisfied_min"], "revisit.satisfied_min")
+    reopen_max = _count(table["reopen_max"], "revisit.reopen_max", minimum=0)
+    if not reopen_max < satisfied_min <= 5:
+        raise RulesFileError("revisit: need 0 <= reopen_max < satisfied_min <= 5")
+    return satisfied_min, reopen_max
+
+
+def _targets(table: Mapping[str, Any]) -> Targets:
+    """`[targets]`: the report's targets; a rate or the handling time may be unset."""
+    avg = table["avg_handling_hours"]
+    return Targets(
+        responded_within_hours=_count(
+            table["responded_within_hours"],
+            "targets.responded_within_hours",
+            maximum=MAX_WINDOW_HOURS,
+        ),
+        responded_24h_rate=_rate(table["responded_24h_rate"], "targets.responded_24h_rate"),
+        resolution_rate=_rate(table["resolution_rate"], "targets.resolution_rate"),
+        satisfaction_rate=_rate(table["satisfaction_rate"], "targets.satisfaction_rate"),
+        avg_handling_hours=None
+        if avg is None
+        else float(_number(avg, "targets.avg_handling_hours", maximum=MAX_WINDOW_HOURS)),
+        repeat_rate=_rate(table["repeat_rate"], "targets.repeat_rate"),
+        on_time_rate=_rate(table["on_time_rate"], "targets.on_time_rate"),
     )
 
 
