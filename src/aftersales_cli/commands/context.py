@@ -26,12 +26,13 @@ from aftersales_cli.commands.options import Globals as Globals
 from aftersales_cli.commands.options import IdArgument as IdArgument
 from aftersales_cli.commands.options import JsonOption as JsonOption
 from aftersales_cli.commands.options import RulesOption as RulesOption
-from aftersales_cli.errors import BadInput, UserError
+from aftersales_cli.errors import BadInput
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.config import Rules, default_rules, parse_rules
 from aftersales_cli.rules.errors import RuleError
 from aftersales_cli.rules.taxonomy import Vocabulary
 from aftersales_cli.store import complaints as store
+from aftersales_cli.store import events
 from aftersales_cli.store.db import keep_statistics, open_db, resolve_path, transaction
 
 ENV_RULES = "AFTERSALES_RULES"
@@ -182,13 +183,13 @@ class Session:
         escalated = after.escalated_at if before.escalated_at is None else None
         for milestone in milestones:
             deadline = after.deadlines[milestone]
-            store.append_event(
+            events.append(
                 conn,
                 after.id,
                 self.now,
                 self.operator,
                 "breached",
-                store.breach_changes(milestone, escalated),
+                events.breach_changes(milestone, escalated),
                 breach_note(milestone, deadline.due_at, escalated is not None),
             )
             escalated = None
@@ -206,7 +207,3 @@ def session(ctx: typer.Context | None, **options: str | None) -> Iterator[Sessio
         yield s
     finally:
         s.close()
-
-
-def fail_from(exc: RuleError) -> UserError:
-    return BadInput(exc.field, exc.message)

@@ -28,6 +28,7 @@ from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.deadlines import calendar_days, elapsed, local_day
 from aftersales_cli.rules.taxonomy import CHANNELS, SEVERITIES
 from aftersales_cli.store import complaints as store
+from aftersales_cli.store import neighbours
 
 
 def interactive() -> bool:
@@ -51,7 +52,7 @@ def _warnings(s: Session, case: Case) -> list[str]:
     rules, conn = s.rules, s.conn
     found = []
     since = calendar_days(case.received_at, -rules.repeat_window_days)
-    earlier = store.same_phone(conn, case.phone, since, s.now, case.id)
+    earlier = neighbours.same_phone(conn, case.phone, since, s.now, case.id)
     if earlier:
         ids = ", ".join(
             f"#{n.id} ({n.category}, {clock.show(n.received_at)[5:10]})" for n in earlier[-5:]
@@ -62,7 +63,7 @@ def _warnings(s: Session, case: Case) -> list[str]:
         )
     found.extend(_client_warnings(s, case))
     window = rules.batch_window_hours
-    cluster = store.same_batch(
+    cluster = neighbours.same_batch(
         conn, case, elapsed(case.received_at, -window * 60), elapsed(case.received_at, window * 60)
     )
     if cluster:
@@ -84,13 +85,15 @@ def _client_warnings(s: Session, case: Case) -> list[str]:
     food-safety or illness complaints from the client today (a cluster, batch or not).
     Earlier complaints that the cluster names already are not named twice."""
     rules, conn, found = s.rules, s.conn, []
-    today: list[store.Neighbour] = []
+    today: list[neighbours.Neighbour] = []
     if case.category in rules.cluster_categories:
         start, end = local_day(case.received_at)
-        today = store.same_client(conn, case.org, rules.cluster_categories, start, end, case.id)
+        today = neighbours.same_client(
+            conn, case.org, rules.cluster_categories, start, end, case.id
+        )
     since = calendar_days(case.received_at, -rules.repeat_window_days)
     up_to_now = elapsed(s.now, 1 / 60)  # received up to this second, inclusive
-    earlier = store.same_client(conn, case.org, [case.category], since, up_to_now, case.id)
+    earlier = neighbours.same_client(conn, case.org, [case.category], since, up_to_now, case.id)
     if earlier and not {n.id for n in earlier} <= {n.id for n in today}:
         found.append(
             f"{case.org} complained {len(earlier)} time(s) about {case.category} in the last "
