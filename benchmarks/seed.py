@@ -38,7 +38,7 @@ from aftersales_cli.rules import penalties
 from aftersales_cli.rules.config import default_rules
 from aftersales_cli.rules.fields import client_key, phone_key
 from aftersales_cli.rules.taxonomy import DEFECT_FINDINGS, EXCHANGE_REMEDIES, MILESTONE_KEYS
-from aftersales_cli.store import bulk
+from aftersales_cli.store import bulk, codec
 from aftersales_cli.store import ledger as books
 from aftersales_cli.store.db import open_db, transaction
 
@@ -252,63 +252,24 @@ CAUSES = {
 }
 FINDINGS = ("spoiled", "expired", "none", "none", "pathogen")
 METHODS = ("phone", "phone", "sms", "survey")
-# The columns the seed fills (the others keep their defaults).
-COLUMNS = (
-    "id",
-    "status",
-    "received_at",
-    "channel",
-    "customer",
-    "phone",
-    "phone_key",
-    "org",
-    "order_no",
-    "product",
-    "batch",
-    "delivery_date",
-    "description",
-    "people",
-    "ill",
-    "category",
-    "severity",
-    "department",
-    "assignee",
-    "remedy",
-    "remedies",
-    "amount_fen",
-    "cause",
-    "ours",
-    "finding",
-    "supply_value_fen",
-    "price_fen",
-    "penalty_offence",
-    "penalty_multiplier",
-    "penalty_fen",
-    "statutory_compensation_fen",
-    "incident",
-    "satisfaction",
-    "revisit_method",
-    "closed_at",
-    "reopened_at",
-    "reopen_count",
-    "escalated_at",
-    "contact_minutes",
-    "handling_minutes",
-    "met_mask",
-    "breached_mask",
-    "same_gap_minutes",
-    "org_key",
-    "client_gap_minutes",
+# The columns the seed fills, in the store's order (`codec.COLUMNS`); these keep their
+# defaults (mostly NULL).
+LEFT_AT_DEFAULTS = (
+    "delivered_at",
+    "quantity",
+    "defective",
+    "request",
+    "injured",
+    "note",
+    "loss_fen",
+    "staff",
+    "staff_fine_fen",
+    "revisit_note",
+    "supply_event",
+    "late",
 )
-DEADLINE_COLUMNS = (
-    "complaint_id",
-    "milestone",
-    "due_at",
-    "done_at",
-    "extended_from",
-    "reason",
-    "breach_noted",
-)
+COLUMNS = tuple(c for c in codec.COLUMNS if c not in LEFT_AT_DEFAULTS)
+DEADLINE_COLUMNS = tuple(c for c in codec.DEADLINE_COLUMNS if c not in LEFT_AT_DEFAULTS)
 INTERIM = ("contact", "plan", "investigation")
 # An open case older than this has usually had its resolution extended (waiting for a lab
 # report, for the customer...): the customer was told a new time, before the deadline.
@@ -483,7 +444,7 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
     (a low score reopens it: closed and revisited again), and the `breached` events that
     `overdue` (every 5 minutes) or the late step itself records — and its history holds
     one event per step, in time order, with what that step changed. The stored report
-    figures are those `store.complaints.report_figures` and the repeat query derive."""
+    figures are those `store.codec.report_figures` and the repeat query derive."""
     rng = random.Random(seed)
     rand = rng.random
 

@@ -18,8 +18,10 @@ from conftest import Run, ok
 from aftersales_cli import clock
 from aftersales_cli.rules import fields, history, lifecycle
 from aftersales_cli.rules.case import Case
+from aftersales_cli.store import codec, search
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store.db import open_db
+from aftersales_cli.store.events import Event
 from aftersales_cli.store.migrations import SCHEMA_VERSION
 
 SEED = Path(__file__).resolve().parent.parent / "benchmarks" / "seed.py"
@@ -53,7 +55,7 @@ def test_seeded_rows_are_what_the_store_would_write(tmp_path: Path) -> None:
     assert len(rows) == 3000
     for complaint_id in range(1, 3001, 7):
         case = store.get(conn, complaint_id)
-        for column, value in store.report_figures(case).items():
+        for column, value in codec.report_figures(case).items():
             assert rows[complaint_id][column] == value, (complaint_id, column)
     gaps = dict(conn.execute("SELECT id, same_gap_minutes FROM complaints"))
     for row in conn.execute("SELECT phone_key, category, received_at, id FROM complaints"):
@@ -102,7 +104,7 @@ def _unset(value: Any) -> Any:
     return None if value is None or value is False or value == 0 else value
 
 
-def _replay(case: Case, events: list[store.Event], now: datetime) -> list[str]:
+def _replay(case: Case, events: list[Event], now: datetime) -> list[str]:
     """Every way the history disagrees with itself, the rules or the row."""
     problems = [f"{field}: {message}" for field, message in history.history_problems(case, events)]
     low = datetime(2000, 1, 1, tzinfo=UTC)
@@ -158,11 +160,11 @@ def test_seeded_histories_are_what_the_commands_would_have_written(tmp_path: Pat
     now = clock.now()  # the seed's: both pinned to the same AFTERSALES_NOW
     actions: Counter[str] = Counter()
     bad: dict[int, list[str]] = {}
-    for case, events in store.iterate(conn, store.Query()):
+    for case, events in search.iterate(conn, search.Query()):
         assert case.id is not None
         actions.update(e.action for e in events)
         problems = _replay(case, events, now)
-        figures = store.report_figures(case)
+        figures = codec.report_figures(case)
         stored = conn.execute(
             f"SELECT {', '.join(figures)} FROM complaints WHERE id = ?", (case.id,)
         ).fetchone()

@@ -416,12 +416,12 @@ def test_a_newer_schema_is_refused(run: Run, seeded: Path) -> None:
 def test_an_internal_error_is_one_line_without_debug(
     run: Run, seeded: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from aftersales_cli.store import complaints
+    from aftersales_cli.store import search
 
     def broken(*args: object) -> None:
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(complaints, "search", broken)
+    monkeypatch.setattr(search, "search", broken)
     result = run("list", env={"AFTERSALES_DEBUG": ""})
     assert result.exit_code == 70
     assert result.stderr.startswith("error: internal error (ZeroDivisionError: boom)")

@@ -13,6 +13,7 @@ from aftersales_cli.desk.work import Desk
 from aftersales_cli.rules.config import default_rules
 from aftersales_cli.rules.errors import RuleError
 from aftersales_cli.store import complaints as store
+from aftersales_cli.store import events
 from aftersales_cli.store.db import open_db, transaction
 
 T0 = pendulum.datetime(2026, 11, 21, 9, tz="Asia/Shanghai")
@@ -55,7 +56,7 @@ def test_a_case_from_call_to_fine_through_the_desk(tmp_path: Path) -> None:
     closed = cases.close(later, closing).after
     assert closed.status == "closed"
     assert closed.penalty is not None and closed.penalty.amount == 4000
-    assert [e.action for e in store.events(later.conn, 1)] == ["log", "close"]
+    assert [e.action for e in events.of_case(later.conn, 1)] == ["log", "close"]
 
 
 def test_a_refused_use_case_writes_nothing(tmp_path: Path) -> None:
@@ -68,7 +69,7 @@ def test_a_refused_use_case_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(RuleError, match="exchange or return"):
         cases.close(later, apology)
     # not even the breaches the refused close found: nothing was written
-    assert [e.action for e in store.events(later.conn, 1)] == ["log"]
+    assert [e.action for e in events.of_case(later.conn, 1)] == ["log"]
     assert store.get(later.conn, 1).status == "new"
 
 

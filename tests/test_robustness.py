@@ -333,8 +333,7 @@ def test_bulk_loading_knows_every_column_the_store_writes() -> None:
     from zoneinfo import ZoneInfo
 
     from aftersales_cli.rules.case import Case
-    from aftersales_cli.store import bulk
-    from aftersales_cli.store.complaints import to_row
+    from aftersales_cli.store.codec import COLUMNS, to_row
 
     case = Case(
         received_at=datetime(2026, 11, 22, tzinfo=ZoneInfo("Asia/Shanghai")),
@@ -346,7 +345,7 @@ def test_bulk_loading_knows_every_column_the_store_writes() -> None:
         severity="general",
     )
     written = {"id", "same_gap_minutes", "client_gap_minutes", *to_row(case)}
-    assert set(bulk.COMPLAINT_COLUMNS) == written
+    assert set(COLUMNS) == written
 
 
 def test_a_database_grown_by_the_tool_gets_the_statistics_reports_need(

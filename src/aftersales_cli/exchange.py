@@ -55,7 +55,7 @@ from aftersales_cli.rules.taxonomy import (
     STATUSES,
     Vocabulary,
 )
-from aftersales_cli.store.complaints import Event
+from aftersales_cli.store.events import Event
 
 ACTIONS = history.ACTIONS
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")

@@ -23,8 +23,9 @@ from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output, records
 from aftersales_cli.render.blocks import Line
 from aftersales_cli.rules import fields
-from aftersales_cli.rules.taxonomy import DEPARTMENTS, SEVERITIES, STATUSES
+from aftersales_cli.rules.taxonomy import ACTIVE_STATUSES, DEPARTMENTS, SEVERITIES, STATUSES
 from aftersales_cli.store import complaints as store
+from aftersales_cli.store import events, search
 from aftersales_cli.store.db import snapshot
 
 TERMINAL_LIMIT = 50
@@ -46,7 +47,7 @@ def show(
         _ = s.rules
         with snapshot(s.conn) as conn:
             case = store.get(conn, complaint_id)
-            history = store.events(conn, complaint_id)
+            history = events.of_case(conn, complaint_id)
             money = money_extra(conn, case, s.rules)
         print_case(s, case, json_=json_, events=history, money=money)
 
@@ -99,7 +100,7 @@ def list_(
         rules_ = s.rules
         statuses = terms(STATUSES, status)
         if not statuses and not all_:
-            statuses = store.ACTIVE_STATUSES
+            statuses = ACTIVE_STATUSES
         since = s.time(from_, "from") if from_ is not None else None
         until = None
         if to is not None:
@@ -109,7 +110,7 @@ def list_(
             raise BadInput("to", "must not be before --from")
         if limit is None and output.on_terminal() and not json_:
             limit = TERMINAL_LIMIT
-        query = store.Query(
+        query = search.Query(
             statuses=statuses,
             severities=terms(SEVERITIES, severity),
             categories=terms(rules_.category_terms, category),
@@ -120,7 +121,7 @@ def list_(
             text=fields.optional_text("text", text),
             limit=limit,
         )
-        cases = store.search(s.conn, query)
+        cases = search.search(s.conn, query)
         if json_:
             output.stream_json(
                 records.case_json(c, s.now, sample_until=sample_until(c, s), show_phone=show_phone)

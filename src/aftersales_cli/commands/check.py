@@ -17,9 +17,10 @@ from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Block, Line
 from aftersales_cli.rules.history import history_problems
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
+from aftersales_cli.store import codec, health, search
 from aftersales_cli.store import complaints as store
-from aftersales_cli.store import health
 from aftersales_cli.store.db import snapshot
+from aftersales_cli.store.events import Event
 
 SHOWN = 20  # problems listed as text; --json lists them all
 
@@ -88,26 +89,26 @@ def examine(conn: sqlite3.Connection) -> Findings:
 def _complaint_problems(conn: sqlite3.Connection) -> Iterator[Problem]:
     """Each complaint's history against the complaint, and its stored report figures
     against what it derives, a batch at a time."""
-    unreadable: list[store.Unreadable] = []
-    batch: list[tuple[Any, list[store.Event]]] = []
+    unreadable: list[codec.Unreadable] = []
+    batch: list[tuple[Any, list[Event]]] = []
 
     def settle() -> Iterator[Problem]:
         stored = health.stored_figures(conn, [c.id for c, _ in batch])
         for case, history in batch:
             for field, message in history_problems(case, history):
                 yield Problem(case.id, f"history: {field}: {message}")
-            derived = store.report_figures(case)
+            derived = codec.report_figures(case)
             kept = stored.get(case.id, {})
             wrong = [name for name in health.FIGURES if kept.get(name) != derived[name]]
             if wrong:
                 yield Problem(case.id, f"stored report figures disagree: {', '.join(wrong)}")
-            keys = store.match_keys(case)
+            keys = codec.match_keys(case)
             wrong = [name for name in health.KEYS if kept.get(name) != keys[name]]
             if wrong:
                 yield Problem(case.id, f"stored match keys disagree: {', '.join(wrong)}")
         batch.clear()
 
-    for item in store.iterate(conn, store.Query(), unreadable=unreadable.append):
+    for item in search.iterate(conn, search.Query(), unreadable=unreadable.append):
         batch.append(item)
         if len(batch) == 1000:
             yield from settle()

@@ -29,7 +29,9 @@ from aftersales_cli.rules.ledger import Entry
 from aftersales_cli.rules.taxonomy import STATUSES
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store import ledger as books
+from aftersales_cli.store import search
 from aftersales_cli.store.db import raise_described, result_code, snapshot
+from aftersales_cli.store.events import Event
 
 FORMATS = ("jsonl", "csv")
 
@@ -190,7 +192,7 @@ def export(
         if to is not None:
             day, moment = clock.parse_day_or_time(to, "to", s.now)
             until = clock.end_of(day, moment)
-        query = store.Query(
+        query = search.Query(
             statuses=terms(STATUSES, status),
             since=s.time(from_, "from") if from_ is not None else None,
             until=until,
@@ -209,7 +211,7 @@ def export(
                     sample_until=sample_until(case, s),
                     ledger=entries,
                 )
-                for case, history, entries in with_ledger(conn, store.iterate(conn, query))
+                for case, history, entries in with_ledger(conn, search.iterate(conn, query))
             )
             if target is None:
                 _write(records, sys.stdout, kind)
@@ -220,10 +222,10 @@ def export(
 
 
 def with_ledger(
-    conn: sqlite3.Connection, items: Iterable[tuple[Case, list[store.Event]]], batch: int = 500
-) -> Iterator[tuple[Case, list[store.Event], list[Entry]]]:
+    conn: sqlite3.Connection, items: Iterable[tuple[Case, list[Event]]], batch: int = 500
+) -> Iterator[tuple[Case, list[Event], list[Entry]]]:
     """Each complaint with its history and its ledger entries (read a batch at a time)."""
-    chunk: list[tuple[Case, list[store.Event]]] = []
+    chunk: list[tuple[Case, list[Event]]] = []
     for item in items:
         chunk.append(item)
         if len(chunk) == batch:
@@ -233,8 +235,8 @@ def with_ledger(
 
 
 def _ledgers(
-    conn: sqlite3.Connection, chunk: list[tuple[Case, list[store.Event]]]
-) -> Iterator[tuple[Case, list[store.Event], list[Entry]]]:
+    conn: sqlite3.Connection, chunk: list[tuple[Case, list[Event]]]
+) -> Iterator[tuple[Case, list[Event], list[Entry]]]:
     if not chunk:
         return
     entries = books.of_cases(conn, [case.id for case, _ in chunk if case.id is not None])

@@ -34,11 +34,10 @@ from aftersales_cli.render import output, records
 from aftersales_cli.render.blocks import Block, Heading, Line
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.deadlines import calendar_days, elapsed
-from aftersales_cli.rules.taxonomy import (
-    SEVERITY_RANK,
-)
+from aftersales_cli.rules.taxonomy import ACTIVE_STATUSES, SEVERITY_RANK
+from aftersales_cli.store import breaches, events, search
 from aftersales_cli.store import complaints as store
-from aftersales_cli.store.db import transaction
+from aftersales_cli.store.db import set_meta, transaction
 
 if TYPE_CHECKING:
     from aftersales_cli.reports.period import Period
@@ -212,7 +211,7 @@ def demo(
     with session(ctx, db=str(building), rules=rules, by="demo") as s:
         try:
             with transaction(s.conn):
-                store.set_meta(s.conn, "demo", "1")
+                set_meta(s.conn, "demo", "1")
             count, spotlight = replay(s, scenario_text())
         except BaseException:
             s.close()
@@ -235,8 +234,8 @@ def _present(s: Session, target: Path, count: int, spotlight: int | None) -> Non
     from aftersales_cli.reports import build
 
     conn = s.conn
-    everything = list(store.search(conn, store.Query()))
-    active = list(store.search(conn, store.Query(statuses=store.ACTIVE_STATUSES)))
+    everything = list(search.search(conn, search.Query()))
+    active = list(search.search(conn, search.Query(statuses=ACTIVE_STATUSES)))
     first = min(c.received_at for c in everything)
     blocks: list[Block] = [
         Line(
@@ -259,9 +258,9 @@ def _present(s: Session, target: Path, count: int, spotlight: int | None) -> Non
             s.now,
             s.zone_name,
             sample_until=sample_until(case, s),
-            events=store.events(conn, spotlight),
+            events=events.of_case(conn, spotlight),
         )
-    late = store.overdue(conn, s.now, s.now, SEVERITY_RANK)
+    late = breaches.overdue(conn, s.now, s.now, SEVERITY_RANK)
     blocks += [Heading("What cron would report (aftersales overdue)")]
     blocks += overdue.terminal_view(
         late, overdue.Lateness(s.now, s.rules.escalate_when_overdue), s.zone_name

@@ -38,6 +38,7 @@ from aftersales_cli.rules.ledger import Entry
 from aftersales_cli.rules.taxonomy import CHANNELS
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store import ledger as books
+from aftersales_cli.store.events import Event
 
 # Finding the earlier line of a doubled id scans what was imported so far; after this
 # many the message no longer names it (a file imported twice into itself stays fast).
@@ -182,7 +183,7 @@ class _Importer:
         conn: sqlite3.Connection,
         line: int,
         case: Case,
-        history: list[store.Event],
+        history: list[Event],
         entries: list[Entry],
     ) -> None:
         assert case.id is not None

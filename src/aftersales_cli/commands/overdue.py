@@ -34,7 +34,7 @@ from aftersales_cli.rules.config import parse_duration
 from aftersales_cli.rules.deadlines import elapsed
 from aftersales_cli.rules.errors import RulesFileError
 from aftersales_cli.rules.taxonomy import SEVERITY_RANK
-from aftersales_cli.store import complaints as store
+from aftersales_cli.store import breaches
 
 TERMINAL_ROWS = 30  # a terminal shows the most pressing; pipes and JSON get every row
 FOUND = 1
@@ -65,17 +65,17 @@ class Lateness:
         self.zone = clock.local_zone()
         self.levels = levels
 
-    def late(self, row: store.Overdue) -> bool:
+    def late(self, row: breaches.Overdue) -> bool:
         return row.due_at < self.now_text  # stored UTC text sorts as time does
 
-    def escalate(self, row: store.Overdue) -> bool:
+    def escalate(self, row: breaches.Overdue) -> bool:
         """To management: late, at an escalated level (urgent)."""
         return row.severity in self.levels and row.due_at < self.now_text
 
-    def due(self, row: store.Overdue) -> datetime:
+    def due(self, row: breaches.Overdue) -> datetime:
         return datetime.fromisoformat(row.due_at).astimezone(self.zone)
 
-    def json_row(self, row: store.Overdue) -> dict[str, Any]:
+    def json_row(self, row: breaches.Overdue) -> dict[str, Any]:
         due = self.due(row)
         return {
             "id": row.id,
@@ -91,7 +91,7 @@ class Lateness:
             "escalate": self.escalate(row),
         }
 
-    def cells(self, row: store.Overdue) -> list[str]:
+    def cells(self, row: breaches.Overdue) -> list[str]:
         due = self.due(row)
         seconds = (self.now - due).total_seconds()
         late = f"{clock.span(seconds)} late" if seconds > 0 else f"due in {clock.span(seconds)}"
@@ -170,9 +170,9 @@ def overdue(
         soon = _within(within)
         rules_, operator, now = s.rules, s.operator, s.now
         try:
-            if store.unnoted_breaches(s.conn, now):
+            if breaches.unnoted_breaches(s.conn, now):
                 with s.writing() as conn:
-                    store.note_overdue(
+                    breaches.note_overdue(
                         conn, now, operator, rules_.escalate_when_overdue, breach_note
                     )
         except sqlite3.OperationalError as exc:
@@ -181,11 +181,11 @@ def overdue(
             output.warn(
                 "the database is read-only: breaches are listed but not written to the history"
             )
-        rows = store.overdue(s.conn, now, elapsed(now, soon), SEVERITY_RANK)
+        rows = breaches.overdue(s.conn, now, elapsed(now, soon), SEVERITY_RANK)
         lateness = Lateness(now, rules_.escalate_when_overdue)
         first = next(rows, None)
         if first is None:
-            if store.pending_before(s.conn, elapsed(now, soon)):
+            if breaches.pending_before(s.conn, elapsed(now, soon)):
                 raise DatabaseUnusable(
                     f"database: {s.db_path} is damaged: its index of pending deadlines "
                     "disagrees with the deadlines themselves, so what is late cannot be "
@@ -211,7 +211,7 @@ def overdue(
             raise typer.Exit(FOUND)
 
 
-def terminal_view(rows: Iterator[store.Overdue], lateness: Lateness, zone: str) -> list[Block]:
+def terminal_view(rows: Iterator[breaches.Overdue], lateness: Lateness, zone: str) -> list[Block]:
     """The most pressing rows as a table, and how many more there are."""
     shown = list(islice(rows, TERMINAL_ROWS))
     more = sum(1 for _ in rows)

@@ -11,7 +11,7 @@ from aftersales_cli.render import output, records
 from aftersales_cli.render.blocks import Block, Line
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.deadlines import sample_sealable_until
-from aftersales_cli.store.complaints import Event
+from aftersales_cli.store.events import Event
 
 
 def sample_until(case: Case, s: Session) -> datetime | None:

@@ -16,6 +16,7 @@ from aftersales_cli.rules.deadlines import calendar_days, elapsed, local_day
 from aftersales_cli.rules.errors import Refused
 from aftersales_cli.rules.triage import Suggestion
 from aftersales_cli.store import complaints as store
+from aftersales_cli.store import neighbours
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ def _warnings(desk: Desk, case: Case) -> list[str]:
     rules, conn = desk.rules, desk.conn
     found = []
     since = calendar_days(case.received_at, -rules.repeat_window_days)
-    earlier = store.same_phone(conn, case.phone, since, desk.now, case.id)
+    earlier = neighbours.same_phone(conn, case.phone, since, desk.now, case.id)
     if earlier:
         ids = ", ".join(
             f"#{n.id} ({n.category}, {clock.show(n.received_at)[5:10]})" for n in earlier[-5:]
@@ -193,7 +194,7 @@ def _warnings(desk: Desk, case: Case) -> list[str]:
         )
     found.extend(_client_warnings(desk, case))
     window = rules.batch_window_hours
-    cluster = store.same_batch(
+    cluster = neighbours.same_batch(
         conn, case, elapsed(case.received_at, -window * 60), elapsed(case.received_at, window * 60)
     )
     if cluster:
@@ -215,13 +216,15 @@ def _client_warnings(desk: Desk, case: Case) -> list[str]:
     food-safety or illness complaints from the client today (a cluster, batch or not).
     Earlier complaints that the cluster names already are not named twice."""
     rules, conn, found = desk.rules, desk.conn, []
-    today: list[store.Neighbour] = []
+    today: list[neighbours.Neighbour] = []
     if case.category in rules.cluster_categories:
         start, end = local_day(case.received_at)
-        today = store.same_client(conn, case.org, rules.cluster_categories, start, end, case.id)
+        today = neighbours.same_client(
+            conn, case.org, rules.cluster_categories, start, end, case.id
+        )
     since = calendar_days(case.received_at, -rules.repeat_window_days)
     up_to_now = elapsed(desk.now, 1 / 60)  # received up to this second, inclusive
-    earlier = store.same_client(conn, case.org, [case.category], since, up_to_now, case.id)
+    earlier = neighbours.same_client(conn, case.org, [case.category], since, up_to_now, case.id)
     if earlier and not {n.id for n in earlier} <= {n.id for n in today}:
         found.append(
             f"{case.org} complained {len(earlier)} time(s) about {case.category} in the last "

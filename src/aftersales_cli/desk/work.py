@@ -14,6 +14,7 @@ from aftersales_cli import clock
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.store import complaints as store
+from aftersales_cli.store import events
 
 # One step of the lifecycle as a use case applies it: (connection, case before) → after.
 Step = Callable[[sqlite3.Connection, Case], Case]
@@ -66,13 +67,13 @@ def _breach_events(
     escalated = after.escalated_at if before.escalated_at is None else None
     for milestone in milestones:
         deadline = after.deadlines[milestone]
-        store.append_event(
+        events.append(
             conn,
             after.id,
             desk.now,
             desk.operator,
             "breached",
-            store.breach_changes(milestone, escalated),
+            events.breach_changes(milestone, escalated),
             breach_note(milestone, deadline.due_at, escalated is not None),
         )
         escalated = None

@@ -1,7 +1,7 @@
 """The shape of a complaint's history: what an entry may say, and in what order.
 
 Pure. A history is the list of entries (`at`, `by`, `action`, `changes`, `note`) that
-`store.complaints` appends with every change. Each entry's `changes` maps a field of the
+`store.events` appends with every change. Each entry's `changes` maps a field of the
 complaint — named as `lifecycle.changes` names them: `status`, `deadlines.contact.done_at`,
 `penalty.amount`, plus `deadlines.M.state` of a `breached` entry — to the pair
 `[old, new]`. The field names are derived from `Case`, `Deadline` and `Penalty`, so the
@@ -47,7 +47,7 @@ _DUE_PARTS = ("due_at", "extended_from")
 
 
 class HistoryLike(Protocol):
-    """An entry of a history as `history_problems` reads it (`store.complaints.Event`)."""
+    """An entry of a history as `history_problems` reads it (`store.events.Event`)."""
 
     @property
     def at(self) -> datetime: ...

@@ -264,3 +264,5 @@ INTAKE_MILESTONES: tuple[str, ...] = ("contact", "plan", "investigation", "resol
 INTERIM_MILESTONES: tuple[str, ...] = ("contact", "plan", "investigation")
 
 OPEN_STATUSES: tuple[str, ...] = ("new", "classified", "assigned", "reopened")
+# Something still to do: open, or closed and awaiting its revisit.
+ACTIVE_STATUSES: tuple[str, ...] = (*OPEN_STATUSES, "closed")

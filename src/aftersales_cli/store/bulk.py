@@ -1,8 +1,9 @@
 """Bulk loading: many complaints in one transaction, rows already in their stored form.
 
 For seeding benchmark databases (and any large load): rows are tuples in the column
-order below — the same columns `complaints.to_row` writes — inserted with `executemany`,
-so a million complaints take seconds, not hours.
+order `codec.COLUMNS` declares (the columns `codec.to_row` writes, with the id and the
+repeat figures), inserted with `executemany`, so a million complaints take seconds, not
+hours.
 """
 
 from __future__ import annotations
@@ -12,75 +13,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-COMPLAINT_COLUMNS: tuple[str, ...] = (
-    "id",
-    "status",
-    "received_at",
-    "channel",
-    "customer",
-    "phone",
-    "phone_key",
-    "org",
-    "order_no",
-    "product",
-    "batch",
-    "delivery_date",
-    "delivered_at",
-    "quantity",
-    "defective",
-    "description",
-    "request",
-    "people",
-    "ill",
-    "injured",
-    "category",
-    "severity",
-    "department",
-    "assignee",
-    "remedy",
-    "remedies",
-    "amount_fen",
-    "cause",
-    "ours",
-    "finding",
-    "note",
-    "supply_value_fen",
-    "price_fen",
-    "loss_fen",
-    "staff",
-    "penalty_offence",
-    "penalty_multiplier",
-    "penalty_fen",
-    "staff_fine_fen",
-    "statutory_compensation_fen",
-    "incident",
-    "satisfaction",
-    "revisit_method",
-    "revisit_note",
-    "closed_at",
-    "reopened_at",
-    "reopen_count",
-    "escalated_at",
-    "contact_minutes",
-    "handling_minutes",
-    "met_mask",
-    "breached_mask",
-    "same_gap_minutes",
-    "supply_event",
-    "org_key",
-    "client_gap_minutes",
-)
-DEADLINE_COLUMNS: tuple[str, ...] = (
-    "complaint_id",
-    "milestone",
-    "due_at",
-    "done_at",
-    "extended_from",
-    "reason",
-    "late",
-    "breach_noted",
-)
-EVENT_COLUMNS: tuple[str, ...] = ("complaint_id", "at", "by", "action", "changes", "note")
+from aftersales_cli.store.codec import COLUMNS, DEADLINE_COLUMNS
+from aftersales_cli.store.events import COLUMNS as EVENT_COLUMNS
 
 
 def _insert(table: str, columns: tuple[str, ...]) -> str:
@@ -93,14 +27,14 @@ def load(
     deadlines: Iterable[tuple[Any, ...]],
     events: Iterable[tuple[Any, ...]],
     *,
-    complaint_columns: tuple[str, ...] = COMPLAINT_COLUMNS,
+    complaint_columns: tuple[str, ...] = COLUMNS,
     deadline_columns: tuple[str, ...] = DEADLINE_COLUMNS,
 ) -> None:
     """Insert the rows; the caller holds the transaction (all of it, or none). Rows may
     give fewer columns (those left out take their defaults, mostly NULL) — binding values
     is most of the cost of a bulk load."""
     for given, known in (
-        (complaint_columns, COMPLAINT_COLUMNS),
+        (complaint_columns, COLUMNS),
         (deadline_columns, DEADLINE_COLUMNS),
     ):
         unknown = set(given) - set(known)

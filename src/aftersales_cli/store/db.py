@@ -9,16 +9,19 @@ It also refuses what is not ours without touching it: the tool stamps its databa
 older aftersales schema) is left byte-identical. What SQLite reports when a database is
 damaged, unreadable, on a full disk, read-only or locked becomes one accurate line and
 its own exit code (`describe`).
+
+Beside the opener, what every store module needs of the database itself: transactions,
+the planner's statistics, the `meta` table, and `IN` lists a chunk at a time.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 from aftersales_cli import files
 from aftersales_cli.errors import (
@@ -303,3 +306,23 @@ def keep_statistics(conn: sqlite3.Connection, *, now: bool = False) -> None:
         pass  # best effort: a read-only or damaged file is not this function's to report
     finally:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+T = TypeVar("T")
+
+
+def in_chunks(values: Sequence[T], size: int = 500) -> Iterator[tuple[list[T], str]]:
+    """`values` a chunk at a time, each with the `?,?,…` of its `IN (…)`: one statement
+    binds a bounded number of parameters, however many ids a caller holds. (The one
+    helper for it: sqlite-utils' `chunks()` would import sqlite-utils at start-up.)"""
+    for start in range(0, len(values), size):
+        chunk = list(values[start : start + size])
+        yield chunk, ",".join("?" * len(chunk))

@@ -9,10 +9,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
+from aftersales_cli.store.codec import columns
 from aftersales_cli.store.complaints import GAPS, previous_gap
+from aftersales_cli.store.db import in_chunks
 
-FIGURES = ("contact_minutes", "handling_minutes", "met_mask", "breached_mask")
-KEYS = ("phone_key", "org_key")  # how phones and clients are matched (migration 0006)
+FIGURES = columns("figure")
+KEYS = columns("key")  # how phones and clients are matched (migration 0006)
 
 
 def integrity(conn: sqlite3.Connection, limit: int = 100) -> list[str]:
@@ -56,9 +58,7 @@ def stale_repeats(conn: sqlite3.Connection, by: str = "phone_key") -> list[int]:
 def stored_figures(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """The report figures kept on each complaint's row."""
     result: dict[int, dict[str, Any]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start : start + 500])
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids):
         for row in conn.execute(
             f"SELECT id, {', '.join(FIGURES + KEYS)} FROM complaints WHERE id IN ({marks})",
             chunk,

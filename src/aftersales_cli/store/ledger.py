@@ -15,7 +15,8 @@ from typing import Any
 from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
 from aftersales_cli.errors import NotFound
 from aftersales_cli.rules.ledger import Candidate, Entry, client_range
-from aftersales_cli.store.complaints import fen, yuan
+from aftersales_cli.store.codec import fen, yuan
+from aftersales_cli.store.db import in_chunks
 
 COLUMNS = (
     "complaint_id",
@@ -118,9 +119,7 @@ def of_case(conn: sqlite3.Connection, complaint_id: int) -> list[Entry]:
 def of_cases(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[Entry]]:
     zone = local_zone()
     found: dict[int, list[Entry]] = {i: [] for i in ids}
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start : start + 500])
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids):
         for row in conn.execute(
             f"SELECT * FROM ledger WHERE complaint_id IN ({marks}) ORDER BY id", chunk
         ):

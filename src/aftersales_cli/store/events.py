@@ -1,0 +1,144 @@
+"""A complaint's history — the events table: the only SQL over it.
+
+Named, like `complaints` and `ledger`, for the table it keeps. Every change to a
+complaint appends an event with what changed (old → new) in the same transaction;
+`append_all` is the one INSERT that writes them (a logged or updated complaint, a
+restored history, the breaches `overdue` notes), and `bulk` loads the same columns.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
+from aftersales_cli.rules.case import Case
+from aftersales_cli.store.codec import UNREADABLE, Unreadable
+from aftersales_cli.store.db import in_chunks
+
+COLUMNS: tuple[str, ...] = ("complaint_id", "at", "by", "action", "changes", "note")
+_INSERT = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})"
+
+# An event as stored: the values of `COLUMNS` (time as UTC text, changes as JSON).
+Row = tuple[int, str, str, str, str, str | None]
+
+
+class Event(NamedTuple):
+    id: int
+    at: datetime
+    by: str
+    action: str
+    changes: dict[str, list[Any]]
+    note: str | None
+
+
+def append_all(conn: sqlite3.Connection, rows: Iterable[Row]) -> None:
+    """Append events, each already in its stored form."""
+    conn.executemany(_INSERT, rows)
+
+
+def append(
+    conn: sqlite3.Connection,
+    complaint_id: int,
+    at: datetime,
+    by: str,
+    action: str,
+    changes_json: str,
+    note: str | None = None,
+) -> None:
+    append_all(conn, [(complaint_id, to_utc_text(at), by, action, changes_json, note)])
+
+
+def restore(conn: sqlite3.Connection, complaint_id: int, history: Sequence[Event]) -> None:
+    """Append a history as exported (new ids, the same order)."""
+    append_all(
+        conn,
+        (
+            (
+                complaint_id,
+                to_utc_text(e.at),
+                e.by,
+                e.action,
+                json.dumps(e.changes, ensure_ascii=False),
+                e.note,
+            )
+            for e in history
+        ),
+    )
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return to_utc_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def changes_json(before: Case | None, after: Case) -> str:
+    """What changed from `before` (None: nothing, a new case) to `after`, as stored."""
+    from aftersales_cli.rules.lifecycle import changes  # what writes need, not reads
+
+    diff = changes(before, after)
+    return json.dumps(
+        {key: [_encode(old), _encode(new)] for key, (old, new) in diff.items()},
+        ensure_ascii=False,
+    )
+
+
+def breach_changes(milestone: str, escalated_at: datetime | None) -> str:
+    changes: dict[str, list[Any]] = {f"deadlines.{milestone}.state": ["pending", "breached"]}
+    if escalated_at is not None:
+        changes["escalated_at"] = [None, to_utc_text(escalated_at)]
+    return json.dumps(changes)
+
+
+def event_of(row: sqlite3.Row, zone: tzinfo) -> Event:
+    try:
+        changes = json.loads(row["changes"])
+        if not isinstance(changes, dict):
+            raise ValueError("its changes are not an object")
+        return Event(
+            row["id"],
+            from_utc_text(row["at"], zone),
+            row["by"],
+            row["action"],
+            changes,
+            row["note"],
+        )
+    except (*UNREADABLE, RecursionError) as exc:
+        raise Unreadable(row["complaint_id"], f"history entry {row['id']}", exc) from None
+
+
+def of_case(conn: sqlite3.Connection, complaint_id: int) -> list[Event]:
+    zone = local_zone()
+    return [
+        event_of(row, zone)
+        for row in conn.execute(
+            "SELECT * FROM events WHERE complaint_id = ? ORDER BY id", (complaint_id,)
+        )
+    ]
+
+
+def of_cases(
+    conn: sqlite3.Connection, ids: Sequence[int], zone: tzinfo
+) -> tuple[dict[int, list[Event]], dict[int, Unreadable]]:
+    """The history of each complaint, and the first entry that cannot be read of each
+    complaint that holds one."""
+    history: dict[int, list[Event]] = {i: [] for i in ids}
+    broken: dict[int, Unreadable] = {}
+    for chunk, marks in in_chunks(ids):
+        for row in conn.execute(
+            f"SELECT * FROM events WHERE complaint_id IN ({marks}) ORDER BY id", chunk
+        ):
+            try:
+                history[row["complaint_id"]].append(event_of(row, zone))
+            except Unreadable as exc:
+                broken.setdefault(exc.complaint_id, exc)
+    return history, broken

@@ -1,0 +1,151 @@
+"""Finding complaints: what `list` asks for (`Query`), read back a chunk at a time.
+
+Named for its one job — the filters and their SQL — shared by `list` (`search`, the most
+pressing first) and by export and check (`iterate`, every match with its history in id
+order). Reading one complaint by id is `complaints.get`.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from aftersales_cli.clock import local_zone, to_utc_text
+from aftersales_cli.rules.case import Case
+from aftersales_cli.rules.fields import phone_key
+from aftersales_cli.store import events
+from aftersales_cli.store.codec import Unreadable, decode
+from aftersales_cli.store.complaints import cases_of, deadlines_for
+
+
+class Query(NamedTuple):
+    """What `list` asks for. Empty tuples mean "any"."""
+
+    statuses: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
+    orgs: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str | None = None
+    limit: int | None = None
+
+
+def _in(column: str, values: Sequence[str], params: list[Any]) -> str:
+    params.extend(values)
+    return f"{column} IN ({','.join('?' * len(values))})"
+
+
+_PHONE_LIKE = re.compile(r"^\+?[0-9 ()\-]*[0-9][0-9 ()\-]*$")
+
+
+def phone_digits(text: str) -> str | None:
+    """The digits `--text` looks for among phones when it is written like (part of) a
+    phone — `13900000070`, `139-0000-0070`, `+86 139…`, or the last digits alone."""
+    cleaned = text.strip()
+    return phone_key(cleaned) if _PHONE_LIKE.match(cleaned) else None
+
+
+def _where(query: Query) -> tuple[str, list[Any]]:
+    """The WHERE clause (without the keyword) and parameters of a query's filters."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, values in (
+        ("c.status", query.statuses),
+        ("c.severity", query.severities),
+        ("c.category", query.categories),
+        ("c.department", query.departments),
+        ("c.org", query.orgs),
+    ):
+        if values:
+            where.append(_in(column, values, params))
+    if query.since is not None:
+        where.append("c.received_at >= ?")
+        params.append(to_utc_text(query.since))
+    if query.until is not None:
+        where.append("c.received_at < ?")
+        params.append(to_utc_text(query.until))
+    if query.text:
+        pattern = "%" + query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern += "%"
+        searched = (
+            "description",
+            "customer",
+            "org",
+            "product",
+            "batch",
+            "order_no",
+            "request",
+            "note",
+            "phone",
+        )
+        matches = [f"c.{c} LIKE ? ESCAPE '\\'" for c in searched]
+        params.extend([pattern] * len(searched))
+        digits = phone_digits(query.text)
+        if digits:  # a phone, however typed: matched on the digits of every phone
+            matches.append("c.phone_key LIKE ?")
+            params.append(f"%{digits}%")
+        where.append("(" + " OR ".join(matches) + ")")
+    return " AND ".join(where), params
+
+
+def search(conn: sqlite3.Connection, query: Query, chunk: int = 500) -> Iterator[Case]:
+    """Complaints matching `query`, the most pressing (nearest pending deadline) first,
+    read a chunk at a time so that memory stays flat however many match."""
+    where, params = _where(query)
+    sql = """
+        SELECT c.*, (SELECT MIN(d.due_at) FROM deadlines d
+                     WHERE d.complaint_id = c.id AND d.done_at IS NULL
+                       AND d.due_at IS NOT NULL) AS next_due
+        FROM complaints c"""
+    if where:
+        sql += " WHERE " + where
+    sql += " ORDER BY next_due IS NULL, next_due, c.received_at DESC, c.id DESC"
+    if query.limit is not None:
+        sql += " LIMIT ?"
+        params.append(query.limit)
+    cursor = conn.execute(sql, params)
+    while rows := cursor.fetchmany(chunk):
+        yield from cases_of(conn, rows)
+
+
+def iterate(
+    conn: sqlite3.Connection,
+    query: Query,
+    batch: int = 1000,
+    *,
+    unreadable: Callable[[Unreadable], None] | None = None,
+) -> Iterator[tuple[Case, list[events.Event]]]:
+    """Every complaint matching `query` with its history, in id order, a batch at a time
+    (memory stays flat however large the database). A complaint that cannot be read back
+    raises `Unreadable` — or, given `unreadable`, is handed to it and skipped."""
+    where, params = _where(query)
+    zone = local_zone()
+    last = 0
+    while True:
+        rows = conn.execute(
+            f"SELECT c.* FROM complaints c WHERE c.id > ? {'AND ' + where if where else ''}"
+            " ORDER BY c.id LIMIT ?",
+            [last, *params, batch],
+        ).fetchall()
+        if not rows:
+            return
+        ids = [row["id"] for row in rows]
+        deadlines = deadlines_for(conn, ids, zone)
+        history, broken = events.of_cases(conn, ids, zone)
+        for row in rows:
+            try:
+                if row["id"] in broken:
+                    raise broken[row["id"]]
+                case = decode(row, deadlines[row["id"]], zone)
+            except Unreadable as exc:
+                if unreadable is None:
+                    raise
+                unreadable(exc)
+                continue
+            yield case, history[row["id"]]
+        last = rows[-1]["id"]
