@@ -344,3 +344,36 @@ def test_a_percentile_of_a_histogram_is_that_of_the_values(
     expected = kpi.interpolate(ordered[lower], ordered[upper], weight)
     histogram = sorted(Counter(values).items())
     assert kpi.percentile_of_histogram(histogram, fraction) == pytest.approx(expected)
+
+
+# ---- the JSON, pinned byte for byte ------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def demo_db(run: Run, tmp_path: Path) -> Path:
+    path = tmp_path / "demo.db"
+    ok(run("demo", "--db", str(path)))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("pinned", "argv"),
+    [
+        ("report-demo-2026-11.json", ["--month", "2026-11"]),
+        ("report-demo-2026Q4.json", ["--quarter", "2026Q4"]),
+        (
+            "report-demo-range-by-handler.json",
+            ["--from", "2026-10-03", "--to", "2026-11-20", "--by-handler", "--show-phone"],
+        ),
+    ],
+)
+def test_report_json_of_the_demo_is_as_pinned(
+    run: Run, demo_db: Path, pinned: str, argv: list[str]
+) -> None:
+    """The report's JSON, key for key and byte for byte, as printed before the report
+    became typed (captured from the dict-shaped build)."""
+    result = run("--db", str(demo_db), "report", *argv, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (FIXTURES / pinned).read_text("utf-8")
