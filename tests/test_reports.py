@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from aftersales_cli.reports import kpi
 from aftersales_cli.reports.period import buckets, parse_month, parse_quarter
 from aftersales_cli.reports.queries import PENDING_LATE
+from aftersales_cli.reports.units import Unit
 from aftersales_cli.rules.case import Deadline
 from aftersales_cli.rules.config import default_rules
 from aftersales_cli.rules.errors import RuleError
@@ -80,20 +81,32 @@ def test_kpis_on_a_hand_computed_fixture() -> None:
         on_time=kpi.Ratio(180, 200),
     )
     got = kpi.kpis(inputs, TARGETS)
-    assert got["responded_24h_rate"].pop("within_hours") == 24
-    assert got["responded_24h_rate"] == {
+    assert got["responded_24h_rate"].to_json() == {
         "value": 0.98,
         "target": 0.98,
         "met": True,
         "better": "higher",
         "numerator": 49,
         "denominator": 50,
+        "within_hours": 24,
     }
-    assert (got["resolution_rate"]["value"], got["resolution_rate"]["met"]) == (0.9, False)
-    assert (got["satisfaction_rate"]["value"], got["satisfaction_rate"]["met"]) == (0.9, True)
-    assert got["avg_handling_hours"]["met"] is True  # 30 h ≤ 48 h
-    assert (got["repeat_rate"]["value"], got["repeat_rate"]["met"]) == (0.06, False)  # > 5 %
-    assert (got["on_time_rate"]["value"], got["on_time_rate"]["met"]) == (0.9, None)
+    assert (got["resolution_rate"].value, got["resolution_rate"].met) == (0.9, False)
+    assert (got["satisfaction_rate"].value, got["satisfaction_rate"].met) == (0.9, True)
+    assert got["avg_handling_hours"].met is True  # 30 h ≤ 48 h
+    assert got["avg_handling_hours"].to_json() == {
+        "value": 30.0,
+        "target": 48.0,
+        "met": True,
+        "better": "lower",
+        "median": 20.0,
+        "p90": 50.0,
+        "count": 45,
+    }
+    assert (got["repeat_rate"].value, got["repeat_rate"].met) == (0.06, False)  # > 5 %
+    assert (got["on_time_rate"].value, got["on_time_rate"].met) == (0.9, None)
+    assert {k.key: k.unit for k in got.values()} == {
+        key: Unit.HOURS if key == "avg_handling_hours" else Unit.RATE for key in kpi.KPI_KEYS
+    }
 
 
 def test_an_empty_period_has_no_data_not_zero() -> None:
@@ -106,16 +119,21 @@ def test_an_empty_period_has_no_data_not_zero() -> None:
         kpi.Ratio(0, 0),
     )
     got = kpi.kpis(empty, TARGETS)
-    assert all(k["value"] is None and k["met"] is None for k in got.values())
+    assert all(k.value is None and k.met is None for k in got.values())
     deltas = kpi.with_deltas(got, got)
-    assert all(k["delta"] is None for k in deltas.values())
+    assert all(k.delta is None for k in deltas.values())
 
 
 def test_deltas() -> None:
-    now = {"resolution_rate": {"value": 0.9}}
-    before = {"resolution_rate": {"value": 0.8}}
-    assert kpi.with_deltas(now, before)["resolution_rate"]["delta"] == 0.1
-    assert kpi.with_deltas(now, {})["resolution_rate"]["delta"] is None
+    def resolved(value: float) -> kpi.Kpi:
+        return kpi.Kpi("resolution_rate", value, None, None, "higher", kpi.Ratio(0, 0))
+
+    now = {"resolution_rate": resolved(0.9)}
+    before = {"resolution_rate": resolved(0.8)}
+    compared = kpi.with_deltas(now, before)["resolution_rate"]
+    assert compared.delta == 0.1
+    assert compared.to_json()["delta"] == 0.1 and compared.value == 0.9
+    assert kpi.with_deltas(now, {})["resolution_rate"].delta is None
 
 
 @pytest.mark.parametrize(
