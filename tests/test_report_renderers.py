@@ -2,164 +2,119 @@
 
 from __future__ import annotations
 
-import copy
 import csv
+import dataclasses
 import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
-from hypothesis import given, settings
+import pendulum
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from aftersales_cli.render.report_csv import write_csv
 from aftersales_cli.render.report_html import render_html
 from aftersales_cli.render.report_tables import KPI_NAMES, kpi_name, tables
+from aftersales_cli.render.spreadsheet import csv_text
+from aftersales_cli.reports.kpi import ComparedKpi, Handling, Kpi, Ratio
+from aftersales_cli.reports.period import quarter
+from aftersales_cli.reports.report import (
+    Charge,
+    ClientMoney,
+    OnTime,
+    PersonCharge,
+    Previous,
+    Report,
+    Responsibility,
+    Trend,
+    TrendPoint,
+)
 
 FORMULA = '=HYPERLINK("http://x")'
 SCRIPT = "<script>alert(1)</script>"
 
 
+TZ = pendulum.timezone("Asia/Shanghai")
+
+
 def _rate(
-    value: float | None, target: float | None, met: bool | None, n: int, d: int, delta: float | None
-) -> dict[str, Any]:
-    return {
-        "value": value,
-        "target": target,
-        "met": met,
-        "numerator": n,
-        "denominator": d,
-        "delta": delta,
-    }
+    key: str, value: float | None, target: float | None, met: bool | None, n: int, d: int
+) -> Kpi:
+    better = "lower" if key == "repeat_rate" else "higher"
+    within = 24 if key == "responded_24h_rate" else None
+    return Kpi(key, value, target, met, better, Ratio(n, d), within)
 
 
-def _kpis(with_delta: bool) -> dict[str, Any]:
-    kpis = {
-        "responded_24h_rate": {
-            **_rate(0.9, 0.98, False, 9, 10, -0.035 if with_delta else None),
-            "within_hours": 24,
-        },
-        "resolution_rate": _rate(1.0, 0.95, True, 10, 10, 0.1 if with_delta else None),
-        "satisfaction_rate": _rate(None, 0.9, None, 0, 0, None),
-        "avg_handling_hours": {
-            "value": 12.5,
-            "target": 48.0,
-            "met": True,
-            "median": 7.0,
-            "p90": 20.0,
-            "count": 10,
-            "delta": -3.5 if with_delta else None,
-        },
-        "repeat_rate": _rate(0.1, 0.05, False, 1, 10, None),  # lower is better
-        "on_time_rate": _rate(0.95, None, None, 19, 20, None),
-    }
-    if not with_delta:
-        for k in kpis.values():
-            k.pop("delta")
-    return kpis
+PREVIOUS_KPIS = {
+    k.key: k
+    for k in (
+        _rate("responded_24h_rate", 0.9, 0.98, False, 9, 10),
+        _rate("resolution_rate", 1.0, 0.95, True, 10, 10),
+        _rate("satisfaction_rate", None, 0.9, None, 0, 0),
+        Kpi("avg_handling_hours", 12.5, 48.0, True, "lower", Handling(10, 12.5, 7.0, 20.0)),
+        _rate("repeat_rate", 0.1, 0.05, False, 1, 10),  # lower is better
+        _rate("on_time_rate", 0.95, None, None, 19, 20),
+    )
+}
+DELTAS = {"responded_24h_rate": -0.035, "resolution_rate": 0.1, "avg_handling_hours": -3.5}
 
 
-def sample_report() -> dict[str, Any]:
-    """A small report in the shape `reports.build.build` returns."""
-    return {
-        "period": {
-            "start": "2026-10-01T00:00:00+08:00",
-            "end": "2027-01-01T00:00:00+08:00",
-            "label": "2026Q4",
-            "kind": "quarter",
+def sample_report() -> Report:
+    """A small report, as `reports.build.build` returns one."""
+    production = ("production", 7, 7, 6, 1, 1200.5)
+    return Report(
+        period=quarter(2026, 4, TZ),
+        generated_at=pendulum.datetime(2026, 11, 22, 10, tz=TZ),
+        total=10,
+        kpis={
+            key: ComparedKpi(**vars(k), delta=DELTAS.get(key)) for key, k in PREVIOUS_KPIS.items()
         },
-        "generated_at": "2026-11-22T10:00:00+08:00",
-        "total": 10,
-        "kpis": _kpis(with_delta=True),
-        "on_time": {
-            "contact": {"urgent": {"met": 4, "breached": 1, "rate": 0.8}},
-            "resolution": {"general": {"met": 5, "breached": 0, "rate": 1.0}},
+        on_time={
+            "contact": {"urgent": OnTime(4, 1, 0.8)},
+            "resolution": {"general": OnTime(5, 0, 1.0)},
         },
-        "breaches_by_milestone": {
+        breaches_by_milestone={
             "contact": 1,
             "plan": 0,
             "investigation": 0,
             "resolution": 0,
             "revisit": 0,
         },
-        "by_category": {"food_quality": 6, "delivery_delay": 4},
-        "by_severity": {"urgent": 5, "general": 5},
-        "by_channel": {"hotline": 10},
-        "by_department": {"production": 7, "unassigned": 3},
-        "by_org": {"实验小学": 5, FORMULA: 3, SCRIPT: 2},
-        "top_causes": [],
-        "penalties": [
-            {
-                "org": FORMULA,
-                "offences": 2,
-                "multipliers": [2, 3],
-                "penalties": 1200.5,
-                "staff_fines": 50,
-                "compensation": 0,
-                "statutory": 1000,
-                "incidents": 0,
-            },
-            {
-                "org": "实验小学",
-                "offences": 0,
-                "multipliers": [],
-                "penalties": 0,
-                "staff_fines": 0,
-                "compensation": 260,
-                "statutory": 0,
-                "incidents": 1,
-            },
-        ],
-        "penalties_total": 1250.5,
-        "compensation_total": 260,
-        "statutory": [],
-        "statutory_total": 0,
-        "statutory_cases": 0,
-        "responsibility": {
-            "departments": [
-                {
-                    "department": "production",
-                    "complaints": 7,
-                    "closed": 7,
-                    "ours": 6,
-                    "breaches": 1,
-                    "penalties": 1200.5,
-                }
-            ],
-            "people": [
-                {
-                    "assignee": "-刘师傅",
-                    "department": "production",
-                    "complaints": 7,
-                    "closed": 7,
-                    "ours": None,
-                    "breaches": 1,
-                    "penalties": 1200.5,
-                }
-            ],
-            "staff_fines": [],
-        },
-        "batch_clusters": [],
-        "repeat_complainants": [],
-        "trend": {
-            "unit": "week",
-            "points": [
-                {"start": "2026-10-01", "label": "W40 10-01", "count": 0, "urgent": 0},
-                {"start": "2026-10-05", "label": "W41 10-05", "count": 6, "urgent": 3},
-                {"start": "2026-10-12", "label": "W42 10-12", "count": 4, "urgent": 2},
-            ],
-        },
-        "previous": {
-            "period": {
-                "start": "2026-07-01T00:00:00+08:00",
-                "end": "2026-10-01T00:00:00+08:00",
-                "label": "2026Q3",
-                "kind": "quarter",
-            },
-            "total": 8,
-            "kpis": _kpis(with_delta=False),
-        },
-    }
+        by_category={"food_quality": 6, "delivery_delay": 4},
+        by_severity={"urgent": 5, "general": 5},
+        by_channel={"hotline": 10},
+        by_department={"production": 7, "unassigned": 3},
+        by_org={"实验小学": 5, FORMULA: 3, SCRIPT: 2},
+        top_causes=(),
+        penalties=(
+            ClientMoney(FORMULA, 2, (2, 3), 1200.5, 50, 0, 1000, 0, 1),
+            ClientMoney("实验小学", 0, (), 0, 0, 260, 0, 1, 0),
+        ),
+        penalties_total=1250.5,
+        compensation_total=260,
+        compensation_by_kind={},
+        ledger_summary=(),
+        ledger_largest=(),
+        statutory=(),
+        statutory_total=0,
+        statutory_cases=0,
+        responsibility=Responsibility(
+            departments=(Charge(*production),),
+            people=(PersonCharge("-刘师傅", "production", 7, 7, None, 1, 1200.5),),
+        ),
+        batch_clusters=(),
+        batch_clusters_total=0,
+        repeat_complainants=(),
+        trend=Trend(
+            "week",
+            (
+                TrendPoint("2026-10-01", "W40 10-01", 0, 0),
+                TrendPoint("2026-10-05", "W41 10-05", 6, 3),
+                TrendPoint("2026-10-12", "W42 10-12", 4, 2),
+            ),
+        ),
+        previous=Previous(quarter(2026, 3, TZ), 8, PREVIOUS_KPIS),
+    )
 
 
 # --- CSV ------------------------------------------------------------------------------
@@ -187,7 +142,7 @@ def test_csv_has_bom_header_and_raw_typed_values(tmp_path: Path) -> None:
         path = paths[table.name]
         assert path.read_bytes().startswith(b"\xef\xbb\xbf")
         rows = _read(path)
-        assert rows[0] == list(table.columns)
+        assert rows[0] == table.names
         assert len(rows) == len(list(table.rows)) + 1  # empty tables keep their header
     kpis = _read(paths["kpis"])
     responded = kpis[1]
@@ -220,14 +175,19 @@ def test_csv_round_trips_chinese_and_neutralises_formulas(tmp_path: Path) -> Non
 
 @settings(max_examples=50, deadline=None)
 @given(st.text(min_size=1, max_size=30))
+@example("'=1+1")
+@example("''@x")
+@example("'plain")
 def test_csv_any_org_name_reads_back_as_text(name: str) -> None:
-    report = sample_report()
-    report["by_org"] = {name: 1}
+    report = dataclasses.replace(sample_report(), by_org={name: 1})
     with tempfile.TemporaryDirectory() as folder:
         path = write_csv(report, Path(folder))[[t.name for t in tables(report)].index("by_org")]
         cell = _read(path)[1][0]
-    expected = "'" + name if name[0] in "=+-@\t\r" else name
+    # quoted when it would start a formula, even behind apostrophes (one rule with export)
+    after_quotes = name.lstrip("'")
+    expected = "'" + name if after_quotes[:1] and after_quotes[0] in "=+-@\t\r" else name
     assert cell == expected
+    assert csv_text(cell) == name
 
 
 # --- HTML -----------------------------------------------------------------------------
@@ -297,8 +257,8 @@ def test_html_shows_header_kpis_and_every_table() -> None:
     assert "2026Q4" in text
     assert "2026-10-01 – 2026-12-31" in text  # the end is exclusive: shown to the day before
     assert "2026-11-22 10:00" in text
-    for key, kpi in report["kpis"].items():
-        assert kpi_name(key, kpi) in text
+    for kpi in report.kpis.values():
+        assert kpi_name(kpi) in text
     assert "✔ met" in text and "✘ missed" in text and "no target" in text
     assert "-3.5 h" in text and "-3.5 pp" in text
     for table in tables(report):
@@ -343,10 +303,10 @@ def test_html_escapes_customer_text() -> None:
 @given(st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40))
 def test_html_any_org_name_is_text_never_markup(name: str) -> None:
     baseline = sample_report()
-    report = copy.deepcopy(baseline)
-    report["by_org"] = {name: 1}
-    report["penalties"][0]["org"] = name
+    first, *rest = baseline.penalties
+    penalties = (dataclasses.replace(first, org=name), *rest)
+    report = dataclasses.replace(baseline, by_org={name: 1}, penalties=penalties)
     parsed = parse(render_html(report))
-    expected = parse(render_html({**baseline, "by_org": {"x": 1}}))
+    expected = parse(render_html(dataclasses.replace(baseline, by_org={"x": 1})))
     assert parsed.names() == expected.names()
     assert name in parsed.cells

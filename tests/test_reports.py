@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from aftersales_cli.reports import kpi
 from aftersales_cli.reports.period import buckets, parse_month, parse_quarter
 from aftersales_cli.reports.queries import PENDING_LATE
+from aftersales_cli.reports.units import Unit
 from aftersales_cli.rules.case import Deadline
 from aftersales_cli.rules.config import default_rules
 from aftersales_cli.rules.errors import RuleError
@@ -80,20 +81,32 @@ def test_kpis_on_a_hand_computed_fixture() -> None:
         on_time=kpi.Ratio(180, 200),
     )
     got = kpi.kpis(inputs, TARGETS)
-    assert got["responded_24h_rate"].pop("within_hours") == 24
-    assert got["responded_24h_rate"] == {
+    assert got["responded_24h_rate"].to_json() == {
         "value": 0.98,
         "target": 0.98,
         "met": True,
         "better": "higher",
         "numerator": 49,
         "denominator": 50,
+        "within_hours": 24,
     }
-    assert (got["resolution_rate"]["value"], got["resolution_rate"]["met"]) == (0.9, False)
-    assert (got["satisfaction_rate"]["value"], got["satisfaction_rate"]["met"]) == (0.9, True)
-    assert got["avg_handling_hours"]["met"] is True  # 30 h ≤ 48 h
-    assert (got["repeat_rate"]["value"], got["repeat_rate"]["met"]) == (0.06, False)  # > 5 %
-    assert (got["on_time_rate"]["value"], got["on_time_rate"]["met"]) == (0.9, None)
+    assert (got["resolution_rate"].value, got["resolution_rate"].met) == (0.9, False)
+    assert (got["satisfaction_rate"].value, got["satisfaction_rate"].met) == (0.9, True)
+    assert got["avg_handling_hours"].met is True  # 30 h ≤ 48 h
+    assert got["avg_handling_hours"].to_json() == {
+        "value": 30.0,
+        "target": 48.0,
+        "met": True,
+        "better": "lower",
+        "median": 20.0,
+        "p90": 50.0,
+        "count": 45,
+    }
+    assert (got["repeat_rate"].value, got["repeat_rate"].met) == (0.06, False)  # > 5 %
+    assert (got["on_time_rate"].value, got["on_time_rate"].met) == (0.9, None)
+    assert {k.key: k.unit for k in got.values()} == {
+        key: Unit.HOURS if key == "avg_handling_hours" else Unit.RATE for key in kpi.KPI_KEYS
+    }
 
 
 def test_an_empty_period_has_no_data_not_zero() -> None:
@@ -106,16 +119,21 @@ def test_an_empty_period_has_no_data_not_zero() -> None:
         kpi.Ratio(0, 0),
     )
     got = kpi.kpis(empty, TARGETS)
-    assert all(k["value"] is None and k["met"] is None for k in got.values())
+    assert all(k.value is None and k.met is None for k in got.values())
     deltas = kpi.with_deltas(got, got)
-    assert all(k["delta"] is None for k in deltas.values())
+    assert all(k.delta is None for k in deltas.values())
 
 
 def test_deltas() -> None:
-    now = {"resolution_rate": {"value": 0.9}}
-    before = {"resolution_rate": {"value": 0.8}}
-    assert kpi.with_deltas(now, before)["resolution_rate"]["delta"] == 0.1
-    assert kpi.with_deltas(now, {})["resolution_rate"]["delta"] is None
+    def resolved(value: float) -> kpi.Kpi:
+        return kpi.Kpi("resolution_rate", value, None, None, "higher", kpi.Ratio(0, 0))
+
+    now = {"resolution_rate": resolved(0.9)}
+    before = {"resolution_rate": resolved(0.8)}
+    compared = kpi.with_deltas(now, before)["resolution_rate"]
+    assert compared.delta == 0.1
+    assert compared.to_json()["delta"] == 0.1 and compared.value == 0.9
+    assert kpi.with_deltas(now, {})["resolution_rate"].delta is None
 
 
 @pytest.mark.parametrize(
@@ -344,3 +362,36 @@ def test_a_percentile_of_a_histogram_is_that_of_the_values(
     expected = kpi.interpolate(ordered[lower], ordered[upper], weight)
     histogram = sorted(Counter(values).items())
     assert kpi.percentile_of_histogram(histogram, fraction) == pytest.approx(expected)
+
+
+# ---- the JSON, pinned byte for byte ------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def demo_db(run: Run, tmp_path: Path) -> Path:
+    path = tmp_path / "demo.db"
+    ok(run("demo", "--db", str(path)))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("pinned", "argv"),
+    [
+        ("report-demo-2026-11.json", ["--month", "2026-11"]),
+        ("report-demo-2026Q4.json", ["--quarter", "2026Q4"]),
+        (
+            "report-demo-range-by-handler.json",
+            ["--from", "2026-10-03", "--to", "2026-11-20", "--by-handler", "--show-phone"],
+        ),
+    ],
+)
+def test_report_json_of_the_demo_is_as_pinned(
+    run: Run, demo_db: Path, pinned: str, argv: list[str]
+) -> None:
+    """The report's JSON, key for key and byte for byte, as printed before the report
+    became typed (captured from the dict-shaped build)."""
+    result = run("--db", str(demo_db), "report", *argv, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (FIXTURES / pinned).read_text("utf-8")

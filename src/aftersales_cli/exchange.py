@@ -34,6 +34,7 @@ from typing import IO, Any
 
 from aftersales_cli.clock import YEARS, local_zone, to_utc_text
 from aftersales_cli.render.records import case_json, entry_json, event_json, number
+from aftersales_cli.render.spreadsheet import csv_cell, csv_text
 from aftersales_cli.rules import fields, history
 from aftersales_cli.rules.case import Case, Deadline, Penalty
 from aftersales_cli.rules.config import Rules
@@ -58,7 +59,6 @@ from aftersales_cli.rules.taxonomy import (
 from aftersales_cli.store.events import Event
 
 ACTIONS = history.ACTIONS
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 LINE_MAX = 16 * 1024 * 1024  # bytes in a line (JSON Lines) or characters in a CSV cell
 # A history note is written by the tool (the suggestion, a reason, the warnings given):
@@ -227,26 +227,6 @@ def flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[name] = value
     return flat
-
-
-def csv_cell(value: Any) -> Any:
-    """A cell as a spreadsheet must not misread: formulas neutralised, numbers untouched."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str) and _needs_quote(value):
-        return "'" + value
-    return value
-
-
-def _needs_quote(text: str) -> bool:
-    return text.startswith(_FORMULA) or (text.startswith("'") and _needs_quote(text[1:]))
-
-
-def csv_text(value: str) -> str:
-    """Undo `csv_cell`'s neutralising quote."""
-    return value[1:] if value.startswith("'") and _needs_quote(value[1:]) else value
 
 
 class CsvWriter:

@@ -121,8 +121,7 @@ def report(
         keep_statistics(s.conn, now=True)  # created, migrated and analysed before readers
         data = build(s.reader, period, s.now, rules_, show_phone=show_phone)
         if by_handler:
-            resp = data["responsibility"]
-            resp["departments"] = resp["handling_departments"]
+            data = data.by_handler()
         written: list[Line] = []
         if csv_folder is not None:
             from aftersales_cli.render.report_csv import write_csv
@@ -138,7 +137,7 @@ def report(
                 handle.write(page)
             written.append(Line(f"Wrote {html_file}", "ok"))
         if json_:  # the whole ledger is in the CSV (ledger.csv), not in the JSON
-            output.print_json({k: v for k, v in data.items() if k != "ledger"})
+            output.print_json(data.to_json())
             for line in written:  # stdout is the JSON alone
                 output.note(line.text)
             return

@@ -7,32 +7,15 @@ would run as a formula (customer-supplied org names, say) gets a leading apostro
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from aftersales_cli.render.report_tables import Value, tables
-
-# What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Value) -> str | int | float:
-    """A cell as written: numbers stay plain numbers (rates stay fractions), booleans
-    `true`/`false`, nothing empty, and formula-like text neutralised."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return value
-    if value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+from aftersales_cli.render.report_tables import tables
+from aftersales_cli.render.spreadsheet import csv_cell
+from aftersales_cli.reports.report import Report
 
 
 def write_csv(
-    report: Mapping[str, Any],
+    report: Report,
     folder: Path,
     *,
     overwrite: bool = False,
@@ -59,6 +42,6 @@ def write_csv(
     with files.writing_many(targets, "csv", overwrite=overwrite, encoding="utf-8-sig") as out:
         for table, handle in zip(report_tables, out, strict=True):
             writer = csv.writer(handle)
-            writer.writerow([csv_cell(c) for c in table.columns])
+            writer.writerow([csv_cell(c) for c in table.names])
             writer.writerows([csv_cell(v) for v in row] for row in table.rows)
     return [folder / f"{table.name}.csv" for table in report_tables]

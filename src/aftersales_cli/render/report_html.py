@@ -10,11 +10,14 @@ from __future__ import annotations
 import html
 import math
 import unicodedata
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime
 
-from aftersales_cli.render.report_tables import ReportTable, Value, format_cell, formatted, tables
+from aftersales_cli.clock import local_zone
+from aftersales_cli.render.report_tables import ReportTable, Value, format_value, formatted, tables
+from aftersales_cli.reports.period import Period
+from aftersales_cli.reports.report import Report
+from aftersales_cli.reports.units import Unit
 
 MET = {True: ("met", "✔ met"), False: ("missed", "✘ missed")}
 KEEP_ROWS = 24  # a table this short is kept on one printed page
@@ -243,7 +246,7 @@ def html_table(table: ReportTable) -> str:
     def cls(i: int) -> str:
         return ' class="num"' if i in numeric else ""
 
-    head = "".join(f"<th{cls(i)}>{e(c)}</th>" for i, c in enumerate(table.columns))
+    head = "".join(f"<th{cls(i)}>{e(c)}</th>" for i, c in enumerate(table.names))
     body = "".join(
         "<tr>" + "".join(f"<td{cls(i)}>{e(c)}</td>" for i, c in enumerate(row)) + "</tr>"
         for row in formatted(table)
@@ -269,17 +272,17 @@ def _section(table: ReportTable) -> str:
 
 
 def _kpi_section(table: ReportTable, previous_label: str) -> str:
-    col = {c: i for i, c in enumerate(table.columns)}
+    col = {c: i for i, c in enumerate(table.names)}
     cards = []
-    for row in table.rows:
+    for r, row in enumerate(table.rows):
         value, met = row[col["value"]], row[col["met"]]
         if isinstance(met, bool):
             kind, status = MET[met]
         else:
             kind, status = "neutral", ("no target" if value is not None else "no data")
 
-        def cell(name: str, row: Sequence[Value] = row) -> str:
-            return e(format_cell(table, row, col[name]))
+        def cell(name: str, r: int = r, row: Sequence[Value] = row) -> str:
+            return e(table.format(r, row, col[name]))
 
         cards.append(
             f'<div class="kpi {kind}"><div class="name">{e(row[0])}</div>'
@@ -300,53 +303,40 @@ def _kpi_section(table: ReportTable, previous_label: str) -> str:
 # --- page -------------------------------------------------------------------------------
 
 
-def _parse(text: object) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(text))
-    except ValueError:
-        return None
-
-
 def _offset(moment: datetime) -> str:
     raw = moment.strftime("%z")
     return f"UTC{raw[:3]}:{raw[3:]}" if raw else "local time"
 
 
-def period_text(period: Mapping[str, Any]) -> str:
+def period_text(period: Period) -> str:
     """`2026-10-01 – 2026-12-31 (UTC+08:00)`: the end is exclusive, so a period ending at
     midnight is shown up to the day before."""
-    start, end = _parse(period["start"]), _parse(period["end"])
-    if start is None or end is None:
-        return f"{period['start']} – {period['end']}"
+    start, end = period.start, period.end
     if start.time() == end.time() == datetime.min.time():
-        span = f"{start.date()} – {(end - timedelta(days=1)).date()}"
+        span = f"{start.date()} – {period.last_day}"
     else:
         span = f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
     return f"{span} ({_offset(start)})"
 
 
-def _moment_text(text: object) -> str:
-    moment = _parse(text)
-    return f"{moment:%Y-%m-%d %H:%M}" if moment else str(text)
+def _money(amount: float) -> str:
+    return format_value(amount, Unit.MONEY)
 
 
-def _money(amount: object) -> str:
-    return f"¥{amount:,.2f}" if isinstance(amount, int | float) else "—"
-
-
-def render_html(report: Mapping[str, Any]) -> str:
-    period, previous = report["period"], report["previous"]
-    label = str(period["label"])
+def render_html(report: Report) -> str:
+    period, previous = report.period, report.previous
+    label = period.label
+    generated = f"{report.generated_at.astimezone(local_zone()):%Y-%m-%d %H:%M}"
     title = f"After-sales report 售后报告 {label}"
     stats = [
         (
             "Complaints received",
-            str(report["total"]),
-            f"{previous['period']['label']}: {previous['total']}",
+            str(report.total),
+            f"{previous.period.label}: {previous.total}",
         ),
-        ("Penalties and staff fines", _money(report.get("penalties_total")), "this period"),
-        ("Compensation paid", _money(report.get("compensation_total")), "this period"),
-        ("Statutory suggested", _money(report.get("statutory_total")), "Food Safety Law art. 148"),
+        ("Penalties and staff fines", _money(report.penalties_total), "this period"),
+        ("Compensation paid", _money(report.compensation_total), "this period"),
+        ("Statutory suggested", _money(report.statutory_total), "Food Safety Law art. 148"),
     ]
     parts = [
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
@@ -354,7 +344,7 @@ def render_html(report: Mapping[str, Any]) -> str:
         f"<title>{e(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
         f'<header><h1>After-sales report 售后报告 <span class="label">{e(label)}</span></h1>'
         f'<p class="meta">Period {e(period_text(period))} · generated '
-        f"{e(_moment_text(report['generated_at']))}</p></header>\n",
+        f"{e(generated)}</p></header>\n",
         '<div class="stats keep">'
         + "".join(
             f'<div class="stat"><div class="k">{e(k)}</div><div class="v">{e(v)}</div>'
@@ -365,11 +355,11 @@ def render_html(report: Mapping[str, Any]) -> str:
     ]
     for table in tables(report):
         if table.name == "kpis":
-            parts.append(_kpi_section(table, str(previous["period"]["label"])) + "\n")
+            parts.append(_kpi_section(table, previous.period.label) + "\n")
         else:
             parts.append(_section(table) + "\n")
     parts.append(
         f"<footer>aftersales-cli · {e(title)} · {e(period_text(period))} · generated "
-        f"{e(_moment_text(report['generated_at']))}</footer>\n</main>\n</body>\n</html>\n"
+        f"{e(generated)}</footer>\n</main>\n</body>\n</html>\n"
     )
     return "".join(parts)

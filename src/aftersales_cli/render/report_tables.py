@@ -1,16 +1,22 @@
 """A report as tables — the one description of what a report shows, read by the terminal
 view, the CSV files and the HTML page alike.
 
-Cells keep their type (numbers stay numbers, rates stay fractions); each renderer formats
-them. `chart` names the column to draw as bars, where a table is a distribution.
+Cells keep their type (numbers stay numbers, rates stay fractions); each column knows its
+unit (or, in the table of KPIs, each row), and each renderer formats a cell by it.
+`chart` names the column to draw as bars, where a table is a distribution.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from aftersales_cli.clock import local_zone
+from aftersales_cli.reports.kpi import Handling, Kpi
+from aftersales_cli.reports.report import CauseCharge, LedgerEntry, Report
+from aftersales_cli.reports.units import Unit
 from aftersales_cli.rules.taxonomy import (
     CATEGORIES,
     CAUSES,
@@ -35,19 +41,46 @@ KPI_NAMES = {
 
 
 @dataclass(frozen=True)
+class Column:
+    name: str
+    unit: Unit | None = Unit.TEXT  # None: in the unit of its row (a table of measures)
+    change: bool = False  # a change of its unit: signed, rates in percentage points
+
+
+def text(name: str) -> Column:
+    return Column(name, Unit.TEXT)
+
+
+def count(name: str) -> Column:
+    return Column(name, Unit.COUNT)
+
+
+def money(name: str) -> Column:
+    return Column(name, Unit.MONEY)
+
+
+@dataclass(frozen=True)
 class ReportTable:
     name: str  # file name stem, e.g. by_category
     title: str
-    columns: Sequence[str]
+    columns: Sequence[Column]
     rows: Sequence[Sequence[Value]]
     chart: int | None = None  # the column drawn as bars
-    percent: frozenset[int] = field(default_factory=frozenset)  # columns that are rates
-    money: frozenset[int] = field(default_factory=frozenset)  # columns in yuan
+    row_units: Sequence[Unit] = ()  # the unit of each row, for columns of unit None
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def format(self, row_index: int, row: Sequence[Value], index: int) -> str:
+        column = self.columns[index]
+        unit = self.row_units[row_index] if column.unit is None else column.unit
+        return format_value(row[index], unit, change=column.change)
 
 
-def _minute(iso: str) -> str:
-    """`2026-11-19T12:50:00+08:00` as `2026-11-19 12:50` (already local time)."""
-    return iso[:16].replace("T", " ")
+def _minute(moment: datetime) -> str:
+    """`2026-11-19 12:50` in local time."""
+    return f"{moment.astimezone(local_zone()):%Y-%m-%d %H:%M}"
 
 
 def _label(vocabulary: Vocabulary, key: str) -> str:
@@ -67,44 +100,64 @@ def _distribution(
     key_name: str,
 ) -> ReportTable:
     rows: list[list[Value]] = []
-    for key, count in counts.items():
+    for key, n in counts.items():
         label = _label(vocabulary, key) if vocabulary else key
-        rows.append([label, count, count / total if total else None])
-    return ReportTable(
-        name, title, [key_name, "complaints", "share"], rows, chart=1, percent=frozenset({2})
-    )
+        rows.append([label, n, n / total if total else None])
+    columns = [text(key_name), count("complaints"), Column("share", Unit.RATE)]
+    return ReportTable(name, title, columns, rows, chart=1)
 
 
-def kpi_name(key: str, kpi: Mapping[str, Any]) -> str:
+def kpi_name(kpi: Kpi) -> str:
     """The KPI's name for people, with the rules' response window."""
-    if "within_hours" not in kpi and "{" in KPI_NAMES[key]:
+    if kpi.within_hours is None and "{" in KPI_NAMES[kpi.key]:
         return "Responded in time"
-    return KPI_NAMES[key].format(within_hours=kpi.get("within_hours"))
+    return KPI_NAMES[kpi.key].format(within_hours=kpi.within_hours)
 
 
-def kpi_rows(report: Mapping[str, Any]) -> list[list[Value]]:
-    rows: list[list[Value]] = []
-    for key, k in report["kpis"].items():
-        if key == "avg_handling_hours":
-            basis = (
-                f"{k['count']} closed; median {k['median']:.1f} h, 90th percentile {k['p90']:.1f} h"
-                if k["count"]
-                else "no complaint closed"
-            )
-        else:
-            basis = f"{k['numerator']} of {k['denominator']}" if k["denominator"] else "no data"
-        previous = report["previous"]["kpis"][key]["value"]
-        rows.append(
-            [kpi_name(key, k), k["value"], k["target"], k["met"], previous, k["delta"], basis]
+def _basis(kpi: Kpi) -> str:
+    basis = kpi.basis
+    if isinstance(basis, Handling):
+        if not basis.count:
+            return "no complaint closed"
+        return (
+            f"{basis.count} closed; median {basis.median:.1f} h, 90th percentile {basis.p90:.1f} h"
         )
-    return rows
+    return f"{basis.numerator} of {basis.denominator}" if basis.denominator else "no data"
+
+
+KPI_COLUMNS = (
+    text("KPI"),
+    Column("value", None),
+    Column("target", None),
+    Column("met", Unit.FLAG),
+    Column("previous", None),
+    Column("delta", None, change=True),
+    text("basis"),
+)
+
+
+def kpi_table(report: Report) -> ReportTable:
+    """Every KPI against its target and the previous period, each row in its unit."""
+    previous = report.previous.kpis
+    kpis = list(report.kpis.values())
+    rows: list[list[Value]] = [
+        [kpi_name(k), k.value, k.target, k.met, previous[k.key].value, k.delta, _basis(k)]
+        for k in kpis
+    ]
+    return ReportTable(
+        "kpis",
+        "Key figures against targets",
+        KPI_COLUMNS,
+        rows,
+        row_units=[k.unit for k in kpis],
+    )
 
 
 class _Rows(Sequence[Sequence[Value]]):
     """A table's rows read only when written (the whole ledger, into a CSV file)."""
 
     def __init__(
-        self, items: Iterable[Mapping[str, Any]], row: Callable[[Mapping[str, Any]], list[Value]]
+        self, items: Iterable[LedgerEntry], row: Callable[[LedgerEntry], list[Value]]
     ) -> None:
         self._items, self._row = items, row
 
@@ -118,242 +171,247 @@ class _Rows(Sequence[Sequence[Value]]):
         raise TypeError("a streamed table is only written, row by row")
 
 
-def tables(report: Mapping[str, Any], *, full: bool = False) -> list[ReportTable]:
+def _entry_row(e: LedgerEntry) -> list[Value]:
+    return [
+        e.id,
+        f"#{e.complaint_id}",
+        e.org,
+        e.payment_kind or e.kind,
+        e.amount,
+        e.reverses or "",
+        e.by,
+        e.at,
+        e.reason or "",
+    ]
+
+
+ENTRY_COLUMNS = (
+    count("entry"),
+    text("complaint"),
+    text("client"),
+    text("kind"),
+    money("amount"),
+    text("reverses"),
+    text("by"),
+    text("at"),
+    text("reason"),
+)
+CHARGE_COLUMNS = (
+    count("complaints"),
+    count("closed"),
+    count("ours"),
+    count("breaches"),
+    money("penalties"),
+)
+
+
+def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
     """The report's tables. `full` (CSV) lists every ledger entry, read as it is written;
     otherwise (terminal, HTML) the largest ones, beside the summary that adds up all."""
-    total = report["total"]
-    kpis = ReportTable(
-        "kpis",
-        "Key figures against targets",
-        ["KPI", "value", "target", "met", "previous", "delta", "basis"],
-        kpi_rows(report),
-        percent=frozenset({1, 2, 4, 5}),
-    )
+    total = report.total
     on_time = ReportTable(
         "on_time",
         "On time by milestone and severity",
-        ["milestone", "severity", "met", "breached", "rate"],
         [
-            [_label(MILESTONES, m), _label(SEVERITIES, s), c["met"], c["breached"], c["rate"]]
-            for m, by_sev in report["on_time"].items()
+            text("milestone"),
+            text("severity"),
+            count("met"),
+            count("breached"),
+            Column("rate", Unit.RATE),
+        ],
+        [
+            [_label(MILESTONES, m), _label(SEVERITIES, s), c.met, c.breached, c.rate]
+            for m, by_sev in report.on_time.items()
             for s, c in by_sev.items()
         ],
-        percent=frozenset({4}),
     )
+    unit = report.trend.unit
     trend = ReportTable(
         "trend",
-        f"Complaints per {report['trend']['unit']}",
-        [report["trend"]["unit"], "complaints", "urgent"],
-        [[p["label"], p["count"], p["urgent"]] for p in report["trend"]["points"]],
+        f"Complaints per {unit}",
+        [text(unit), count("complaints"), count("urgent")],
+        [[p.label, p.count, p.urgent] for p in report.trend.points],
         chart=1,
     )
     causes = ReportTable(
         "top_causes",
         "Most frequent root causes",
-        ["cause", "complaints", "ours", "not ours"],
-        [
-            [
-                _label(CAUSES, c["cause"]),
-                c["count"],
-                c["ours"],
-                c["not_ours"],
-            ]
-            for c in report["top_causes"]
-        ],
+        [text("cause"), count("complaints"), count("ours"), count("not ours")],
+        [[_label(CAUSES, c.cause), c.count, c.ours, c.not_ours] for c in report.top_causes],
         chart=1,
     )
     breaches = ReportTable(
         "breaches",
         "Breached deadlines by milestone",
-        ["milestone", "breaches"],
-        [[_label(MILESTONES, m), n] for m, n in report["breaches_by_milestone"].items()],
+        [text("milestone"), count("breaches")],
+        [[_label(MILESTONES, m), n] for m, n in report.breaches_by_milestone.items()],
         chart=1,
     )
     penalties = ReportTable(
         "penalties",
         "Penalties and compensation per client",
         [
-            "client",
-            "offences",
-            "multipliers",
-            "penalties",
-            "staff fines",
-            "compensation paid",
-            "statutory suggested",
-            "incidents",
+            text("client"),
+            count("offences"),
+            text("multipliers"),
+            money("penalties"),
+            money("staff fines"),
+            money("compensation paid"),
+            money("statutory suggested"),
+            count("incidents"),
         ],
         [
             [
-                p["org"],
-                p["offences"],
-                " ".join(f"×{m}" for m in p["multipliers"]),
-                p["penalties"],
-                p["staff_fines"],
-                p["compensation"],
-                p["statutory"],
-                p["incidents"],
+                p.org,
+                p.offences,
+                " ".join(f"×{m}" for m in p.multipliers),
+                p.penalties,
+                p.staff_fines,
+                p.compensation,
+                p.statutory,
+                p.incidents,
             ]
-            for p in report["penalties"]
+            for p in report.penalties
         ],
-        money=frozenset({3, 4, 5, 6}),
     )
     statutory = ReportTable(
         "statutory",
         f"Statutory compensation suggested (Food Safety Law art. 148): "
-        f"{report['statutory_cases']} case(s), the largest",
-        ["complaint", "client", "amount"],
-        [[f"#{s['id']}", s["org"], s["amount"]] for s in report["statutory"]],
-        money=frozenset({2}),
+        f"{report.statutory_cases} case(s), the largest",
+        [text("complaint"), text("client"), money("amount")],
+        [[f"#{s.id}", s.org, s.amount] for s in report.statutory],
     )
-    resp = report["responsibility"]
-    by_cause = any("handled_by" in d for d in resp["departments"])
+    resp = report.responsibility
+    by_cause = any(isinstance(d, CauseCharge) for d in resp.departments)
     departments = ReportTable(
         "responsibility_departments",
         "Responsibility by department (charged by cause, 001 §五)"
         if by_cause
         else "Responsibility by department (handling)",
-        ["department", "handled by", "complaints", "closed", "ours", "breaches", "penalties"],
+        [text("department"), text("handled by"), *CHARGE_COLUMNS],
         [
             [
-                _label(DEPARTMENTS, d["department"]),
-                _label(DEPARTMENTS, d.get("handled_by", d["department"])),
-                d["complaints"],
-                d["closed"],
-                d["ours"],
-                d["breaches"],
-                d["penalties"],
+                _label(DEPARTMENTS, d.department),
+                _label(DEPARTMENTS, d.handled_by if isinstance(d, CauseCharge) else d.department),
+                d.complaints,
+                d.closed,
+                d.ours,
+                d.breaches,
+                d.penalties,
             ]
-            for d in resp["departments"]
+            for d in resp.departments
         ],
-        money=frozenset({6}),
     )
     paid = ReportTable(
         "compensation_by_kind",
-        f"Paid to customers by kind (total {report['compensation_total']})",
-        ["kind", "amount"],
-        [[kind, amount] for kind, amount in report.get("compensation_by_kind", {}).items()],
-        money=frozenset({1}),
+        f"Paid to customers by kind (total {report.compensation_total})",
+        [text("kind"), money("amount")],
+        [[kind, amount] for kind, amount in report.compensation_by_kind.items()],
     )
-
-    def entry_row(e: Mapping[str, Any]) -> list[Value]:
-        return [
-            e["id"],
-            f"#{e['complaint_id']}",
-            e["org"],
-            e["payment_kind"] or e["kind"],
-            e["amount"],
-            e["reverses"] or "",
-            e["by"],
-            e["at"],
-            e["reason"] or "",
-        ]
-
-    entry_columns = ["entry", "complaint", "client", "kind", "amount", "reverses", "by", "at"]
-    entry_columns.append("reason")
-    summary = report.get("ledger_summary", [])
+    summary = report.ledger_summary
     ledger_summary = ReportTable(
         "ledger_summary",
-        f"Ledger of the period's complaints: {sum(k['entries'] for k in summary):,} entries",
-        ["kind", "payment kind", "entries", "reversals", "net"],
-        [
-            [k["kind"], k["payment_kind"] or "", k["entries"], k["reversals"], k["net"]]
-            for k in summary
-        ],
-        money=frozenset({4}),
+        f"Ledger of the period's complaints: {sum(k.entries for k in summary):,} entries",
+        [text("kind"), text("payment kind"), count("entries"), count("reversals"), money("net")],
+        [[k.kind, k.payment_kind or "", k.entries, k.reversals, k.net] for k in summary],
     )
     if full:  # every entry, read as it is written (CSV)
         ledger = ReportTable(
             "ledger",
             "Ledger of the period's complaints (fines, staff fines, payments, reversals)",
-            entry_columns,
-            _Rows(report.get("ledger", ()), entry_row),
-            money=frozenset({4}),
+            ENTRY_COLUMNS,
+            _Rows(report.ledger, _entry_row),
         )
     else:
         ledger = ReportTable(
             "ledger_largest",
             "Largest ledger entries (all of them: --csv, ledger.csv; or --json)",
-            entry_columns,
-            [entry_row(e) for e in report.get("ledger_largest", [])],
-            money=frozenset({4}),
+            ENTRY_COLUMNS,
+            [_entry_row(e) for e in report.ledger_largest],
         )
     people = ReportTable(
         "responsibility_people",
         "Responsibility by person",
-        ["person", "department", "complaints", "closed", "ours", "breaches", "penalties"],
+        [text("person"), text("department"), *CHARGE_COLUMNS],
         [
             [
-                p["assignee"],
-                _label(DEPARTMENTS, p["department"]),
-                p["complaints"],
-                p["closed"],
-                p["ours"],
-                p["breaches"],
-                p["penalties"],
+                p.assignee,
+                _label(DEPARTMENTS, p.department),
+                p.complaints,
+                p.closed,
+                p.ours,
+                p.breaches,
+                p.penalties,
             ]
-            for p in resp["people"]
+            for p in resp.people
         ],
-        money=frozenset({6}),
     )
     fines = ReportTable(
         "staff_fines",
         "Staff fines",
-        ["staff", "fines", "amount"],
-        [[f["staff"], f["fines"], f["amount"]] for f in resp["staff_fines"]],
-        money=frozenset({2}),
+        [text("staff"), count("fines"), money("amount")],
+        [[f.staff, f.fines, f.amount] for f in resp.staff_fines],
     )
     clusters = ReportTable(
         "batch_clusters",
         "Batch clusters (possible batch incidents)",
-        ["on", "complaints", "ids", "categories", "clients", "first", "last"],
+        [
+            text("on"),
+            count("complaints"),
+            text("ids"),
+            text("categories"),
+            text("clients"),
+            text("first"),
+            text("last"),
+        ],
         [
             [
-                f"{c['kind']} {c['key']}",
-                c["count"],
-                " ".join(f"#{i}" for i in c["ids"]),
-                ", ".join(c["categories"]),
-                ", ".join(c["orgs"]),
-                _minute(c["first"]),
-                _minute(c["last"]),
+                f"{c.kind} {c.key}",
+                c.count,
+                " ".join(f"#{i}" for i in c.ids),
+                ", ".join(c.categories),
+                ", ".join(c.orgs),
+                _minute(c.first),
+                _minute(c.last),
             ]
-            for c in report["batch_clusters"]
+            for c in report.batch_clusters
         ],
     )
     repeaters = ReportTable(
         "repeat_complainants",
         "Repeat complainants",
-        ["phone", "customer", "complaints", "ids", "categories"],
+        [text("phone"), text("customer"), count("complaints"), text("ids"), text("categories")],
         [
             [
-                r["phone"],
-                r["customer"],
-                r["count"],
-                " ".join(f"#{i}" for i in r["ids"]),
-                ", ".join(r["categories"]),
+                r.phone,
+                r.customer,
+                r.count,
+                " ".join(f"#{i}" for i in r.ids),
+                ", ".join(r.categories),
             ]
-            for r in report["repeat_complainants"]
+            for r in report.repeat_complainants
         ],
     )
     return [
-        kpis,
+        kpi_table(report),
         on_time,
         trend,
         _distribution(
-            "by_category", "By category", report["by_category"], total, CATEGORIES, "category"
+            "by_category", "By category", report.by_category, total, CATEGORIES, "category"
         ),
         _distribution(
-            "by_severity", "By severity", report["by_severity"], total, SEVERITIES, "severity"
+            "by_severity", "By severity", report.by_severity, total, SEVERITIES, "severity"
         ),
-        _distribution("by_channel", "By channel", report["by_channel"], total, CHANNELS, "channel"),
+        _distribution("by_channel", "By channel", report.by_channel, total, CHANNELS, "channel"),
         _distribution(
             "by_department",
             "By department",
-            report["by_department"],
+            report.by_department,
             total,
             DEPARTMENTS,
             "department",
         ),
-        _distribution("by_org", "By client", report["by_org"], total, None, "client"),
+        _distribution("by_org", "By client", report.by_org, total, None, "client"),
         causes,
         breaches,
         penalties,
@@ -369,25 +427,24 @@ def tables(report: Mapping[str, Any], *, full: bool = False) -> list[ReportTable
     ]
 
 
-def format_cell(table: ReportTable, row: Sequence[Value], index: int) -> str:
-    """A cell for people: rates as percentages (deltas in points), yuan with ¥, hours
-    with h, booleans as yes/no, nothing as —."""
-    value = row[index]
+def format_value(value: Value, unit: Unit, *, change: bool = False) -> str:
+    """A cell for people by its unit: rates as percentages (changes in points), yuan with
+    ¥, hours with h, booleans as yes/no, nothing as —."""
     if value is None:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    column = table.columns[index]
-    if index in table.percent and isinstance(value, int | float):
-        if row[0] == KPI_NAMES["avg_handling_hours"]:
-            return f"{value:+.1f} h" if column == "delta" else f"{value:.1f} h"
-        return f"{value * 100:+.1f} pp" if column == "delta" else f"{value * 100:.1f} %"
-    if index in table.money and isinstance(value, int | float):
-        return f"¥{value:,.2f}"
+    if isinstance(value, int | float):
+        if unit is Unit.HOURS:
+            return f"{value:+.1f} h" if change else f"{value:.1f} h"
+        if unit is Unit.RATE:
+            return f"{value * 100:+.1f} pp" if change else f"{value * 100:.1f} %"
+        if unit is Unit.MONEY:
+            return f"¥{value:,.2f}"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
 
 
 def formatted(table: ReportTable) -> list[list[str]]:
-    return [[format_cell(table, row, i) for i in range(len(row))] for row in table.rows]
+    return [[table.format(r, row, i) for i in range(len(row))] for r, row in enumerate(table.rows)]

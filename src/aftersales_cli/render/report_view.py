@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
+from aftersales_cli.clock import local_zone
 from aftersales_cli.render.blocks import Block, Cell, Heading, Line, Table
 from aftersales_cli.render.report_tables import ReportTable, formatted, tables
+from aftersales_cli.reports.report import Report
 
 BAR_WIDTH = 28
 
@@ -31,7 +32,7 @@ def _met_cell(met: object, *, has_value: bool) -> Cell:
 def _cells(table: ReportTable) -> list[list[Cell | str]]:
     rows: list[list[Cell | str]] = [list(r) for r in formatted(table)]
     if table.name == "kpis":
-        met_column = table.columns.index("met")
+        met_column = table.names.index("met")
         for row, raw in zip(rows, table.rows, strict=True):
             row[met_column] = _met_cell(raw[met_column], has_value=raw[1] is not None)
     if table.chart is not None:
@@ -44,22 +45,21 @@ def _cells(table: ReportTable) -> list[list[Cell | str]]:
     return rows
 
 
-def report_view(
-    report: Mapping[str, Any], zone: str, only: Sequence[str] | None = None
-) -> list[Block]:
+def report_view(report: Report, zone: str, only: Sequence[str] | None = None) -> list[Block]:
     """The whole report, or `only` the tables of those names."""
-    period, previous = report["period"], report["previous"]
+    period, previous = report.period, report.previous
+    as_of = report.generated_at.astimezone(local_zone())
     blocks: list[Block] = [
         Heading(
-            f"After-sales report 售后报告 {period['label']}  ·  "
-            f"{period['start'][:10]} to {_last_day(period['end'])} ({zone})"
+            f"After-sales report 售后报告 {period.label}  ·  "
+            f"{period.start.date()} to {period.last_day} ({zone})"
         ),
         Line(
-            f"{report['total']} complaints received; previous period "
-            f"{previous['period']['label']}: {previous['total']}. "
-            f"Penalties ¥{report['penalties_total']:,.2f}, compensation paid "
-            f"¥{report['compensation_total']:,.2f}, statutory suggested "
-            f"¥{report['statutory_total']:,.2f}. As of {report['generated_at'][:16]}.",
+            f"{report.total} complaints received; previous period "
+            f"{previous.period.label}: {previous.total}. "
+            f"Penalties ¥{report.penalties_total:,.2f}, compensation paid "
+            f"¥{report.compensation_total:,.2f}, statutory suggested "
+            f"¥{report.statutory_total:,.2f}. As of {as_of:%Y-%m-%dT%H:%M}.",
             "dim",
         ),
     ]
@@ -69,21 +69,11 @@ def report_view(
         if not table.rows:
             blocks.append(Line(f"{table.title}: none.", "dim"))
             continue
-        columns: Sequence[str] = list(table.columns) + ([""] if table.chart is not None else [])
+        columns: Sequence[str] = table.names + ([""] if table.chart is not None else [])
         right = frozenset(
             i
-            for i, c in enumerate(table.columns)
-            if i
-            and isinstance(table.rows[0][i], int | float)
-            and not isinstance(table.rows[0][i], bool)
+            for i in range(1, len(table.columns))
+            if isinstance(table.rows[0][i], int | float) and not isinstance(table.rows[0][i], bool)
         )
         blocks.append(Table(columns, _cells(table), title=table.title, right=right))
     return blocks
-
-
-def _last_day(end: str) -> str:
-    import pendulum
-
-    parsed = pendulum.parse(end)
-    assert isinstance(parsed, pendulum.DateTime)
-    return parsed.subtract(days=1).date().isoformat()

@@ -1,5 +1,5 @@
 """One report: the queries of a period and the one before it, through the KPI math, into
-the stable JSON-shaped dict that every renderer (terminal, JSON, CSV, HTML) reads."""
+the `Report` that every renderer (terminal, JSON, CSV, HTML) reads."""
 
 from __future__ import annotations
 
@@ -11,9 +11,28 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from aftersales_cli.clock import from_utc_text, iso_local, local_zone
+from aftersales_cli.clock import from_utc_text, local_zone
 from aftersales_cli.reports import kpi, money, queries, review
 from aftersales_cli.reports.period import Period
+from aftersales_cli.reports.report import (
+    Cause,
+    CauseCharge,
+    Charge,
+    ClientMoney,
+    Cluster,
+    LedgerEntry,
+    LedgerSum,
+    OnTime,
+    PersonCharge,
+    Previous,
+    Repeater,
+    Report,
+    Responsibility,
+    StaffFine,
+    Statutory,
+    Trend,
+    TrendPoint,
+)
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.fields import mask_phone
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS, SEVERITIES
@@ -22,15 +41,6 @@ from aftersales_cli.rules.taxonomy import MILESTONE_KEYS, SEVERITIES
 def yuan(fen: int | None) -> float:
     value = Decimal(fen or 0) / 100
     return int(value) if value == value.to_integral_value() else float(value)
-
-
-def _period(period: Period) -> dict[str, Any]:
-    return {
-        "start": iso_local(period.start),
-        "end": iso_local(period.end),
-        "label": period.label,
-        "kind": period.kind,
-    }
 
 
 def _money(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -51,7 +61,7 @@ def build(
     rules: Rules,
     *,
     show_phone: bool = False,
-) -> dict[str, Any]:
+) -> Report:
     """The report of `period`. Its queries are independent: they run two at a time, each
     worker on a connection of its own from `connect` (SQLite works while Python waits, so
     two cores sum a quarter in about half the time)."""
@@ -85,78 +95,81 @@ def build(
     previous_counts, previous_on_time = r["previous_figures"]
     previous = kpi.kpis(queries.kpi_inputs(previous_counts, previous_on_time, None), rules.targets)
     clusters, cluster_count = r["clusters"]
-    on_time_table = {
-        milestone: {
-            severity: {**counts, "rate": kpi.rate(counts["met"], counts["breached"])}
-            for severity, counts in by_severity.items()
-        }
-        for milestone, by_severity in on_time.items()
-    }
-    breaches = {m: sum(s["breached"] for s in on_time.get(m, {}).values()) for m in MILESTONE_KEYS}
     statutory, ledger = r["statutory"], r["ledger"]
     by_org = money.by_org(ledger, r["suggested"])
     cells = review.with_penalties(r["review"], money.penalties_by_review_key(ledger))
-    repeaters = r["repeaters"]
-    for item in repeaters:
-        key = item.pop("phone_key")
-        item["phone"] = key if show_phone else mask_phone(key)
-    return {
-        "period": _period(period),
-        "generated_at": iso_local(now),
-        "total": r["total"],
-        "kpis": kpi.with_deltas(current, previous),
-        "on_time": on_time_table,
-        "breaches_by_milestone": breaches,
-        "by_category": r["by_category"],
-        "by_severity": dict(
+    return Report(
+        period=period,
+        generated_at=now,
+        total=r["total"],
+        kpis=kpi.with_deltas(current, previous),
+        on_time={
+            milestone: {
+                severity: OnTime(c["met"], c["breached"], kpi.rate(c["met"], c["breached"]))
+                for severity, c in by_severity.items()
+            }
+            for milestone, by_severity in on_time.items()
+        },
+        breaches_by_milestone={
+            m: sum(s["breached"] for s in on_time.get(m, {}).values()) for m in MILESTONE_KEYS
+        },
+        by_category=r["by_category"],
+        by_severity=dict(
             sorted(
                 r["by_severity"].items(),
                 key=lambda kv: SEVERITIES.keys().index(kv[0]) if kv[0] in SEVERITIES else 9,
             )
         ),
-        "by_channel": r["by_channel"],
-        "by_department": review.department_counts(cells),
-        "by_org": r["by_org"],
-        "top_causes": r["top_causes"],
-        "penalties": _money(by_org),
-        "penalties_total": yuan(queries.sum_fen(by_org, "penalties_fen", "staff_fines_fen")),
-        "compensation_total": yuan(queries.sum_fen(by_org, "compensation_fen")),
-        "compensation_by_kind": {k: yuan(v) for k, v in money.paid_by_kind(ledger).items()},
-        "ledger_summary": _money(money.summary(ledger)),
-        "ledger_largest": [_entry(e) for e in r["ledger_largest"]],
-        "statutory": _money(statutory),
-        "statutory_total": yuan(queries.sum_fen(by_org, "statutory_fen")),
-        "statutory_cases": sum(m["statutory_cases"] for m in by_org),
-        "responsibility": {
-            "departments": _money(review.by_cause(cells, rules)),
-            "handling_departments": _money(review.by_handler(cells)),
-            "people": _money(review.by_person(cells)),
-            "staff_fines": _money(money.staff_fines(ledger)),
-        },
-        "batch_clusters": [
-            {**c, "first": iso_local(c["first"]), "last": iso_local(c["last"])} for c in clusters
-        ],
-        "batch_clusters_total": cluster_count,
-        "repeat_complainants": repeaters,
-        "trend": {"unit": period.trend_unit, "points": r["trend"]},
-        "previous": {
-            "period": _period(before),
-            "total": r["previous_total"],
-            "kpis": previous,
-        },
-        # every entry, read from the database as the CSV is written (not in the JSON)
-        "ledger": Listing(lambda: _ledger_rows(connect, w)),
-    }
+        by_channel=r["by_channel"],
+        by_department=review.department_counts(cells),
+        by_org=r["by_org"],
+        top_causes=tuple(Cause(**c) for c in r["top_causes"]),
+        penalties=tuple(
+            ClientMoney(**{**m, "multipliers": tuple(m["multipliers"])}) for m in _money(by_org)
+        ),
+        penalties_total=yuan(queries.sum_fen(by_org, "penalties_fen", "staff_fines_fen")),
+        compensation_total=yuan(queries.sum_fen(by_org, "compensation_fen")),
+        compensation_by_kind={k: yuan(v) for k, v in money.paid_by_kind(ledger).items()},
+        ledger_summary=tuple(LedgerSum(**s) for s in _money(money.summary(ledger))),
+        ledger_largest=tuple(_entry(e) for e in r["ledger_largest"]),
+        statutory=tuple(Statutory(**s) for s in _money(statutory)),
+        statutory_total=yuan(queries.sum_fen(by_org, "statutory_fen")),
+        statutory_cases=sum(m["statutory_cases"] for m in by_org),
+        responsibility=Responsibility(
+            departments=tuple(CauseCharge(**d) for d in _money(review.by_cause(cells, rules))),
+            handling_departments=tuple(Charge(**d) for d in _money(review.by_handler(cells))),
+            people=tuple(PersonCharge(**p) for p in _money(review.by_person(cells))),
+            staff_fines=tuple(StaffFine(**f) for f in _money(money.staff_fines(ledger))),
+        ),
+        batch_clusters=tuple(
+            Cluster(**{**c, **{k: tuple(c[k]) for k in ("ids", "categories", "orgs")}})
+            for c in clusters
+        ),
+        batch_clusters_total=cluster_count,
+        repeat_complainants=tuple(
+            Repeater(
+                customer=item["customer"],
+                count=item["count"],
+                ids=tuple(item["ids"]),
+                categories=tuple(item["categories"]),
+                phone=item["phone_key"] if show_phone else mask_phone(item["phone_key"]),
+            )
+            for item in r["repeaters"]
+        ),
+        trend=Trend(period.trend_unit, tuple(TrendPoint(**p) for p in r["trend"])),
+        previous=Previous(before, r["previous_total"], previous),
+        ledger=Listing(lambda: _ledger_rows(connect, w)),
+    )
 
 
-def _entry(e: dict[str, Any], zone: tzinfo | None = None) -> dict[str, Any]:
+def _entry(e: dict[str, Any], zone: tzinfo | None = None) -> LedgerEntry:
     amount = e.pop("amount_fen")
-    return {**e, "amount": yuan(amount), "at": from_utc_text(e["at"], zone).isoformat()}
+    return LedgerEntry(**{**e, "at": from_utc_text(e["at"], zone).isoformat()}, amount=yuan(amount))
 
 
 def _ledger_rows(
     connect: Callable[[], sqlite3.Connection], w: queries.Window
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[LedgerEntry]:
     conn, zone = connect(), local_zone()
     try:
         for e in queries.ledger_entries(conn, w):
@@ -165,14 +178,14 @@ def _ledger_rows(
         conn.close()
 
 
-class Listing(Iterable[dict[str, Any]]):
-    """Rows too many to hold (a quarter's ledger): each iteration reads them afresh, so
-    the JSON and the CSV writers may both go through them, one row at a time."""
+class Listing(Iterable[LedgerEntry]):
+    """Rows too many to hold (a quarter's ledger): each iteration reads them afresh, one
+    row at a time, as ledger.csv is written."""
 
-    def __init__(self, rows: Callable[[], Iterator[dict[str, Any]]]) -> None:
+    def __init__(self, rows: Callable[[], Iterator[LedgerEntry]]) -> None:
         self._rows = rows
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[LedgerEntry]:
         return self._rows()
 
 

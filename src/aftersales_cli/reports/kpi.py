@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
+from aftersales_cli.reports.units import Unit
 from aftersales_cli.rules.config import Targets
 
 # Higher is better for these; lower is better for handling time and repeats.
@@ -95,8 +96,52 @@ def _met(key: str, value: float | None, target: float | None) -> bool | None:
     return value >= target if key in HIGHER_IS_BETTER else value <= target
 
 
-def kpis(inputs: Inputs, targets: Targets) -> dict[str, dict[str, Any]]:
-    """Each KPI as {"value", "target", "met"} plus what it was computed from."""
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI of a period: its value against its target, and what it was computed from
+    (a ratio, or the spread of handling hours)."""
+
+    key: str
+    value: float | None
+    target: float | None
+    met: bool | None
+    better: str  # higher or lower
+    basis: Ratio | Handling
+    within_hours: int | None = None  # the response window, for the responded rate
+
+    @property
+    def unit(self) -> Unit:
+        return Unit.HOURS if isinstance(self.basis, Handling) else Unit.RATE
+
+    def to_json(self) -> dict[str, Any]:
+        basis = self.basis
+        result: dict[str, Any] = {
+            "value": self.value,
+            "target": self.target,
+            "met": self.met,
+            "better": self.better,
+        }
+        if isinstance(basis, Handling):
+            result.update(median=basis.median, p90=basis.p90, count=basis.count)
+        else:
+            result.update(numerator=basis.numerator, denominator=basis.denominator)
+        if self.within_hours is not None:
+            result["within_hours"] = self.within_hours
+        return result
+
+
+@dataclass(frozen=True)
+class ComparedKpi(Kpi):
+    """A KPI with its change since the previous period (None when either has no value)."""
+
+    delta: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "delta": self.delta}
+
+
+def kpis(inputs: Inputs, targets: Targets) -> dict[str, Kpi]:
+    """Each KPI, keyed by its name."""
     ratios = {
         "responded_24h_rate": (inputs.responded, targets.responded_24h_rate),
         "resolution_rate": (inputs.resolved, targets.resolution_rate),
@@ -105,43 +150,33 @@ def kpis(inputs: Inputs, targets: Targets) -> dict[str, dict[str, Any]]:
         "repeat_clients": (inputs.client_repeats, None),
         "on_time_rate": (inputs.on_time, targets.on_time_rate),
     }
-    result: dict[str, dict[str, Any]] = {}
+    result: dict[str, Kpi] = {}
     for key in KPI_KEYS:
+        better = "higher" if key in HIGHER_IS_BETTER else "lower"
         if key == "avg_handling_hours":
             h = inputs.handling
-            result[key] = {
-                "value": _round(h.mean),
-                "target": targets.avg_handling_hours,
-                "met": _met(key, h.mean, targets.avg_handling_hours),
-                "better": "lower",
-                "median": _round(h.median),
-                "p90": _round(h.p90),
-                "count": h.count,
-            }
+            spread = Handling(h.count, _round(h.mean), _round(h.median), _round(h.p90))
+            target = targets.avg_handling_hours
+            result[key] = Kpi(key, spread.mean, target, _met(key, h.mean, target), better, spread)
             continue
         ratio, target = ratios[key]
-        result[key] = {
-            "value": _round(ratio.value),
-            "target": target,
-            "met": _met(key, ratio.value, target),
-            "better": "higher" if key in HIGHER_IS_BETTER else "lower",
-            "numerator": ratio.numerator,
-            "denominator": ratio.denominator,
-        }
-    result["responded_24h_rate"]["within_hours"] = targets.responded_within_hours
+        within = targets.responded_within_hours if key == "responded_24h_rate" else None
+        result[key] = Kpi(
+            key, _round(ratio.value), target, _met(key, ratio.value, target), better, ratio, within
+        )
     return result
 
 
-def with_deltas(
-    current: Mapping[str, dict[str, Any]], previous: Mapping[str, dict[str, Any]]
-) -> dict[str, dict[str, Any]]:
+def with_deltas(current: Mapping[str, Kpi], previous: Mapping[str, Kpi]) -> dict[str, ComparedKpi]:
     """The current KPIs, each with `delta` = value − previous value (None when either is)."""
     result = {}
     for key, kpi in current.items():
-        before = previous.get(key, {}).get("value")
-        value = kpi["value"]
+        before = previous[key].value if key in previous else None
+        value = kpi.value
         delta = None if value is None or before is None else _round(value - before)
-        result[key] = {**kpi, "delta": delta}
+        result[key] = ComparedKpi(
+            **{f.name: getattr(kpi, f.name) for f in fields(kpi)}, delta=delta
+        )
     return result
 
 

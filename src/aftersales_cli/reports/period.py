@@ -27,6 +27,11 @@ class Period:
     kind: str  # quarter, month or range
 
     @property
+    def last_day(self) -> date:
+        """The last local day in the period (its end is exclusive)."""
+        return self.end.subtract(days=1).date()
+
+    @property
     def days(self) -> int:
         return (self.end.date() - self.start.date()).days
 

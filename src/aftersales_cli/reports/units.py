@@ -1,0 +1,17 @@
+"""The units of the report's figures."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Unit(Enum):
+    """What a figure counts, which says how it is shown: a rate is a fraction shown in
+    percent (its changes in points), hours and money carry their unit."""
+
+    TEXT = "text"
+    COUNT = "count"
+    RATE = "rate"
+    HOURS = "hours"
+    MONEY = "money"
+    FLAG = "flag"  # met or missed
