@@ -493,6 +493,10 @@ def run_in_pty(
             elif proc.poll() is not None:
                 break
             if not sent and wait_for is not None and wait_for in shown:
+                # as a person would: a moment after the prompt, not within a microsecond of
+                # its first byte (a Ctrl-C between the prompt's echo and the read it is
+                # about to start is lost by Python's own input(), whatever the program does)
+                time.sleep(0.3)
                 os.write(master, send)
                 sent = True
         else:
