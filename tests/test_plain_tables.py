@@ -3,9 +3,11 @@ width a terminal gives each character (a Chinese character takes two)."""
 
 from __future__ import annotations
 
+import io
+
 from conftest import Run, ok
 
-from aftersales_cli.render.text import width
+from aftersales_cli.render.text import Columns, width
 
 
 def _log(run: Run, description: str, customer: str, org: str, now: str) -> None:
@@ -142,3 +144,12 @@ def test_piped_tables_align_chinese_by_the_columns_it_takes(run: Run) -> None:
     assert assigned and all(
         width(r[: r.index("质控李工")]) == late_header.index("assignee") for r in assigned
     )
+
+
+def test_columns_pad_by_display_width_escape_controls_and_never_cut() -> None:
+    writer = Columns((4, 6, 0), right=frozenset({0}))
+    assert writer.line(["1", "张伟", "x"]) == "   1  张伟    x"
+    assert writer.line(["12345", "a\x1bb", ""]) == "12345  a\\x1bb"
+    out = io.StringIO()
+    writer.write(iter([["7", "欧阳", "z"]] * 2500), out)
+    assert out.getvalue() == "   7  欧阳    z\n" * 2500

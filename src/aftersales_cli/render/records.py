@@ -12,7 +12,7 @@ from typing import Any
 from aftersales_cli.clock import from_utc_text, relative, show, span
 from aftersales_cli.render.blocks import Block, Cell, Fields, Heading, Line, Table, cell
 from aftersales_cli.render.record_json import Money, is_time_key, penalty_json
-from aftersales_cli.render.text import pad
+from aftersales_cli.render.text import Columns
 from aftersales_cli.rules.case import Case, Deadline
 from aftersales_cli.rules.fields import mask_phone
 from aftersales_cli.rules.ledger import Entry
@@ -286,11 +286,9 @@ _LIST_COLUMNS = (
     "phone",
     "next deadline",
 )
-_LIST_WIDTHS = (6, 11, 18, 24, 10, 12, 18, 13)
-LIST_HEADER = (
-    "  ".join(pad(c, w) for c, w in zip(_LIST_COLUMNS, _LIST_WIDTHS, strict=False))
-    + f"  {_LIST_COLUMNS[-1]}\n"
-)
+# Piped, a listing streams in fixed columns (the last one as long as it is).
+_LIST_PLAIN = Columns((6, 11, 18, 24, 10, 12, 18, 13, 0))
+LIST_HEADER = _LIST_PLAIN.line(_LIST_COLUMNS) + "\n"
 
 
 def _list_cells(case: Case, now: datetime, show_phone: bool) -> list[Cell | str]:
@@ -319,10 +317,7 @@ def _list_cells(case: Case, now: datetime, show_phone: bool) -> list[Cell | str]
 
 def list_line(case: Case, now: datetime, *, show_phone: bool) -> str:
     """One complaint as a line of fixed columns (a listing streamed to a pipe)."""
-    cells = [cell(c).text for c in _list_cells(case, now, show_phone)]
-    return (
-        "  ".join(pad(c, w) for c, w in zip(cells, _LIST_WIDTHS, strict=False)) + f"  {cells[-1]}\n"
-    )
+    return _LIST_PLAIN.line([cell(c).text for c in _list_cells(case, now, show_phone)]) + "\n"
 
 
 def list_table(
