@@ -71,8 +71,40 @@ def test_version_and_no_arguments(run: Run) -> None:
     assert result.exit_code == 0 and "log" in result.stdout
 
 
+def test_no_arguments_print_the_help_and_nothing_else(run: Run) -> None:
+    bare, helped = run(), run("--help")
+    assert (bare.exit_code, bare.stdout, bare.stderr) == (0, helped.stdout, "")
+
+
 def test_unknown_command_is_one_line(run: Run) -> None:
     refused(run("lgo"), "lgo")
+    refused(run("lgo", "--help"), "No such command 'lgo'")
+    assert refused(run("--db", "x.db")) == "error: Missing command."
+
+
+def _command_modules_loaded(*argv: str) -> set[str]:
+    """The command modules a real `aftersales ARGV` imports (the registry is lazy)."""
+    code = (
+        "import sys\n"
+        "from aftersales_cli import cli\n"
+        f"sys.argv = ['aftersales', *{list(argv)!r}]\n"
+        "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+        "print('\\nloaded:', *(m for m in sys.modules if m.startswith('aftersales_cli.commands.')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    loaded = result.stdout.rsplit("\nloaded:", 1)[1]
+    return set(loaded.split()) - {"aftersales_cli.commands.options"}
+
+
+def test_a_command_module_is_imported_only_when_its_command_runs(run: Run) -> None:
+    run("log", "米饭偏硬", "--channel", "online", "--customer", "a", "--phone", "13800000000")
+    assert _command_modules_loaded("--version") == set()
+    assert "aftersales_cli.commands.report" not in _command_modules_loaded("show", "1")
+    assert "aftersales_cli.commands.browse" in _command_modules_loaded("show", "1")
+    listed = _command_modules_loaded("--help")
+    assert {f"aftersales_cli.commands.{w.split(':')[0]}" for _, w in COMMANDS} <= listed
 
 
 def test_python_dash_m_works(tmp_path: Path) -> None:

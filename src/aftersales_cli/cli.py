@@ -13,8 +13,6 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperGroup
-from typer.main import get_command_from_info
-from typer.models import CommandInfo
 
 from aftersales_cli import __version__
 from aftersales_cli.commands.options import ByOption, DbOption, Globals, RulesOption
@@ -33,8 +31,9 @@ def _error(message: str) -> None:
 
 
 class _Group(TyperGroup):
-    """Commands built when asked for; usage errors as one line on stderr (exit 2), not a
-    usage block and a panel."""
+    """Click's lazy group (a command is built when asked for), through Typer's public API;
+    no arguments print the help; usage errors are one line on stderr (exit 2), not a usage
+    block and a panel."""
 
     def list_commands(self, ctx: Any) -> list[str]:
         return [name for name, _ in COMMANDS]
@@ -43,11 +42,15 @@ class _Group(TyperGroup):
         if cmd_name not in self.commands:
             if cmd_name not in _WHERE:
                 return None
-            info = CommandInfo(name=cmd_name, callback=boundary(command_function(cmd_name)))
-            self.commands[cmd_name] = get_command_from_info(
-                info, pretty_exceptions_short=True, rich_markup_mode=None
-            )
+            self.commands[cmd_name] = _build(cmd_name)
         return self.commands[cmd_name]
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            sys.stdout.write(ctx.get_help() + "\n")
+            ctx.exit(0)
+        rest: list[str] = super().parse_args(ctx, args)
+        return rest
 
     def main(
         self,
@@ -67,9 +70,6 @@ class _Group(TyperGroup):
                 args, prog_name, complete_var, False, windows_expand_args, **extra
             )
         except typer.TyperException as exc:  # Click's usage errors
-            if type(exc).__name__ == "NoArgsIsHelpError":
-                sys.stdout.write(exc.format_message() + "\n")
-                sys.exit(0)
             _error(exc.format_message().replace("\n", " "))
             sys.exit(getattr(exc, "exit_code", BAD_INPUT))
         except Interrupted:  # Ctrl-C (or end of input) inside a command, at a prompt say
@@ -195,6 +195,13 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("demo", "demo:demo"),
 )
 _WHERE = dict(COMMANDS)
+
+
+def _build(name: str) -> Any:
+    """The command `name`, registered the public way on an app of its own."""
+    single = typer.Typer(rich_markup_mode=None, add_completion=False)
+    single.command(name)(boundary(command_function(name)))
+    return typer.main.get_command(single)
 
 
 def command_function(name: str) -> Callable[..., Any]:

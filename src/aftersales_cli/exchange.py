@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from aftersales_cli.clock import YEARS, local_zone, to_utc_text
-from aftersales_cli.render.records import case_json, entry_json, event_json, number
+from aftersales_cli.render.record_json import case_json, entry_json, event_json, number
 from aftersales_cli.render.spreadsheet import csv_cell, csv_text
 from aftersales_cli.rules import fields, history
 from aftersales_cli.rules.case import Case, Deadline, Penalty

@@ -20,7 +20,7 @@ from aftersales_cli.commands.money import money_extra
 from aftersales_cli.commands.options import MAX_ID
 from aftersales_cli.commands.present import print_case, sample_until
 from aftersales_cli.errors import BadInput
-from aftersales_cli.render import output, records
+from aftersales_cli.render import output, record_json, records
 from aftersales_cli.render.blocks import Line
 from aftersales_cli.rules import fields
 from aftersales_cli.rules.taxonomy import ACTIVE_STATUSES, DEPARTMENTS, SEVERITIES, STATUSES
@@ -124,7 +124,9 @@ def list_(
         cases = search.search(s.conn, query)
         if json_:
             output.stream_json(
-                records.case_json(c, s.now, sample_until=sample_until(c, s), show_phone=show_phone)
+                record_json.case_json(
+                    c, s.now, sample_until=sample_until(c, s), show_phone=show_phone
+                )
                 for c in cases
             )
             return

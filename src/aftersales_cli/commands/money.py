@@ -20,7 +20,7 @@ from aftersales_cli.commands.present import changed, print_case
 from aftersales_cli.desk import cases, parse
 from aftersales_cli.desk.ledger import client_fines
 from aftersales_cli.errors import BadInput
-from aftersales_cli.render import output, records
+from aftersales_cli.render import output, record_json, records
 from aftersales_cli.rules import ledger, penalties
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.config import Rules
@@ -41,8 +41,8 @@ def penalty_view(conn: sqlite3.Connection, case: Case, rules: Rules) -> dict[str
             return {
                 "event": ledger.shown(event),
                 "offence": fine.offence,
-                "multiplier": records.number(fine.multiplier),
-                "amount": records.number(fine.amount) if carries else 0,
+                "multiplier": record_json.number(fine.multiplier),
+                "amount": record_json.number(fine.amount) if carries else 0,
                 "same_offence_as": None if carries else fine.complaint_id,
                 "earlier_events": [ledger.shown(e) for e in fine.earlier],
             }
@@ -50,17 +50,17 @@ def penalty_view(conn: sqlite3.Connection, case: Case, rules: Rules) -> dict[str
         return {
             "event": None,
             "offence": case.penalty.offence,
-            "multiplier": records.number(case.penalty.multiplier),
-            "amount": records.number(case.penalty.amount),
+            "multiplier": record_json.number(case.penalty.multiplier),
+            "amount": record_json.number(case.penalty.amount),
             "same_offence_as": None,
             "earlier_events": [],
         }
     return None
 
 
-def money_extra(conn: sqlite3.Connection, case: Case, rules: Rules) -> records.Money:
+def money_extra(conn: sqlite3.Connection, case: Case, rules: Rules) -> record_json.Money:
     assert case.id is not None
-    return records.Money(books.of_case(conn, case.id), penalty_view(conn, case, rules))
+    return record_json.Money(books.of_case(conn, case.id), penalty_view(conn, case, rules))
 
 
 # ---- pay -------------------------------------------------------------------------------

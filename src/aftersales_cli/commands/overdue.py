@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
-from functools import lru_cache
 from itertools import chain, islice
 from typing import Annotated, Any
 
@@ -29,7 +28,7 @@ from aftersales_cli.desk.work import breach_note
 from aftersales_cli.errors import BadInput, DatabaseUnusable
 from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Block, Cell, Line, Table
-from aftersales_cli.render.text import pad
+from aftersales_cli.render.text import Columns
 from aftersales_cli.rules.config import parse_duration
 from aftersales_cli.rules.deadlines import elapsed
 from aftersales_cli.rules.errors import RulesFileError
@@ -123,26 +122,8 @@ COLUMNS = (
 )
 
 
-def _plain_line(c: list[str]) -> str:
-    # The first six columns are ASCII; names may be Chinese (two columns a character).
-    return (
-        f"{c[0]:<6}  {c[1]:<10}  {c[2]:<13}  {c[3]:<11}  {c[4]:<18}  {c[5]:<16}  "
-        f"{_pad(c[6], 10)}  {_pad(c[7], 16)}  {_pad(c[8], 10)}  {c[9]}".rstrip()
-        + "\n"
-    )
-
-
-@lru_cache(maxsize=4096)
-def _pad(text: str, size: int) -> str:
-    """Names, organisations and people repeat down a long listing: pad each once."""
-    return pad(text, size)
-
-
-def _write_lines(lines: Iterable[str]) -> None:
-    """Lines to stdout a thousand at a time (one write per line costs more than the line)."""
-    write = sys.stdout.write
-    for batch in iter(lambda: list(islice(lines, 1000)), []):
-        write("".join(batch))
+# Piped: fixed columns, streamed (a listing may hold thousands of rows).
+PLAIN = Columns((6, 10, 13, 11, 18, 16, 10, 16, 10, 0))
 
 
 def overdue(
@@ -201,12 +182,7 @@ def overdue(
         elif output.on_terminal():
             output.show(terminal_view(everything, lateness, s.zone_name))
         else:
-            _write_lines(
-                chain(
-                    [_plain_line(list(COLUMNS))],
-                    (_plain_line(lateness.cells(row)) for row in everything),
-                )
-            )
+            PLAIN.write(chain([COLUMNS], map(lateness.cells, everything)), sys.stdout)
         if found:
             raise typer.Exit(FOUND)
 

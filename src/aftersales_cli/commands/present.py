@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from aftersales_cli.commands.context import Session
-from aftersales_cli.render import output, records
+from aftersales_cli.render import output, record_json, records
 from aftersales_cli.render.blocks import Block, Line
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.deadlines import sample_sealable_until
@@ -28,15 +28,15 @@ def print_case(
     extra: dict[str, Any] | None = None,
     lead: Sequence[Block] = (),
     events: Sequence[Event] | None = None,
-    money: records.Money | None = None,
+    money: record_json.Money | None = None,
 ) -> None:
     """`money` (the case's ledger and its supply event's penalty) where the command read
     it: `show`, `close`, `pay`."""
     until = sample_until(case, s)
     if json_:
-        data = records.case_json(case, s.now, sample_until=until, money=money)
+        data = record_json.case_json(case, s.now, sample_until=until, money=money)
         if events is not None:
-            data["events"] = [records.event_json(e) for e in events]
+            data["events"] = [record_json.event_json(e) for e in events]
         output.print_json({**data, **(extra or {})})
         return
     blocks = [

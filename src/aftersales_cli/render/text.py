@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import islice
+from typing import IO
 
 from aftersales_cli.render.blocks import Block, Cell, Fields, Heading, Line, Table, cell
 
@@ -31,7 +33,8 @@ def clean(text: str, *, keep: bool = True) -> str:
 
 
 def width(text: str) -> int:
-    """Columns `text` takes in a terminal: Chinese characters take two."""
+    """Columns `text` takes in a terminal: Chinese characters take two. Measured with
+    `unicodedata` (Rich's `cell_len` would import Rich, which a pipe never pays for)."""
     return len(text) if text.isascii() else _wide(text)
 
 
@@ -41,9 +44,35 @@ def _wide(text: str) -> int:
 
 
 def pad(text: str, size: int, *, right: bool = False) -> str:
+    """`text` made harmless on one line and padded to `size` columns (never cut)."""
+    if text.isascii() and text.isprintable():  # the usual case, and cheap
+        return text.rjust(size) if right else text.ljust(size)
     text = clean(text, keep=False)
     gap = " " * max(0, size - width(text))
     return gap + text if right else text + gap
+
+
+class Columns:
+    """The one plain-text table writer, a row at a time (a listing streamed to a pipe
+    keeps memory flat): every cell made harmless (`clean`) and padded to its column's
+    width as a terminal counts it; a width of 0 leaves a cell as long as it is (the last
+    column, usually); two spaces between columns, none at the end of a line. A cell
+    wider than its column pushes the rest of its line along, never cut."""
+
+    def __init__(self, widths: Sequence[int], right: frozenset[int] = frozenset()) -> None:
+        self.columns = [(size, i in right) for i, size in enumerate(widths)]
+
+    def line(self, cells: Sequence[str]) -> str:
+        return "  ".join(
+            [pad(text, size, right=r) for text, (size, r) in zip(cells, self.columns, strict=False)]
+        ).rstrip()
+
+    def write(self, rows: Iterable[Sequence[str]], stream: IO[str]) -> None:
+        """Each row as a line on `stream`, a thousand lines a write (a write per line
+        costs more than the line)."""
+        lines = (self.line(row) + "\n" for row in rows)
+        for batch in iter(lambda: list(islice(lines, 1000)), []):
+            stream.write("".join(batch))
 
 
 def _one_line(text: str) -> str:
@@ -55,16 +84,14 @@ def table_lines(
     rows: Sequence[Sequence[Cell | str]],
     right: frozenset[int] = frozenset(),
 ) -> list[str]:
+    """A table whose rows are all at hand: each column as wide as its widest cell."""
     texts = [[_one_line(cell(c).text) for c in row] for row in rows]
     sizes = [width(c) for c in columns]
     for row in texts:
         for i, value in enumerate(row):
             sizes[i] = max(sizes[i], width(value))
-    lines = []
-    for row in [list(columns), *texts]:
-        parts = [pad(v, sizes[i], right=i in right) for i, v in enumerate(row)]
-        lines.append("  ".join(parts).rstrip())
-    return lines
+    writer = Columns(sizes, right)
+    return [writer.line(row) for row in [list(columns), *texts]]
 
 
 def render(blocks: Sequence[Block]) -> str:

@@ -1,0 +1,172 @@
+"""A complaint as the output contract's JSON: `show --json`, `list --json`, `export` and
+the records `import` reads back (CSV is the same record, flattened, in `exchange`).
+
+The JSON keys are stable (scripts rely on them): times in local time with offset,
+money in yuan, every deadline `{"due_at", "done_at", "state", "extended_from",
+"reason"}`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from aftersales_cli.clock import from_utc_text, iso_local
+from aftersales_cli.rules.case import Case, Deadline
+from aftersales_cli.rules.fields import mask_phone
+from aftersales_cli.rules.ledger import Entry
+from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
+
+
+def number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def deadline_json(deadline: Deadline, now: datetime) -> dict[str, Any]:
+    return {
+        "due_at": iso_local(deadline.due_at),
+        "done_at": iso_local(deadline.done_at),
+        "state": deadline.state(now),
+        "extended_from": iso_local(deadline.extended_from),
+        "reason": deadline.reason,
+    }
+
+
+class Money(NamedTuple):
+    """A case's ledger entries and its supply event's penalty, as `show` reads them."""
+
+    ledger: list[Entry]
+    penalty: dict[str, Any] | None
+
+
+def entry_json(entry: Entry) -> dict[str, Any]:
+    """A ledger entry: `{id, complaint_id, kind, payment_kind, amount, reason, by, at,
+    reverses}`."""
+    return {
+        "id": entry.id,
+        "complaint_id": entry.complaint_id,
+        "kind": entry.kind,
+        "payment_kind": entry.payment_kind,
+        "amount": number(entry.amount),
+        "reason": entry.reason,
+        "by": entry.by,
+        "at": iso_local(entry.at),
+        "reverses": entry.reverses,
+    }
+
+
+def penalty_json(case: Case) -> dict[str, Any] | None:
+    """The penalty as the case alone knows it (`show` adds the supply event's view)."""
+    penalty = case.penalty
+    if penalty is None:
+        return None
+    return {
+        "event": None,
+        "offence": penalty.offence,
+        "multiplier": number(penalty.multiplier),
+        "amount": number(penalty.amount),
+        "same_offence_as": None,
+        "earlier_events": [],
+    }
+
+
+def case_json(
+    case: Case,
+    now: datetime,
+    *,
+    sample_until: datetime | None = None,
+    show_phone: bool = True,
+    money: Money | None = None,
+) -> dict[str, Any]:
+    data = _case_json(case, now, sample_until, show_phone)
+    if money is not None:
+        data["penalty"] = money.penalty
+        data["ledger"] = [entry_json(e) for e in money.ledger]
+    return data
+
+
+def _case_json(
+    case: Case, now: datetime, sample_until: datetime | None, show_phone: bool
+) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "status": case.status,
+        "received_at": iso_local(case.received_at),
+        "channel": case.channel,
+        "customer": case.customer,
+        "phone": case.phone if show_phone else mask_phone(case.phone),
+        "org": case.org,
+        "order_no": case.order_no,
+        "product": case.product,
+        "batch": case.batch,
+        "delivery_date": case.delivery_date.isoformat() if case.delivery_date else None,
+        "delivered_at": iso_local(case.delivered_at),
+        "quantity": case.quantity,
+        "defective": case.defective,
+        "description": case.description,
+        "request": case.request,
+        "people": case.people,
+        "ill": case.ill,
+        "injured": case.injured,
+        "category": case.category,
+        "severity": case.severity,
+        "department": case.department,
+        "assignee": case.assignee,
+        "deadlines": {m: deadline_json(case.deadlines[m], now) for m in MILESTONE_KEYS},
+        "remedy": case.remedy,
+        "remedies": list(case.remedies),
+        "amount": number(case.amount),
+        "cause": case.cause,
+        "ours": case.ours,
+        "finding": case.finding,
+        "note": case.note,
+        "supply_value": number(case.supply_value),
+        "price": number(case.price),
+        "loss": number(case.loss),
+        "staff": case.staff,
+        "penalty": penalty_json(case),
+        "staff_fine": (
+            {"staff": case.staff, "amount": number(case.staff_fine)}
+            if case.staff_fine is not None
+            else None
+        ),
+        "statutory_compensation": number(case.statutory_compensation),
+        "incident": case.incident,
+        "satisfaction": case.satisfaction,
+        "revisit_method": case.revisit_method,
+        "revisit_note": case.revisit_note,
+        "closed_at": iso_local(case.closed_at),
+        "reopened_at": iso_local(case.reopened_at),
+        "reopen_count": case.reopen_count,
+        "escalated_at": iso_local(case.escalated_at),
+        "sample_until": iso_local(sample_until),
+    }
+
+
+def is_time_key(key: str) -> bool:
+    return key.endswith("_at") or key.endswith(".extended_from")
+
+
+def _local(value: str) -> str:
+    """A stored UTC time as local ISO-8601; text that is not a time stays as it is."""
+    try:
+        return iso_local(from_utc_text(value)) or value
+    except (ValueError, OverflowError):
+        return value
+
+
+def event_json(event: Any) -> dict[str, Any]:
+    """An event of the history, times in local time."""
+    return {
+        "at": iso_local(event.at),
+        "by": event.by,
+        "action": event.action,
+        "changes": {
+            key: [_local(v) if is_time_key(key) and isinstance(v, str) else v for v in pair]
+            for key, pair in event.changes.items()
+        },
+        "note": event.note,
+    }
