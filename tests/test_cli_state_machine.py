@@ -713,6 +713,7 @@ SETTINGS = settings(
 )
 
 
+@pytest.mark.slow
 def test_random_command_sequences_follow_the_lifecycle(monkeypatch: pytest.MonkeyPatch) -> None:
     # typer's CliRunner builds the click command from `app` on every invoke, which is most
     # of the cost of a call; build it once (the same app, the same command) for speed.

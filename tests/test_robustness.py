@@ -67,6 +67,7 @@ WORKER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_two_writers_and_cron_at_the_same_moment(tmp_path: Path) -> None:
     db = tmp_path / "busy.db"
     script = tmp_path / "worker.py"
@@ -174,6 +175,7 @@ def _integrity_and_wholeness(db: Path) -> int:
     return int(complaints)
 
 
+@pytest.mark.slow
 def test_killed_in_the_middle_of_writes(tmp_path: Path) -> None:
     db = tmp_path / "crash.db"
     script = tmp_path / "worker.py"
@@ -207,6 +209,7 @@ def ok_after_crash(db: Path) -> bool:
     return result.returncode == 0 and json.loads(result.stdout)["id"] > 0
 
 
+@pytest.mark.slow
 def test_killed_in_the_middle_of_a_bulk_import(tmp_path: Path) -> None:
     rows = tmp_path / "rows.jsonl"
     row = {

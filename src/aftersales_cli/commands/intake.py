@@ -146,16 +146,17 @@ def classify(
         typer.Option(help="Severity [default: the one the rules suggest for the category]."),
     ] = None,
     reason: Annotated[
-        str | None, typer.Option(help="Why, when lowering the severity below the suggestion.")
+        str | None, typer.Option(help="Why, when lowering the severity (required then).")
     ] = None,
     json_: JsonOption = False,
     db: DbOption = None,
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Confirm or change category and severity; deadlines are counted again from receipt.
+    """Confirm or change category and severity.
 
-    Lowering a severity below what the rules suggest needs --reason (kept in the history).
+    Raising makes pending deadlines sooner, counted from now; lowering needs --reason
+    (kept in the history) and makes them later. Done milestones and breaches stay.
 
     Example: aftersales classify 42 --category food_quality --severity general
     --reason "拍照确认只是米饭偏硬，无人不适"

@@ -142,14 +142,19 @@ def _fmt_num(value: float) -> str:
 # --- charts ---------------------------------------------------------------------------
 
 
-def bar_chart(table: ReportTable) -> str:
-    """Horizontal bars: labels left, bars proportional to the charted column, the value
-    printed at the bar end."""
+def _chart_values(table: ReportTable) -> tuple[list[str], list[str], list[float]]:
+    """A charted table's labels, its charted column as shown, and as numbers."""
     assert table.chart is not None
     cells = formatted(table)
     labels = [c[0] for c in cells]
     shown = [c[table.chart] for c in cells]
-    values = [_number(r[table.chart]) for r in table.rows]
+    return labels, shown, [_number(r[table.chart]) for r in table.rows]
+
+
+def bar_chart(table: ReportTable) -> str:
+    """Horizontal bars: labels left, bars proportional to the charted column, the value
+    printed at the bar end."""
+    labels, shown, values = _chart_values(table)
     largest = max(values, default=0.0)
     label_w = min(max((_text_width(t) for t in labels), default=0.0), 210.0)
     value_w = max((_text_width(t) for t in shown), default=0.0) + 10
@@ -186,11 +191,7 @@ def bar_chart(table: ReportTable) -> str:
 def column_chart(table: ReportTable) -> str:
     """Vertical columns over time, the value on top, the label (split at its space into
     two lines) below; labels are thinned out when they would overlap."""
-    assert table.chart is not None
-    cells = formatted(table)
-    labels = [c[0] for c in cells]
-    shown = [c[table.chart] for c in cells]
-    values = [_number(r[table.chart]) for r in table.rows]
+    labels, shown, values = _chart_values(table)
     largest = max(values, default=0.0)
     n = max(len(values), 1)
     left, right, top, bottom = 8.0, 8.0, 18.0, 36.0

@@ -25,6 +25,7 @@ from aftersales_cli.reports.period import Period, buckets
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.deadlines import calendar_days, elapsed, local_day
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
+from aftersales_cli.store.ledger import COLUMNS as ENTRY_COLUMNS
 
 IN_PERIOD = "c.received_at >= :start AND c.received_at < :end"
 CLOSED = "c.status IN ('closed', 'revisited')"
@@ -251,20 +252,10 @@ def suggested_by_org(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]
     ]
 
 
-_LEDGER_COLUMNS = """l.id, l.complaint_id, l.kind, l.payment_kind, l.amount_fen, l.reason,
-                   l.by, l.at, l.reverses, COALESCE(c.org, 'none')"""
-LEDGER_KEYS = (
-    "id",
-    "complaint_id",
-    "kind",
-    "payment_kind",
-    "amount_fen",
-    "reason",
-    "by",
-    "at",
-    "reverses",
-    "org",
-)
+# A ledger entry as the report lists it: the stored columns up to what a fine adds, and
+# the complaint's client.
+LEDGER_KEYS = ("id", *ENTRY_COLUMNS[: ENTRY_COLUMNS.index("event")], "org")
+_LEDGER_COLUMNS = ", ".join(f"l.{c}" for c in LEDGER_KEYS[:-1]) + ", COALESCE(c.org, 'none')"
 
 
 def ledger_entries(conn: sqlite3.Connection, w: Window) -> Iterator[dict[str, Any]]:
