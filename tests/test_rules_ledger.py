@@ -11,7 +11,7 @@ import pendulum
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aftersales_cli.rules import ledger
+from aftersales_cli.rules import ledger, supply
 from aftersales_cli.rules.ledger import Candidate, Entry
 
 LADDER = (Decimal(2), Decimal(3), Decimal(10))
@@ -22,16 +22,16 @@ DAY0 = date(2026, 1, 1)
 
 def test_one_delivery_is_one_event_whoever_spells_it() -> None:
     day = date(2026, 11, 21)
-    a = ledger.event_key("第一中学 ", day, "B-1123", "午餐")
-    b = ledger.event_key("第一中学", day, " b-1123", None)
+    a = supply.event_key("第一中学 ", day, "B-1123", "午餐")
+    b = supply.event_key("第一中学", day, " b-1123", None)
     assert a == b is not None
-    assert ledger.event_key("ＡＢＣ School", day, None, "Lunch") == ledger.event_key(
+    assert supply.event_key("ＡＢＣ School", day, None, "Lunch") == supply.event_key(
         "abc  school", day, None, " lunch"
     )
-    assert ledger.event_key("x", day, "B1", None) != ledger.event_key("x", day, None, "B1")
-    assert ledger.event_key(None, day, "B1", None) is None
-    assert ledger.event_key("x", None, "B1", None) is None
-    assert ledger.event_key("x", day, None, None) is None
+    assert supply.event_key("x", day, "B1", None) != supply.event_key("x", day, None, "B1")
+    assert supply.event_key(None, day, "B1", None) is None
+    assert supply.event_key("x", None, "B1", None) is None
+    assert supply.event_key("x", day, None, None) is None
 
 
 def _fine_now(
@@ -48,7 +48,7 @@ def _fine_now(
 
 
 def test_three_complaints_about_one_delivery_are_fined_once() -> None:
-    event = ledger.event_key("一中", date(2026, 11, 21), "B-1123", None)
+    event = supply.event_key("一中", date(2026, 11, 21), "B-1123", None)
     assert event is not None
     entries: list[Entry] = []
     found: list[Candidate] = []
@@ -60,8 +60,8 @@ def test_three_complaints_about_one_delivery_are_fined_once() -> None:
 
 def test_a_reclose_does_not_reorder_events_delivered_the_same_day() -> None:
     day = date(2026, 11, 21)
-    a = ledger.event_key("一中", day, "B1", None)
-    b = ledger.event_key("一中", day, "B2", None)
+    a = supply.event_key("一中", day, "B1", None)
+    b = supply.event_key("一中", day, "B2", None)
     assert a is not None and b is not None
     found = [Candidate(1, a, T0, Decimal(100))]
     entries = _fine_now(found, [], T0, "close of #1")
@@ -76,8 +76,8 @@ def test_a_reclose_does_not_reorder_events_delivered_the_same_day() -> None:
 
 
 def test_a_later_event_delivered_earlier_renumbers_the_others() -> None:
-    late = ledger.event_key("一中", date(2026, 11, 20), "B2", None)
-    early = ledger.event_key("一中", date(2026, 11, 10), "B1", None)
+    late = supply.event_key("一中", date(2026, 11, 20), "B2", None)
+    early = supply.event_key("一中", date(2026, 11, 10), "B1", None)
     assert late and early
     entries = _fine_now([Candidate(1, late, T0, Decimal(100))], [], T0, "close of #1")
     both = [Candidate(1, late, T0, Decimal(100)), Candidate(2, early, T0, Decimal(100))]
@@ -104,7 +104,7 @@ operations = st.lists(st.tuples(st.integers(0, 7), st.booleans()), min_size=1, m
 
 
 def _key(batch: int, offset: int) -> str:
-    key = ledger.event_key("实验小学", DAY0 + timedelta(days=offset), f"B{batch}", None)
+    key = supply.event_key("实验小学", DAY0 + timedelta(days=offset), f"B{batch}", None)
     assert key is not None
     return key
 
@@ -116,15 +116,15 @@ def _oracle(found: list[Candidate], fined_first: dict[str, datetime]) -> dict[st
     first = {c.event: (fined_first[c.event], 0) for c in found}
     result: dict[str, Decimal] = {}
     for event in first:
-        day = ledger.day_of(event)
+        day = supply.day_of(event)
         earlier = [
             other
             for other in first
             if other != event
             and (
-                day - timedelta(days=WINDOW) <= ledger.day_of(other) < day
+                day - timedelta(days=WINDOW) <= supply.day_of(other) < day
                 or (
-                    ledger.day_of(other) == day
+                    supply.day_of(other) == day
                     and (first[other][0], other) < (first[event][0], event)
                 )
             )

@@ -39,8 +39,9 @@ from aftersales_cli.rules import fields, history
 from aftersales_cli.rules.case import Case, Deadline, Penalty
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.errors import RuleError
-from aftersales_cli.rules.ledger import Entry, event_key
+from aftersales_cli.rules.ledger import Entry
 from aftersales_cli.rules.lifecycle import Intake
+from aftersales_cli.rules.supply import event_key
 from aftersales_cli.rules.taxonomy import (
     CAUSES,
     CHANNELS,

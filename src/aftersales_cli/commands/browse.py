@@ -16,9 +16,8 @@ from aftersales_cli.commands.context import (
     session,
     terms,
 )
-from aftersales_cli.commands.money import money_extra
 from aftersales_cli.commands.options import MAX_ID
-from aftersales_cli.commands.present import print_case, sample_until
+from aftersales_cli.commands.present import money_extra, print_case, sample_until
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output, record_json, records
 from aftersales_cli.render.blocks import Line

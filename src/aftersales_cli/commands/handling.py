@@ -193,7 +193,7 @@ def close(
     --amount compensation=200 --cause storage_transport --finding spoiled
     --supply-value 1200 --price 18
     """
-    from aftersales_cli.commands.money import money_extra
+    from aftersales_cli.commands.present import money_extra
 
     with session(ctx, db=db, rules=rules, by=by) as s:
         command = parse.close(

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -16,52 +15,10 @@ from aftersales_cli.commands.context import (
     RulesOption,
     session,
 )
-from aftersales_cli.commands.present import changed, print_case
+from aftersales_cli.commands.present import changed, money_extra, print_case
 from aftersales_cli.desk import cases, parse
-from aftersales_cli.desk.ledger import client_fines
 from aftersales_cli.errors import BadInput
-from aftersales_cli.render import output, record_json, records
-from aftersales_cli.rules import ledger, penalties
-from aftersales_cli.rules.case import Case
-from aftersales_cli.rules.config import Rules
-from aftersales_cli.store import ledger as books
-
-# ---- what show, close and pay print --------------------------------------------------
-
-
-def penalty_view(conn: sqlite3.Connection, case: Case, rules: Rules) -> dict[str, Any] | None:
-    """`penalty: {event, offence, multiplier, amount, same_offence_as, earlier_events}` —
-    for the case that carries its supply event's fine, and for every other case of it."""
-    event = ledger.event_key(case.org, case.delivery_date, case.batch, case.product)
-    if event is not None and penalties.is_penalty_finding(case.finding, case.ours, rules):
-        target, _ = client_fines(conn, ledger.client_of(event), rules)
-        fine = target.get(event)
-        if fine is not None:
-            carries = fine.complaint_id == case.id
-            return {
-                "event": ledger.shown(event),
-                "offence": fine.offence,
-                "multiplier": record_json.number(fine.multiplier),
-                "amount": record_json.number(fine.amount) if carries else 0,
-                "same_offence_as": None if carries else fine.complaint_id,
-                "earlier_events": [ledger.shown(e) for e in fine.earlier],
-            }
-    if case.penalty is not None:  # a fine recorded before supply events
-        return {
-            "event": None,
-            "offence": case.penalty.offence,
-            "multiplier": record_json.number(case.penalty.multiplier),
-            "amount": record_json.number(case.penalty.amount),
-            "same_offence_as": None,
-            "earlier_events": [],
-        }
-    return None
-
-
-def money_extra(conn: sqlite3.Connection, case: Case, rules: Rules) -> record_json.Money:
-    assert case.id is not None
-    return record_json.Money(books.of_case(conn, case.id), penalty_view(conn, case, rules))
-
+from aftersales_cli.render import output, records
 
 # ---- pay -------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -9,7 +10,9 @@ from typing import Any
 from aftersales_cli.commands.context import Session
 from aftersales_cli.render import output, record_json, records
 from aftersales_cli.render.blocks import Block, Line
+from aftersales_cli.rules import penalties, supply
 from aftersales_cli.rules.case import Case
+from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.deadlines import sample_sealable_until
 from aftersales_cli.store.events import Event
 
@@ -52,3 +55,44 @@ def print_case(
 
 def changed(case: Case, what: str) -> Line:
     return Line(f"{what} complaint #{case.id}.", "ok")
+
+
+# ---- the money of a case: what show, close and pay print -------------------------------
+
+
+def penalty_view(conn: sqlite3.Connection, case: Case, rules: Rules) -> dict[str, Any] | None:
+    """`penalty: {event, offence, multiplier, amount, same_offence_as, earlier_events}` —
+    for the case that carries its supply event's fine, and for every other case of it."""
+    from aftersales_cli.desk.ledger import client_fines  # (the ledger: show, close, pay)
+
+    event = supply.event_key(case.org, case.delivery_date, case.batch, case.product)
+    if event is not None and penalties.is_penalty_finding(case.finding, case.ours, rules):
+        target, _ = client_fines(conn, supply.client_of(event), rules)
+        fine = target.get(event)
+        if fine is not None:
+            carries = fine.complaint_id == case.id
+            return {
+                "event": supply.shown(event),
+                "offence": fine.offence,
+                "multiplier": record_json.number(fine.multiplier),
+                "amount": record_json.number(fine.amount) if carries else 0,
+                "same_offence_as": None if carries else fine.complaint_id,
+                "earlier_events": [supply.shown(e) for e in fine.earlier],
+            }
+    if case.penalty is not None:  # a fine recorded before supply events
+        return {
+            "event": None,
+            "offence": case.penalty.offence,
+            "multiplier": record_json.number(case.penalty.multiplier),
+            "amount": record_json.number(case.penalty.amount),
+            "same_offence_as": None,
+            "earlier_events": [],
+        }
+    return None
+
+
+def money_extra(conn: sqlite3.Connection, case: Case, rules: Rules) -> record_json.Money:
+    from aftersales_cli.store import ledger as books
+
+    assert case.id is not None
+    return record_json.Money(books.of_case(conn, case.id), penalty_view(conn, case, rules))

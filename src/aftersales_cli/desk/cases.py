@@ -5,7 +5,7 @@ the unit of work in, what changed out. Each is one transaction (`desk.work.chang
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from aftersales_cli import clock
 from aftersales_cli.desk import commands as cmd
@@ -19,8 +19,7 @@ from aftersales_cli.store import complaints as store
 from aftersales_cli.store import neighbours
 
 
-@dataclass(frozen=True)
-class Logged:
+class Logged(NamedTuple):
     """A complaint taken down: the case as stored, the suggestion it followed, and the
     warnings the operator was given (kept in its first history entry too)."""
 

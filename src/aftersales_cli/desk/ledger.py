@@ -9,7 +9,7 @@ import sqlite3
 from datetime import datetime
 from decimal import Decimal
 
-from aftersales_cli.rules import ledger, penalties
+from aftersales_cli.rules import ledger, penalties, supply
 from aftersales_cli.rules.case import Case, Penalty
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.ledger import Entry
@@ -19,7 +19,7 @@ from aftersales_cli.store import ledger as books
 
 def candidate_of(case: Case, rules: Rules) -> ledger.Candidate | None:
     """The case as a fine candidate: a penalty finding that is ours, on a supply event."""
-    event = ledger.event_key(case.org, case.delivery_date, case.batch, case.product)
+    event = supply.event_key(case.org, case.delivery_date, case.batch, case.product)
     if (
         event is None
         or case.id is None
@@ -47,7 +47,7 @@ def client_fines(
     `changed` as it is about to be stored (`extra`, or no candidate at all) rather than as
     stored — and the fine entries it holds."""
     found = books.candidates(conn, client, rules.penalty_findings, changed)
-    if extra is not None and ledger.client_of(extra.event) == client:
+    if extra is not None and supply.client_of(extra.event) == client:
         found.append(extra)
     entries = books.of_client(conn, client)
     target = ledger.fines(
@@ -82,9 +82,9 @@ def settle(
         if e.kind == "fine" and e.event is None  # fined before the ledger knew events
     ]
     mine = candidate_of(after, rules)
-    keys = {ledger.event_key(c.org, c.delivery_date, c.batch, c.product) for c in (before, after)}
+    keys = {supply.event_key(c.org, c.delivery_date, c.batch, c.product) for c in (before, after)}
     keys |= {e.event for e in ledger.standing(own) if e.kind == "fine" and e.event}
-    clients = sorted({ledger.client_of(k) for k in keys if k})
+    clients = sorted({supply.client_of(k) for k in keys if k})
     penalty: Penalty | None = None
     others: dict[int, tuple[Penalty | None, str]] = {}
     for client in clients:

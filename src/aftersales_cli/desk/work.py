@@ -7,8 +7,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from aftersales_cli import clock
 from aftersales_cli.rules.case import Case
@@ -20,10 +20,11 @@ from aftersales_cli.store import events
 Step = Callable[[sqlite3.Connection, Case], Case]
 
 
-@dataclass(frozen=True)
-class Desk:
+class Desk(NamedTuple):
     """What every use case works with: the database, the moment, the policy in force and
-    who is at the desk. `transaction` opens one write transaction on `conn`."""
+    who is at the desk. `transaction` opens one write transaction on `conn`. (Immutable
+    values here are NamedTuples: as typed as a frozen dataclass, far cheaper to define at
+    start-up — see `desk.commands`.)"""
 
     conn: sqlite3.Connection
     now: datetime
@@ -32,8 +33,7 @@ class Desk:
     transaction: Callable[[], AbstractContextManager[sqlite3.Connection]]
 
 
-@dataclass(frozen=True)
-class Changed:
+class Changed(NamedTuple):
     """A complaint before and after one use case."""
 
     before: Case

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aftersales_cli.clock import from_utc_text, iso_local
 from aftersales_cli.rules.case import Case, Deadline
 from aftersales_cli.rules.fields import mask_phone
-from aftersales_cli.rules.ledger import Entry
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
+
+if TYPE_CHECKING:
+    from aftersales_cli.rules.ledger import Entry
 
 
 def number(value: Decimal | None) -> int | float | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aftersales_cli.clock import from_utc_text, relative, show, span
 from aftersales_cli.render.blocks import Block, Cell, Fields, Heading, Line, Table, cell
@@ -15,7 +15,6 @@ from aftersales_cli.render.record_json import Money, is_time_key, penalty_json
 from aftersales_cli.render.text import Columns
 from aftersales_cli.rules.case import Case, Deadline
 from aftersales_cli.rules.fields import mask_phone
-from aftersales_cli.rules.ledger import Entry
 from aftersales_cli.rules.taxonomy import (
     CATEGORIES,
     CAUSES,
@@ -29,6 +28,9 @@ from aftersales_cli.rules.taxonomy import (
     SEVERITIES,
     STATUSES,
 )
+
+if TYPE_CHECKING:
+    from aftersales_cli.rules.ledger import Entry
 
 
 def money(value: Decimal | None) -> str:

@@ -20,7 +20,7 @@ from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
 from aftersales_cli.errors import DatabaseUnusable
 from aftersales_cli.rules.case import Case, Deadline, Penalty
 from aftersales_cli.rules.fields import client_key, phone_key
-from aftersales_cli.rules.ledger import event_key
+from aftersales_cli.rules.supply import event_key
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
 
 # Every column of a complaint's row, in the order bulk rows give them, with how it is

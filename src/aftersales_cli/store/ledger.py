@@ -14,7 +14,8 @@ from typing import Any
 
 from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
 from aftersales_cli.errors import NotFound
-from aftersales_cli.rules.ledger import Candidate, Entry, client_range
+from aftersales_cli.rules.ledger import Candidate, Entry
+from aftersales_cli.rules.supply import client_range
 from aftersales_cli.store.codec import fen, yuan
 from aftersales_cli.store.db import in_chunks
 
@@ -203,7 +204,7 @@ def backfill(conn: sqlite3.Connection, by: str, note: str) -> None:
     case a finding makes count. For migration 0005 and for a seeded database."""
     from datetime import date
 
-    from aftersales_cli.rules.ledger import event_key
+    from aftersales_cli.rules.supply import event_key
 
     rows = conn.execute(
         """SELECT id, org, delivery_date, batch, product FROM complaints

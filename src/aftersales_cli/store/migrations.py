@@ -217,7 +217,7 @@ def _supply_event_and_ledger(db: Database) -> None:
     for statement in (
         "ALTER TABLE complaints ADD COLUMN remedies TEXT",
         # the supply event (client, delivery day, batch or product) of a case, as keyed by
-        # rules.ledger.event_key; indexed only where a finding makes it count
+        # rules.supply.event_key; indexed only where a finding makes it count
         "ALTER TABLE complaints ADD COLUMN supply_event TEXT",
         """CREATE TABLE ledger (
             id INTEGER PRIMARY KEY,
