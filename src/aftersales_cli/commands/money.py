@@ -63,7 +63,7 @@ def pay(
             if kind is None or amount is None:
                 raise BadInput("kind", "pay needs --kind and --amount (or --reverse ENTRY)")
             paid = parse.pay(complaint_id, kind, amount, note)
-            money = records.money(paid.amount_yuan)
+            money = records.show_yuan(paid.amount_yuan)
             lead = f"Paid {money} ({paid.kind}) on"
             history_note = f"{paid.kind} {money}" + (f": {paid.note}" if paid.note else "")
             after = cases.pay(desk, paid, history_note).after

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from aftersales_cli.rules.ledger import Entry
 
 
-def money(value: Decimal | None) -> str:
+def show_yuan(value: Decimal | None) -> str:
     if value is None:
         return ""
     return f"-¥{-value:,.2f}" if value < 0 else f"¥{value:,.2f}"
@@ -133,8 +133,8 @@ def penalty_text(view: Mapping[str, Any], supply_value: Decimal | None) -> str:
         text = f"same offence as #{view['same_offence_as']} (offence {view['offence']})"
     else:
         text = (
-            f"offence {view['offence']} × {view['multiplier']} of {money(supply_value)} = "
-            f"{money(Decimal(str(view['amount'])))}"
+            f"offence {view['offence']} × {view['multiplier']} of {show_yuan(supply_value)} = "
+            f"{show_yuan(Decimal(str(view['amount'])))}"
         )
     if view.get("event"):
         text += f" · supply event {view['event']}"
@@ -155,7 +155,7 @@ def ledger_table(entries: Sequence[Entry]) -> Table:
                 show(e.at),
                 e.by,
                 what or "",
-                Cell(money(e.amount), "warning" if e.amount < 0 else None),
+                Cell(show_yuan(e.amount), "warning" if e.amount < 0 else None),
                 e.reason or "",
             ]
         )
@@ -210,7 +210,7 @@ def case_fields(case: Case, extra: Money | None = None) -> Fields:
         for remedy in case.remedies or (case.remedy,):
             label = REMEDIES.label(remedy)
             if remedy in paid:
-                label += f" {money(paid[remedy])} paid"
+                label += f" {show_yuan(paid[remedy])} paid"
             elif remedy in PAYING_REMEDIES and extra is not None:
                 label += " (owed)"
             shown_remedies.append(label)
@@ -226,20 +226,20 @@ def case_fields(case: Case, extra: Money | None = None) -> Fields:
     if view:
         rows.append(("penalty", Cell(penalty_text(view, case.supply_value), "warning")))
     if case.staff_fine is not None:
-        rows.append(("staff fine", f"{money(case.staff_fine)} charged to {case.staff}"))
+        rows.append(("staff fine", f"{show_yuan(case.staff_fine)} charged to {case.staff}"))
     elif case.staff:
         rows.append(("staff", case.staff))
     if case.statutory_compensation is not None:
-        loss = f"loss {money(case.loss * case.people)} + " if case.loss is not None else ""
+        loss = f"loss {show_yuan(case.loss * case.people)} + " if case.loss is not None else ""
         each = (
-            f" ({case.people} people × {money(case.statutory_compensation / case.people)})"
+            f" ({case.people} people × {show_yuan(case.statutory_compensation / case.people)})"
             if case.people > 1
             else ""
         )
         rows.append(
             (
                 "statutory",
-                f"{loss}statutory {money(case.statutory_compensation)}{each} "
+                f"{loss}statutory {show_yuan(case.statutory_compensation)}{each} "
                 "(Food Safety Law art. 148; suggested until paid with `pay --kind statutory`)",
             )
         )
@@ -356,7 +356,7 @@ def _value(key: str, value: Any) -> str:
         except (ValueError, OverflowError):
             return value
     if key in _MONEY_KEYS and isinstance(value, int | float):
-        return money(Decimal(str(value)))
+        return show_yuan(Decimal(str(value)))
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)

@@ -320,7 +320,7 @@ def period_text(period: Period) -> str:
     return f"{span} ({_offset(start)})"
 
 
-def _money(amount: float) -> str:
+def _show_yuan(amount: float) -> str:
     return format_value(amount, Unit.MONEY)
 
 
@@ -335,9 +335,9 @@ def render_html(report: Report) -> str:
             str(report.total),
             f"{previous.period.label}: {previous.total}",
         ),
-        ("Penalties and staff fines", _money(report.penalties_total), "this period"),
-        ("Compensation paid", _money(report.compensation_total), "this period"),
-        ("Statutory suggested", _money(report.statutory_total), "Food Safety Law art. 148"),
+        ("Penalties and staff fines", _show_yuan(report.penalties_total), "this period"),
+        ("Compensation paid", _show_yuan(report.compensation_total), "this period"),
+        ("Statutory suggested", _show_yuan(report.statutory_total), "Food Safety Law art. 148"),
     ]
     parts = [
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'

@@ -55,7 +55,7 @@ def count(name: str) -> Column:
     return Column(name, Unit.COUNT)
 
 
-def money(name: str) -> Column:
+def amount(name: str) -> Column:
     return Column(name, Unit.MONEY)
 
 
@@ -190,7 +190,7 @@ ENTRY_COLUMNS = (
     text("complaint"),
     text("client"),
     text("kind"),
-    money("amount"),
+    amount("amount"),
     text("reverses"),
     text("by"),
     text("at"),
@@ -201,7 +201,7 @@ CHARGE_COLUMNS = (
     count("closed"),
     count("ours"),
     count("breaches"),
-    money("penalties"),
+    amount("penalties"),
 )
 
 
@@ -254,10 +254,10 @@ def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
             text("client"),
             count("offences"),
             text("multipliers"),
-            money("penalties"),
-            money("staff fines"),
-            money("compensation paid"),
-            money("statutory suggested"),
+            amount("penalties"),
+            amount("staff fines"),
+            amount("compensation paid"),
+            amount("statutory suggested"),
             count("incidents"),
         ],
         [
@@ -278,7 +278,7 @@ def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
         "statutory",
         f"Statutory compensation suggested (Food Safety Law art. 148): "
         f"{report.statutory_cases} case(s), the largest",
-        [text("complaint"), text("client"), money("amount")],
+        [text("complaint"), text("client"), amount("amount")],
         [[f"#{s.id}", s.org, s.amount] for s in report.statutory],
     )
     resp = report.responsibility
@@ -305,14 +305,14 @@ def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
     paid = ReportTable(
         "compensation_by_kind",
         f"Paid to customers by kind (total {report.compensation_total})",
-        [text("kind"), money("amount")],
+        [text("kind"), amount("amount")],
         [[kind, amount] for kind, amount in report.compensation_by_kind.items()],
     )
     summary = report.ledger_summary
     ledger_summary = ReportTable(
         "ledger_summary",
         f"Ledger of the period's complaints: {sum(k.entries for k in summary):,} entries",
-        [text("kind"), text("payment kind"), count("entries"), count("reversals"), money("net")],
+        [text("kind"), text("payment kind"), count("entries"), count("reversals"), amount("net")],
         [[k.kind, k.payment_kind or "", k.entries, k.reversals, k.net] for k in summary],
     )
     if full:  # every entry, read as it is written (CSV)
@@ -349,7 +349,7 @@ def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
     fines = ReportTable(
         "staff_fines",
         "Staff fines",
-        [text("staff"), count("fines"), money("amount")],
+        [text("staff"), count("fines"), amount("amount")],
         [[f.staff, f.fines, f.amount] for f in resp.staff_fines],
     )
     clusters = ReportTable(

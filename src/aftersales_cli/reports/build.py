@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from aftersales_cli.clock import from_utc_text, local_zone
-from aftersales_cli.reports import kpi, money, queries, review
+from aftersales_cli.reports import kpi, ledger_sums, queries, review
 from aftersales_cli.reports.period import Period
 from aftersales_cli.reports.report import (
     Cause,
@@ -38,16 +38,17 @@ from aftersales_cli.rules.fields import mask_phone
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS, SEVERITIES
 
 
-def yuan(fen: int | None) -> float:
+def yuan_number(fen: int | None) -> float:
+    """Whole fen as a JSON number of yuan (`1250` → `12.5`, `1200` → `12`)."""
     value = Decimal(fen or 0) / 100
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _money(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _in_yuan(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Fen columns as yuan: `penalties_fen` becomes `penalties`."""
     return [
         {
-            (k[:-4] if k.endswith("_fen") else k): (yuan(v) if k.endswith("_fen") else v)
+            (k[:-4] if k.endswith("_fen") else k): (yuan_number(v) if k.endswith("_fen") else v)
             for k, v in item.items()
         }
         for item in items
@@ -96,8 +97,8 @@ def build(
     previous = kpi.kpis(queries.kpi_inputs(previous_counts, previous_on_time, None), rules.targets)
     clusters, cluster_count = r["clusters"]
     statutory, ledger = r["statutory"], r["ledger"]
-    by_org = money.by_org(ledger, r["suggested"])
-    cells = review.with_penalties(r["review"], money.penalties_by_review_key(ledger))
+    by_org = ledger_sums.by_org(ledger, r["suggested"])
+    cells = review.with_penalties(r["review"], ledger_sums.penalties_by_review_key(ledger))
     return Report(
         period=period,
         generated_at=now,
@@ -125,21 +126,23 @@ def build(
         by_org=r["by_org"],
         top_causes=tuple(Cause(**c) for c in r["top_causes"]),
         penalties=tuple(
-            ClientMoney(**{**m, "multipliers": tuple(m["multipliers"])}) for m in _money(by_org)
+            ClientMoney(**{**m, "multipliers": tuple(m["multipliers"])}) for m in _in_yuan(by_org)
         ),
-        penalties_total=yuan(queries.sum_fen(by_org, "penalties_fen", "staff_fines_fen")),
-        compensation_total=yuan(queries.sum_fen(by_org, "compensation_fen")),
-        compensation_by_kind={k: yuan(v) for k, v in money.paid_by_kind(ledger).items()},
-        ledger_summary=tuple(LedgerSum(**s) for s in _money(money.summary(ledger))),
+        penalties_total=yuan_number(queries.sum_fen(by_org, "penalties_fen", "staff_fines_fen")),
+        compensation_total=yuan_number(queries.sum_fen(by_org, "compensation_fen")),
+        compensation_by_kind={
+            k: yuan_number(v) for k, v in ledger_sums.paid_by_kind(ledger).items()
+        },
+        ledger_summary=tuple(LedgerSum(**s) for s in _in_yuan(ledger_sums.summary(ledger))),
         ledger_largest=tuple(_entry(e) for e in r["ledger_largest"]),
-        statutory=tuple(Statutory(**s) for s in _money(statutory)),
-        statutory_total=yuan(queries.sum_fen(by_org, "statutory_fen")),
+        statutory=tuple(Statutory(**s) for s in _in_yuan(statutory)),
+        statutory_total=yuan_number(queries.sum_fen(by_org, "statutory_fen")),
         statutory_cases=sum(m["statutory_cases"] for m in by_org),
         responsibility=Responsibility(
-            departments=tuple(CauseCharge(**d) for d in _money(review.by_cause(cells, rules))),
-            handling_departments=tuple(Charge(**d) for d in _money(review.by_handler(cells))),
-            people=tuple(PersonCharge(**p) for p in _money(review.by_person(cells))),
-            staff_fines=tuple(StaffFine(**f) for f in _money(money.staff_fines(ledger))),
+            departments=tuple(CauseCharge(**d) for d in _in_yuan(review.by_cause(cells, rules))),
+            handling_departments=tuple(Charge(**d) for d in _in_yuan(review.by_handler(cells))),
+            people=tuple(PersonCharge(**p) for p in _in_yuan(review.by_person(cells))),
+            staff_fines=tuple(StaffFine(**f) for f in _in_yuan(ledger_sums.staff_fines(ledger))),
         ),
         batch_clusters=tuple(
             Cluster(**{**c, **{k: tuple(c[k]) for k in ("ids", "categories", "orgs")}})
@@ -164,7 +167,9 @@ def build(
 
 def _entry(e: dict[str, Any], zone: tzinfo | None = None) -> LedgerEntry:
     amount = e.pop("amount_fen")
-    return LedgerEntry(**{**e, "at": from_utc_text(e["at"], zone).isoformat()}, amount=yuan(amount))
+    return LedgerEntry(
+        **{**e, "at": from_utc_text(e["at"], zone).isoformat()}, amount=yuan_number(amount)
+    )
 
 
 def _ledger_rows(

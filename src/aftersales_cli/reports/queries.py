@@ -220,7 +220,7 @@ def ledger_cells(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
     """The period's ledger in one pass: entries and their net sum per client, cause,
     handling department, person, kind, payment kind, staff member, reversal or not, and —
     for a fine that stands (neither a reversal nor reversed) — its multiplier. Every money
-    figure of the report is rolled up from these (reports.money, reports.review)."""
+    figure of the report is rolled up from these (reports.ledger_sums, reports.review)."""
     rows = conn.execute(
         f"""SELECT COALESCE(c.org, 'none'), c.cause, c.department, c.assignee, l.kind,
                    l.payment_kind, l.staff, l.reverses IS NOT NULL,

@@ -21,7 +21,7 @@ PHONE_DIGITS = (7, 20)
 CENT = Decimal("0.01")
 
 
-def money(value: Decimal) -> Decimal:
+def round_fen(value: Decimal) -> Decimal:
     """Yuan rounded to the fen."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -91,9 +91,9 @@ def amount(field: str, value: str | None, *, positive: bool = False) -> Decimal 
         raise RuleError(field, allowed) from None
     if number > MONEY_MAX or (positive and number <= 0):
         raise RuleError(field, allowed)
-    if number != money(number):
+    if number != round_fen(number):
         raise RuleError(field, f"{allowed}, with at most 2 decimals")
-    return money(number)
+    return round_fen(number)
 
 
 def satisfaction(value: int) -> int:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from aftersales_cli.rules.fields import money
+from aftersales_cli.rules.fields import round_fen
 from aftersales_cli.rules.supply import day_of, shown
 
 
@@ -137,7 +137,7 @@ def fines(
             complaint_id=chosen.complaint_id,
             offence=offence,
             multiplier=k,
-            amount=money(k * chosen.supply_value),
+            amount=round_fen(k * chosen.supply_value),
             earlier=earlier,
             cases=(
                 chosen.complaint_id,

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from aftersales_cli.rules import ledger
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.errors import Refused
-from aftersales_cli.rules.fields import money
+from aftersales_cli.rules.fields import round_fen
 from aftersales_cli.rules.taxonomy import DEFECT_FINDINGS, EXCHANGE_REMEDIES
 
 
@@ -34,7 +34,7 @@ def is_incident(finding: str | None, ours: bool | None, rules: Rules) -> bool:
 def staff_fine(category: str, ours: bool | None, staff: str | None, rules: Rules) -> Decimal | None:
     """¥50 charged to a named staff member for misconduct at a client's premises."""
     if staff and ours is True and category in rules.staff_fine_categories:
-        return money(rules.staff_fine)
+        return round_fen(rules.staff_fine)
     return None
 
 
@@ -68,12 +68,12 @@ def statutory_compensation(
         candidates.append(price * rules.statutory_price_multiple)
     if loss is not None:
         candidates.append(loss * rules.statutory_loss_multiple)
-    each = money(max(candidates))
+    each = round_fen(max(candidates))
     return Statutory(
         people=people,
         per_person=each,
-        total=money(each * people),
-        loss=None if loss is None else money(loss * people),
+        total=round_fen(each * people),
+        loss=None if loss is None else round_fen(loss * people),
     )
 
 

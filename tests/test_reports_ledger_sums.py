@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aftersales_cli.reports import money, review
+from aftersales_cli.reports import ledger_sums, review
 
 
 def cell(kind: str, net: int, entries: int = 1, **kw: Any) -> dict[str, Any]:
@@ -51,7 +51,7 @@ CELLS = [
 
 
 def test_per_client_figures_are_net_and_count_standing_fines_only() -> None:
-    rows = {r["org"]: r for r in money.by_org(CELLS, [])}
+    rows = {r["org"]: r for r in ledger_sums.by_org(CELLS, [])}
     first = rows["一中"]
     assert (first["offences"], first["multipliers"], first["penalties_fen"]) == (1, [2], 400000)
     assert (first["staff_fines_fen"], first["compensation_fen"]) == (5000, 2600)
@@ -61,19 +61,19 @@ def test_per_client_figures_are_net_and_count_standing_fines_only() -> None:
 
 def test_every_view_adds_up_to_the_same_ledger() -> None:
     total = sum(c["net_fen"] for c in CELLS)
-    assert sum(r["net_fen"] for r in money.summary(CELLS)) == total
-    by_org = money.by_org(CELLS, [])
+    assert sum(r["net_fen"] for r in ledger_sums.summary(CELLS)) == total
+    by_org = ledger_sums.by_org(CELLS, [])
     assert (
         sum(r["penalties_fen"] + r["staff_fines_fen"] + r["compensation_fen"] for r in by_org)
         == total
     )
-    assert sum(money.paid_by_kind(CELLS).values()) == 2600 + 5000
-    summary = {(r["kind"], r["payment_kind"]): r for r in money.summary(CELLS)}
+    assert sum(ledger_sums.paid_by_kind(CELLS).values()) == 2600 + 5000
+    summary = {(r["kind"], r["payment_kind"]): r for r in ledger_sums.summary(CELLS)}
     assert (summary[("fine", None)]["entries"], summary[("fine", None)]["reversals"]) == (3, 1)
 
 
 def test_staff_fines_net_of_reversals() -> None:
-    assert money.staff_fines(CELLS) == [{"staff": "小张", "fines": 1, "amount_fen": 5000}]
+    assert ledger_sums.staff_fines(CELLS) == [{"staff": "小张", "fines": 1, "amount_fen": 5000}]
 
 
 def test_the_review_charges_penalties_to_the_cause() -> None:
@@ -101,7 +101,7 @@ def test_the_review_charges_penalties_to_the_cause() -> None:
             "penalties_fen": 0,
         },
     ]
-    charged = review.with_penalties(cells, money.penalties_by_review_key(CELLS))
+    charged = review.with_penalties(cells, ledger_sums.penalties_by_review_key(CELLS))
     by_cause = {r["department"]: r for r in review.by_cause(charged, default_rules())}
     assert by_cause["production"]["handled_by"] == "quality_control"
     assert by_cause["production"]["penalties_fen"] == 400000
@@ -139,7 +139,7 @@ cells_strategy = st.lists(
 @given(cells_strategy)
 def test_the_report_totals_are_the_ledger_sums(cells: list[dict[str, Any]]) -> None:
     """Whatever the ledger holds, every money view of the report adds up to its sums."""
-    by_org = money.by_org(cells, [])
+    by_org = ledger_sums.by_org(cells, [])
     for kind, column in (
         ("fine", "penalties_fen"),
         ("staff_fine", "staff_fines_fen"),
@@ -148,11 +148,11 @@ def test_the_report_totals_are_the_ledger_sums(cells: list[dict[str, Any]]) -> N
         assert sum(r[column] for r in by_org) == sum(
             c["net_fen"] for c in cells if c["kind"] == kind
         )
-    assert sum(r["net_fen"] for r in money.summary(cells)) == sum(c["net_fen"] for c in cells)
-    assert sum(r["entries"] for r in money.summary(cells)) == sum(c["entries"] for c in cells)
-    assert sum(money.paid_by_kind(cells).values()) == sum(
+    assert sum(r["net_fen"] for r in ledger_sums.summary(cells)) == sum(c["net_fen"] for c in cells)
+    assert sum(r["entries"] for r in ledger_sums.summary(cells)) == sum(c["entries"] for c in cells)
+    assert sum(ledger_sums.paid_by_kind(cells).values()) == sum(
         c["net_fen"] for c in cells if c["kind"] == "payment"
     )
-    assert sum(r["amount_fen"] for r in money.staff_fines(cells)) == sum(
+    assert sum(r["amount_fen"] for r in ledger_sums.staff_fines(cells)) == sum(
         c["net_fen"] for c in cells if c["kind"] == "staff_fine"
     )
