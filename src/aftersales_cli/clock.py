@@ -18,7 +18,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aftersales_cli.errors import BadInput, UserError
-from aftersales_cli.rules.deadlines import calendar_days, elapsed
+from aftersales_cli.rules.calendar import calendar_days, elapsed
 
 ENV_NOW = "AFTERSALES_NOW"
 ENV_TZ = "AFTERSALES_TZ"

@@ -32,8 +32,8 @@ from aftersales_cli.desk.work import Desk
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output, records
 from aftersales_cli.render.blocks import Block, Heading, Line
+from aftersales_cli.rules.calendar import calendar_days, elapsed
 from aftersales_cli.rules.case import Case
-from aftersales_cli.rules.deadlines import calendar_days, elapsed
 from aftersales_cli.rules.taxonomy import ACTIVE_STATUSES, SEVERITY_RANK
 from aftersales_cli.store import breaches, events, search
 from aftersales_cli.store import complaints as store

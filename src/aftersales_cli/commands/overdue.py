@@ -29,8 +29,8 @@ from aftersales_cli.errors import BadInput, DatabaseUnusable
 from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Block, Cell, Line, Table
 from aftersales_cli.render.text import Columns
+from aftersales_cli.rules.calendar import elapsed
 from aftersales_cli.rules.config import parse_duration
-from aftersales_cli.rules.deadlines import elapsed
 from aftersales_cli.rules.errors import RulesFileError
 from aftersales_cli.rules.taxonomy import SEVERITY_RANK
 from aftersales_cli.store import breaches

@@ -11,8 +11,8 @@ from aftersales_cli import clock
 from aftersales_cli.desk import commands as cmd
 from aftersales_cli.desk.work import Changed, Desk, change
 from aftersales_cli.rules import lifecycle
+from aftersales_cli.rules.calendar import calendar_days, elapsed, local_day
 from aftersales_cli.rules.case import Case
-from aftersales_cli.rules.deadlines import calendar_days, elapsed, local_day
 from aftersales_cli.rules.errors import Refused
 from aftersales_cli.rules.triage import Suggestion
 from aftersales_cli.store import complaints as store

@@ -1,4 +1,5 @@
-"""Report periods: quarters, months and date ranges, with their boundaries in local time.
+"""Report periods: quarters, months and date ranges, with their boundaries in local time
+(the arithmetic is `rules.calendar`'s).
 
 Pure: `now` comes in. A complaint belongs to the period it was received in; a period
 is [start, end) in the local zone, so a complaint received 2026-07-01 00:30 Asia/Shanghai
@@ -11,8 +12,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
-import pendulum
-
+from aftersales_cli.rules.calendar import (
+    calendar_days,
+    first_of_month,
+    midnight,
+    months_later,
+    week_start,
+)
 from aftersales_cli.rules.errors import RuleError
 
 _QUARTER = re.compile(r"^(\d{4})\s*-?\s*[qQ]([1-4])$")
@@ -21,15 +27,15 @@ _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 @dataclass(frozen=True)
 class Period:
-    start: pendulum.DateTime  # local, inclusive
-    end: pendulum.DateTime  # local, exclusive
+    start: datetime  # local, inclusive
+    end: datetime  # local, exclusive
     label: str
     kind: str  # quarter, month or range
 
     @property
     def last_day(self) -> date:
         """The last local day in the period (its end is exclusive)."""
-        return self.end.subtract(days=1).date()
+        return calendar_days(self.end, -1).date()
 
     @property
     def days(self) -> int:
@@ -45,18 +51,14 @@ class Period:
     def previous(self) -> Period:
         """The previous calendar quarter or month; for a range, as many days just before."""
         if self.kind == "quarter":
-            start = self.start.subtract(months=3)
+            start = months_later(self.start, -3)
             return quarter(start.year, (start.month - 1) // 3 + 1, self.start.tzinfo)
         if self.kind == "month":
-            start = self.start.subtract(months=1)
+            start = months_later(self.start, -1)
             return month(start.year, start.month, self.start.tzinfo)
-        start = self.start.subtract(days=self.days)
+        start = calendar_days(self.start, -self.days)
         end = self.start
         return Period(start, end, _range_label(start, end), "range")
-
-
-def _zone_start(year: int, month_: int, zone: tzinfo | None) -> pendulum.DateTime:
-    return pendulum.datetime(year, month_, 1, tz=zone)
 
 
 # The years a report can be about (the clock's range, one year either side).
@@ -70,17 +72,17 @@ def _year(year: int, field: str) -> int:
 
 
 def quarter(year: int, q: int, zone: tzinfo | None) -> Period:
-    start = _zone_start(year, 3 * (q - 1) + 1, zone)
-    return Period(start, start.add(months=3), f"{year}Q{q}", "quarter")
+    start = first_of_month(year, 3 * (q - 1) + 1, zone)
+    return Period(start, months_later(start, 3), f"{year}Q{q}", "quarter")
 
 
 def month(year: int, m: int, zone: tzinfo | None) -> Period:
-    start = _zone_start(year, m, zone)
-    return Period(start, start.add(months=1), f"{year}-{m:02d}", "month")
+    start = first_of_month(year, m, zone)
+    return Period(start, months_later(start, 1), f"{year}-{m:02d}", "month")
 
 
-def _range_label(start: pendulum.DateTime, end: pendulum.DateTime) -> str:
-    return f"{start.date()}..{end.subtract(days=1).date()}"
+def _range_label(start: datetime, end: datetime) -> str:
+    return f"{start.date()}..{calendar_days(end, -1).date()}"
 
 
 def parse_quarter(text: str, now: datetime) -> Period:
@@ -120,23 +122,23 @@ def date_range(start: date, last_day: date, now: datetime) -> Period:
     if last_day < start:
         raise RuleError("to", "must not be before --from")
     zone = now.tzinfo
-    begin = pendulum.datetime(start.year, start.month, start.day, tz=zone)
-    end = pendulum.datetime(last_day.year, last_day.month, last_day.day, tz=zone).add(days=1)
+    begin = midnight(start, zone)
+    end = calendar_days(midnight(last_day, zone), 1)
     return Period(begin, end, _range_label(begin, end), "range")
 
 
-def buckets(period: Period) -> list[tuple[pendulum.DateTime, pendulum.DateTime, str]]:
+def buckets(period: Period) -> list[tuple[datetime, datetime, str]]:
     """The trend's buckets: days, or weeks starting on Monday (clipped to the period)."""
     result = []
     step = period.start
     if period.trend_unit == "day":
         while step < period.end:
-            nxt = step.add(days=1)
-            result.append((step, nxt, step.format("MM-DD")))
+            nxt = calendar_days(step, 1)
+            result.append((step, nxt, step.strftime("%m-%d")))
             step = nxt
         return result
     while step < period.end:
-        nxt = min(step.start_of("week").add(weeks=1), period.end)
-        result.append((step, nxt, f"W{step.isocalendar()[1]:02d} {step.format('MM-DD')}"))
+        nxt = min(calendar_days(week_start(step), 7), period.end)
+        result.append((step, nxt, f"W{step.isocalendar()[1]:02d} {step.strftime('%m-%d')}"))
         step = nxt
     return result

@@ -22,8 +22,8 @@ from typing import Any
 from aftersales_cli.clock import from_utc_text, to_utc_text
 from aftersales_cli.reports import kpi
 from aftersales_cli.reports.period import Period, buckets
+from aftersales_cli.rules.calendar import calendar_days, elapsed, local_day
 from aftersales_cli.rules.config import Rules
-from aftersales_cli.rules.deadlines import calendar_days, elapsed, local_day
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
 from aftersales_cli.store.ledger import COLUMNS as ENTRY_COLUMNS
 

@@ -1,36 +1,21 @@
 """When each milestone is due, and what an extension does (POLICY.md §3–4).
 
 Pure. Minutes and hours are added as elapsed time (through UTC); days move on the
-local calendar — a 24-hour deadline is `24h`, a revisit "3 days after" is `3d`.
+local calendar — a 24-hour deadline is `24h`, a revisit "3 days after" is `3d` (the
+arithmetic itself is `rules.calendar`'s).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
+from aftersales_cli.rules.calendar import calendar_days, elapsed
 from aftersales_cli.rules.case import Deadline
 from aftersales_cli.rules.config import Duration, Rules
 from aftersales_cli.rules.errors import Refused, RuleError
 from aftersales_cli.rules.taxonomy import INTAKE_MILESTONES
-
-
-def elapsed(start: datetime, minutes: float) -> datetime:
-    """`start` plus clock minutes (through UTC, so a DST change does not move it)."""
-    return (start.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(start.tzinfo)
-
-
-def calendar_days(start: datetime, days: int) -> datetime:
-    """`start` moved by whole days on the local calendar (same wall-clock time)."""
-    moved = start.replace(tzinfo=None) + timedelta(days=days)
-    return moved.replace(tzinfo=start.tzinfo).astimezone(start.tzinfo)
-
-
-def local_day(moment: datetime) -> tuple[datetime, datetime]:
-    """The calendar day `moment` falls on in its own zone, as [start, end)."""
-    start = datetime.combine(moment.date(), time(0), tzinfo=moment.tzinfo)
-    return start, calendar_days(start, 1)
 
 
 def add(start: datetime, duration: Duration) -> datetime:
