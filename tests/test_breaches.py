@@ -13,6 +13,10 @@ from conftest import Run, ok, refused
 Log = Callable[..., dict[str, Any]]
 
 
+# The customer says it can wait: lowered, with the reason lowering needs.
+NOT_URGENT = ("--severity", "non_urgent", "--reason", "客户说不急")
+
+
 def report(run: Run, now: str) -> dict[str, Any]:
     data: dict[str, Any] = ok(run("report", "--month", "2026-11", "--json", now=now))
     return data
@@ -33,17 +37,7 @@ def test_defect4a_lowering_after_cron_recorded_a_breach_keeps_the_breach(
 ) -> None:
     log("鸡腿没熟", now="2026-11-22 09:00")  # general, online: contact due 10:00
     run("overdue", now="2026-11-22 10:30")  # cron writes the contact breach
-    ok(
-        run(
-            "classify",
-            "1",
-            "--severity",
-            "non_urgent",
-            "--reason",
-            "客户说不急",
-            now="2026-11-22 10:40",
-        )
-    )
+    ok(run("classify", "1", *NOT_URGENT, now="2026-11-22 10:40"))
     assert state(run, "contact", "2026-11-22 10:45") == "breached"
     ok(run("done", "1", "contact", now="2026-11-22 10:50"))
     assert state(run, "contact", "2026-11-22 10:55") == "breached"
@@ -54,17 +48,7 @@ def test_defect4a_lowering_without_cron_still_counts_the_passed_deadline(
     run: Run, log: Log
 ) -> None:
     log("鸡腿没熟", now="2026-11-22 09:00")
-    ok(
-        run(
-            "classify",
-            "1",
-            "--severity",
-            "non_urgent",
-            "--reason",
-            "客户说不急",
-            now="2026-11-22 10:40",
-        )
-    )
+    ok(run("classify", "1", *NOT_URGENT, now="2026-11-22 10:40"))
     events = ok(run("show", "1", "--json", now="2026-11-22 10:41"))["events"]
     assert [e["action"] for e in events] == ["log", "breached", "classify"]
     assert on_time(report(run, "2026-11-22 11:00"), "contact") == (0, 1)

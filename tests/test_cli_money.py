@@ -15,6 +15,8 @@ from typing import Any
 from conftest import Run, ok, refused
 
 Log = Callable[..., dict[str, Any]]
+# A close that finds the food spoiled, our doing (processing), refunded.
+SPOILED_OURS = ("--remedy", "refund", "--cause", "processing", "--finding", "spoiled")
 
 SCHOOL = "第一中学"
 
@@ -38,12 +40,7 @@ def _close_spoiled(run: Run, cid: int, *more: str, now: str | None = None) -> di
     result = run(
         "close",
         str(cid),
-        "--remedy",
-        "refund",
-        "--cause",
-        "processing",
-        "--finding",
-        "spoiled",
+        *SPOILED_OURS,
         "--supply-value",
         "2000",
         *more,
@@ -347,12 +344,7 @@ def test_a_fining_close_names_what_its_supply_event_lacks(run: Run, log: Log) ->
         run(
             "close",
             cid,
-            "--remedy",
-            "refund",
-            "--cause",
-            "processing",
-            "--finding",
-            "spoiled",
+            *SPOILED_OURS,
             "--supply-value",
             "100",
         ),
@@ -363,12 +355,7 @@ def test_a_fining_close_names_what_its_supply_event_lacks(run: Run, log: Log) ->
         run(
             "close",
             cid,
-            "--remedy",
-            "refund",
-            "--cause",
-            "processing",
-            "--finding",
-            "spoiled",
+            *SPOILED_OURS,
             "--supply-value",
             "100",
             "--delivery-date",
