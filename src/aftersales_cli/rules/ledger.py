@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from aftersales_cli.rules.fields import round_fen
+from aftersales_cli.rules.penalties import on_the_ladder
 from aftersales_cli.rules.supply import day_of, shown
 
 
@@ -87,13 +88,6 @@ class Fine:
         return day_of(self.event)
 
 
-def multiplier(offence: int, ladder: Sequence[Decimal]) -> Decimal:
-    """×2 the first time, ×3 the second, ×10 the third and later (by default)."""
-    if offence < 1:
-        raise ValueError("offences are numbered from 1")
-    return ladder[min(offence, len(ladder)) - 1]
-
-
 def fines(
     candidates: Iterable[Candidate],
     carriers: Mapping[str, int],
@@ -130,7 +124,7 @@ def fines(
             if start <= day_of(other) <= day  # earlier in the order: before it, or same day
         )
         offence = len(earlier) + 1
-        k = multiplier(offence, ladder)
+        k = on_the_ladder(offence, ladder)
         chosen = carrier[event]
         result[event] = Fine(
             event=event,

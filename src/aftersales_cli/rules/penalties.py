@@ -7,10 +7,10 @@ suggested, and which department a cause charges.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
-from aftersales_cli.rules import ledger
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.errors import Refused
 from aftersales_cli.rules.fields import round_fen
@@ -19,7 +19,14 @@ from aftersales_cli.rules.taxonomy import DEFECT_FINDINGS, EXCHANGE_REMEDIES
 
 def multiplier(offence: int, rules: Rules) -> Decimal:
     """×2 the first time, ×3 the second, ×10 the third and later (by default)."""
-    return ledger.multiplier(offence, rules.penalty_ladder)
+    return on_the_ladder(offence, rules.penalty_ladder)
+
+
+def on_the_ladder(offence: int, ladder: Sequence[Decimal]) -> Decimal:
+    """The multiplier of an offence on a ladder (the last step holds for the rest)."""
+    if offence < 1:
+        raise ValueError("offences are numbered from 1")
+    return ladder[min(offence, len(ladder)) - 1]
 
 
 def is_penalty_finding(finding: str | None, ours: bool | None, rules: Rules) -> bool:
