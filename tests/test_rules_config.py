@@ -247,3 +247,43 @@ def test_rules_toml_prints_a_file_that_gives_the_same_rules(run: Run, tmp_path: 
     assert given_back == ok(run("rules", "--rules", str(EXAMPLE), "--json"))
     assert given_back["deadlines"]["general"]["contact"] == "45m"
     refused(run("rules", "--json", "--toml"), "--toml")
+
+
+def test_the_defaults_are_parsed_once_and_kept_beside_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aftersales_cli.rules import config
+
+    shipped = tmp_path / "defaults.toml"
+    shipped.write_text(config.DEFAULTS_FILE.read_text("utf-8"), "utf-8")
+    first = config.parsed_once(shipped)
+    (kept,) = (tmp_path / "__pycache__").glob("defaults.toml.*.marshal")
+
+    def no_parsing(text: str, source: str) -> dict[str, Any]:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(config, "_toml", no_parsing)
+    assert config.parsed_once(shipped) == first  # from the kept copy
+    monkeypatch.undo()
+    # the file changed: parsed again, and the copy follows it
+    shipped.write_text(shipped.read_text("utf-8") + "\n# changed\n", "utf-8")
+    assert config.parsed_once(shipped) == first
+    monkeypatch.setattr(config, "_toml", no_parsing)
+    assert config.parsed_once(shipped) == first
+    monkeypatch.undo()
+    # a damaged copy is parsed again, never trusted
+    kept.write_bytes(b"\x00garbage")
+    assert config.parsed_once(shipped) == first
+    assert not list((tmp_path / "__pycache__").glob("*.tmp"))
+
+
+def test_a_folder_that_keeps_nothing_still_gives_the_defaults(tmp_path: Path) -> None:
+    from aftersales_cli.rules import config
+
+    shipped = tmp_path / "defaults.toml"
+    shipped.write_text(config.DEFAULTS_FILE.read_text("utf-8"), "utf-8")
+    (tmp_path / "__pycache__").write_text("a file where the folder would be", "utf-8")
+    assert (
+        config.parsed_once(shipped)["penalties"]
+        == config.parsed_once(config.DEFAULTS_FILE)["penalties"]
+    )
