@@ -36,7 +36,6 @@ def intake(**kw: object) -> Intake:
 
 def new_case(**kw: object) -> Case:
     case = lifecycle.open_case(intake(**kw), T0, RULES)
-    import dataclasses
 
     return dataclasses.replace(case, id=1)
 
@@ -164,12 +163,12 @@ def test_a_fining_close_needs_its_supply_event_and_value() -> None:
     with pytest.raises(RuleError) as caught:
         lifecycle.close(new_case(org="实验小学"), closing, T0, RULES)
     assert caught.value.field == "supply_value"
-    with_value = dataclasses.replace(closing, supply_value=Decimal(800))
+    with_value = closing._replace(supply_value=Decimal(800))
     with pytest.raises(RuleError) as caught:
         lifecycle.close(new_case(), with_value, T0, RULES)
     assert caught.value.field == "org"
     assert "--delivery-date" in caught.value.message and "--batch" in caught.value.message
-    dated = dataclasses.replace(with_value, delivery_date=T0.date())
+    dated = with_value._replace(delivery_date=T0.date())
     closed = lifecycle.close(new_case(org="实验小学", batch="B1"), dated, T0, RULES)
     assert closed.delivery_date == T0.date() and closed.supply_value == 800
     assert closed.penalty is None  # the supply event's fine is numbered by the shell
@@ -179,7 +178,7 @@ def test_a_penalty_finding_with_an_unknown_cause_needs_ours_or_not() -> None:
     closing = Closing(remedies=("replace",), cause="unknown", finding="spoiled")
     with pytest.raises(Refused, match="--ours or --not-ours"):
         lifecycle.close(new_case(), closing, T0, RULES)
-    closed = lifecycle.close(new_case(), dataclasses.replace(closing, ours=False), T0, RULES)
+    closed = lifecycle.close(new_case(), closing._replace(ours=False), T0, RULES)
     assert closed.ours is False
 
 
@@ -187,7 +186,7 @@ def test_a_defect_finding_needs_an_exchange_or_return() -> None:
     closing = Closing(remedies=("apology",), cause="processing", finding="damaged")
     with pytest.raises(Refused, match="001 §6"):
         lifecycle.close(new_case(), closing, T0, RULES)
-    not_ours = dataclasses.replace(closing, ours=False)
+    not_ours = closing._replace(ours=False)
     assert lifecycle.close(new_case(), not_ours, T0, RULES).status == "closed"
 
 
