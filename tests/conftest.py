@@ -57,6 +57,20 @@ def run() -> Run:
 
 
 BASIC = ("--channel", "online", "--customer", "张伟", "--phone", "13812345678")
+# The plainest close: refunded, our own processing, nothing found that fines.
+REFUNDED = ("--remedy", "refund", "--cause", "processing")
+
+
+def closed(run: Run, cid: str = "1", *extra: str, now: str | None = None) -> dict[str, Any]:
+    """Close complaint `cid` the plainest way (more options in `extra`); its JSON."""
+    data: dict[str, Any] = ok(run("close", cid, *REFUNDED, *extra, "--json", now=now))
+    return data
+
+
+def revisited(run: Run, cid: str, score: int, *, now: str | None = None) -> dict[str, Any]:
+    """The follow-up call with a satisfaction `score` (1–2 reopens); its JSON."""
+    data: dict[str, Any] = ok(run("revisit", cid, "--satisfaction", str(score), "--json", now=now))
+    return data
 
 
 @pytest.fixture

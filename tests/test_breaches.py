@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from conftest import Run, ok, refused
+from conftest import Run, closed, ok, refused, revisited
 
 Log = Callable[..., dict[str, Any]]
 
@@ -94,7 +94,7 @@ def test_a_back_dated_done_within_ten_minutes_needs_no_reason(run: Run, log: Log
 
 def test_defect4c_a_late_revisit_stays_a_breach_after_the_reopen(run: Run, log: Log) -> None:
     log("鸡腿没熟", now="2026-11-20 09:00")
-    ok(run("close", "1", "--remedy", "refund", "--cause", "processing", now="2026-11-20 10:00"))
+    closed(run, now="2026-11-20 10:00")
     run("overdue", now="2026-11-23 12:00")  # the revisit was due 11-23 10:00
     reopened = ok(run("revisit", "1", "--satisfaction", "2", "--json", now="2026-11-23 14:00"))
     assert reopened["status"] == "reopened"
@@ -102,14 +102,14 @@ def test_defect4c_a_late_revisit_stays_a_breach_after_the_reopen(run: Run, log: 
     assert report(run, "2026-11-23 15:00")["breaches_by_milestone"]["revisit"] == 1
     # closed again, and revisited on time: the first revisit's breach still counts
     ok(run("close", "1", "--remedy", "replace", "--cause", "processing", now="2026-11-23 16:00"))
-    ok(run("revisit", "1", "--satisfaction", "5", now="2026-11-24 10:00"))
+    revisited(run, "1", 5, now="2026-11-24 10:00")
     assert report(run, "2026-11-24 11:00")["breaches_by_milestone"]["revisit"] == 1
 
 
 def test_a_late_resolution_stays_a_breach_after_the_reopen(run: Run, log: Log) -> None:
     log("鸡腿没熟", now="2026-11-18 09:00")  # resolution due 11-19 09:00
-    ok(run("close", "1", "--remedy", "refund", "--cause", "processing", now="2026-11-20 10:00"))
-    ok(run("revisit", "1", "--satisfaction", "1", now="2026-11-21 10:00"))
+    closed(run, now="2026-11-20 10:00")
+    revisited(run, "1", 1, now="2026-11-21 10:00")
     ok(run("close", "1", "--remedy", "replace", "--cause", "processing", now="2026-11-21 12:00"))
     assert state(run, "resolution", "2026-11-21 12:00") == "breached"
     assert report(run, "2026-11-21 13:00")["breaches_by_milestone"]["resolution"] == 1

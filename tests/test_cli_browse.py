@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from conftest import Run, ok, refused
+from conftest import Run, closed, ok, refused
 
 Log = Callable[..., dict[str, Any]]
 
@@ -50,7 +50,7 @@ def test_list_defaults_to_what_needs_doing_most_pressing_first(run: Run, log: Lo
 
 def test_list_includes_closed_cases_awaiting_revisit(run: Run, log: Log) -> None:
     log()
-    ok(run("close", "1", "--remedy", "refund", "--cause", "processing"))
+    closed(run)
     assert [c["status"] for c in ok(run("list", "--json"))] == ["closed"]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BASIC, Run, ok, refused
+from conftest import BASIC, REFUNDED, Run, ok, refused
 from typer.testing import CliRunner
 
 from aftersales_cli.cli import app
@@ -21,7 +21,7 @@ def digest(path: Path) -> str:
 
 SQL = "'; DROP TABLE complaints; --"
 LONG = "x" * 10_000
-ON_1 = ["close", "1", "--remedy", "refund", "--cause", "processing"]  # valid up to the bad part
+ON_1 = ["close", "1", *REFUNDED]  # valid up to the bad part
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import BASIC, Run, ok, refused
+from conftest import BASIC, Run, closed, ok, refused
 
 Log = Callable[..., dict[str, Any]]
 
@@ -341,7 +341,7 @@ def test_close_needs_remedy_and_cause(run: Run, log: Log) -> None:
 def test_revisit_flow_and_reopen(run: Run, log: Log) -> None:
     log("鸡腿没熟")
     refused(run("revisit", "1", "--satisfaction", "5"), "status", "only a closed")
-    ok(run("close", "1", "--remedy", "refund", "--cause", "processing", now="2026-11-22 12:00"))
+    closed(run, now="2026-11-22 12:00")
     refused(run("revisit", "1", "--satisfaction", "6"), "satisfaction")
     refused(run("revisit", "1", "--satisfaction", "0"), "satisfaction")
     refused(run("revisit", "1", "--satisfaction", "4", "--method", "fax"), "method")

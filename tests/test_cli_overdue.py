@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conftest import Run, ok, refused
+from conftest import Run, closed, ok, refused
 
 Log = Callable[..., dict[str, Any]]
 
@@ -166,7 +166,7 @@ def test_extension_after_the_deadline_writes_the_breach_and_silences_overdue(
 
 def test_closed_case_with_overdue_revisit(run: Run, log: Log) -> None:
     log("鸡腿没熟", now="2026-11-10 09:00")
-    ok(run("close", "1", "--remedy", "refund", "--cause", "processing", now="2026-11-10 12:00"))
+    closed(run, now="2026-11-10 12:00")
     rows = json.loads(run("overdue", "--json").stdout)
     assert [(r["milestone"], r["status"]) for r in rows] == [("revisit", "closed")]
 

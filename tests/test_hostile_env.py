@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BASIC, Run, ok
+from conftest import BASIC, REFUNDED, Run, ok
 from hostile_support import (
     build_template,
     defect,
@@ -116,7 +116,7 @@ def test_defect_16_an_empty_keyword_is_refused(run: Run, seeded: Path, tmp_path:
 
 # ---- defect 11: money -----------------------------------------------------------------------
 
-CLOSE_1 = ["close", "1", "--remedy", "refund", "--cause", "processing"]
+CLOSE_1 = ["close", "1", *REFUNDED]
 
 
 @pytest.mark.parametrize("typed", ["3,6", "1,2,3", "1,,000", "12,3456", ",100", "1,000,00"])
