@@ -235,7 +235,8 @@ def mark_done(
     reason: str | None = None,
 ) -> Case:
     """Record a milestone (and any earlier one still open) as done at `at`. Further back
-    than the rules allow (10 min by default) it needs the reason it is recorded late."""
+    than the rules allow (`deadlines.backdate_needs_reason`) it needs the reason it is
+    recorded late."""
     _require_open(case, "done")
     if milestone not in INTERIM_MILESTONES:
         raise RuleError(

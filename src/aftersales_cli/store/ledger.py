@@ -180,19 +180,6 @@ def candidates(
     ]
 
 
-def same_event(conn: sqlite3.Connection, event: str) -> list[int]:
-    """Every case whose supply event is `event` and whose finding counts (any finding,
-    ours), in id order."""
-    return [
-        r[0]
-        for r in conn.execute(
-            """SELECT id FROM complaints
-               WHERE supply_event = ? AND finding IS NOT NULL AND ours = 1 ORDER BY id""",
-            (event,),
-        )
-    ]
-
-
 def count(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COUNT(*) FROM ledger").fetchone()[0])
 
