@@ -82,20 +82,25 @@ def test_unknown_command_is_one_line(run: Run) -> None:
     assert refused(run("--db", "x.db")) == "error: Missing command."
 
 
-def _command_modules_loaded(*argv: str) -> set[str]:
-    """The command modules a real `aftersales ARGV` imports (the registry is lazy)."""
+def _modules_loaded(*argv: str) -> set[str]:
+    """The modules a real `aftersales ARGV` imports."""
     code = (
         "import sys\n"
         "from aftersales_cli import cli\n"
         f"sys.argv = ['aftersales', *{list(argv)!r}]\n"
         "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
-        "print('\\nloaded:', *(m for m in sys.modules if m.startswith('aftersales_cli.commands.')))"
+        "print('\\nloaded:', *sys.modules)"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    loaded = result.stdout.rsplit("\nloaded:", 1)[1]
-    return set(loaded.split()) - {"aftersales_cli.commands.options"}
+    return set(result.stdout.rsplit("\nloaded:", 1)[1].split())
+
+
+def _command_modules_loaded(*argv: str) -> set[str]:
+    """The command modules a real `aftersales ARGV` imports (the registry is lazy)."""
+    loaded = {m for m in _modules_loaded(*argv) if m.startswith("aftersales_cli.commands.")}
+    return loaded - {"aftersales_cli.commands.options"}
 
 
 def test_a_command_module_is_imported_only_when_its_command_runs(run: Run) -> None:
@@ -105,6 +110,16 @@ def test_a_command_module_is_imported_only_when_its_command_runs(run: Run) -> No
     assert "aftersales_cli.commands.browse" in _command_modules_loaded("show", "1")
     listed = _command_modules_loaded("--help")
     assert {f"aftersales_cli.commands.{w.split(':')[0]}" for _, w in COMMANDS} <= listed
+
+
+def test_reading_a_case_loads_no_heavy_library(run: Run) -> None:
+    """Start-up is benchmarked: `show` on an up-to-date database needs neither Rich,
+    sqlite-utils nor pendulum, and Typer coerces its options without pydantic (Typer
+    0.29 builds a pydantic TypeAdapter per option: +70 ms a command, so it is pinned
+    below; this fails if an upgrade brings it back)."""
+    run("log", "米饭偏硬", "--channel", "online", "--customer", "a", "--phone", "13800000000")
+    heavy = {"rich", "sqlite_utils", "pendulum", "pydantic"}
+    assert heavy & {m.split(".")[0] for m in _modules_loaded("show", "1")} == set()
 
 
 def test_python_dash_m_works(tmp_path: Path) -> None:
