@@ -454,14 +454,14 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
     rules = default_rules()
     due_minutes: dict[str, dict[str, int | None]] = {
         s: {m: (int(d.approx_minutes) if d else None) for m, d in row.items()}
-        for s, row in rules.deadlines.items()
+        for s, row in rules.deadlines.by_severity.items()
     }
     resolution_minutes = {s: int(row["resolution"] or 0) for s, row in due_minutes.items()}
-    revisit_after = rules.revisit_after_close.approx_minutes * 60
-    ladder = rules.penalty_ladder
-    window = rules.penalty_window_days * DAY
-    reopen_max = rules.reopen_max
-    escalate = rules.escalate_when_overdue
+    revisit_after = rules.deadlines.revisit_after_close.approx_minutes * 60
+    ladder = rules.penalties.ladder
+    window = rules.penalties.window_days * DAY
+    reopen_max = rules.revisit.reopen_max
+    escalate = rules.severity.escalate_when_overdue
     ours_of = {c: penalties.ours_by_default(c, rules) for cs in CAUSES.values() for c in cs}
     start = now - YEARS * 365 * DAY
     clock_ = Clock(start, now + 10 * DAY)
@@ -594,9 +594,9 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             if category in ("food_safety", "illness"):
                 finding = pick(FINDINGS)
                 price = (12 + int(rand() * 28)) * 100
-            if finding in rules.penalty_findings and ours is None:
+            if finding in rules.penalties.findings and ours is None:
                 finding = "none"  # `close` asks who is responsible first
-            if finding in rules.penalty_findings and ours:
+            if finding in rules.penalties.findings and ours:
                 if org:
                     fined = offences.setdefault(org, [])
                     prior = len(fined) - bisect.bisect_left(fined, received - window)
@@ -618,7 +618,7 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
                     ).total
                     * 100
                 )
-            incident = int(finding in rules.incident_findings and ours == 1)
+            incident = int(finding in rules.penalties.incident_findings and ours == 1)
             # What `close` writes besides the status, deadlines and closed_at.
             closing = f', "remedy": [null, "{remedy}"], "remedies": [null, "{remedies}"]'
             if amount is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import tomllib
 from importlib import resources
@@ -23,18 +22,19 @@ from aftersales_cli.rules.taxonomy import CATEGORIES, INTAKE_MILESTONES, SEVERIT
 def test_defaults_are_the_policy_table() -> None:
     rules = default_rules()
     table = {
-        s: {m: str(d) if d else None for m, d in row.items()} for s, row in rules.deadlines.items()
+        s: {m: str(d) if d else None for m, d in row.items()}
+        for s, row in rules.deadlines.by_severity.items()
     }
     assert table == {
         "urgent": {"contact": "30m", "plan": "2h", "investigation": "4h", "resolution": "24h"},
         "general": {"contact": "1h", "plan": "4h", "investigation": "8h", "resolution": "24h"},
         "non_urgent": {"contact": "24h", "plan": "48h", "investigation": None, "resolution": "48h"},
     }
-    assert rules.revisit_after_close == Duration(days=3)
-    assert [int(k) for k in rules.penalty_ladder] == [2, 3, 10]
-    assert rules.penalty_window_days == 365
-    assert rules.staff_fine == 50
-    assert rules.statutory_minimum == 1000
+    assert rules.deadlines.revisit_after_close == Duration(days=3)
+    assert [int(k) for k in rules.penalties.ladder] == [2, 3, 10]
+    assert rules.penalties.window_days == 365
+    assert rules.penalties.staff_fine == 50
+    assert rules.statutory.minimum == 1000
     assert rules.targets.responded_24h_rate == 0.98
     assert rules.targets.on_time_rate is None
 
@@ -81,12 +81,14 @@ def test_a_rules_file_overrides_numbers_and_table_entries() -> None:
         """,
         "company.toml",
     )
-    assert rules.deadlines["general"]["contact"] == Duration(minutes=120)
-    assert rules.deadlines["general"]["resolution"] == Duration(minutes=24 * 60)  # untouched
-    assert rules.revisit_after_close == Duration(days=1)
+    assert rules.deadlines.by_severity["general"]["contact"] == Duration(minutes=120)
+    assert rules.deadlines.by_severity["general"]["resolution"] == Duration(
+        minutes=24 * 60
+    )  # untouched
+    assert rules.deadlines.revisit_after_close == Duration(days=1)
     assert rules.categories["taste_feedback"].severity == "general"
     assert rules.categories["taste_feedback"].department == "customer_service"
-    assert [int(k) for k in rules.penalty_ladder] == [2, 5, 20]
+    assert [int(k) for k in rules.penalties.ladder] == [2, 5, 20]
     assert rules.targets.on_time_rate == 0.9
 
 
@@ -160,13 +162,13 @@ def test_every_accepted_rules_file_keeps_deadlines_in_order(
         rules = parse_rules(text, "random.toml")
     except RulesFileError:
         return  # refused with a message: fine
-    for row in rules.deadlines.values():
+    for row in rules.deadlines.by_severity.values():
         dues = [row[m].approx_minutes for m in INTAKE_MILESTONES if row[m] is not None]
         assert dues == sorted(dues)
-    by_rank = sorted(rules.deadlines, key=lambda s: -SEVERITY_RANK[s])
+    by_rank = sorted(rules.deadlines.by_severity, key=lambda s: -SEVERITY_RANK[s])
     for stricter, looser in zip(by_rank, by_rank[1:], strict=False):
         for m in INTAKE_MILESTONES:
-            a, b = rules.deadlines[stricter][m], rules.deadlines[looser][m]
+            a, b = rules.deadlines.by_severity[stricter][m], rules.deadlines.by_severity[looser][m]
             if a and b:
                 assert a.approx_minutes <= b.approx_minutes
 
@@ -182,11 +184,11 @@ def test_the_defaults_ship_as_a_rules_file_read_like_any_other() -> None:
 
 def _same(a: Rules, b: Rules) -> bool:
     """Equal in every field (`Rules` has no `==`: its vocabulary has none)."""
-    for field in dataclasses.fields(Rules):
-        x, y = getattr(a, field.name), getattr(b, field.name)
-        if field.name == "category_terms":
+    for name in Rules._fields:
+        x, y = getattr(a, name), getattr(b, name)
+        if name == "category_terms":
             x, y = x.terms, y.terms
-        if field.name == "effective":
+        if name == "effective":
             x, y = json.dumps(x), json.dumps(y)  # in the same order, too
         if x != y:
             return False

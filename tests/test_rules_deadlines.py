@@ -142,7 +142,7 @@ def test_raising_is_never_sooner_than_now_plus_the_new_time_nor_later_than_befor
     now = T0.add(minutes=minutes)
     raised = dl.raised(deadlines, new, now, RULES)
     for milestone, deadline in raised.items():
-        duration = RULES.deadlines[new].get(milestone)
+        duration = RULES.deadlines.by_severity[new].get(milestone)
         if deadline.due_at is None or duration is None:
             continue
         assert deadline.due_at >= min(dl.add(now, duration), deadlines[milestone].due_at or now)
@@ -168,7 +168,7 @@ times = st.datetimes(
 
 @given(times)
 def test_milestones_come_in_order_and_urgent_is_never_later(received: pendulum.DateTime) -> None:
-    by_severity = {s: dl.due_times(s, received, RULES) for s in RULES.deadlines}
+    by_severity = {s: dl.due_times(s, received, RULES) for s in RULES.deadlines.by_severity}
     for due in by_severity.values():
         ordered = [due[m] for m in INTAKE_MILESTONES if due[m] is not None]
         assert ordered == sorted(ordered)

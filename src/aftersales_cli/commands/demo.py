@@ -263,7 +263,7 @@ def _present(s: Session, target: Path, count: int, spotlight: int | None) -> Non
     late = breaches.overdue(conn, s.now, s.now, SEVERITY_RANK)
     blocks += [Heading("What cron would report (aftersales overdue)")]
     blocks += overdue.terminal_view(
-        late, overdue.Lateness(s.now, s.rules.escalate_when_overdue), s.zone_name
+        late, overdue.Lateness(s.now, s.rules.severity.escalate_when_overdue), s.zone_name
     )
     period = _busiest_quarter(everything, s.now)
     data = build.build(s.reader, period, s.now, s.rules)

@@ -154,7 +154,7 @@ def overdue(
             if breaches.unnoted_breaches(s.conn, now):
                 with s.writing() as conn:
                     breaches.note_overdue(
-                        conn, now, operator, rules_.escalate_when_overdue, breach_note
+                        conn, now, operator, rules_.severity.escalate_when_overdue, breach_note
                     )
         except sqlite3.OperationalError as exc:
             if "readonly" not in str(exc):
@@ -163,7 +163,7 @@ def overdue(
                 "the database is read-only: breaches are listed but not written to the history"
             )
         rows = breaches.overdue(s.conn, now, elapsed(now, soon), SEVERITY_RANK)
-        lateness = Lateness(now, rules_.escalate_when_overdue)
+        lateness = Lateness(now, rules_.severity.escalate_when_overdue)
         first = next(rows, None)
         if first is None:
             if breaches.pending_before(s.conn, elapsed(now, soon)):

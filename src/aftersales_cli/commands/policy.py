@@ -30,10 +30,10 @@ def policy_view(rules: Rules, source: str) -> list[Block]:
                 SEVERITIES.label(severity),
                 *(str(row[m]) if row[m] else "—" for m in INTAKE_MILESTONES),
             ]
-            for severity, row in rules.deadlines.items()
+            for severity, row in rules.deadlines.by_severity.items()
         ],
-        title=f"Deadlines from receipt (revisit {rules.revisit_after_close} after close; "
-        f"done --at more than {rules.backdate_needs_reason} back needs --reason)",
+        title=f"Deadlines from receipt (revisit {rules.deadlines.revisit_after_close} after close; "
+        f"done --at more than {rules.deadlines.backdate_needs_reason} back needs --reason)",
     )
     categories = Table(
         ["category", "severity", "department", "keywords"],
@@ -48,28 +48,34 @@ def policy_view(rules: Rules, source: str) -> list[Block]:
         ],
         title="Categories (in order of precedence for the suggestion)",
     )
-    t = rules.targets
+    t, pen = rules.targets, rules.penalties
     numbers = Fields(
         [
             (
                 "penalty ladder",
-                f"× {_list(rules.penalty_ladder)} of the supply value, by "
-                f"offence per client in {rules.penalty_window_days} days",
+                f"× {_list(rules.penalties.ladder)} of the supply value, by "
+                f"offence per client in {rules.penalties.window_days} days",
             ),
-            ("penalised findings", _list(sorted(rules.penalty_findings))),
-            ("incident findings", _list(sorted(rules.incident_findings))),
-            ("staff fine", f"¥{rules.staff_fine} ({_list(sorted(rules.staff_fine_categories))})"),
+            ("penalised findings", _list(sorted(rules.penalties.findings))),
+            ("incident findings", _list(sorted(rules.penalties.incident_findings))),
+            (
+                "staff fine",
+                f"¥{pen.staff_fine} ({_list(sorted(pen.staff_fine_categories))})",
+            ),
             (
                 "statutory",
-                f"max({rules.statutory_price_multiple} × price, "
-                f"{rules.statutory_loss_multiple} × loss, ¥{rules.statutory_minimum})",
+                f"max({rules.statutory.price_multiple} × price, "
+                f"{rules.statutory.loss_multiple} × loss, ¥{rules.statutory.minimum})",
             ),
-            ("not ours", _list(sorted(rules.not_ours_causes))),
-            ("repeat window", f"{rules.repeat_window_days} days"),
-            ("batch window", f"{rules.batch_window_hours} h"),
-            ("client clusters", f"{_list(sorted(rules.cluster_categories))}, one local day"),
-            ("retained sample", f"{rules.sample_retention_hours} h"),
-            ("satisfied", f"{rules.satisfied_min}-5; {rules.reopen_max} or less reopens"),
+            ("not ours", _list(sorted(rules.causes.not_ours))),
+            ("repeat window", f"{rules.intake.repeat_window_days} days"),
+            ("batch window", f"{rules.intake.batch_window_hours} h"),
+            ("client clusters", f"{_list(sorted(rules.intake.cluster_categories))}, one local day"),
+            ("retained sample", f"{rules.intake.sample_retention_hours} h"),
+            (
+                "satisfied",
+                f"{rules.revisit.satisfied_min}-5; {rules.revisit.reopen_max} or less reopens",
+            ),
             (
                 "targets",
                 f"responded in {t.responded_within_hours} h ≥ {t.responded_24h_rate}, "

@@ -181,7 +181,7 @@ def _warnings(desk: Desk, case: Case) -> list[str]:
     """Same phone recently; other complaints on the same batch or meal."""
     rules, conn = desk.rules, desk.conn
     found = []
-    since = calendar_days(case.received_at, -rules.repeat_window_days)
+    since = calendar_days(case.received_at, -rules.intake.repeat_window_days)
     earlier = neighbours.same_phone(conn, case.phone, since, desk.now, case.id)
     if earlier:
         ids = ", ".join(
@@ -189,10 +189,10 @@ def _warnings(desk: Desk, case: Case) -> list[str]:
         )
         found.append(
             f"this phone has complained {len(earlier)} time(s) in the last "
-            f"{rules.repeat_window_days} days: {ids}"
+            f"{rules.intake.repeat_window_days} days: {ids}"
         )
     found.extend(_client_warnings(desk, case))
-    window = rules.batch_window_hours
+    window = rules.intake.batch_window_hours
     cluster = neighbours.same_batch(
         conn, case, elapsed(case.received_at, -window * 60), elapsed(case.received_at, window * 60)
     )
@@ -216,21 +216,21 @@ def _client_warnings(desk: Desk, case: Case) -> list[str]:
     Earlier complaints that the cluster names already are not named twice."""
     rules, conn, found = desk.rules, desk.conn, []
     today: list[neighbours.Neighbour] = []
-    if case.category in rules.cluster_categories:
+    if case.category in rules.intake.cluster_categories:
         start, end = local_day(case.received_at)
         today = neighbours.same_client(
-            conn, case.org, rules.cluster_categories, start, end, case.id
+            conn, case.org, rules.intake.cluster_categories, start, end, case.id
         )
-    since = calendar_days(case.received_at, -rules.repeat_window_days)
+    since = calendar_days(case.received_at, -rules.intake.repeat_window_days)
     up_to_now = elapsed(desk.now, 1 / 60)  # received up to this second, inclusive
     earlier = neighbours.same_client(conn, case.org, [case.category], since, up_to_now, case.id)
     if earlier and not {n.id for n in earlier} <= {n.id for n in today}:
         found.append(
             f"{case.org} complained {len(earlier)} time(s) about {case.category} in the last "
-            f"{rules.repeat_window_days} days: {', '.join(f'#{n.id}' for n in earlier[-8:])}"
+            f"{rules.intake.repeat_window_days} days: {', '.join(f'#{n.id}' for n in earlier[-8:])}"
         )
     if today:
-        kinds = "/".join(sorted(rules.cluster_categories))
+        kinds = "/".join(sorted(rules.intake.cluster_categories))
         ids = ", ".join(f"#{n.id} ({n.category})" for n in today[:8])
         found.append(
             f"{len(today)} other {kinds} complaint(s) from {case.org} on "

@@ -46,15 +46,15 @@ def client_fines(
     """What the ledger should hold for a client's supply events — with complaint
     `changed` as it is about to be stored (`extra`, or no candidate at all) rather than as
     stored — and the fine entries it holds."""
-    found = books.candidates(conn, client, rules.penalty_findings, changed)
+    found = books.candidates(conn, client, rules.penalties.findings, changed)
     if extra is not None and supply.client_of(extra.event) == client:
         found.append(extra)
     entries = books.of_client(conn, client)
     target = ledger.fines(
         found,
         ledger.carriers_of(entries),
-        rules.penalty_window_days,
-        rules.penalty_ladder,
+        rules.penalties.window_days,
+        rules.penalties.ladder,
         ledger.first_fined(entries),
     )
     return target, entries
@@ -90,7 +90,7 @@ def settle(
     for client in clients:
         target, entries = client_fines(conn, client, rules, mine, after.id)
         changes = ledger.reconcile(
-            entries, target, by=by, at=at, window_days=rules.penalty_window_days, why=why
+            entries, target, by=by, at=at, window_days=rules.penalties.window_days, why=why
         )
         new.extend(changes)
         for fine in target.values():

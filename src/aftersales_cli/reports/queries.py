@@ -90,8 +90,8 @@ def figures(
         **w.params,
         "respond": hours * 60,
         "young": young,
-        "satisfied": rules.satisfied_min,
-        "repeat": rules.repeat_window_days * 1440,
+        "satisfied": rules.revisit.satisfied_min,
+        "repeat": rules.intake.repeat_window_days * 1440,
     }
     masks = ", ".join(
         f"SUM((c.met_mask >> {i}) & 1), SUM((c.breached_mask >> {i}) & 1)"
@@ -144,7 +144,7 @@ def client_repeats(conn: sqlite3.Connection, w: Window, rules: Rules) -> int:
         f"""SELECT COUNT(*) FROM complaints c
             WHERE c.client_gap_minutes IS NOT NULL AND {IN_PERIOD}
               AND c.client_gap_minutes <= :repeat""",
-        {**w.params, "repeat": rules.repeat_window_days * 1440},
+        {**w.params, "repeat": rules.intake.repeat_window_days * 1440},
     ).fetchone()
     return int(row[0])
 
@@ -329,7 +329,7 @@ def batch_clusters(
     within the batch window of each other; or two or more of the cluster categories
     (food_safety, illness) from one client on one local day: the largest `limit`, and how
     many there are. A set already listed (by batch, say) is not listed again."""
-    window = rules.batch_window_hours * 60
+    window = rules.intake.batch_window_hours * 60
     found: list[dict[str, Any]] = []
     for kind, key_sql, where in (
         ("batch", "c.batch", "c.batch IS NOT NULL"),
@@ -392,7 +392,7 @@ def batch_clusters(
 
 def _in_categories(rules: Rules) -> tuple[str, dict[str, str]]:
     """`c.category IN (...)` of the cluster categories, and its parameters."""
-    names = {f"k{i}": key for i, key in enumerate(sorted(rules.cluster_categories))}
+    names = {f"k{i}": key for i, key in enumerate(sorted(rules.intake.cluster_categories))}
     return f"c.category IN ({', '.join(':' + n for n in names)})", names
 
 
@@ -401,7 +401,7 @@ def _client_days(conn: sqlite3.Connection, w: Window, rules: Rules) -> list[dict
     Counted in SQLite over the covering index complaints_client_day, one local day at a
     time (the period's day boundaries, as stored UTC text), so a day is the local calendar
     day whatever the zone's offset or its changes."""
-    if not rules.cluster_categories:
+    if not rules.intake.cluster_categories:
         return []
     start, _ = local_day(from_utc_text(w.start))
     days: list[tuple[str, str, str]] = []

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -94,40 +93,88 @@ class Targets(NamedTuple):
     on_time_rate: float | None
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class Rules:
-    """The effective policy. Built only by `parse_rules`, so it is always valid."""
+class DeadlineRules(NamedTuple):
+    """`[deadlines]`: each level's milestones, and the milestones every case shares."""
 
-    deadlines: Mapping[str, Mapping[str, Duration | None]]
+    by_severity: Mapping[str, Mapping[str, Duration | None]]
     revisit_after_close: Duration
     backdate_needs_reason: Duration
+
+
+class SeverityRules(NamedTuple):
+    """`[severity]`: what makes triage suggest a more severe level."""
+
     illness_words: tuple[str, ...]
     urgent_when_people_over: int
     escalate_when_overdue: frozenset[str]
-    categories: Mapping[str, CategoryRule]
-    category_terms: Vocabulary
-    not_ours_causes: frozenset[str]
-    undetermined_causes: frozenset[str]
-    penalty_ladder: tuple[Decimal, ...]
-    penalty_window_days: int
-    penalty_findings: frozenset[str]
+
+
+class CauseRules(NamedTuple):
+    """`[causes]`: causes that are not the company's fault, or not yet known."""
+
+    not_ours: frozenset[str]
+    undetermined: frozenset[str]
+
+
+class PenaltyRules(NamedTuple):
+    """`[penalties]`: the contract's ladder and the staff fine."""
+
+    ladder: tuple[Decimal, ...]
+    window_days: int
+    findings: frozenset[str]
     incident_findings: frozenset[str]
     staff_fine: Decimal
     staff_fine_categories: frozenset[str]
-    statutory_price_multiple: Decimal
-    statutory_loss_multiple: Decimal
-    statutory_minimum: Decimal
-    statutory_categories: frozenset[str]
-    statutory_findings: frozenset[str]
-    # cause → department responsible; a cause not in it is charged to the handling one
-    cause_departments: Mapping[str, str]
+
+
+class ResponsibilityRules(NamedTuple):
+    """`[responsibility]`: cause → department charged; a cause not in it is charged to
+    the department that handled the case."""
+
+    causes: Mapping[str, str]
+
+
+class StatutoryRules(NamedTuple):
+    """`[statutory]`: the Food Safety Law's compensation."""
+
+    price_multiple: Decimal
+    loss_multiple: Decimal
+    minimum: Decimal
+    categories: frozenset[str]
+    findings: frozenset[str]
+
+
+class IntakeRules(NamedTuple):
+    """`[intake]`: the windows the warnings at intake look back over."""
+
     repeat_window_days: int
     batch_window_hours: int
     sample_retention_hours: int
     sample_categories: frozenset[str]
     cluster_categories: frozenset[str]
+
+
+class RevisitRules(NamedTuple):
+    """`[revisit]`: the scores that satisfy, and those that reopen."""
+
     satisfied_min: int
     reopen_max: int
+
+
+class Rules(NamedTuple):
+    """The effective policy, one field per section of the rules file. Built only by
+    `parse_rules`, so it is always valid."""
+
+    deadlines: DeadlineRules
+    severity: SeverityRules
+    categories: Mapping[str, CategoryRule]
+    category_terms: Vocabulary  # the categories' names, with those a rules file adds
+    causes: CauseRules
+    penalties: PenaltyRules
+    responsibility: ResponsibilityRules
+    statutory: StatutoryRules
+    intake: IntakeRules
+    revisit: RevisitRules
     targets: Targets
     effective: Mapping[str, Any]  # the merged table, for `aftersales rules`
 
@@ -301,83 +348,102 @@ def _count(value: Any, key: str, *, minimum: int = 1, maximum: int | None = None
 
 def _build(raw: dict[str, Any]) -> Rules:
     """The merged table, read section by section; each reader names the key it refuses."""
-    deadline_table, sev, pen, stat, intake = (
-        raw[section] for section in ("deadlines", "severity", "penalties", "statutory", "intake")
-    )
-    deadlines = _deadlines(deadline_table)
-    revisit_after_close = _duration(deadline_table, "revisit_after_close")
-    backdate_needs_reason = _duration(deadline_table, "backdate_needs_reason")
     categories, category_terms = _categories(raw["categories"])
-    penalty_ladder = _ladder(pen["ladder"])
-    satisfied_min, reopen_max = _revisit(raw["revisit"])
     return Rules(
-        deadlines=deadlines,
-        revisit_after_close=revisit_after_close,
-        backdate_needs_reason=backdate_needs_reason,
-        illness_words=_words(sev["illness_words"], "severity.illness_words"),
-        urgent_when_people_over=_count(
-            sev["urgent_when_people_over"],
-            "severity.urgent_when_people_over",
-            minimum=0,
-            maximum=fields.COUNT_MAX,
-        ),
-        escalate_when_overdue=_terms(
-            sev["escalate_when_overdue"], "severity.escalate_when_overdue", SEVERITIES
-        ),
+        deadlines=_deadline_rules(raw["deadlines"]),
+        severity=_severity(raw["severity"]),
         categories=categories,
         category_terms=category_terms,
-        not_ours_causes=_terms(raw["causes"]["not_ours"], "causes.not_ours", CAUSES),
-        undetermined_causes=_terms(raw["causes"]["undetermined"], "causes.undetermined", CAUSES),
-        penalty_ladder=penalty_ladder,
-        penalty_window_days=_count(
-            pen["window_days"], "penalties.window_days", maximum=MAX_WINDOW_DAYS
+        causes=CauseRules(
+            not_ours=_terms(raw["causes"]["not_ours"], "causes.not_ours", CAUSES),
+            undetermined=_terms(raw["causes"]["undetermined"], "causes.undetermined", CAUSES),
         ),
-        penalty_findings=_terms(pen["findings"], "penalties.findings", FINDINGS),
-        incident_findings=_terms(pen["incident_findings"], "penalties.incident_findings", FINDINGS),
-        staff_fine=_number(pen["staff_fine"], "penalties.staff_fine", maximum=fields.MONEY_MAX),
-        staff_fine_categories=_terms(
-            pen["staff_fine_categories"], "penalties.staff_fine_categories", category_terms
-        ),
-        statutory_price_multiple=_number(
-            stat["price_multiple"], "statutory.price_multiple", maximum=MAX_MULTIPLE
-        ),
-        statutory_loss_multiple=_number(
-            stat["loss_multiple"], "statutory.loss_multiple", maximum=MAX_MULTIPLE
-        ),
-        statutory_minimum=_number(stat["minimum"], "statutory.minimum", maximum=fields.MONEY_MAX),
-        statutory_categories=_terms(stat["categories"], "statutory.categories", category_terms),
-        statutory_findings=_terms(stat["findings"], "statutory.findings", FINDINGS),
-        cause_departments=_cause_departments(raw["responsibility"]["causes"]),
-        repeat_window_days=_count(
-            intake["repeat_window_days"], "intake.repeat_window_days", maximum=MAX_WINDOW_DAYS
-        ),
-        batch_window_hours=_count(
-            intake["batch_window_hours"], "intake.batch_window_hours", maximum=MAX_WINDOW_HOURS
-        ),
-        sample_retention_hours=_count(
-            intake["sample_retention_hours"],
-            "intake.sample_retention_hours",
-            maximum=MAX_WINDOW_HOURS,
-        ),
-        sample_categories=_terms(
-            intake["sample_categories"], "intake.sample_categories", category_terms
-        ),
-        cluster_categories=_terms(
-            intake["cluster_categories"], "intake.cluster_categories", category_terms
-        ),
-        satisfied_min=satisfied_min,
-        reopen_max=reopen_max,
+        penalties=_penalties(raw["penalties"], category_terms),
+        responsibility=ResponsibilityRules(_cause_departments(raw["responsibility"]["causes"])),
+        statutory=_statutory(raw["statutory"], category_terms),
+        intake=_intake(raw["intake"], category_terms),
+        revisit=_revisit(raw["revisit"]),
         targets=_targets(raw["targets"]),
         effective=raw,
     )
 
 
-def _deadlines(table: Mapping[str, Any]) -> dict[str, dict[str, Duration | None]]:
+def _deadline_rules(table: Mapping[str, Any]) -> DeadlineRules:
     """`[deadlines]`: a row of milestones per severity, in order within a row and never
-    more time for a more severe level."""
-    deadlines = {severity: _deadline_row(severity, table[severity]) for severity in SEVERITIES}
-    _check_severities(deadlines)
-    return deadlines
+    more time for a more severe level; then the milestones every case shares."""
+    by_severity = {severity: _deadline_row(severity, table[severity]) for severity in SEVERITIES}
+    _check_severities(by_severity)
+    return DeadlineRules(
+        by_severity=by_severity,
+        revisit_after_close=_duration(table, "revisit_after_close"),
+        backdate_needs_reason=_duration(table, "backdate_needs_reason"),
+    )
+
+
+def _severity(table: Mapping[str, Any]) -> SeverityRules:
+    return SeverityRules(
+        illness_words=_words(table["illness_words"], "severity.illness_words"),
+        urgent_when_people_over=_count(
+            table["urgent_when_people_over"],
+            "severity.urgent_when_people_over",
+            minimum=0,
+            maximum=fields.COUNT_MAX,
+        ),
+        escalate_when_overdue=_terms(
+            table["escalate_when_overdue"], "severity.escalate_when_overdue", SEVERITIES
+        ),
+    )
+
+
+def _penalties(table: Mapping[str, Any], category_terms: Vocabulary) -> PenaltyRules:
+    return PenaltyRules(
+        ladder=_ladder(table["ladder"]),
+        window_days=_count(table["window_days"], "penalties.window_days", maximum=MAX_WINDOW_DAYS),
+        findings=_terms(table["findings"], "penalties.findings", FINDINGS),
+        incident_findings=_terms(
+            table["incident_findings"], "penalties.incident_findings", FINDINGS
+        ),
+        staff_fine=_number(table["staff_fine"], "penalties.staff_fine", maximum=fields.MONEY_MAX),
+        staff_fine_categories=_terms(
+            table["staff_fine_categories"], "penalties.staff_fine_categories", category_terms
+        ),
+    )
+
+
+def _statutory(table: Mapping[str, Any], category_terms: Vocabulary) -> StatutoryRules:
+    return StatutoryRules(
+        price_multiple=_number(
+            table["price_multiple"], "statutory.price_multiple", maximum=MAX_MULTIPLE
+        ),
+        loss_multiple=_number(
+            table["loss_multiple"], "statutory.loss_multiple", maximum=MAX_MULTIPLE
+        ),
+        minimum=_number(table["minimum"], "statutory.minimum", maximum=fields.MONEY_MAX),
+        categories=_terms(table["categories"], "statutory.categories", category_terms),
+        findings=_terms(table["findings"], "statutory.findings", FINDINGS),
+    )
+
+
+def _intake(table: Mapping[str, Any], category_terms: Vocabulary) -> IntakeRules:
+    return IntakeRules(
+        repeat_window_days=_count(
+            table["repeat_window_days"], "intake.repeat_window_days", maximum=MAX_WINDOW_DAYS
+        ),
+        batch_window_hours=_count(
+            table["batch_window_hours"], "intake.batch_window_hours", maximum=MAX_WINDOW_HOURS
+        ),
+        sample_retention_hours=_count(
+            table["sample_retention_hours"],
+            "intake.sample_retention_hours",
+            maximum=MAX_WINDOW_HOURS,
+        ),
+        sample_categories=_terms(
+            table["sample_categories"], "intake.sample_categories", category_terms
+        ),
+        cluster_categories=_terms(
+            table["cluster_categories"], "intake.cluster_categories", category_terms
+        ),
+    )
 
 
 def _deadline_row(severity: str, table: Mapping[str, Any]) -> dict[str, Duration | None]:
@@ -456,13 +522,13 @@ def _ladder(value: Any) -> tuple[Decimal, ...]:
     return ladder
 
 
-def _revisit(table: Mapping[str, Any]) -> tuple[int, int]:
+def _revisit(table: Mapping[str, Any]) -> RevisitRules:
     """`[revisit]`: the lowest satisfied score and the highest that reopens the case."""
     satisfied_min = _count(table["satisfied_min"], "revisit.satisfied_min")
     reopen_max = _count(table["reopen_max"], "revisit.reopen_max", minimum=0)
     if not reopen_max < satisfied_min <= 5:
         raise RulesFileError("revisit: need 0 <= reopen_max < satisfied_min <= 5")
-    return satisfied_min, reopen_max
+    return RevisitRules(satisfied_min, reopen_max)
 
 
 def _targets(table: Mapping[str, Any]) -> Targets:

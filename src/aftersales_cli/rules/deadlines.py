@@ -25,7 +25,7 @@ def add(start: datetime, duration: Duration) -> datetime:
 
 def due_times(severity: str, received_at: datetime, rules: Rules) -> dict[str, datetime | None]:
     """The due time of every intake milestone for a case of this severity."""
-    table = rules.deadlines[severity]
+    table = rules.deadlines.by_severity[severity]
     result: dict[str, datetime | None] = {}
     for milestone in INTAKE_MILESTONES:
         duration = table[milestone]
@@ -35,17 +35,17 @@ def due_times(severity: str, received_at: datetime, rules: Rules) -> dict[str, d
 
 def resolution_due(severity: str, start: datetime, rules: Rules) -> datetime:
     """Resolution counted from `start` (the receipt, or the reopening)."""
-    duration = rules.deadlines[severity]["resolution"]
+    duration = rules.deadlines.by_severity[severity]["resolution"]
     assert duration is not None  # config guarantees: only investigation may be none
     return add(start, duration)
 
 
 def revisit_due(closed_at: datetime, rules: Rules) -> datetime:
-    return add(closed_at, rules.revisit_after_close)
+    return add(closed_at, rules.deadlines.revisit_after_close)
 
 
 def _duration(severity: str, milestone: str, rules: Rules) -> Duration | None:
-    return rules.deadlines[severity][milestone]
+    return rules.deadlines.by_severity[severity][milestone]
 
 
 def raised(
@@ -150,9 +150,9 @@ def sample_sealable_until(
     """Until when the retained sample (留样) of the meal can still be sealed for testing:
     48 h from the delivery time, else from the start of the delivery day (the safe side).
     `zone_of` is any local time, to read the delivery day in the local zone."""
-    if category not in rules.sample_categories or delivery_date is None:
+    if category not in rules.intake.sample_categories or delivery_date is None:
         return None
     start = delivered_at or datetime(
         delivery_date.year, delivery_date.month, delivery_date.day, tzinfo=zone_of.tzinfo
     )
-    return elapsed(start, rules.sample_retention_hours * 60)
+    return elapsed(start, rules.intake.sample_retention_hours * 60)

@@ -252,10 +252,10 @@ def mark_done(
         raise RuleError("at", "must not be in the future")
     if at < case.received_at:
         raise RuleError("at", "must not be before the complaint was received")
-    if dl.add(at, rules.backdate_needs_reason) < now and not (reason and reason.strip()):
+    if dl.add(at, rules.deadlines.backdate_needs_reason) < now and not (reason and reason.strip()):
         raise RuleError(
             "reason",
-            f"--at is more than {rules.backdate_needs_reason} before now: say why it is "
+            f"--at is more than {rules.deadlines.backdate_needs_reason} before now: say why it is "
             "recorded late with --reason",
         )
     updated = dict(case.deadlines)
@@ -301,7 +301,7 @@ def close(case: Case, closing: Closing, now: datetime, rules: Rules) -> Case:
     events.
     """
     _require_open(case, "close")
-    if closing.finding is None and case.category in rules.statutory_categories:
+    if closing.finding is None and case.category in rules.statutory.categories:
         raise RuleError(
             "finding",
             f"closing a {case.category} case needs --finding (what was confirmed; "
@@ -312,7 +312,7 @@ def close(case: Case, closing: Closing, now: datetime, rules: Rules) -> Case:
         if closing.ours is not None
         else penalties.ours_by_default(closing.cause, rules)
     )
-    if closing.finding in rules.penalty_findings and ours is None:
+    if closing.finding in rules.penalties.findings and ours is None:
         raise Refused(
             "cause",
             f"a {closing.finding} finding with cause {closing.cause} leaves responsibility "
@@ -390,7 +390,7 @@ def revisit(
         "revisit_method": method,
         "revisit_note": note,
     }
-    if satisfaction > rules.reopen_max:
+    if satisfaction > rules.revisit.reopen_max:
         return dataclasses.replace(case, status="revisited", deadlines=updated, **common)
     # The resolution starts again from now; this revisit stays on record (done), so that a
     # late one still counts, until the next close schedules the next.
@@ -431,7 +431,11 @@ def settle(case: Case, now: datetime, rules: Rules) -> tuple[Case, list[str]]:
 
 
 def _escalation(case: Case, noted: list[str], now: datetime, rules: Rules) -> datetime | None:
-    if noted and case.escalated_at is None and case.severity in rules.escalate_when_overdue:
+    if (
+        noted
+        and case.escalated_at is None
+        and case.severity in rules.severity.escalate_when_overdue
+    ):
         return now
     return case.escalated_at
 

@@ -19,7 +19,7 @@ from aftersales_cli.rules.taxonomy import DEFECT_FINDINGS, EXCHANGE_REMEDIES
 
 def multiplier(offence: int, rules: Rules) -> Decimal:
     """×2 the first time, ×3 the second, ×10 the third and later (by default)."""
-    return on_the_ladder(offence, rules.penalty_ladder)
+    return on_the_ladder(offence, rules.penalties.ladder)
 
 
 def on_the_ladder(offence: int, ladder: Sequence[Decimal]) -> Decimal:
@@ -30,18 +30,18 @@ def on_the_ladder(offence: int, ladder: Sequence[Decimal]) -> Decimal:
 
 
 def is_penalty_finding(finding: str | None, ours: bool | None, rules: Rules) -> bool:
-    return finding in rules.penalty_findings and ours is True
+    return finding in rules.penalties.findings and ours is True
 
 
 def is_incident(finding: str | None, ours: bool | None, rules: Rules) -> bool:
     """Toxic food (or pathogens) confirmed as ours: a possible food-safety incident."""
-    return finding in rules.incident_findings and ours is True
+    return finding in rules.penalties.incident_findings and ours is True
 
 
 def staff_fine(category: str, ours: bool | None, staff: str | None, rules: Rules) -> Decimal | None:
     """¥50 charged to a named staff member for misconduct at a client's premises."""
-    if staff and ours is True and category in rules.staff_fine_categories:
-        return round_fen(rules.staff_fine)
+    if staff and ours is True and category in rules.penalties.staff_fine_categories:
+        return round_fen(rules.penalties.staff_fine)
     return None
 
 
@@ -59,8 +59,8 @@ def is_statutory_case(category: str, finding: str | None, ours: bool | None, rul
     """A food-safety or illness case whose finding is on the defect list (or a foreign
     object) and that is ours."""
     return (
-        category in rules.statutory_categories
-        and finding in rules.statutory_findings
+        category in rules.statutory.categories
+        and finding in rules.statutory.findings
         and ours is True
     )
 
@@ -70,11 +70,11 @@ def statutory_compensation(
 ) -> Statutory:
     """Per person the larger of ten times the price and three times the loss, at least
     ¥1,000; `price` and `loss` are per person."""
-    candidates = [rules.statutory_minimum]
+    candidates = [rules.statutory.minimum]
     if price is not None:
-        candidates.append(price * rules.statutory_price_multiple)
+        candidates.append(price * rules.statutory.price_multiple)
     if loss is not None:
-        candidates.append(loss * rules.statutory_loss_multiple)
+        candidates.append(loss * rules.statutory.loss_multiple)
     each = round_fen(max(candidates))
     return Statutory(
         people=people,
@@ -100,11 +100,11 @@ def require_exchange(finding: str | None, ours: bool | None, remedies: tuple[str
 def responsible_department(cause: str | None, handled_by: str | None, rules: Rules) -> str | None:
     """The department the monthly review charges: the cause's (001 §五), else the one that
     handled the case."""
-    return rules.cause_departments.get(cause or "", handled_by)
+    return rules.responsibility.causes.get(cause or "", handled_by)
 
 
 def ours_by_default(cause: str, rules: Rules) -> bool | None:
     """Whether a root cause is the company's doing, unless the operator says otherwise."""
-    if cause in rules.undetermined_causes:
+    if cause in rules.causes.undetermined:
         return None
-    return cause not in rules.not_ours_causes
+    return cause not in rules.causes.not_ours

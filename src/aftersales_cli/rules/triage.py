@@ -62,9 +62,9 @@ def suggest_severity(category: str, facts: Facts, rules: Rules) -> tuple[str, tu
         raisers.append("someone fell ill")
     if facts.injured:
         raisers.append("someone was injured")
-    if facts.people > rules.urgent_when_people_over:
+    if facts.people > rules.severity.urgent_when_people_over:
         raisers.append(f"{facts.people} people affected")
-    word = find_word(facts.description, rules.illness_words)
+    word = find_word(facts.description, rules.severity.illness_words)
     if word is not None:
         raisers.append(f"the description mentions {word!r}")
     if raisers and severity != "urgent":
