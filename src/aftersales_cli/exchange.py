@@ -21,6 +21,7 @@ and field; nothing a file holds can crash the reader.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import io
 import json
@@ -103,7 +104,9 @@ HEADER_ALIASES = {
 
 # What an intake row may say: the options of `log` (the delivery time comes with the
 # delivery date, as `--delivery-date 2026-11-21 11:30`).
-INTAKE_FIELDS: tuple[str, ...] = tuple(name for name in Intake._fields if name != "delivered_at")
+INTAKE_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in dataclasses.fields(Intake) if f.name != "delivered_at"
+)
 _INTAKE_REQUIRED = ("description", "channel", "customer", "phone")
 _INTAKE_INTS = {"quantity": 0, "defective": 0, "people": 1}  # with their minimum
 _INTAKE_FLAGS = ("ill", "injured")

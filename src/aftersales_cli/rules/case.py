@@ -71,17 +71,16 @@ class Penalty(NamedTuple):
     amount: Decimal
 
 
-@dataclass(frozen=True, eq=False)  # compared field by field (lifecycle.changes), never whole
-class Case:
+@dataclass(frozen=True, eq=False)
+class Complaint:
+    """What the customer reported, as the operator took it down: the part of a case that
+    intake fills in (`lifecycle.Intake` adds the operator's choice of category)."""
+
     received_at: datetime
     channel: str
     customer: str
     phone: str
     description: str
-    category: str
-    severity: str
-    status: str = "new"
-    id: int | None = None
     org: str | None = None
     order_no: str | None = None
     product: str | None = None
@@ -94,6 +93,16 @@ class Case:
     people: int = 1
     ill: bool = False
     injured: bool = False
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)  # compared field by field, never whole
+class Case(Complaint):
+    """A complaint under way: triaged, with its deadlines, handling and outcome."""
+
+    category: str
+    severity: str
+    status: str = "new"
+    id: int | None = None
     department: str | None = None
     assignee: str | None = None
     deadlines: dict[str, Deadline] = field(default_factory=lambda: dict(NO_DEADLINES))

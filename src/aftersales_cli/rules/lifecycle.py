@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from aftersales_cli.rules import deadlines as dl
 from aftersales_cli.rules import penalties
-from aftersales_cli.rules.case import Case, Deadline
+from aftersales_cli.rules.case import Case, Complaint, Deadline
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.errors import Refused, RuleError
 from aftersales_cli.rules.taxonomy import (
@@ -37,28 +38,12 @@ from aftersales_cli.rules.triage import (
 )
 
 
-class Intake(NamedTuple):
-    """A validated complaint as the operator took it down. (NamedTuples, here and for
-    `Closing`: immutable and typed like a frozen dataclass, and far cheaper to define —
-    `log` and `close` load them at every start.)"""
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Intake(Complaint):
+    """A validated complaint as the operator took it down, with the category and
+    severity the operator chose (None: the suggestion's) and the reason for a severity
+    below the suggested one."""
 
-    received_at: datetime
-    channel: str
-    customer: str
-    phone: str
-    description: str
-    org: str | None = None
-    order_no: str | None = None
-    product: str | None = None
-    batch: str | None = None
-    delivery_date: date | None = None
-    delivered_at: datetime | None = None
-    quantity: int | None = None
-    defective: int | None = None
-    request: str | None = None
-    people: int = 1
-    ill: bool = False
-    injured: bool = False
     category: str | None = None
     severity: str | None = None
     reason: str | None = None
@@ -66,6 +51,9 @@ class Intake(NamedTuple):
     @property
     def facts(self) -> Facts:
         return Facts(self.description, self.people, self.ill, self.injured)
+
+
+COMPLAINT_FIELDS = tuple(f.name for f in dataclasses.fields(Complaint))
 
 
 class Closing(NamedTuple):
@@ -159,11 +147,8 @@ def triage_and_open(intake: Intake, now: datetime, rules: Rules) -> tuple[Case, 
     deadlines = {m: Deadline(due_at=due.get(m)) for m in MILESTONE_KEYS}
     if intake.channel == "hotline":
         deadlines["contact"] = dl.complete(deadlines["contact"], intake.received_at)
-    fields = intake._asdict()
-    for name in ("category", "severity", "reason"):
-        del fields[name]
     case = Case(
-        **fields,
+        **{name: getattr(intake, name) for name in COMPLAINT_FIELDS},
         category=category,
         severity=severity,
         status="new",
