@@ -310,3 +310,18 @@ def test_html_any_org_name_is_text_never_markup(name: str) -> None:
     expected = parse(render_html(dataclasses.replace(baseline, by_org={"x": 1})))
     assert parsed.names() == expected.names()
     assert name in parsed.cells
+
+
+def test_money_reads_the_same_in_the_report_as_on_the_case_card() -> None:
+    """A month whose reversals outweigh its fines nets negative: `-¥80.00` everywhere,
+    never `¥-80.00`."""
+    from decimal import Decimal
+
+    from aftersales_cli.render.blocks import show_yuan
+    from aftersales_cli.render.report_tables import format_value
+    from aftersales_cli.reports.units import Unit
+
+    assert format_value(-80.0, Unit.MONEY) == show_yuan(Decimal("-80")) == "-¥80.00"
+    assert format_value(1234.5, Unit.MONEY) == show_yuan(Decimal("1234.5")) == "¥1,234.50"
+    report = dataclasses.replace(sample_report(), penalties_total=-80.0)
+    assert "-¥80.00" in render_html(report) and "¥-80" not in render_html(report)

@@ -18,7 +18,8 @@ from aftersales_cli.commands.context import (
 from aftersales_cli.commands.present import changed, money_extra, print_case
 from aftersales_cli.desk import cases, parse
 from aftersales_cli.errors import BadInput
-from aftersales_cli.render import output, records
+from aftersales_cli.render import output
+from aftersales_cli.render.blocks import show_yuan
 
 # ---- pay -------------------------------------------------------------------------------
 
@@ -63,7 +64,7 @@ def pay(
             if kind is None or amount is None:
                 raise BadInput("kind", "pay needs --kind and --amount (or --reverse ENTRY)")
             paid = parse.pay(complaint_id, kind, amount, note)
-            money = records.show_yuan(paid.amount_yuan)
+            money = show_yuan(paid.amount_yuan)
             lead = f"Paid {money} ({paid.kind}) on"
             history_note = f"{paid.kind} {money}" + (f": {paid.note}" if paid.note else "")
             after = cases.pay(desk, paid, history_note).after

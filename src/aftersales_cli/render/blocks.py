@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import NamedTuple
+
+
+def show_yuan(value: Decimal | float | None) -> str:
+    """Money as everyone reads it, wherever it is shown: `¥1,234.50`, `-¥80.00`."""
+    if value is None:
+        return ""
+    return f"-¥{-value:,.2f}" if value < 0 else f"¥{value:,.2f}"
 
 
 class Cell(NamedTuple):

@@ -10,7 +10,16 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aftersales_cli.clock import from_utc_text, relative, show, span
-from aftersales_cli.render.blocks import Block, Cell, Fields, Heading, Line, Table, cell
+from aftersales_cli.render.blocks import (
+    Block,
+    Cell,
+    Fields,
+    Heading,
+    Line,
+    Table,
+    cell,
+    show_yuan,
+)
 from aftersales_cli.render.record_json import Money, is_time_key, penalty_json
 from aftersales_cli.render.text import Columns
 from aftersales_cli.rules.case import Case, Deadline
@@ -31,12 +40,6 @@ from aftersales_cli.rules.taxonomy import (
 
 if TYPE_CHECKING:
     from aftersales_cli.rules.ledger import Entry
-
-
-def show_yuan(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    return f"-¥{-value:,.2f}" if value < 0 else f"¥{value:,.2f}"
 
 
 def deadline_cell(deadline: Deadline, now: datetime) -> Cell:

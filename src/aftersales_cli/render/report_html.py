@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from aftersales_cli.clock import local_zone
-from aftersales_cli.render.report_tables import ReportTable, Value, format_value, formatted, tables
+from aftersales_cli.render.blocks import show_yuan
+from aftersales_cli.render.report_tables import ReportTable, Value, formatted, tables
 from aftersales_cli.reports.period import Period
 from aftersales_cli.reports.report import Report
-from aftersales_cli.reports.units import Unit
 
 MET = {True: ("met", "✔ met"), False: ("missed", "✘ missed")}
 KEEP_ROWS = 24  # a table this short is kept on one printed page
@@ -320,10 +320,6 @@ def period_text(period: Period) -> str:
     return f"{span} ({_offset(start)})"
 
 
-def _show_yuan(amount: float) -> str:
-    return format_value(amount, Unit.MONEY)
-
-
 def render_html(report: Report) -> str:
     period, previous = report.period, report.previous
     label = period.label
@@ -335,9 +331,9 @@ def render_html(report: Report) -> str:
             str(report.total),
             f"{previous.period.label}: {previous.total}",
         ),
-        ("Penalties and staff fines", _show_yuan(report.penalties_total), "this period"),
-        ("Compensation paid", _show_yuan(report.compensation_total), "this period"),
-        ("Statutory suggested", _show_yuan(report.statutory_total), "Food Safety Law art. 148"),
+        ("Penalties and staff fines", show_yuan(report.penalties_total), "this period"),
+        ("Compensation paid", show_yuan(report.compensation_total), "this period"),
+        ("Statutory suggested", show_yuan(report.statutory_total), "Food Safety Law art. 148"),
     ]
     parts = [
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from aftersales_cli.clock import local_zone
+from aftersales_cli.render.blocks import show_yuan
 from aftersales_cli.reports.kpi import Handling, Kpi
 from aftersales_cli.reports.report import CauseCharge, LedgerEntry, Report
 from aftersales_cli.reports.units import Unit
@@ -440,7 +441,7 @@ def format_value(value: Value, unit: Unit, *, change: bool = False) -> str:
         if unit is Unit.RATE:
             return f"{value * 100:+.1f} pp" if change else f"{value * 100:.1f} %"
         if unit is Unit.MONEY:
-            return f"¥{value:,.2f}"
+            return show_yuan(value)
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
