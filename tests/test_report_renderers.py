@@ -325,3 +325,26 @@ def test_money_reads_the_same_in_the_report_as_on_the_case_card() -> None:
     assert format_value(1234.5, Unit.MONEY) == show_yuan(Decimal("1234.5")) == "¥1,234.50"
     report = dataclasses.replace(sample_report(), penalties_total=-80.0)
     assert "-¥80.00" in render_html(report) and "¥-80" not in render_html(report)
+
+
+def test_csv_rates_and_shares_have_at_most_4_decimals(tmp_path: Path) -> None:
+    """Issue 11: `share` had 17 digits (0.3333333333333333) where `rate` had 4."""
+    report = sample_report()
+    thirds = dataclasses.replace(report.kpis["resolution_rate"], value=2 / 3, delta=2 / 3 - 1.0)
+    report = dataclasses.replace(
+        report,
+        total=3,
+        by_category={"food_quality": 1, "delivery_delay": 2},
+        kpis={**report.kpis, "resolution_rate": thirds},
+        on_time={"contact": {"urgent": OnTime(1, 2, 1 / 3)}},
+    )
+    paths = {p.stem: p for p in write_csv(report, tmp_path)}
+    assert _read(paths["by_category"])[1:] == [
+        ["food_quality 食品质量", "1", "0.3333"],
+        ["delivery_delay 配送延误", "2", "0.6667"],
+    ]
+    assert _read(paths["on_time"])[1][-1] == "0.3333"
+    resolved = next(r for r in _read(paths["kpis"]) if r[0] == KPI_NAMES["resolution_rate"])
+    assert resolved[1] == "0.6667" and resolved[5] == "-0.3333"
+    handling = next(r for r in _read(paths["kpis"]) if r[0] == KPI_NAMES["avg_handling_hours"])
+    assert handling[1] == "12.5"  # hours are not rates: left as they are
