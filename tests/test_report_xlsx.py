@@ -224,3 +224,14 @@ def test_openpyxl_is_loaded_by_xlsx_alone(run: Run, log: Any, tmp_path: Path) ->
     assert "openpyxl" not in plain
     book = str(tmp_path / "q.xlsx")
     assert "openpyxl" in {m.split(".")[0] for m in _modules_loaded("report", "--xlsx", book)}
+
+
+def test_a_sheet_prints_one_a4_page_wide(demo: tuple[dict[str, Any], Path]) -> None:
+    book = load_workbook(demo[1])
+    for sheet in book.worksheets:
+        assert sheet.page_setup.paperSize == int(sheet.PAPERSIZE_A4)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.print_title_rows == "$2:$2"
+    assert book["ledger_largest"].page_setup.orientation == "landscape"
+    assert book["by_category"].page_setup.orientation == "portrait"

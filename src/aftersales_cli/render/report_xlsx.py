@@ -7,7 +7,8 @@ text. The report's times — the form its tables write them in, `2026-11-19 12:5
 `2026-11-19T12:50:00+08:00` — are date-time cells in the report's local time (a workbook
 has no time zones). Text stays text: a customer's name that starts with `=` is never a
 formula. Each sheet has its title on the first row and its header, frozen, on the second;
-columns are as wide as their content (Chinese characters count two).
+columns are as wide as their content (Chinese characters count two); printed, a sheet is
+one A4 page wide, its header on every page.
 
 Imported only by `report --xlsx`: it loads openpyxl.
 """
@@ -23,6 +24,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from aftersales_cli.clock import local_zone
@@ -53,6 +55,7 @@ GREEN, RED = "2E7D32", "C62828"
 MOMENT_TEXT = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?([+-]\d\d:\d\d)?")
 TITLE_ROW, HEADER_ROW = 1, 2
 WIDEST = 60  # characters; longer text (reasons) wraps in the cell's own width
+A4_PORTRAIT = 90  # characters a portrait A4 page holds across; wider sheets print landscape
 
 
 def write_xlsx(report: Report, handle: IO[bytes]) -> None:
@@ -124,6 +127,11 @@ def _fill(sheet: Worksheet, table: ReportTable, title: str) -> None:
             for (long,) in sheet.iter_rows(min_row=HEADER_ROW + 1, min_col=i, max_col=i):
                 long.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"  # printed: on every page
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if sum(sizes) > A4_PORTRAIT else "portrait"
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0  # as wide as a page
     if table.rows:
         last = get_column_letter(len(table.columns))
         sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + len(table.rows)}"
