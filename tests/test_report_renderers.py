@@ -13,7 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from aftersales_cli.render.report_csv import write_csv
-from aftersales_cli.render.report_html import render_html
+from aftersales_cli.render.report_html import STYLE, render_html
 from aftersales_cli.render.report_tables import KPI_NAMES, kpi_name, tables
 from aftersales_cli.render.spreadsheet import csv_text
 from aftersales_cli.reports.kpi import ComparedKpi, Handling, Kpi, Ratio
@@ -325,3 +325,81 @@ def test_money_reads_the_same_in_the_report_as_on_the_case_card() -> None:
     assert format_value(1234.5, Unit.MONEY) == show_yuan(Decimal("1234.5")) == "¥1,234.50"
     report = dataclasses.replace(sample_report(), penalties_total=-80.0)
     assert "-¥80.00" in render_html(report) and "¥-80" not in render_html(report)
+
+
+def test_csv_rates_and_shares_have_at_most_4_decimals(tmp_path: Path) -> None:
+    """Issue 11: `share` had 17 digits (0.3333333333333333) where `rate` had 4."""
+    report = sample_report()
+    thirds = dataclasses.replace(report.kpis["resolution_rate"], value=2 / 3, delta=2 / 3 - 1.0)
+    report = dataclasses.replace(
+        report,
+        total=3,
+        by_category={"food_quality": 1, "delivery_delay": 2},
+        kpis={**report.kpis, "resolution_rate": thirds},
+        on_time={"contact": {"urgent": OnTime(1, 2, 1 / 3)}},
+    )
+    paths = {p.stem: p for p in write_csv(report, tmp_path)}
+    assert _read(paths["by_category"])[1:] == [
+        ["food_quality 食品质量", "1", "0.3333"],
+        ["delivery_delay 配送延误", "2", "0.6667"],
+    ]
+    assert _read(paths["on_time"])[1][-1] == "0.3333"
+    resolved = next(r for r in _read(paths["kpis"]) if r[0] == KPI_NAMES["resolution_rate"])
+    assert resolved[1] == "0.6667" and resolved[5] == "-0.3333"
+    handling = next(r for r in _read(paths["kpis"]) if r[0] == KPI_NAMES["avg_handling_hours"])
+    assert handling[1] == "12.5"  # hours are not rates: left as they are
+
+
+# --- printing (issue 11: checked by printing the demo's page to A4 in headless Chromium;
+# these pin the structure that printing relies on) --------------------------------------
+
+
+class Printed(HTMLParser):
+    """Each `td` with its class and text, and the tags that enclose the footer."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str]] = []
+        self.cells: list[tuple[str, str]] = []
+        self.footer_in: list[tuple[str, str]] = []
+        self.last_section_in: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "footer":
+            self.footer_in = list(self.stack)
+        if tag == "section":
+            self.last_section_in = list(self.stack)
+        self.stack.append((tag, dict(attrs).get("class") or ""))
+        if tag == "td":
+            self.cells.append((dict(attrs).get("class") or "", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data: str) -> None:
+        if self.stack and self.stack[-1][0] == "td":
+            cls, text = self.cells[-1]
+            self.cells[-1] = (cls, text + data)
+
+
+def test_html_prints_the_footer_with_the_last_table() -> None:
+    printed = Printed()
+    printed.feed(render_html(sample_report()))
+    assert printed.footer_in[-1] == ("div", "end")  # one block that is never split...
+    assert printed.last_section_in == printed.footer_in  # ...with the last table in it
+    assert ".end" in STYLE and "break-inside: avoid" in STYLE.split(".end", 1)[1][:200]
+
+
+def test_html_never_breaks_a_chinese_word_in_a_cell() -> None:
+    report = dataclasses.replace(
+        sample_report(), by_org={"滨江小学, Brightwave Tech, 第二中学": 1, "2026-11-19 12:50": 1}
+    )
+    printed = Printed()
+    printed.feed(render_html(report))
+    cells = {text: cls for cls, text in printed.cells}
+    assert "nw" in cells["2026-11-19 12:50"].split()  # short: on one line
+    assert "nw" in cells["food_quality 食品质量"].split()
+    assert "nw" not in cells["滨江小学, Brightwave Tech, 第二中学"].split()  # wraps at spaces
+    td = STYLE.split("\ntd {", 1)[1].split("}", 1)[0]
+    assert "word-break: keep-all" in td  # between words, never inside 第二中学

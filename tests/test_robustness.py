@@ -283,7 +283,8 @@ def test_an_upgrade_changes_nothing_but_the_schema(tmp_path: Path) -> None:
     db = tmp_path / "old.db"
     shutil.copy(FIXTURES / "schema-v1.db", db)
     before = sqlite3.connect(FIXTURES / "schema-v1.db")
-    rows = before.execute("SELECT * FROM complaints ORDER BY id").fetchall()
+    before.row_factory = sqlite3.Row
+    rows = [dict(r) for r in before.execute("SELECT * FROM complaints ORDER BY id")]
     subprocess.run(
         [sys.executable, "-m", "aftersales_cli", "list"],
         env=cli_env(db),
@@ -291,8 +292,14 @@ def test_an_upgrade_changes_nothing_but_the_schema(tmp_path: Path) -> None:
         capture_output=True,
     )
     after = sqlite3.connect(db)
-    upgraded = after.execute("SELECT * FROM complaints ORDER BY id").fetchall()
-    assert [r[: len(rows[0])] for r in upgraded] == rows  # new columns come last, empty
+    after.row_factory = sqlite3.Row
+    upgraded = [dict(r) for r in after.execute("SELECT * FROM complaints ORDER BY id")]
+    # every old column keeps its value; the multiplier's text became its number (0009)
+    expected = [
+        {**r, "penalty_multiplier": None if r["penalty_multiplier"] is None else 2} for r in rows
+    ]
+    assert [r["penalty_multiplier"] for r in rows] == ["2", None]
+    assert [{k: r[k] for k in rows[0]} for r in upgraded] == expected
 
 
 @pytest.fixture

@@ -194,6 +194,22 @@ def writing(
 
 
 @contextlib.contextmanager
+def writing_bytes(target: Path, field: str, *, overwrite: bool) -> Iterator[IO[bytes]]:
+    """`writing` for a binary file (a workbook): the same rules, bytes in."""
+    pending = Pending(target, field, overwrite)
+    try:
+        with os.fdopen(pending.create(), "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        pending.land()
+    except OSError as exc:
+        raise pending.failed(exc) from None
+    finally:
+        pending.discard()
+
+
+@contextlib.contextmanager
 def writing_many(
     targets: Sequence[Path], field: str, *, overwrite: bool, encoding: str = "utf-8"
 ) -> Iterator[list[IO[str]]]:

@@ -81,9 +81,19 @@ def report(
             "--html", metavar="FILE", help="Write one self-contained HTML page to mail or print."
         ),
     ] = None,
+    xlsx: Annotated[
+        str | None,
+        typer.Option(
+            "--xlsx",
+            metavar="FILE",
+            help="Write one workbook (a sheet per table, KPIs first) for Excel or LibreOffice.",
+        ),
+    ] = None,
     overwrite: Annotated[
         bool,
-        typer.Option("--overwrite", help="Replace the files --csv and --html write if they exist."),
+        typer.Option(
+            "--overwrite", help="Replace the files --csv, --html and --xlsx write if they exist."
+        ),
     ] = False,
     by_handler: Annotated[
         bool,
@@ -105,7 +115,7 @@ def report(
 
     Complaints belong to the period they were received in (local time).
 
-    Example: aftersales report --quarter last --html q3.html --csv q3/
+    Example: aftersales report --quarter last --html q3.html --xlsx q3.xlsx --csv q3/
     """
     from aftersales_cli.reports.build import build
 
@@ -113,9 +123,11 @@ def report(
         period = choose_period(quarter, month, from_, to, s.now)
         rules_ = s.rules
         html_file = files.given_path(html, "html")
+        xlsx_file = files.given_path(xlsx, "xlsx")
         csv_folder = files.given_path(csv, "csv")
-        if html_file is not None:  # refused before any work, never after it
-            files.check_target(html_file, "html", overwrite=overwrite, database=s.db_path)
+        for path, field in ((html_file, "html"), (xlsx_file, "xlsx")):
+            if path is not None:  # refused before any work, never after it
+                files.check_target(path, field, overwrite=overwrite, database=s.db_path)
         if csv_folder is not None and csv_folder.exists() and not csv_folder.is_dir():
             raise BadInput("csv", f"{csv_folder} is not a folder")
         keep_statistics(s.conn, now=True)  # created, migrated and analysed before readers
@@ -136,6 +148,13 @@ def report(
             with files.writing(target, "html", overwrite=overwrite) as handle:
                 handle.write(page)
             written.append(Line(f"Wrote {html_file}", "ok"))
+        if xlsx_file is not None:
+            from aftersales_cli.render.report_xlsx import write_xlsx
+
+            target = files.check_target(xlsx_file, "xlsx", overwrite=overwrite, database=s.db_path)
+            with files.writing_bytes(target, "xlsx", overwrite=overwrite) as binary:
+                write_xlsx(data, binary)
+            written.append(Line(f"Wrote {xlsx_file}", "ok"))
         if json_:  # the whole ledger is in the CSV (ledger.csv), not in the JSON
             output.print_json(data.to_json())
             for line in written:  # stdout is the JSON alone

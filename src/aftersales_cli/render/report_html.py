@@ -16,11 +16,13 @@ from datetime import datetime
 from aftersales_cli.clock import local_zone
 from aftersales_cli.render.blocks import show_yuan
 from aftersales_cli.render.report_tables import ReportTable, Value, formatted, tables
+from aftersales_cli.render.text import width
 from aftersales_cli.reports.period import Period
 from aftersales_cli.reports.report import Report
 
 MET = {True: ("met", "✔ met"), False: ("missed", "✘ missed")}
 KEEP_ROWS = 24  # a table this short is kept on one printed page
+NOWRAP_WIDTH = 24  # a cell this narrow (CJK counted two) is never wrapped
 BAR_W, ROW_H, BAR_H = 400, 22, 14  # horizontal bar chart: width, row and bar height (px)
 COL_W, COL_H = 940, 160  # column chart: width, height of the plot (px)
 
@@ -74,6 +76,8 @@ th, td {{ padding: 3px 8px; text-align: left; vertical-align: top;
 th {{ font-size: 12px; font-weight: 600; color: var(--muted); white-space: nowrap;
   border-bottom: 1.5px solid #a9b3bf; }}
 .num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
+td {{ word-break: keep-all; overflow-wrap: break-word; }}
+td.nw {{ white-space: nowrap; }}
 tbody tr:nth-child(even) td {{ background: #f9fafb; }}
 .pair {{ display: grid; grid-template-columns: minmax(0, {BAR_W}px) minmax(0, 1fr);
   gap: 12px 24px; align-items: start; }}
@@ -96,6 +100,8 @@ footer {{ margin-top: 28px; padding-top: 8px; border-top: 1px solid var(--line);
   main {{ max-width: none; padding: 0; }}
   h2 {{ break-after: avoid; page-break-after: avoid; }}
   .keep, figure, .kpi, .stat, tr {{ break-inside: avoid; page-break-inside: avoid; }}
+  .end {{ break-inside: avoid; page-break-inside: avoid; }}
+  footer {{ margin-top: 12px; break-before: avoid; page-break-before: avoid; }}
   thead {{ display: table-header-group; }}
   .kpis {{ gap: 6px; }}
   table {{ font-size: 9.5pt; }}
@@ -242,14 +248,25 @@ def column_chart(table: ReportTable) -> str:
 
 
 def html_table(table: ReportTable) -> str:
+    """A table; its cells wrap only between words (`keep-all`: never inside 订单录入), and
+    short ones not at all (a time, a label: `nw`)."""
     numeric = _numeric_columns(table)
 
     def cls(i: int) -> str:
         return ' class="num"' if i in numeric else ""
 
+    def cell(i: int, text: str) -> str:
+        if i in numeric:
+            return f'<td class="num">{e(text)}</td>'
+        return (
+            f'<td class="nw">{e(text)}</td>'
+            if width(text) <= NOWRAP_WIDTH
+            else f"<td>{e(text)}</td>"
+        )
+
     head = "".join(f"<th{cls(i)}>{e(c)}</th>" for i, c in enumerate(table.names))
     body = "".join(
-        "<tr>" + "".join(f"<td{cls(i)}>{e(c)}</td>" for i, c in enumerate(row)) + "</tr>"
+        "<tr>" + "".join(cell(i, c) for i, c in enumerate(row)) + "</tr>"
         for row in formatted(table)
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -350,13 +367,16 @@ def render_html(report: Report) -> str:
         )
         + "</div>\n",
     ]
-    for table in tables(report):
-        if table.name == "kpis":
-            parts.append(_kpi_section(table, previous.period.label) + "\n")
-        else:
-            parts.append(_section(table) + "\n")
+    sections = [
+        _kpi_section(t, previous.period.label) if t.name == "kpis" else _section(t)
+        for t in tables(report)
+    ]
+    parts.extend(f"{section}\n" for section in sections[:-1])
+    # printed, the footer never stands alone on the last page: it is one block with the
+    # last table
     parts.append(
+        f'<div class="end">{sections[-1]}\n'
         f"<footer>aftersales-cli · {e(title)} · {e(period_text(period))} · generated "
-        f"{e(generated)}</footer>\n</main>\n</body>\n</html>\n"
+        f"{e(generated)}</footer></div>\n</main>\n</body>\n</html>\n"
     )
     return "".join(parts)

@@ -513,10 +513,13 @@ def _category(key: str, entry: Mapping[str, Any]) -> CategoryRule:
 
 
 def _ladder(value: Any) -> tuple[Decimal, ...]:
-    """`penalties.ladder`: the multiple for the first, second, … offence."""
+    """`penalties.ladder`: the multiple for the first, second, … offence — whole times
+    (POLICY.md §5: 2, 3, 10), as the database keeps them (an INTEGER, migration 0009)."""
     if not isinstance(value, list):
         raise RulesFileError("penalties.ladder: expected a list of multiples")
-    ladder = tuple(_number(v, "penalties.ladder", maximum=MAX_MULTIPLE) for v in value)
+    ladder = tuple(
+        _number(v, "penalties.ladder", integer=True, maximum=MAX_MULTIPLE) for v in value
+    )
     if not ladder or any(b < a for a, b in zip(ladder, ladder[1:], strict=False)):
         raise RulesFileError("penalties.ladder: a non-empty list that never decreases")
     return ladder

@@ -120,6 +120,21 @@ def yuan(value: int | None) -> Decimal | None:
     return None if value is None else Decimal(value) / 100
 
 
+def times(value: Decimal | None) -> int | str | None:
+    """A penalty multiplier as kept (an INTEGER column, migration 0009): the ladder's
+    whole multiples as integers; a fractional one from an older rules file, in a history
+    imported as it was, as its text (which the column's affinity keeps as a REAL)."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else str(value)
+
+
+def multiple(value: int | float | str | None) -> Decimal | None:
+    """A kept multiplier back as the exact Decimal it was (`times`' inverse): through its
+    text, so that a REAL 1.1 reads back 1.1 and not its binary neighbour."""
+    return None if value is None else Decimal(str(value))
+
+
 def _time(value: str | None, zone: tzinfo | None = None) -> datetime | None:
     return None if value is None else from_utc_text(value, zone)
 
@@ -141,7 +156,7 @@ def to_row(case: Case) -> dict[str, Any]:
     row["supply_event"] = event_key(case.org, case.delivery_date, case.batch, case.product)
     penalty = case.penalty
     row["penalty_offence"] = penalty.offence if penalty else None
-    row["penalty_multiplier"] = str(penalty.multiplier) if penalty else None
+    row["penalty_multiplier"] = times(penalty.multiplier) if penalty else None
     row["penalty_fen"] = fen(penalty.amount) if penalty else None
     row.update(report_figures(case))
     return row
@@ -182,7 +197,7 @@ def from_row(
     if row["penalty_offence"] is not None:
         values["penalty"] = Penalty(
             offence=row["penalty_offence"],
-            multiplier=Decimal(row["penalty_multiplier"]),
+            multiplier=Decimal(str(row["penalty_multiplier"])),
             amount=yuan(row["penalty_fen"]) or Decimal(0),
         )
     full = {m: deadlines.get(m, Deadline()) for m in MILESTONE_KEYS}

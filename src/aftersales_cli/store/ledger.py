@@ -16,7 +16,7 @@ from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
 from aftersales_cli.errors import NotFound
 from aftersales_cli.rules.ledger import Candidate, Entry
 from aftersales_cli.rules.supply import client_range
-from aftersales_cli.store.codec import fen, yuan
+from aftersales_cli.store.codec import fen, multiple, times, yuan
 from aftersales_cli.store.db import in_chunks
 
 COLUMNS = (
@@ -47,7 +47,7 @@ def _row(entry: Entry) -> dict[str, Any]:
         "reverses": entry.reverses,
         "event": entry.event,
         "offence": entry.offence,
-        "multiplier": None if entry.multiplier is None else str(entry.multiplier),
+        "multiplier": times(entry.multiplier),
         "staff": entry.staff,
     }
 
@@ -65,7 +65,7 @@ def entry_of(row: sqlite3.Row, zone: tzinfo | None = None) -> Entry:
         reverses=row["reverses"],
         event=row["event"],
         offence=row["offence"],
-        multiplier=None if row["multiplier"] is None else Decimal(row["multiplier"]),
+        multiplier=multiple(row["multiplier"]),
         staff=row["staff"],
     )
 

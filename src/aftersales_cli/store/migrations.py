@@ -324,6 +324,33 @@ M0007_REVIEW_INDEX = _statements(
          status, ours, breached_mask)""",
 )
 
+M0009_WHOLE_MULTIPLIERS = _statements(
+    # The penalty multiplier was TEXT, which sorts "10" before "2": now an INTEGER, in the
+    # complaint's row and in the ledger. SQLite cannot change a column's type, so each is
+    # renamed, a new INTEGER column takes its values (the column's affinity makes "2" the
+    # number 2; a fractional multiple of an older rules file stays a number, 1.5) and the
+    # old one is dropped. The ledger's update guard steps aside for the copy, and is back
+    # before the step commits.
+    "DROP INDEX complaints_money",
+    "ALTER TABLE complaints RENAME COLUMN penalty_multiplier TO penalty_multiplier_text",
+    "ALTER TABLE complaints ADD COLUMN penalty_multiplier INTEGER",
+    """UPDATE complaints SET penalty_multiplier = penalty_multiplier_text
+       WHERE penalty_multiplier_text IS NOT NULL""",
+    "ALTER TABLE complaints DROP COLUMN penalty_multiplier_text",
+    """CREATE INDEX complaints_money ON complaints (received_at, org, penalty_offence,
+         penalty_multiplier, penalty_fen, staff_fine_fen, staff, amount_fen,
+         statutory_compensation_fen, incident)
+       WHERE amount_fen IS NOT NULL OR penalty_fen IS NOT NULL OR staff_fine_fen IS NOT NULL
+          OR statutory_compensation_fen IS NOT NULL OR incident = 1""",
+    "DROP TRIGGER ledger_never_changed",
+    "ALTER TABLE ledger RENAME COLUMN multiplier TO multiplier_text",
+    "ALTER TABLE ledger ADD COLUMN multiplier INTEGER",
+    "UPDATE ledger SET multiplier = multiplier_text WHERE multiplier_text IS NOT NULL",
+    "ALTER TABLE ledger DROP COLUMN multiplier_text",
+    """CREATE TRIGGER ledger_never_changed BEFORE UPDATE ON ledger
+       BEGIN SELECT RAISE(ABORT, 'a ledger entry is never changed; reverse it'); END""",
+)
+
 # In order; a database's `user_version` is how many of these it has.
 STEPS: tuple[tuple[str, Step], ...] = (
     ("0001_initial", M0001_INITIAL),
@@ -333,6 +360,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("0005_ledger", M0005_LEDGER),
     ("0006_client_keys", M0006_CLIENT_KEYS),
     ("0007_review_index", M0007_REVIEW_INDEX),
+    ("0009_whole_multipliers", M0009_WHOLE_MULTIPLIERS),
 )
 
 SCHEMA_VERSION = len(STEPS)
