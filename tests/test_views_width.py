@@ -16,8 +16,11 @@ from pathlib import Path
 import pytest
 from conftest import ok
 from hostile_support import cli_env, invoke, run_in_pty, settle
+from hypothesis import given
+from hypothesis import strategies as st
 
-from aftersales_cli.render.blocks import show_yuan
+from aftersales_cli.render import layout
+from aftersales_cli.render.blocks import Cell, Table, show_yuan
 from aftersales_cli.render.text import width
 
 NOW = "2026-11-22 10:00"
@@ -165,3 +168,72 @@ def test_report_fits_and_money_is_never_cut(db: Path, columns: int) -> None:
         assert show_yuan(report[key]) in text, key
     for entry in report["ledger_largest"]:
         assert show_yuan(entry["amount"]) in text, entry
+
+
+# ---- the layout itself: pure, so tried on any text ----------------------------------------
+
+WORDS = st.text(
+    alphabet=st.sampled_from(list("ab cde fg 12 3¥,.") + list("米饭变质孩子腹泻，。") + ["🤢"]),
+    max_size=120,
+)
+
+
+@given(WORDS, st.integers(min_value=1, max_value=60))
+def test_wrap_keeps_every_character_within_the_width(text: str, size: int) -> None:
+    lines = layout.wrap(text, size)
+    assert all(width(line) <= max(size, 2) for line in lines), lines
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+def test_wrap_breaks_english_at_spaces_and_chinese_anywhere_but_before_punctuation() -> None:
+    assert layout.wrap("the Kung Pao chicken tasted sour", 12) == [
+        "the Kung Pao",
+        "chicken",
+        "tasted sour",
+    ]
+    assert layout.wrap("米饭变质，孩子腹泻", 8) == ["米饭变", "质，孩子", "腹泻"]
+
+
+@given(
+    st.lists(st.tuples(WORDS, WORDS, st.integers(0, 10**7)), min_size=1, max_size=6),
+    st.integers(min_value=20, max_value=200),
+)
+def test_a_fitted_table_never_cuts_and_never_overflows(
+    rows: list[tuple[str, str, int]], size: int
+) -> None:
+    """Columns: an id and an amount never wrapped, words wrapped, an optional column
+    with a short form; fitted as a table or stacked, nothing is lost."""
+    table = Table(
+        ["id", "words", "amount", "more"],
+        [
+            [str(n), words, show_yuan(amount), Cell(more, None, more[:2])]
+            for n, (words, more, amount) in enumerate(rows)
+        ],  # fmt: skip
+        right=frozenset({0, 2}),
+        keep=frozenset({0, 2}),
+        optional=(3,),
+    )
+    fitted = layout.fit(table, size)
+    if isinstance(fitted, layout.Grid):
+        assert sum(fitted.widths) + layout.GAP * (len(fitted.widths) - 1) <= size
+        for n, ((words, _, amount), row) in enumerate(zip(rows, fitted.rows, strict=True)):
+            cells = dict(zip(fitted.columns, row, strict=True))
+            assert cells[0] == [str(n)]
+            assert cells[2] == [show_yuan(amount)]  # money whole, on one line
+            assert "".join(cells[1]).replace(" ", "") == words.replace(" ", "")
+            assert all(
+                width(line) <= w for c, w in zip(row, fitted.widths, strict=True) for line in c
+            )
+    else:
+        for (words, _, amount), (_, _, fields) in zip(rows, fitted.rows, strict=True):
+            values = {label: "".join(lines) for label, lines, _ in fields}
+            assert values["amount"] == show_yuan(amount)
+            assert values.get("words", "").replace(" ", "") == words.replace(" ", "")
+
+
+def test_report_names_no_client_and_no_one_assigned_as_such(db: Path) -> None:
+    out = invoke(db, "report", now=NOW).stdout
+    assert "(no client)" in out and "(unassigned)" in out
+    assert not re.search(r"^\s*(none|unassigned)\s", out, re.MULTILINE)
+    report = data(db, "report")
+    assert isinstance(report, dict) and "none" in report["by_org"]  # the JSON keeps its value
