@@ -223,11 +223,11 @@ def fit(table: Table, size: int, measure: Measure = width) -> Grid | Stacked:
     widths = [c.least(c.index in short, limit) for c in shown]
     wants = [c.natural(c.index in short) - w for c, w in zip(shown, widths, strict=True)]
     spare = size - _total(widths)
-    if spare >= sum(wants):
-        widths = [w + want for w, want in zip(widths, wants, strict=True)]
-    else:  # shared in proportion to what each column of words wants
-        for n, want in enumerate(wants):
-            widths[n] += spare * want // sum(wants)
+    wanting = sorted((want, n) for n, want in enumerate(wants) if want > 0)
+    for k, (want, n) in enumerate(wanting):  # shared evenly, a column that wants less whole
+        grow = min(want, spare // (len(wanting) - k))
+        widths[n] += grow
+        spare -= grow
     rows = [
         [c.cell(c.texts(c.index in short)[r], widths[n]) for n, c in enumerate(shown)]
         for r in range(len(table.rows))
