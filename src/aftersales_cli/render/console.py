@@ -59,7 +59,10 @@ def _renderables(block: Block, size: int) -> list[RenderableType]:
                 padding=(0, 0, 0, layout.GAP), pad_edge=True, collapse_padding=False
             )
             grid.add_column(style="cyan", no_wrap=True, width=fitted.label_width)
-            grid.add_column(no_wrap=True, width=max(1, size - fitted.label_width - 2 * layout.GAP))
+            grid.add_column(
+                no_wrap=True,
+                width=max(1, size - layout.STACK_INDENT - fitted.label_width - layout.GAP),
+            )
             for label, lines, style_ in fields:
                 grid.add_row(label, _lines(lines, style_))
             out.append(grid)
