@@ -27,6 +27,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AFTERSALES_DEBUG", "1")  # a bug raises instead of exit 70
     monkeypatch.delenv("AFTERSALES_RULES", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("COLUMNS", raising=False)  # a width would fit piped views to it
     yield
 
 

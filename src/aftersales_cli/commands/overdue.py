@@ -26,13 +26,13 @@ from aftersales_cli.commands.context import (
 )
 from aftersales_cli.desk.work import breach_note
 from aftersales_cli.errors import BadInput, DatabaseUnusable
-from aftersales_cli.render import output
-from aftersales_cli.render.blocks import Block, Cell, Line, Table
+from aftersales_cli.render import output, records
+from aftersales_cli.render.blocks import Block, Cell, Line, Table, person
 from aftersales_cli.render.text import Columns
 from aftersales_cli.rules.calendar import elapsed
 from aftersales_cli.rules.config import parse_duration
 from aftersales_cli.rules.errors import RulesFileError
-from aftersales_cli.rules.taxonomy import SEVERITY_RANK
+from aftersales_cli.rules.taxonomy import DEPARTMENTS, SEVERITIES, SEVERITY_RANK
 from aftersales_cli.store import breaches
 
 TERMINAL_ROWS = 30  # a terminal shows the most pressing; pipes and JSON get every row
@@ -188,19 +188,40 @@ def overdue(
 
 
 def terminal_view(rows: Iterator[breaches.Overdue], lateness: Lateness, zone: str) -> list[Block]:
-    """The most pressing rows as a table, and how many more there are."""
+    """The most pressing rows as a table for a screen, and how many more there are: the
+    id, the deadline and how late, the severity, the customer and the client and
+    `ESCALATE` always; the department and the assignee as the width allows."""
     shown = list(islice(rows, TERMINAL_ROWS))
     more = sum(1 for _ in rows)
-    table_rows = []
+    table_rows: list[list[Cell | str]] = []
     for row in shown:
         texts = lateness.cells(row)
-        cells: list[Cell | str] = list(texts)
-        cells[1] = Cell(row.severity, row.severity)
-        cells[4] = Cell(texts[4], "breached" if lateness.late(row) else "pending")
-        cells[9] = Cell(texts[9], "danger") if texts[9] else ""
-        table_rows.append(cells)
+        late = Cell(texts[4], "breached" if lateness.late(row) else "pending")
+        when, late = records.when_cells(row.milestone, lateness.due(row), late)
+        table_rows.append(
+            [
+                texts[0],
+                when,
+                late,
+                records.term_cell(SEVERITIES, row.severity, row.severity),
+                row.customer,
+                row.org or "",
+                records.term_cell(DEPARTMENTS, row.department),
+                person(row.assignee),
+                Cell(texts[9], "danger") if texts[9] else "",
+            ]
+        )
     title = f"Overdue at {clock.show(lateness.now)} ({zone})"
-    blocks: list[Block] = [Table(list(COLUMNS), table_rows, title=title, right=frozenset({0}))]
+    table = Table(
+        ["id", "deadline", "late", "severity", "customer", "org", "department", "assignee", ""],
+        table_rows,
+        title=title,
+        right=frozenset({0}),
+        keep=frozenset({0, 1, 2, 3, 6, 8}),
+        optional=(7, 6),
+        lines=2,
+    )
+    blocks: list[Block] = [table]
     if more:
         blocks.append(Line(f"… and {more} more (pipe it or use --json for every row).", "warning"))
     return blocks

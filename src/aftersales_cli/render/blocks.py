@@ -14,9 +14,24 @@ def show_yuan(value: Decimal | float | None) -> str:
     return f"-¥{-value:,.2f}" if value < 0 else f"¥{value:,.2f}"
 
 
+# What people read where there is no client or no one assigned: the report's JSON keeps
+# its stable `none` and `unassigned`, which read like a client's or a person's name.
+NO_CLIENT = "(no client)"
+UNASSIGNED = "(unassigned)"
+
+
+def client(org: str | None) -> str:
+    return NO_CLIENT if org is None or org in ("", "none") else org
+
+
+def person(name: str | None) -> str:
+    return UNASSIGNED if name is None or name in ("", "unassigned") else name
+
+
 class Cell(NamedTuple):
     text: str
     style: str | None = None
+    short: str | None = None  # a narrower form (e.g. 紧急), where the full one does not fit
 
 
 def cell(value: Cell | str | None, style: str | None = None) -> Cell:
@@ -43,10 +58,19 @@ class Fields(NamedTuple):
 
 
 class Table(NamedTuple):
+    """Rows under column names. On a screen of some width (`layout.fit`) the columns not
+    in `optional` are always shown and the optional ones as the width allows, in that
+    order; cells of `keep` columns (ids, times, money, flags) are never wrapped, the
+    others wrap, into at most `lines` lines a row where that is set; a table that cannot
+    fit is shown stacked, a block of label and value per row."""
+
     columns: Sequence[str]
     rows: Sequence[Sequence[Cell | str]]
     title: str | None = None
     right: frozenset[int] = frozenset()  # right-aligned columns
+    keep: frozenset[int] = frozenset()
+    optional: Sequence[int] = ()
+    lines: int = 0  # 0: as many as the words need
 
 
 Block = Heading | Line | Fields | Table

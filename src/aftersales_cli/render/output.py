@@ -9,6 +9,7 @@ with `\\u` escapes (`\\u4e2d`) where stdout's encoding cannot hold a character.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
@@ -24,6 +25,8 @@ def on_terminal(stream: Any = None) -> bool:
 
 
 def show(blocks: Sequence[Block]) -> None:
+    """A terminal's view fits its width; piped, lines stay whole unless `COLUMNS` sets
+    a width to fit (a pipe has none of its own)."""
     if on_terminal():
         from aftersales_cli.render import console
 
@@ -31,7 +34,13 @@ def show(blocks: Sequence[Block]) -> None:
     else:
         from aftersales_cli.render import text
 
-        sys.stdout.write(text.render(blocks))
+        sys.stdout.write(text.render(blocks, piped_width()))
+
+
+def piped_width() -> int | None:
+    """The width `COLUMNS` asks of output that goes to a pipe or a file, if any."""
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else None
 
 
 def dumps(value: Any, *, indent: int | None = None, stream: Any = None) -> str:

@@ -32,10 +32,12 @@ from aftersales_cli.rules.taxonomy import (
     FINDINGS,
     METHODS,
     MILESTONE_KEYS,
+    MILESTONES,
     PAYING_REMEDIES,
     REMEDIES,
     SEVERITIES,
     STATUSES,
+    Vocabulary,
 )
 
 if TYPE_CHECKING:
@@ -86,7 +88,10 @@ def deadline_rows(case: Case, now: datetime) -> list[list[Cell | str]]:
 
 def deadlines_table(case: Case, now: datetime, zone: str) -> Table:
     return Table(
-        ["milestone", "due", "state", "note"], deadline_rows(case, now), title=f"Deadlines ({zone})"
+        ["milestone", "due", "state", "note"],
+        deadline_rows(case, now),
+        title=f"Deadlines ({zone})",
+        keep=frozenset({1}),
     )
 
 
@@ -167,6 +172,7 @@ def ledger_table(entries: Sequence[Entry]) -> Table:
         rows,
         title="Ledger",
         right=frozenset({0, 4}),
+        keep=frozenset({0, 1, 4}),
     )
 
 
@@ -325,16 +331,75 @@ def list_line(case: Case, now: datetime, *, show_phone: bool) -> str:
     return _LIST_PLAIN.line([cell(c).text for c in _list_cells(case, now, show_phone)]) + "\n"
 
 
+def when_cells(milestone: str, due: datetime | None, late: Cell) -> tuple[Cell, Cell]:
+    """A pending deadline as two cells for a screen: `investigation 12-01 14:05` (on a
+    narrow one `调查处理` over `12-01 14:05`) and how late, `2 d 3 h late`."""
+    at = show(due)[5:]
+    zh = MILESTONES.zh(milestone) or milestone
+    return Cell(f"{milestone} {at}", late.style, f"{zh}\n{at}"), late
+
+
+def term_cell(vocabulary: Vocabulary, key: str | None, style: str | None = None) -> Cell:
+    """`urgent 紧急`, or on a narrow screen `紧急`."""
+    if not key:
+        return Cell("")
+    return Cell(vocabulary.label(key), style, vocabulary.zh(key) or None)
+
+
 def list_table(
     cases: Sequence[Case], now: datetime, *, show_phone: bool, title: str | None = None
 ) -> Table:
-    rows = [_list_cells(case, now, show_phone) for case in cases]
+    """The listing for a screen: the id, the next deadline and how late, the severity,
+    the customer and the client always; status, category, received and phone as the
+    width allows; a row is at most two lines."""
+    rows: list[list[Cell | str]] = []
+    for case in cases:
+        upcoming = next_deadline(case, now)
+        if upcoming:
+            milestone, deadline = upcoming
+            due = deadline_cell(deadline, now)
+            late = Cell(due.text.split(" · ", 1)[1], due.style)
+            when, late = when_cells(milestone, deadline.due_at, late)
+        else:
+            when, late = Cell("—", "dim"), Cell("")
+        received = show(case.received_at)[5:]
+        rows.append(
+            [
+                str(case.id),
+                when,
+                late,
+                term_cell(SEVERITIES, case.severity, case.severity),
+                case.customer,
+                case.org or "",
+                term_cell(STATUSES, case.status),
+                term_cell(CATEGORIES, case.category),
+                Cell(received, None, received.replace(" ", "\n")),
+                case.phone if show_phone else mask_phone(case.phone),
+            ]
+        )
     return Table(
-        _LIST_COLUMNS,
+        _SCREEN_COLUMNS,
         rows,
         title=title,
         right=frozenset({0}),
+        keep=frozenset({0, 1, 2, 3, 6, 7, 8, 9}),
+        optional=(6, 7, 8, 9),
+        lines=2,
     )
+
+
+_SCREEN_COLUMNS = (
+    "id",
+    "next deadline",
+    "late",
+    "severity",
+    "customer",
+    "org",
+    "status",
+    "category",
+    "received",
+    "phone",
+)
 
 
 # Shown by the event's own note, or derived: not repeated in the summary.
@@ -411,7 +476,7 @@ def timeline(events: Sequence[Any]) -> Table:
             summary += f" — {event.note}"
         style = "breached" if event.action == "breached" else None
         rows.append([show(event.at), event.by, Cell(event.action, style), summary])
-    return Table(["when", "by", "what", "details"], rows, title="History")
+    return Table(["when", "by", "what", "details"], rows, title="History", keep=frozenset({0}))
 
 
 def case_view(

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from aftersales_cli.clock import local_zone
-from aftersales_cli.render.blocks import show_yuan
+from aftersales_cli.render.blocks import client, person, show_yuan
 from aftersales_cli.reports.kpi import Handling, Kpi
 from aftersales_cli.reports.report import CauseCharge, LedgerEntry, Report
 from aftersales_cli.reports.units import Unit
@@ -102,7 +102,7 @@ def _distribution(
 ) -> ReportTable:
     rows: list[list[Value]] = []
     for key, n in counts.items():
-        label = _label(vocabulary, key) if vocabulary else key
+        label = _label(vocabulary, key) if vocabulary else client(key)
         rows.append([label, n, n / total if total else None])
     columns = [text(key_name), count("complaints"), Column("share", Unit.RATE)]
     return ReportTable(name, title, columns, rows, chart=1)
@@ -176,7 +176,7 @@ def _entry_row(e: LedgerEntry) -> list[Value]:
     return [
         e.id,
         f"#{e.complaint_id}",
-        e.org,
+        client(e.org),
         e.payment_kind or e.kind,
         e.amount,
         e.reverses or "",
@@ -263,7 +263,7 @@ def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
         ],
         [
             [
-                p.org,
+                client(p.org),
                 p.offences,
                 " ".join(f"×{m}" for m in p.multipliers),
                 p.penalties,
@@ -280,7 +280,7 @@ def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
         f"Statutory compensation suggested (Food Safety Law art. 148): "
         f"{report.statutory_cases} case(s), the largest",
         [text("complaint"), text("client"), amount("amount")],
-        [[f"#{s.id}", s.org, s.amount] for s in report.statutory],
+        [[f"#{s.id}", client(s.org), s.amount] for s in report.statutory],
     )
     resp = report.responsibility
     by_cause = any(isinstance(d, CauseCharge) for d in resp.departments)
@@ -305,7 +305,7 @@ def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
     )
     paid = ReportTable(
         "compensation_by_kind",
-        f"Paid to customers by kind (total {report.compensation_total})",
+        f"Paid to customers by kind (total {show_yuan(report.compensation_total)})",
         [text("kind"), amount("amount")],
         [[kind, amount] for kind, amount in report.compensation_by_kind.items()],
     )
@@ -336,7 +336,7 @@ def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
         [text("person"), text("department"), *CHARGE_COLUMNS],
         [
             [
-                p.assignee,
+                person(p.assignee),
                 _label(DEPARTMENTS, p.department),
                 p.complaints,
                 p.closed,
@@ -371,7 +371,7 @@ def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
                 c.count,
                 " ".join(f"#{i}" for i in c.ids),
                 ", ".join(c.categories),
-                ", ".join(c.orgs),
+                ", ".join(client(o) for o in c.orgs),
                 _minute(c.first),
                 _minute(c.last),
             ]

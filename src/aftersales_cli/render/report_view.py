@@ -8,6 +8,7 @@ from aftersales_cli.clock import local_zone
 from aftersales_cli.render.blocks import Block, Cell, Heading, Line, Table
 from aftersales_cli.render.report_tables import ReportTable, formatted, tables
 from aftersales_cli.reports.report import Report
+from aftersales_cli.reports.units import Unit
 
 BAR_WIDTH = 28
 
@@ -75,5 +76,17 @@ def report_view(report: Report, zone: str, only: Sequence[str] | None = None) ->
             for i in range(1, len(table.columns))
             if isinstance(table.rows[0][i], int | float) and not isinstance(table.rows[0][i], bool)
         )
-        blocks.append(Table(columns, _cells(table), title=table.title, right=right))
+        # Figures are never wrapped; words are; bars are drawn where the width allows.
+        keep = right | {i for i, c in enumerate(table.columns) if c.unit is not Unit.TEXT}
+        bars = (len(table.columns),) if table.chart is not None else ()
+        blocks.append(
+            Table(
+                columns,
+                _cells(table),
+                title=table.title,
+                right=right,
+                keep=frozenset(keep | set(bars)),
+                optional=bars,
+            )
+        )
     return blocks

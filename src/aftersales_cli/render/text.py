@@ -94,8 +94,11 @@ def table_lines(
     return [writer.line(row) for row in [list(columns), *texts]]
 
 
-def render(blocks: Sequence[Block]) -> str:
-    """Plain text of the blocks, made harmless (`clean`)."""
+def render(blocks: Sequence[Block], size: int | None = None) -> str:
+    """Plain text of the blocks, made harmless (`clean`): lines as long as they are, or,
+    given a `size`, fitted to that many columns (`layout`)."""
+    if size is not None:
+        return _fitted(blocks, size)
     return clean(_render(blocks))
 
 
@@ -126,3 +129,55 @@ def _render(blocks: Sequence[Block]) -> str:
                 out.append(block.title)
             out.extend(table_lines(block.columns, block.rows, block.right))
     return "\n".join(out) + "\n"
+
+
+def _fitted(blocks: Sequence[Block], size: int) -> str:
+    from aftersales_cli.render import layout
+
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, Heading | Line):
+            if isinstance(block, Heading) and out:
+                out.append("")
+            out.extend(layout.wrap(block.text, size))
+            continue
+        if block.title:
+            if out:
+                out.append("")
+            out.extend(layout.wrap(block.title, size))
+        if isinstance(block, Fields):
+            label_size = max((width(label) for label, _ in block.rows), default=0)
+            indent = 2 + label_size + 2
+            for label, value in block.rows:
+                first, *rest = layout.wrap(cell(value).text, size - indent)
+                out.append(f"  {pad(label, label_size)}  {first}".rstrip())
+                out.extend(f"{' ' * indent}{more}".rstrip() for more in rest)
+            continue
+        fitted = layout.fit(block, size)
+        if isinstance(fitted, layout.Grid):
+            right = [i in block.right for i in fitted.columns]
+            out.append(_grid_line([[h] for h in fitted.headers], fitted.widths, right)[0])
+            for row in fitted.rows:
+                out.extend(_grid_line(row, fitted.widths, right))
+        else:
+            for title, _, fields in fitted.rows:
+                out.extend(title)
+                for label, lines, _ in fields:
+                    head = f"  {pad(label, fitted.label_width)}  "
+                    out.append((head + lines[0]).rstrip())
+                    out.extend((" " * len(head) + more).rstrip() for more in lines[1:])
+    return "\n".join(out) + "\n"
+
+
+def _grid_line(
+    cells: Sequence[Sequence[str]], sizes: Sequence[int], right: Sequence[bool]
+) -> list[str]:
+    """One row of a fitted table: as many lines as its tallest cell."""
+    height = max((len(c) for c in cells), default=1)
+    return [
+        "  ".join(
+            pad(c[n] if n < len(c) else "", size, right=r)
+            for c, size, r in zip(cells, sizes, right, strict=True)
+        ).rstrip()
+        for n in range(height)
+    ]
