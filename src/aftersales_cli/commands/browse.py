@@ -16,7 +16,7 @@ from aftersales_cli.commands.context import (
     session,
     terms,
 )
-from aftersales_cli.commands.options import MAX_ID
+from aftersales_cli.commands.options import whole_number
 from aftersales_cli.commands.present import money_extra, print_case, sample_until
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output, record_json, records
@@ -37,8 +37,10 @@ def show(
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
-    """Show one complaint whole: its fields, every deadline with its state, and the
-    history as a timeline. The phone is shown in full: you call back from it.
+    """Show one complaint whole: its fields, deadlines and history.
+
+    Every deadline with its state, and the history as a timeline. The phone is shown in
+    full: you call back from it.
 
     Example: aftersales show 42
     """
@@ -78,9 +80,9 @@ def list_(
     limit: Annotated[
         int | None,
         typer.Option(
+            metavar="N",
             help=f"At most this many [default: {TERMINAL_LIMIT} on a terminal, else all].",
-            min=1,
-            max=MAX_ID,
+            parser=whole_number("a limit"),
         ),
     ] = None,
     show_phone: Annotated[
@@ -90,8 +92,9 @@ def list_(
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
-    """List complaints with something still to do (open, or closed awaiting the
-    revisit), the most pressing deadline first.
+    """List complaints with something still to do, most pressing first.
+
+    Open ones, and closed ones awaiting the revisit, the most pressing deadline first.
 
     Example: aftersales list --severity urgent --org 实验小学
     """

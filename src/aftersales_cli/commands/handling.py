@@ -33,7 +33,7 @@ def assign(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Hand a complaint to the responsible department and, optionally, a person.
+    """Hand a complaint to a department and, optionally, a person.
 
     Example: aftersales assign 42 --dept 质控 --to 李工
     """
@@ -64,8 +64,10 @@ def done(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Record a milestone: first contact made, plan given to the customer, investigation
-    done. Earlier milestones still open are recorded at the same time.
+    """Record a milestone as done: contact, plan or investigation.
+
+    First contact made, plan given to the customer, investigation done. Earlier milestones
+    still open are recorded at the same time.
 
     A deadline that had already passed when this is recorded stays breached, whatever
     --at says. An --at further back than the rules allow (`aftersales rules`) needs
@@ -99,7 +101,7 @@ def extend(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Extend a deadline: the customer has been told why and given a new time.
+    """Extend a deadline: the customer was told why and given a new time.
 
     Before the deadline it moves it; after it, the breach stands, and `overdue` stops
     repeating it until the promised time.
@@ -181,7 +183,9 @@ def close(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Close a complaint: remedies, amounts paid, root cause, ours or not, what was found.
+    """Close a complaint: remedies, payments, cause, what was found.
+
+    Remedies, amounts paid, root cause, ours or not, what was found.
 
     A confirmed counterfeit, expired or spoiled case that is ours fines its supply event
     (client, delivery day, batch or product) once, however many complain about it: k × the

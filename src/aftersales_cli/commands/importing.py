@@ -68,11 +68,13 @@ def import_(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Import complaints from CSV or JSON Lines — an export of this tool (with its
-    history and ids), or intake rows such as the online form platform's export (columns
-    named like the log options, `received_at` or `received-at`; Chinese headers
-    accepted). Every field is checked as the command that sets it checks it: all rows
-    are imported or none, and each bad row is reported with its line and field.
+    """Import complaints from CSV or JSON Lines: exports or intake rows.
+
+    An export of this tool (with its history and ids), or intake rows such as the online
+    form platform's export (columns named like the log options, `received_at` or `received-
+    at`; Chinese headers accepted). Every field is checked as the command that sets it
+    checks it: all rows are imported or none, and each bad row is reported with its line and
+    field.
 
     Example: aftersales import form-export.csv --channel online
     """

@@ -88,7 +88,7 @@ def log(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Log a new complaint: suggests category and severity, sets every deadline.
+    """Log a new complaint: suggest category and severity, set deadlines.
 
     On the hotline the first contact is made at intake. Warns when the phone has
     complained recently or other complaints name the same batch.

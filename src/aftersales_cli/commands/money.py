@@ -46,8 +46,10 @@ def pay(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Record a payment to the customer, at any time after intake (also after close), or
-    reverse a mistaken one. Each is a ledger entry and a history entry, in one go.
+    """Record a payment to the customer, or reverse a mistaken one.
+
+    At any time after intake (also after close). Each is a ledger entry and a history entry,
+    in one go.
 
     Example: aftersales pay 42 --kind medical_costs --amount 860 --note "医院发票 3 张"
     """
