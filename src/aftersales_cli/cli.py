@@ -139,7 +139,6 @@ app = typer.Typer(
     help="The after-sales desk of a centralized catering company (集中配餐售后): complaints, "
     "deadlines, penalties and reports on one SQLite file.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -245,4 +244,6 @@ def main() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if not holds_unicode(stream) and reconfigure is not None:
             reconfigure(errors="backslashreplace")
-    app()
+    # One name whether run as `aftersales` or `python -m aftersales_cli`: the completion
+    # scripts call `aftersales` and talk to it through $_AFTERSALES_COMPLETE.
+    app(prog_name="aftersales")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from aftersales_cli import clock
+from aftersales_cli.commands.completion import complete_categories, complete_terms
 from aftersales_cli.commands.context import (
     DbOption,
     IdArgument,
@@ -60,12 +61,24 @@ def list_(
         list[str] | None,
         typer.Option(
             help="Only this status (repeatable): new, classified, assigned, closed, revisited, "
-            "reopened."
+            "reopened.",
+            autocompletion=complete_terms(STATUSES),
         ),
     ] = None,
-    severity: Annotated[list[str] | None, typer.Option(help="Only this severity.")] = None,
-    category: Annotated[list[str] | None, typer.Option(help="Only this category.")] = None,
-    dept: Annotated[list[str] | None, typer.Option("--dept", help="Only this department.")] = None,
+    severity: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this severity.", autocompletion=complete_terms(SEVERITIES)),
+    ] = None,
+    category: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this category.", autocompletion=complete_categories),
+    ] = None,
+    dept: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dept", help="Only this department.", autocompletion=complete_terms(DEPARTMENTS)
+        ),
+    ] = None,
     org: Annotated[list[str] | None, typer.Option(help="Only this client.")] = None,
     from_: Annotated[
         str | None, typer.Option("--from", help="Received on or after (date or time).")

@@ -13,6 +13,7 @@ from typing import IO, Annotated, Any
 import typer
 
 from aftersales_cli import clock, exchange, files
+from aftersales_cli.commands.completion import complete_terms
 from aftersales_cli.commands.context import (
     DbOption,
     JsonOption,
@@ -163,7 +164,12 @@ def export(
             "--format", help="jsonl or csv [default: from --out's extension, else jsonl]."
         ),
     ] = None,
-    status: Annotated[list[str] | None, typer.Option(help="Only this status (repeatable).")] = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Only this status (repeatable).", autocompletion=complete_terms(STATUSES)
+        ),
+    ] = None,
     from_: Annotated[str | None, typer.Option("--from", help="Received on or after.")] = None,
     to: Annotated[
         str | None,

@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from aftersales_cli import exchange
+from aftersales_cli.commands.completion import complete_terms
 from aftersales_cli.commands.context import (
     ByOption,
     DbOption,
@@ -61,7 +62,10 @@ def import_(
     ] = None,
     channel: Annotated[
         str | None,
-        typer.Option(help="Channel of intake rows that do not say (e.g. online for a web form)."),
+        typer.Option(
+            help="Channel of intake rows that do not say (e.g. online for a web form).",
+            autocompletion=complete_terms(CHANNELS),
+        ),
     ] = None,
     json_: JsonOption = False,
     db: DbOption = None,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from aftersales_cli.commands.completion import complete_categories, complete_terms
 from aftersales_cli.commands.context import (
     ByOption,
     DbOption,
@@ -24,7 +25,7 @@ from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Line
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.errors import RuleError
-from aftersales_cli.rules.taxonomy import CHANNELS, Vocabulary
+from aftersales_cli.rules.taxonomy import CHANNELS, SEVERITIES, Vocabulary
 from aftersales_cli.rules.triage import suggest_category
 from aftersales_cli.store.neighbours import last_caller
 
@@ -168,7 +169,8 @@ def log(
     channel: Annotated[
         str | None,
         typer.Option(
-            help="hotline 热线, online 在线, delivery_staff 配送员, letter 信件, onsite 现场."
+            help="hotline 热线, online 在线, delivery_staff 配送员, letter 信件, onsite 现场.",
+            autocompletion=complete_terms(CHANNELS),
         ),
     ] = None,
     org: Annotated[str | None, typer.Option(help="Client organisation (school, company).")] = None,
@@ -183,11 +185,18 @@ def log(
     defective: Annotated[int | None, typer.Option(help="Defective quantity.")] = None,
     request: Annotated[str | None, typer.Option(help="What the customer asks for.")] = None,
     category: Annotated[
-        str | None, typer.Option(help="Category (default: suggested from the description).")
+        str | None,
+        typer.Option(
+            help="Category (default: suggested from the description).",
+            autocompletion=complete_categories,
+        ),
     ] = None,
     severity: Annotated[
         str | None,
-        typer.Option(help="urgent 紧急, general 一般, non_urgent 非紧急 (default: suggested)."),
+        typer.Option(
+            help="urgent 紧急, general 一般, non_urgent 非紧急 (default: suggested).",
+            autocompletion=complete_terms(SEVERITIES),
+        ),
     ] = None,
     reason: Annotated[
         str | None, typer.Option(help="Why, when setting a severity below the suggestion.")
@@ -262,11 +271,17 @@ def classify(
     ctx: typer.Context,
     complaint_id: IdArgument,
     category: Annotated[
-        str | None, typer.Option(help="Category [default: the current one].")
+        str | None,
+        typer.Option(
+            help="Category [default: the current one].", autocompletion=complete_categories
+        ),
     ] = None,
     severity: Annotated[
         str | None,
-        typer.Option(help="Severity [default: the one the rules suggest for the category]."),
+        typer.Option(
+            help="Severity [default: the one the rules suggest for the category].",
+            autocompletion=complete_terms(SEVERITIES),
+        ),
     ] = None,
     reason: Annotated[
         str | None, typer.Option(help="Why, when lowering the severity (required then).")
