@@ -443,18 +443,27 @@ def run_in_pty(
     *,
     wait_for: bytes | None = None,
     send: bytes = b"",
+    script: Sequence[tuple[bytes, bytes]] = (),
+    stderr_on_terminal: bool = False,
     timeout: float = 30,
 ) -> tuple[int, bytes, bytes]:
-    """`python -m aftersales_cli ARGS` with stdin and stdout on a new pseudo-terminal that
-    is its controlling terminal (so a typed Ctrl-C interrupts it) and stderr on a pipe.
-    Once `wait_for` has appeared on the terminal, `send` is typed. Returns the exit code,
-    what the terminal showed, and stderr."""
+    """`python -m aftersales_cli ARGS` with stdin and stdout (and stderr, if
+    `stderr_on_terminal`, as at a person's terminal) on a new pseudo-terminal that is its
+    controlling terminal (so a typed Ctrl-C interrupts it), else stderr on a pipe. Once
+    `wait_for` has appeared on the terminal, `send` is typed; `script` is a conversation
+    of such steps, each waiting for its text to appear after what the previous step
+    typed. Returns the exit code, what the terminal showed, and stderr (empty when it
+    was on the terminal)."""
     import fcntl
     import pty
     import select
     import struct
     import termios
+    import time
 
+    steps = list(script)
+    if wait_for is not None or send:
+        steps.insert(0, (wait_for or b"", send))
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
 
@@ -465,22 +474,28 @@ def run_in_pty(
         [sys.executable, "-m", "aftersales_cli", *args],
         stdin=slave,
         stdout=slave,
-        stderr=subprocess.PIPE,
+        stderr=slave if stderr_on_terminal else subprocess.PIPE,
         env=env,
         start_new_session=True,
         preexec_fn=controlling_terminal,  # noqa: PLW1509 - a terminal needs it
     )
     os.close(slave)
     shown = b""
-    sent = wait_for is None and not send
-    if wait_for is None and send:
-        os.write(master, send)
-        sent = True
-    import time
-
+    seen_from = 0  # a step waits for its text after what the previous step typed
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
+            if steps and (not steps[0][0] or steps[0][0] in shown[seen_from:]):
+                marker, typed = steps.pop(0)
+                if marker:
+                    # as a person would: a moment after the prompt, not within a
+                    # microsecond of its first byte (a Ctrl-C between the prompt's echo
+                    # and the read it is about to start is lost by Python's own input(),
+                    # whatever the program does)
+                    time.sleep(0.3)
+                os.write(master, typed)
+                seen_from = len(shown)
+                continue
             ready, _, _ = select.select([master], [], [], 0.05)
             if ready:
                 try:
@@ -492,17 +507,9 @@ def run_in_pty(
                     break
             elif proc.poll() is not None:
                 break
-            if not sent and wait_for is not None and wait_for in shown:
-                # as a person would: a moment after the prompt, not within a microsecond of
-                # its first byte (a Ctrl-C between the prompt's echo and the read it is
-                # about to start is lost by Python's own input(), whatever the program does)
-                time.sleep(0.3)
-                os.write(master, send)
-                sent = True
         else:
             proc.kill()
-        assert proc.stderr is not None
-        err = proc.stderr.read()
+        err = proc.stderr.read() if proc.stderr is not None else b""
         code = proc.wait(timeout=10)
     finally:
         os.close(master)

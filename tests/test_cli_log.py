@@ -282,7 +282,10 @@ def test_prompts_for_missing_fields_on_a_terminal(run: Run, monkeypatch) -> None
     import aftersales_cli.commands.intake as intake
 
     monkeypatch.setattr(intake, "interactive", lambda: True)
-    result = run("log", "--channel", "hotline", "--json", input="菜里有头发\n王女士\n13912345678\n")
+    # phone first (issue 11), then name, client (Enter: none), description, category (Enter:
+    # the suggested one). CliRunner echoes the answers to stdout, before the JSON.
+    answers = "13912345678\n王女士\n\n菜里有头发\n\n"
+    result = run("log", "--channel", "hotline", "--json", input=answers)
     data = json.loads(result.stdout[result.stdout.index("{") :])
     assert (data["customer"], data["phone"], data["category"]) == (
         "王女士",

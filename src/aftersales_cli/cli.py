@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from aftersales_cli import __version__
 from aftersales_cli.commands.options import ByOption, DbOption, Globals, RulesOption
@@ -139,7 +139,6 @@ app = typer.Typer(
     help="The after-sales desk of a centralized catering company (集中配餐售后): complaints, "
     "deadlines, penalties and reports on one SQLite file.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -197,10 +196,34 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 _WHERE = dict(COMMANDS)
 
 
+class _Command(TyperCommand):
+    """A command whose help reads as people write it: `ID`, not `{ID}`; `--channel
+    CHANNEL`, not `--channel <str>` (a value without a metavar of its own is named after
+    its option)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if param.metavar is None and not getattr(param, "is_flag", False):
+                name = max(param.opts, key=len) if param.opts else (param.name or "")
+                param.metavar = name.lstrip("-").replace("-", "_").upper()
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces: list[str] = super().collect_usage_pieces(ctx)
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
+
+
+def summary(function: Callable[..., Any]) -> str:
+    """The first line of a command's help: its one-line summary, listed whole by
+    `aftersales --help` (Click would cut it to fit)."""
+    return (function.__doc__ or "").strip().split("\n", 1)[0]
+
+
 def _build(name: str) -> Any:
     """The command `name`, registered the public way on an app of its own."""
+    function = command_function(name)
     single = typer.Typer(rich_markup_mode=None, add_completion=False)
-    single.command(name)(boundary(command_function(name)))
+    single.command(name, cls=_Command, short_help=summary(function))(boundary(function))
     return typer.main.get_command(single)
 
 
@@ -221,4 +244,6 @@ def main() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if not holds_unicode(stream) and reconfigure is not None:
             reconfigure(errors="backslashreplace")
-    app()
+    # One name whether run as `aftersales` or `python -m aftersales_cli`: the completion
+    # scripts call `aftersales` and talk to it through $_AFTERSALES_COMPLETE.
+    app(prog_name="aftersales")

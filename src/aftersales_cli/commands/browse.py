@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from aftersales_cli import clock
+from aftersales_cli.commands.completion import complete_categories, complete_terms
 from aftersales_cli.commands.context import (
     DbOption,
     IdArgument,
@@ -16,7 +17,7 @@ from aftersales_cli.commands.context import (
     session,
     terms,
 )
-from aftersales_cli.commands.options import MAX_ID
+from aftersales_cli.commands.options import whole_number
 from aftersales_cli.commands.present import money_extra, print_case, sample_until
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output, record_json, records
@@ -37,8 +38,10 @@ def show(
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
-    """Show one complaint whole: its fields, every deadline with its state, and the
-    history as a timeline. The phone is shown in full: you call back from it.
+    """Show one complaint whole: its fields, deadlines and history.
+
+    Every deadline with its state, and the history as a timeline. The phone is shown in
+    full: you call back from it.
 
     Example: aftersales show 42
     """
@@ -58,12 +61,24 @@ def list_(
         list[str] | None,
         typer.Option(
             help="Only this status (repeatable): new, classified, assigned, closed, revisited, "
-            "reopened."
+            "reopened.",
+            autocompletion=complete_terms(STATUSES),
         ),
     ] = None,
-    severity: Annotated[list[str] | None, typer.Option(help="Only this severity.")] = None,
-    category: Annotated[list[str] | None, typer.Option(help="Only this category.")] = None,
-    dept: Annotated[list[str] | None, typer.Option("--dept", help="Only this department.")] = None,
+    severity: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this severity.", autocompletion=complete_terms(SEVERITIES)),
+    ] = None,
+    category: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this category.", autocompletion=complete_categories),
+    ] = None,
+    dept: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dept", help="Only this department.", autocompletion=complete_terms(DEPARTMENTS)
+        ),
+    ] = None,
     org: Annotated[list[str] | None, typer.Option(help="Only this client.")] = None,
     from_: Annotated[
         str | None, typer.Option("--from", help="Received on or after (date or time).")
@@ -78,9 +93,9 @@ def list_(
     limit: Annotated[
         int | None,
         typer.Option(
+            metavar="N",
             help=f"At most this many [default: {TERMINAL_LIMIT} on a terminal, else all].",
-            min=1,
-            max=MAX_ID,
+            parser=whole_number("a limit"),
         ),
     ] = None,
     show_phone: Annotated[
@@ -90,8 +105,9 @@ def list_(
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
-    """List complaints with something still to do (open, or closed awaiting the
-    revisit), the most pressing deadline first.
+    """List complaints with something still to do, most pressing first.
+
+    Open ones, and closed ones awaiting the revisit, the most pressing deadline first.
 
     Example: aftersales list --severity urgent --org 实验小学
     """

@@ -118,9 +118,10 @@ def _complaint_problems(conn: sqlite3.Connection) -> Iterator[Problem]:
 
 
 def check(ctx: typer.Context, json_: JsonOption = False, db: DbOption = None) -> None:
-    """Check the database: SQLite's integrity check, and the tool's own — every complaint
-    has its deadlines and a history that starts with log (or import), runs in time order
-    and adds up to its status, and the report figures kept on it agree.
+    """Check the database: SQLite's integrity check and the tool's own.
+
+    Every complaint has its deadlines and a history that starts with log (or import), runs
+    in time order and adds up to its status, and the report figures kept on it agree.
 
     Exit 0 when all is well (silent unless on a terminal or --json), 1 with a summary of
     what is wrong. Run it after the nightly backup.

@@ -13,6 +13,7 @@ from typing import IO, Annotated, Any
 import typer
 
 from aftersales_cli import clock, exchange, files
+from aftersales_cli.commands.completion import complete_terms
 from aftersales_cli.commands.context import (
     DbOption,
     JsonOption,
@@ -60,8 +61,10 @@ def backup(
     json_: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Copy the database to FILE while it is in use (SQLite's online backup) and check
-    the copy's integrity. A backup never overwrites a file; it lands whole or not at all.
+    """Copy the database to FILE while it is in use, and check the copy.
+
+    SQLite's online backup, then the copy's integrity check. A backup never overwrites a
+    file; it lands whole or not at all.
 
     Example: aftersales backup ~/backups/aftersales-$(date +%F).db
     """
@@ -161,7 +164,12 @@ def export(
             "--format", help="jsonl or csv [default: from --out's extension, else jsonl]."
         ),
     ] = None,
-    status: Annotated[list[str] | None, typer.Option(help="Only this status (repeatable).")] = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Only this status (repeatable).", autocompletion=complete_terms(STATUSES)
+        ),
+    ] = None,
     from_: Annotated[str | None, typer.Option("--from", help="Received on or after.")] = None,
     to: Annotated[
         str | None,
@@ -179,9 +187,10 @@ def export(
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
-    """Export complaints with their whole history as JSON Lines or CSV (UTF-8 with BOM,
-    formula cells neutralised). Phones are masked unless --show-phone, in the history
-    too. A file given with --out lands whole or not at all.
+    """Export complaints with their whole history as JSON Lines or CSV.
+
+    CSV is UTF-8 with BOM, formula cells neutralised. Phones are masked unless --show-phone,
+    in the history too. A file given with --out lands whole or not at all.
 
     Example: aftersales export --show-phone --out all.jsonl
     """

@@ -196,8 +196,10 @@ def demo(
     ] = DEMO_FILE,
     rules: RulesOption = None,
 ) -> None:
-    """Build a demo database in the current folder from the embedded scenario — a few
-    weeks of complaints in Chinese and English — and show what the tool does.
+    """Build a demo database from a built-in scenario and tour the tool.
+
+    Built in the current folder: a few weeks of complaints in Chinese and English, and what
+    the tool does with them.
 
     Example: aftersales demo && aftersales --db aftersales-demo.db show 3
     """

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from aftersales_cli.commands.completion import complete_terms
 from aftersales_cli.commands.context import (
     ByOption,
     DbOption,
@@ -17,6 +18,7 @@ from aftersales_cli.commands.context import (
 from aftersales_cli.commands.present import changed, print_case
 from aftersales_cli.desk import cases, parse
 from aftersales_cli.render import output
+from aftersales_cli.rules.taxonomy import METHODS
 
 
 def revisit(
@@ -30,7 +32,12 @@ def revisit(
             show_default=False,
         ),
     ],
-    method: Annotated[str, typer.Option(help="phone 电话, sms 短信, survey 问卷.")] = "phone",
+    method: Annotated[
+        str,
+        typer.Option(
+            help="phone 电话, sms 短信, survey 问卷.", autocompletion=complete_terms(METHODS)
+        ),
+    ] = "phone",
     note: Annotated[str | None, typer.Option(help="What the customer said.")] = None,
     json_: JsonOption = False,
     db: DbOption = None,

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from aftersales_cli import clock
+from aftersales_cli.commands.completion import complete_terms
 from aftersales_cli.commands.context import (
     ByOption,
     DbOption,
@@ -19,13 +20,19 @@ from aftersales_cli.commands.context import (
 from aftersales_cli.commands.present import changed, print_case
 from aftersales_cli.desk import cases, parse
 from aftersales_cli.render.blocks import Line
+from aftersales_cli.rules.taxonomy import CAUSES, DEPARTMENTS, FINDINGS, MILESTONES, REMEDIES
 
 
 def assign(
     ctx: typer.Context,
     complaint_id: IdArgument,
     dept: Annotated[
-        str | None, typer.Option("--dept", help="Responsible department [default: the category's].")
+        str | None,
+        typer.Option(
+            "--dept",
+            help="Responsible department [default: the category's].",
+            autocompletion=complete_terms(DEPARTMENTS),
+        ),
     ] = None,
     to: Annotated[str | None, typer.Option("--to", help="Responsible person.")] = None,
     json_: JsonOption = False,
@@ -33,7 +40,7 @@ def assign(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Hand a complaint to the responsible department and, optionally, a person.
+    """Hand a complaint to a department and, optionally, a person.
 
     Example: aftersales assign 42 --dept 质控 --to 李工
     """
@@ -48,7 +55,10 @@ def done(
     milestone: Annotated[
         str,
         typer.Argument(
-            metavar="MILESTONE", help="contact, plan or investigation.", show_default=False
+            metavar="MILESTONE",
+            help="contact, plan or investigation.",
+            show_default=False,
+            autocompletion=complete_terms(MILESTONES),
         ),
     ],
     at: Annotated[str | None, typer.Option("--at", help="When it was done [default: now].")] = None,
@@ -64,8 +74,10 @@ def done(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Record a milestone: first contact made, plan given to the customer, investigation
-    done. Earlier milestones still open are recorded at the same time.
+    """Record a milestone as done: contact, plan or investigation.
+
+    First contact made, plan given to the customer, investigation done. Earlier milestones
+    still open are recorded at the same time.
 
     A deadline that had already passed when this is recorded stays breached, whatever
     --at says. An --at further back than the rules allow (`aftersales rules`) needs
@@ -93,13 +105,15 @@ def extend(
             help="What the customer was told (e.g. waiting for the lab report).", show_default=False
         ),
     ],
-    milestone: Annotated[str, typer.Option(help="Which deadline.")] = "resolution",
+    milestone: Annotated[
+        str, typer.Option(help="Which deadline.", autocompletion=complete_terms(MILESTONES))
+    ] = "resolution",
     json_: JsonOption = False,
     db: DbOption = None,
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Extend a deadline: the customer has been told why and given a new time.
+    """Extend a deadline: the customer was told why and given a new time.
 
     Before the deadline it moves it; after it, the breach stands, and `overdue` stops
     repeating it until the promised time.
@@ -127,6 +141,7 @@ def close(
             "更换包装, coupon 优惠券, compensation 经济赔偿, medical_costs 医疗费用, apology "
             "道歉说明, seal_and_test 封存送检, recall 召回.",
             show_default=False,
+            autocompletion=complete_terms(REMEDIES),
         ),
     ],
     cause: Annotated[
@@ -136,6 +151,7 @@ def close(
             "weather, vehicle_failure, route_planning, order_entry, sorting, handover, "
             "packaging_supplier, customer, unknown.",
             show_default=False,
+            autocompletion=complete_terms(CAUSES),
         ),
     ],
     amount: Annotated[
@@ -157,7 +173,8 @@ def close(
         str | None,
         typer.Option(
             help="What was confirmed: spoiled, expired, counterfeit, toxic, pathogen, "
-            "foreign_object, damaged, none, ... (required on food_safety and illness)"
+            "foreign_object, damaged, none, ... (required on food_safety and illness)",
+            autocompletion=complete_terms(FINDINGS),
         ),
     ] = None,
     supply_value: Annotated[
@@ -181,7 +198,9 @@ def close(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Close a complaint: remedies, amounts paid, root cause, ours or not, what was found.
+    """Close a complaint: remedies, payments, cause, what was found.
+
+    Remedies, amounts paid, root cause, ours or not, what was found.
 
     A confirmed counterfeit, expired or spoiled case that is ours fines its supply event
     (client, delivery day, batch or product) once, however many complain about it: k × the

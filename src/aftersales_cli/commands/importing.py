@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from aftersales_cli import exchange
+from aftersales_cli.commands.completion import complete_terms
 from aftersales_cli.commands.context import (
     ByOption,
     DbOption,
@@ -61,18 +62,23 @@ def import_(
     ] = None,
     channel: Annotated[
         str | None,
-        typer.Option(help="Channel of intake rows that do not say (e.g. online for a web form)."),
+        typer.Option(
+            help="Channel of intake rows that do not say (e.g. online for a web form).",
+            autocompletion=complete_terms(CHANNELS),
+        ),
     ] = None,
     json_: JsonOption = False,
     db: DbOption = None,
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Import complaints from CSV or JSON Lines — an export of this tool (with its
-    history and ids), or intake rows such as the online form platform's export (columns
-    named like the log options, `received_at` or `received-at`; Chinese headers
-    accepted). Every field is checked as the command that sets it checks it: all rows
-    are imported or none, and each bad row is reported with its line and field.
+    """Import complaints from CSV or JSON Lines: exports or intake rows.
+
+    An export of this tool (with its history and ids), or intake rows such as the online
+    form platform's export (columns named like the log options, `received_at` or `received-
+    at`; Chinese headers accepted). Every field is checked as the command that sets it
+    checks it: all rows are imported or none, and each bad row is reported with its line and
+    field.
 
     Example: aftersales import form-export.csv --channel online
     """

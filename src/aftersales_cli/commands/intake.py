@@ -2,25 +2,49 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from typing import Annotated, Any
 
 import typer
 
+from aftersales_cli.commands.completion import complete_categories, complete_terms
 from aftersales_cli.commands.context import (
     ByOption,
     DbOption,
     IdArgument,
     JsonOption,
     RulesOption,
+    Session,
     session,
 )
 from aftersales_cli.commands.present import print_case
 from aftersales_cli.desk import cases, parse
-from aftersales_cli.errors import BadInput
+from aftersales_cli.errors import INTERRUPTED, BadInput
 from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Line
-from aftersales_cli.rules.taxonomy import CHANNELS
+from aftersales_cli.rules.config import Rules
+from aftersales_cli.rules.errors import RuleError
+from aftersales_cli.rules.taxonomy import CHANNELS, SEVERITIES, Vocabulary
+from aftersales_cli.rules.triage import suggest_category
+from aftersales_cli.store.neighbours import last_caller
+
+ATTEMPTS = 3  # a bad answer is explained and asked again; the third ends the command
+ABORTED = "aborted — nothing saved"
+NONE = "-"  # typed at the client prompt: no client, whatever was offered
+# What `log` asks for on a terminal when it is missing, in the order asked (DECISIONS
+# §11: the phone first, so that a returning caller's name and client can be offered).
+ASKED = ("phone", "customer", "org", "description", "channel", "category")
+# Off a terminal, the first of these that is missing is named in the error.
+REQUIRED = ("description", "channel", "customer", "phone")
+LABELS = {
+    "phone": "Contact phone",
+    "customer": "Customer name",
+    "org": "Client organisation",
+    "description": "What happened",
+    "channel": "Channel",
+    "category": "Category",
+}
 
 
 def interactive() -> bool:
@@ -28,15 +52,110 @@ def interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def _required(value: str | None, field: str, prompt: str) -> str:
-    """A required field: asked for on a terminal, else a clear error (never a hang)."""
-    if value is not None:
-        return value
-    option = "DESCRIPTION" if field == "description" else f"--{field}"
-    if interactive():
-        answer: str = typer.prompt(prompt)
-        return answer
-    raise BadInput(field, f"required; give {option}")
+def _say(text: str) -> None:
+    """The conversation goes to stderr, so that `log --json > file` keeps only JSON."""
+    typer.echo(text, err=True)
+
+
+def _choices(vocabulary: Vocabulary) -> None:
+    """Every term of a field, English and Chinese, wrapped to the terminal."""
+    from aftersales_cli.render.text import width  # counts a Chinese character as two
+
+    limit = max(40, shutil.get_terminal_size().columns - 4)
+    line = ""
+    for key in vocabulary:
+        term = vocabulary.label(key)
+        if line and width(line) + 2 + width(term) > limit:
+            _say(f"  {line},")
+            line = term
+        else:
+            line = f"{line}, {term}" if line else term
+    _say(f"  {line}")
+
+
+def _ask(
+    field: str,
+    rules: Rules,
+    default: str | None = None,
+    *,
+    shown: str | None = None,
+    optional: bool = False,
+) -> str | None:
+    """One field, asked until its answer passes the check `log` makes (`parse`), at most
+    ATTEMPTS times; Enter takes the default (`shown` as such), and for an optional field
+    `-` means none."""
+    label = LABELS[field]
+    if default is not None:
+        label += f" [{shown or default}]"
+    if optional:
+        label += f" ({NONE} for none)" if default is not None else " (Enter for none)"
+    attempt = 1
+    while True:
+        answer: str = typer.prompt(label, default="", show_default=False, err=True)
+        if not answer.strip():
+            if default is not None:
+                return default
+            if optional:
+                return None
+        elif optional and answer.strip() == NONE:
+            return None
+        try:
+            return parse.intake_field(field, answer, rules)
+        except RuleError as exc:
+            if attempt == ATTEMPTS:
+                raise
+            _say(f"  {exc.field}: {exc.message} — try again ({ATTEMPTS - attempt} left)")
+            attempt += 1
+
+
+def _interview(s: Session, values: dict[str, Any]) -> None:
+    """Ask for what `log` is missing, each answer checked as it is typed. What was given
+    on the command line is checked first, so that nothing typed is lost to it."""
+    rules, _ = s.rules, s.operator  # a bad rules file or name fails before any question
+    for field in ASKED:
+        if values[field] is not None:
+            parse.intake_field(field, str(values[field]), rules)
+    if values["phone"] is None:
+        values["phone"] = _ask("phone", rules)
+    caller = last_caller(s.conn, str(values["phone"]))
+    if caller is not None:
+        _say(
+            f"  This phone called before: complaint #{caller.id}, {caller.customer}"
+            + (f", {caller.org}" if caller.org else "")
+            + "."
+        )
+    if values["customer"] is None:
+        values["customer"] = _ask("customer", rules, caller.customer if caller else None)
+    if values["org"] is None:
+        values["org"] = _ask("org", rules, caller.org if caller else None, optional=True)
+    if values["description"] is None:
+        values["description"] = _ask("description", rules)
+    if values["channel"] is None:
+        _choices(CHANNELS)
+        values["channel"] = _ask("channel", rules)
+    if values["category"] is None:
+        suggested, _ = suggest_category(str(values["description"]), rules)
+        _choices(rules.category_terms)
+        chosen = _ask("category", rules, suggested, shown=rules.category_terms.label(suggested))
+        # Enter keeps the suggestion, which `log` then makes and explains itself
+        values["category"] = None if chosen == suggested else chosen
+
+
+def _complete(s: Session, values: dict[str, Any]) -> None:
+    """Every required field present: asked for on a terminal, else a clear error (never
+    a wait for input that cannot come)."""
+    missing = [field for field in REQUIRED if values[field] is None]
+    if not missing:
+        return
+    if not interactive():
+        field = missing[0]
+        option = "DESCRIPTION" if field == "description" else f"--{field}"
+        raise BadInput(field, f"required; give {option}")
+    try:
+        _interview(s, values)
+    except (typer.Abort, KeyboardInterrupt):  # Ctrl-C, or the end of input, at a prompt
+        sys.stderr.write(f"\n{ABORTED}\n")
+        raise typer.Exit(INTERRUPTED) from None
 
 
 def log(
@@ -50,7 +169,8 @@ def log(
     channel: Annotated[
         str | None,
         typer.Option(
-            help="hotline 热线, online 在线, delivery_staff 配送员, letter 信件, onsite 现场."
+            help="hotline 热线, online 在线, delivery_staff 配送员, letter 信件, onsite 现场.",
+            autocompletion=complete_terms(CHANNELS),
         ),
     ] = None,
     org: Annotated[str | None, typer.Option(help="Client organisation (school, company).")] = None,
@@ -65,11 +185,18 @@ def log(
     defective: Annotated[int | None, typer.Option(help="Defective quantity.")] = None,
     request: Annotated[str | None, typer.Option(help="What the customer asks for.")] = None,
     category: Annotated[
-        str | None, typer.Option(help="Category (default: suggested from the description).")
+        str | None,
+        typer.Option(
+            help="Category (default: suggested from the description).",
+            autocompletion=complete_categories,
+        ),
     ] = None,
     severity: Annotated[
         str | None,
-        typer.Option(help="urgent 紧急, general 一般, non_urgent 非紧急 (default: suggested)."),
+        typer.Option(
+            help="urgent 紧急, general 一般, non_urgent 非紧急 (default: suggested).",
+            autocompletion=complete_terms(SEVERITIES),
+        ),
     ] = None,
     reason: Annotated[
         str | None, typer.Option(help="Why, when setting a severity below the suggestion.")
@@ -88,7 +215,11 @@ def log(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Log a new complaint: suggests category and severity, sets every deadline.
+    """Log a new complaint: suggest category and severity, set deadlines.
+
+    On a terminal, what is missing is asked for, each answer checked as it is typed: the
+    phone first (a returning caller's name and client are offered), then the name,
+    client, description, channel and category (Enter keeps the suggested one).
 
     On the hotline the first contact is made at intake. Warns when the phone has
     complained recently or other complaints name the same batch.
@@ -98,10 +229,10 @@ def log(
     """
     with session(ctx, db=db, rules=rules, by=by) as s:
         raw: dict[str, Any] = {
-            "description": _required(description, "description", "What happened"),
-            "channel": _required(channel, "channel", f"Channel ({', '.join(CHANNELS.keys())})"),
-            "customer": _required(customer, "customer", "Customer name"),
-            "phone": _required(phone, "phone", "Contact phone"),
+            "description": description,
+            "channel": channel,
+            "customer": customer,
+            "phone": phone,
             "org": org,
             "order_no": order_no,
             "product": product,
@@ -118,6 +249,7 @@ def log(
             "injured": injured,
             "received_at": received_at,
         }
+        _complete(s, raw)
         logged = cases.log(s.desk(), parse.intake(raw, s.now, s.rules))
         case, suggestion, warnings = logged.case, logged.suggestion, logged.warnings
         why = "; ".join(suggestion.reasons)
@@ -139,11 +271,17 @@ def classify(
     ctx: typer.Context,
     complaint_id: IdArgument,
     category: Annotated[
-        str | None, typer.Option(help="Category [default: the current one].")
+        str | None,
+        typer.Option(
+            help="Category [default: the current one].", autocompletion=complete_categories
+        ),
     ] = None,
     severity: Annotated[
         str | None,
-        typer.Option(help="Severity [default: the one the rules suggest for the category]."),
+        typer.Option(
+            help="Severity [default: the one the rules suggest for the category].",
+            autocompletion=complete_terms(SEVERITIES),
+        ),
     ] = None,
     reason: Annotated[
         str | None, typer.Option(help="Why, when lowering the severity (required then).")

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from aftersales_cli.commands.completion import complete_terms
 from aftersales_cli.commands.context import (
     ByOption,
     DbOption,
@@ -20,6 +21,7 @@ from aftersales_cli.desk import cases, parse
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output
 from aftersales_cli.render.blocks import show_yuan
+from aftersales_cli.rules.taxonomy import PAYMENT_KINDS
 
 # ---- pay -------------------------------------------------------------------------------
 
@@ -32,6 +34,7 @@ def pay(
         typer.Option(
             help="refund 退款, compensation 经济赔偿, medical_costs 医疗费用, coupon 优惠券, "
             "statutory 法定赔偿 (Food Safety Law art. 148).",
+            autocompletion=complete_terms(PAYMENT_KINDS),
         ),
     ] = None,
     amount: Annotated[str | None, typer.Option(help="Amount paid (¥).")] = None,
@@ -46,8 +49,10 @@ def pay(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Record a payment to the customer, at any time after intake (also after close), or
-    reverse a mistaken one. Each is a ledger entry and a history entry, in one go.
+    """Record a payment to the customer, or reverse a mistaken one.
+
+    At any time after intake (also after close). Each is a ledger entry and a history entry,
+    in one go.
 
     Example: aftersales pay 42 --kind medical_costs --amount 860 --note "医院发票 3 张"
     """

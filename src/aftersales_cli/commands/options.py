@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -37,9 +38,34 @@ ByOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (stable keys) instead.")]
 MAX_ID = 2**63 - 1  # SQLite's largest INTEGER
+
+
+def whole_number(what: str) -> Callable[[str], int]:
+    """A parser of a whole number from 1 up (an id, a limit) that explains a bad one in
+    words — Click's own range check would print SQLite's largest integer in the help."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise typer.BadParameter(f"{text!r} is not {what} (a whole number, 1 or more)")
+        if value > MAX_ID:
+            raise typer.BadParameter(f"{value} is too large for {what}")
+        return value
+
+    return parse
+
+
 IdArgument = Annotated[
     int,
-    typer.Argument(metavar="ID", help="Complaint id.", show_default=False, min=1, max=MAX_ID),
+    typer.Argument(
+        metavar="ID",
+        help="Complaint id.",
+        show_default=False,
+        parser=whole_number("a complaint id"),
+    ),
 ]
 
 

@@ -139,7 +139,9 @@ def overdue(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """List every pending milestone past its deadline, most urgent and most late first.
+    """List every pending milestone past its deadline, most urgent first.
+
+    Most urgent and most late first.
 
     Exit code 1 when anything is overdue, 0 when nothing is; prints nothing at all when
     nothing is overdue or due soon. The first run that sees a milestone late writes its

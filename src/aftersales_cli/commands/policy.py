@@ -185,7 +185,7 @@ def rules_command(
     toml: TomlOption = False,
     rules: RulesOption = None,
 ) -> None:
-    """Show the policy in force: deadlines, categories, penalties, targets.
+    """Show the rules in force: deadlines, categories, fines, targets.
 
     Example: aftersales rules --rules examples/rules.toml --toml > company.toml
     """

@@ -109,9 +109,11 @@ def report(
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
-    """Report a period: every KPI against its target and the previous period, the
-    distributions, causes, breaches, penalties, responsibility, batch clusters and
-    repeat complainants, with charts.
+    """Report a period: every KPI against its target, with charts.
+
+    Every KPI against its target and the previous period, the distributions, causes,
+    breaches, penalties, responsibility, batch clusters and repeat complainants, with
+    charts.
 
     Complaints belong to the period they were received in (local time).
 

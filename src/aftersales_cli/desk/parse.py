@@ -36,6 +36,20 @@ def _text(field: str, value: str | None) -> str | None:
     return fields.optional_text(field, value, limit=fields.TEXT_MAX, multiline=True)
 
 
+def intake_field(field: str, value: str, rules: Rules) -> str:
+    """One of the fields `log` may ask for (phone, customer, org, description, channel,
+    category), checked as `intake` checks it: a prompt checks each answer as it is typed."""
+    if field == "phone":
+        return fields.phone(value)
+    if field == "description":
+        return fields.text("description", value, limit=fields.TEXT_MAX, multiline=True)
+    if field == "channel":
+        return CHANNELS.parse(value)
+    if field == "category":
+        return rules.category_terms.parse(value)
+    return fields.text(field, value)  # customer, org
+
+
 def intake(values: Mapping[str, Any], now: datetime, rules: Rules) -> cmd.LogComplaint:
     """A complaint as typed (option names as keys): `log`'s options, a demo entry, an
     intake row of an import."""
@@ -50,12 +64,10 @@ def intake(values: Mapping[str, Any], now: datetime, rules: Rules) -> cmd.LogCom
             received_at=clock.parse_time(str(received), "received_at", now)
             if received is not None
             else now,
-            channel=CHANNELS.parse(str(values["channel"])),
-            customer=fields.text("customer", str(values["customer"])),
-            phone=fields.phone(str(values["phone"])),
-            description=fields.text(
-                "description", str(values["description"]), limit=fields.TEXT_MAX, multiline=True
-            ),
+            channel=intake_field("channel", str(values["channel"]), rules),
+            customer=intake_field("customer", str(values["customer"]), rules),
+            phone=intake_field("phone", str(values["phone"]), rules),
+            description=intake_field("description", str(values["description"]), rules),
             org=opt("org", values.get("org")),
             order_no=opt("order_no", values.get("order_no")),
             product=opt("product", values.get("product")),

@@ -97,3 +97,24 @@ def same_batch(
             ORDER BY received_at""",
         (*params, to_utc_text(since), to_utc_text(until), case.id),
     )
+
+
+class Caller(NamedTuple):
+    """Who called from a phone last time: offered when the phone calls again."""
+
+    id: int
+    received_at: datetime
+    customer: str
+    org: str | None
+
+
+def last_caller(conn: sqlite3.Connection, phone: str) -> Caller | None:
+    """The newest complaint from this phone (by `phone_key`): one look-up of the index
+    complaints_by_phone, its few rows sorted (the `+` keeps the planner from walking
+    complaints_by_received instead, which on a fresh database it prefers)."""
+    row = conn.execute(
+        """SELECT id, received_at, customer, org FROM complaints WHERE phone_key = ?
+           ORDER BY +received_at DESC, +id DESC LIMIT 1""",
+        (phone_key(phone),),
+    ).fetchone()
+    return None if row is None else Caller(row[0], from_utc_text(row[1]), row[2], row[3])

@@ -1,0 +1,77 @@
+"""Help reads as a person writes it (issue 11, Found 9): `ID`, not `{ID}`; no Python type
+names (`<str>`, `<list[str]>`, `<int range>`); no integer bounds no one would type
+(`[1<=x<=9223372036854775807]`); and each command's one-line summary in full at the top
+level, on one line of an 80-column terminal."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import pytest
+from conftest import Run
+
+from aftersales_cli.cli import COMMANDS, command_function
+
+NAMES = [name for name, _ in COMMANDS]
+ARTEFACTS = re.compile(r"\{[A-Za-z_]+\}|<[a-z][a-z_ \[\],]*>|<=x|x<=|x>=|x>|\d{16,}")
+
+
+def summary(name: str) -> str:
+    doc = inspect.getdoc(command_function(name))
+    assert doc, name
+    return doc.splitlines()[0]
+
+
+def help_of(run: Run, *argv: str) -> str:
+    result = run(*argv, "--help", env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.parametrize("name", ["", *NAMES], ids=lambda n: n or "top")
+def test_help_has_no_type_reprs_braces_or_giant_bounds(run: Run, name: str) -> None:
+    shown = help_of(run, *([name] if name else []))
+    assert not ARTEFACTS.findall(shown), ARTEFACTS.findall(shown)
+    assert max(len(line) for line in shown.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_command_opens_with_a_one_line_summary_shown_whole(run: Run, name: str) -> None:
+    doc = inspect.getdoc(command_function(name))
+    assert doc is not None
+    first, _, rest = doc.partition("\n")
+    assert rest.startswith("\n"), f"{name}: the summary is one line, then a blank line"
+    top = help_of(run)
+    assert re.search(rf"^  {name} +{re.escape(first)}$", top, re.M), (first, top)
+    assert first in help_of(run, name)
+
+
+def test_usage_names_arguments_plainly(run: Run) -> None:
+    assert "show [OPTIONS] ID\n" in help_of(run, "show")
+    assert "done [OPTIONS] ID MILESTONE\n" in help_of(run, "done")
+    assert "log [OPTIONS] [DESCRIPTION]\n" in help_of(run, "log")
+    shown = help_of(run, "log")
+    assert "--channel CHANNEL" in shown and "--delivery-date DELIVERY_DATE" in shown
+    assert "--limit N" in help_of(run, "list")
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["show", "0"], ("ID", "complaint id", "1 or more")),
+        (["show", "abc"], ("ID", "complaint id")),
+        (["show", "99999999999999999999999"], ("ID", "too large")),
+        (["list", "--limit", "0"], ("--limit", "1 or more")),
+        (["list", "--limit", "99999999999999999999999"], ("--limit", "too large")),
+    ],
+)
+def test_a_bad_whole_number_is_explained_without_giant_bounds(
+    run: Run, argv: list[str], words: tuple[str, ...]
+) -> None:
+    result = run(*argv)
+    assert result.exit_code == 2
+    message = result.stderr.strip()
+    assert message.startswith("error: ") and "\n" not in message
+    assert all(word in message for word in words), message
+    assert "9223372036854775807" not in message
