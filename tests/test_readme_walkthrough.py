@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from installed import bare_env, script_folder
 
 from aftersales_cli.render.text import width
@@ -35,7 +36,7 @@ _CUTS = re.compile(r"^# README cuts at: (\d+)$")
 @dataclass
 class Step:
     command: str
-    shows: re.Pattern[str] | None = None
+    shows: tuple[re.Pattern[str], ...] = ()
     cut_at: int | None = None
 
 
@@ -46,7 +47,7 @@ def steps(script: str) -> list[Step]:
         if run := _RUN.match(line):
             found.append(Step(run.group(1)))
         elif found and (shows := _SHOWS.match(line)):
-            found[-1].shows = re.compile(shows.group(1))
+            found[-1].shows += (re.compile(shows.group(1)),)
         elif found and (cuts := _CUTS.match(line)):
             found[-1].cut_at = int(cuts.group(1))
     return found
@@ -105,11 +106,17 @@ def cut(line: str, columns: int) -> str:
 
 
 def shown(step: Step, printed: list[str]) -> list[str]:
-    """The lines the README shows for a step: those its pattern keeps, a `…` line for
-    each run of lines left out, long lines cut."""
+    """The lines the README shows for a step: those its patterns keep, a `…` line for
+    each run of lines left out, long lines cut. A pattern that keeps nothing is an error:
+    the view it was written for has changed."""
+    for pattern in step.shows:
+        assert any(pattern.search(line) for line in printed), (
+            f"`# README shows: {pattern.pattern}` matches nothing that "
+            f"`{step.command}` printed:\n" + "\n".join(printed)
+        )
     lines: list[str] = []
     for line in printed:
-        if step.shows is None or step.shows.search(line):
+        if not step.shows or any(pattern.search(line) for pattern in step.shows):
             lines.append(line if step.cut_at is None else cut(line, step.cut_at))
         elif not lines or lines[-1] != CUT:
             lines.append(CUT)
@@ -205,15 +212,17 @@ def test_the_walkthrough_starts_from_an_empty_database(tmp_path: Path) -> None:
 def test_every_step_is_shown_and_each_cut_is_marked() -> None:
     walk = steps(SCRIPT.read_text(encoding="utf-8"))
     assert len(walk) >= 10  # the script was read, command by command
-    step = Step("aftersales x", re.compile("^(a|c)"), cut_at=8)
+    step = Step("aftersales x", (re.compile("^a"), re.compile("^c")), cut_at=8)
     assert shown(step, ["a", "b", "b", "c 实验小学", "d"]) == ["a", CUT, "c 实验…", CUT]
+    with pytest.raises(AssertionError, match="matches nothing"):
+        shown(step, ["a", "b"])  # the view changed: no line starts with c any more
     assert cut("close of the case #1 offence", 20) == "close of the case…"
     assert cut("close of #1: offence 1", 20) == "close of #1: offenc…"
     assert shown(Step("aftersales x"), ["a", "", "b"]) == ["a", "", "b"]
 
 
 def test_a_readme_that_tells_something_else_is_caught() -> None:
-    walk = [Step("aftersales one"), Step("aftersales two", re.compile("^kept"))]
+    walk = [Step("aftersales one"), Step("aftersales two", (re.compile("^kept"),))]
     printed = [["Logged complaint #1."], ["kept", "dropped"]]
     readme = "\n".join(
         [
