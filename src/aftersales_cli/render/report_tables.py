@@ -52,6 +52,10 @@ def text(name: str) -> Column:
     return Column(name, Unit.TEXT)
 
 
+def moment(name: str) -> Column:
+    return Column(name, Unit.TIME)
+
+
 def count(name: str) -> Column:
     return Column(name, Unit.COUNT)
 
@@ -194,7 +198,7 @@ ENTRY_COLUMNS = (
     amount("amount"),
     text("reverses"),
     text("by"),
-    text("at"),
+    moment("at"),
     text("reason"),
 )
 CHARGE_COLUMNS = (
@@ -362,8 +366,8 @@ def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
             text("ids"),
             text("categories"),
             text("clients"),
-            text("first"),
-            text("last"),
+            moment("first"),
+            moment("last"),
         ],
         [
             [

@@ -3,19 +3,17 @@
 Cells keep their type, as in the CSV files, and each is formatted by its column's unit
 (in the sheet of KPIs, by its row's): counts and money are numbers (money shown `¥`),
 rates are fractions shown in percent, hours are numbers shown `h`, met or missed is
-text. The report's times — the form its tables write them in, `2026-11-19 12:50` or
-`2026-11-19T12:50:00+08:00` — are date-time cells in the report's local time (a workbook
-has no time zones). Text stays text: a customer's name that starts with `=` is never a
-formula. Each sheet has its title on the first row and its header, frozen, on the second;
-columns are as wide as their content (Chinese characters count two); printed, a sheet is
-one A4 page wide, its header on every page.
+text. The report's times (the columns whose unit is `time`) are date-time cells in the
+report's local time (a workbook has no time zones). Text stays text: a customer's name
+that starts with `=` is never a formula. Each sheet has its title on the first row and
+its header, frozen, on the second; columns are as wide as their content (Chinese
+characters count two); printed, a sheet is one A4 page wide, its header on every page.
 
 Imported only by `report --xlsx`: it loads openpyxl.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import IO, NamedTuple
@@ -50,9 +48,6 @@ CHANGES = {
 MOMENT = "yyyy-mm-dd hh:mm"
 FLAGS = {True: "met", False: "missed"}
 GREEN, RED = "2E7D32", "C62828"
-# The two forms the report's tables write a moment in (report_tables: `_minute` and
-# `iso_local`); nothing else is read as a time.
-MOMENT_TEXT = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?([+-]\d\d:\d\d)?")
 TITLE_ROW, HEADER_ROW = 1, 2
 WIDEST = 60  # characters; longer text (reasons) wraps in the cell's own width
 A4_PORTRAIT = 90  # characters a portrait A4 page holds across; wider sheets print landscape
@@ -97,7 +92,7 @@ def put(table: ReportTable, r: int, row: Sequence[Value], i: int) -> Put:
         return Put(value, formats.get(unit, "General"), shown=table.format(r, row, i))
     if value is None or value == "":
         return Put(None)
-    if MOMENT_TEXT.fullmatch(value):
+    if unit is Unit.TIME:  # a moment (local ISO-8601 text): a date-time cell
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is not None:
             moment = moment.astimezone(local_zone()).replace(tzinfo=None)

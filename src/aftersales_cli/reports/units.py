@@ -15,3 +15,4 @@ class Unit(Enum):
     HOURS = "hours"
     MONEY = "money"
     FLAG = "flag"  # met or missed
+    TIME = "time"  # a moment, written as local ISO-8601 text (`2026-11-19 12:50`)
