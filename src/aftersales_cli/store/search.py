@@ -1,8 +1,10 @@
 """Finding complaints: what `list` asks for (`Query`), read back a chunk at a time.
 
 Named for its one job — the filters and their SQL — shared by `list` (`search`, the most
-pressing first) and by export and check (`iterate`, every match with its history in id
-order). Reading one complaint by id is `complaints.get`.
+pressing first, or the newest first for a text) and by export and check (`iterate`, every
+match with its history in id order). Reading one complaint by id is `complaints.get`.
+A text of two characters or more is looked up in the text index (`fulltext`); one
+character reads every complaint (`scans`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any, NamedTuple
 from aftersales_cli.clock import local_zone, to_utc_text
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.fields import phone_key
-from aftersales_cli.store import events
+from aftersales_cli.store import events, fulltext
 from aftersales_cli.store.codec import Unreadable, decode
 from aftersales_cli.store.complaints import cases_of, deadlines_for
 
@@ -50,6 +52,55 @@ def phone_digits(text: str) -> str | None:
     return phone_key(cleaned) if _PHONE_LIKE.match(cleaned) else None
 
 
+# What `--text` looks in, beside the notes of the history: the complaint's own texts.
+TEXT_FIELDS = (
+    "description",
+    "customer",
+    "org",
+    "product",
+    "batch",
+    "order_no",
+    "request",
+    "note",
+    "phone",
+)
+
+
+def scans(query: Query) -> bool:
+    """Whether `query.text` is looked for by reading every complaint rather than through
+    the text index, which holds pairs of characters: a text of one character (or a phone
+    of one digit)."""
+    if not query.text:
+        return False
+    digits = phone_digits(query.text)
+    return len(query.text) < 2 or (digits is not None and len(digits) < 2)
+
+
+def _text_filter(query: Query) -> tuple[str, list[Any]]:
+    """SQL true for a complaint that holds `query.text` in one of its texts or notes —
+    as a substring, ASCII letters in either case (as `LIKE` compares): through the
+    index, which finds every such complaint and a few more, each then checked."""
+    text = query.text
+    assert text
+    params: list[Any] = [text] * len(TEXT_FIELDS)
+    checks = [f"instr(lower(c.{field}), lower(?))" for field in TEXT_FIELDS]
+    digits = phone_digits(text)
+    if digits:  # a phone, however typed: matched on the digits of every phone
+        checks.append("instr(c.phone_key, ?)")
+        params.append(digits)
+    checks.append(
+        "EXISTS (SELECT 1 FROM events e WHERE e.complaint_id = c.id"
+        " AND instr(lower(e.note), lower(?)))"
+    )
+    params.append(text)
+    sql = "(" + " OR ".join(checks) + ")"
+    if scans(query):
+        return sql, params
+    match = fulltext.phrase(text) + (f" OR {fulltext.phrase(digits)}" if digits else "")
+    candidates, found = fulltext.candidates(match)
+    return f"c.id IN ({candidates}) AND {sql}", [*found, *params]
+
+
 def _where(query: Query) -> tuple[str, list[Any]]:
     """The WHERE clause (without the keyword) and parameters of a query's filters."""
     where: list[str] = []
@@ -70,41 +121,29 @@ def _where(query: Query) -> tuple[str, list[Any]]:
         where.append("c.received_at < ?")
         params.append(to_utc_text(query.until))
     if query.text:
-        pattern = "%" + query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern += "%"
-        searched = (
-            "description",
-            "customer",
-            "org",
-            "product",
-            "batch",
-            "order_no",
-            "request",
-            "note",
-            "phone",
-        )
-        matches = [f"c.{c} LIKE ? ESCAPE '\\'" for c in searched]
-        params.extend([pattern] * len(searched))
-        digits = phone_digits(query.text)
-        if digits:  # a phone, however typed: matched on the digits of every phone
-            matches.append("c.phone_key LIKE ?")
-            params.append(f"%{digits}%")
-        where.append("(" + " OR ".join(matches) + ")")
+        sql, found = _text_filter(query)
+        where.append(sql)
+        params.extend(found)
     return " AND ".join(where), params
 
 
 def search(conn: sqlite3.Connection, query: Query, chunk: int = 500) -> Iterator[Case]:
-    """Complaints matching `query`, the most pressing (nearest pending deadline) first,
-    read a chunk at a time so that memory stays flat however many match."""
+    """Complaints matching `query`, read a chunk at a time so that memory stays flat
+    however many match: the most pressing (nearest pending deadline) first — or, looking
+    for a text, the newest first."""
     where, params = _where(query)
-    sql = """
-        SELECT c.*, (SELECT MIN(d.due_at) FROM deadlines d
-                     WHERE d.complaint_id = c.id AND d.done_at IS NULL
-                       AND d.due_at IS NOT NULL) AS next_due
-        FROM complaints c"""
-    if where:
-        sql += " WHERE " + where
-    sql += " ORDER BY next_due IS NULL, next_due, c.received_at DESC, c.id DESC"
+    if query.text:
+        sql = "SELECT c.* FROM complaints c WHERE " + where
+        sql += " ORDER BY c.received_at DESC, c.id DESC"
+    else:
+        sql = """
+            SELECT c.*, (SELECT MIN(d.due_at) FROM deadlines d
+                         WHERE d.complaint_id = c.id AND d.done_at IS NULL
+                           AND d.due_at IS NOT NULL) AS next_due
+            FROM complaints c"""
+        if where:
+            sql += " WHERE " + where
+        sql += " ORDER BY next_due IS NULL, next_due, c.received_at DESC, c.id DESC"
     if query.limit is not None:
         sql += " LIMIT ?"
         params.append(query.limit)
