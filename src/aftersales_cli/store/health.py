@@ -12,7 +12,7 @@ from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
 from aftersales_cli.store.codec import columns
 from aftersales_cli.store.complaints import GAPS, previous_gap
 from aftersales_cli.store.db import in_chunks
-from aftersales_cli.store.fulltext import CASE_FIELDS, token_count
+from aftersales_cli.store.fulltext import CASE_FIELDS, case_texts, token_count
 
 FIGURES = columns("figure")
 KEYS = columns("key")  # how phones and clients are matched (migration 0006)
@@ -146,7 +146,7 @@ def search_index_disagrees(
         for complaint_id, *texts, size in rows:
             if size is None:
                 yield int(complaint_id), "its search index entry is missing"
-            elif _varint(size) != token_count(*texts):
+            elif _varint(size) != token_count(*case_texts(*texts)):
                 yield int(complaint_id), "its search index entry disagrees with its texts"
         last = rows[-1][0]
     for (complaint_id,) in conn.execute(

@@ -52,17 +52,18 @@ def phone_digits(text: str) -> str | None:
     return phone_key(cleaned) if _PHONE_LIKE.match(cleaned) else None
 
 
-# What `--text` looks in, beside the notes of the history: the complaint's own texts.
+# What `--text` looks in, beside the notes of the history: the complaint's own texts
+# (checked in this order, the short ones first: the first that holds the text decides).
 TEXT_FIELDS = (
-    "description",
     "customer",
     "org",
     "product",
     "batch",
     "order_no",
+    "phone",
+    "description",
     "request",
     "note",
-    "phone",
 )
 
 
@@ -70,39 +71,63 @@ def scans(query: Query) -> bool:
     """Whether `query.text` is looked for by reading every complaint rather than through
     the text index, which holds pairs of characters: a text of one character (or a phone
     of one digit)."""
-    if not query.text:
+    return query.text is not None and query.text != "" and _match(query.text) is None
+
+
+def _match(text: str) -> str | None:
+    """The FTS5 query that finds every complaint holding `text` (and a few more): the
+    phrase of its bigrams, or of its digits when it is written like a phone. None when
+    the index cannot: a text of one character, a phone of one digit."""
+    digits = phone_digits(text)
+    if len(text) < 2 or (digits is not None and len(digits) < 2):
+        return None
+    found = fulltext.phrase(text)
+    if digits and digits != text:
+        found += f" OR {fulltext.phrase(digits)}"
+    return found
+
+
+# Reading the newest `limit` matches: a few candidates are read and sorted (about 3 µs
+# each); against many it is cheaper to walk the complaints newest first (about 0.15 µs
+# each) until `limit` of them match — about limit × complaints ÷ candidates of them. The
+# walk wins once candidates² × WALK_RATIO > limit × complaints (measured at 1M).
+WALK_RATIO = 20
+
+
+def _walks(conn: sqlite3.Connection, query: Query, candidates: int) -> bool:
+    """Whether the newest matches are best found by walking the complaints newest first."""
+    if query.limit is None:
         return False
-    digits = phone_digits(query.text)
-    return len(query.text) < 2 or (digits is not None and len(digits) < 2)
+    complaints = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM complaints").fetchone()[0])
+    return candidates * candidates * WALK_RATIO > query.limit * complaints
 
 
-def _text_filter(query: Query) -> tuple[str, list[Any]]:
+def _text_filter(query: Query, indexed: bool) -> tuple[str, list[Any]]:
     """SQL true for a complaint that holds `query.text` in one of its texts or notes —
-    as a substring, ASCII letters in either case (as `LIKE` compares): through the
-    index, which finds every such complaint and a few more, each then checked."""
+    as a substring, ASCII letters in either case (as `LIKE` compares). `indexed`: only
+    among the candidates the index found (`fulltext.collect`), each then checked."""
     text = query.text
     assert text
-    params: list[Any] = [text] * len(TEXT_FIELDS)
-    checks = [f"instr(lower(c.{field}), lower(?))" for field in TEXT_FIELDS]
+    checks: list[str] = []
+    params: list[Any] = []
     digits = phone_digits(text)
     if digits:  # a phone, however typed: matched on the digits of every phone
         checks.append("instr(c.phone_key, ?)")
         params.append(digits)
+    checks += [f"instr(lower(c.{field}), lower(?))" for field in TEXT_FIELDS]
+    params += [text] * len(TEXT_FIELDS)
     checks.append(
         "EXISTS (SELECT 1 FROM events e WHERE e.complaint_id = c.id"
         " AND instr(lower(e.note), lower(?)))"
     )
     params.append(text)
     sql = "(" + " OR ".join(checks) + ")"
-    if scans(query):
-        return sql, params
-    match = fulltext.phrase(text) + (f" OR {fulltext.phrase(digits)}" if digits else "")
-    candidates, found = fulltext.candidates(match)
-    return f"c.id IN ({candidates}) AND {sql}", [*found, *params]
+    return (f"c.id IN {fulltext.HITS} AND {sql}" if indexed else sql), params
 
 
-def _where(query: Query) -> tuple[str, list[Any]]:
-    """The WHERE clause (without the keyword) and parameters of a query's filters."""
+def _where(query: Query, indexed: bool = False) -> tuple[str, list[Any]]:
+    """The WHERE clause (without the keyword) and parameters of a query's filters
+    (`indexed`: see `_text_filter`)."""
     where: list[str] = []
     params: list[Any] = []
     for column, values in (
@@ -121,7 +146,7 @@ def _where(query: Query) -> tuple[str, list[Any]]:
         where.append("c.received_at < ?")
         params.append(to_utc_text(query.until))
     if query.text:
-        sql, found = _text_filter(query)
+        sql, found = _text_filter(query, indexed)
         where.append(sql)
         params.extend(found)
     return " AND ".join(where), params
@@ -131,11 +156,16 @@ def search(conn: sqlite3.Connection, query: Query, chunk: int = 500) -> Iterator
     """Complaints matching `query`, read a chunk at a time so that memory stays flat
     however many match: the most pressing (nearest pending deadline) first — or, looking
     for a text, the newest first."""
-    where, params = _where(query)
     if query.text:
-        sql = "SELECT c.* FROM complaints c WHERE " + where
+        match = _match(query.text)
+        walk = ""
+        if match is not None and _walks(conn, query, fulltext.collect(conn, match)):
+            walk = " INDEXED BY complaints_by_received"
+        where, params = _where(query, indexed=match is not None)
+        sql = f"SELECT c.* FROM complaints c{walk} WHERE {where}"
         sql += " ORDER BY c.received_at DESC, c.id DESC"
     else:
+        where, params = _where(query)
         sql = """
             SELECT c.*, (SELECT MIN(d.due_at) FROM deadlines d
                          WHERE d.complaint_id = c.id AND d.done_at IS NULL
