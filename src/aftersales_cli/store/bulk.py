@@ -9,7 +9,7 @@ hours.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -30,11 +30,14 @@ def load(
     *,
     complaint_columns: tuple[str, ...] = COLUMNS,
     deadline_columns: tuple[str, ...] = DEADLINE_COLUMNS,
+    documents: Sequence[tuple[int, str]] | None = None,
 ) -> None:
     """Insert the rows and index their texts (`fulltext`); the caller holds the
     transaction (all of it, or none). Rows may give fewer columns (those left out take
     their defaults, mostly NULL) — binding values is most of the cost of a bulk load.
-    The complaints are given with their ids."""
+    The complaints are given with their ids. `documents`: each complaint's entry in the
+    text index, (id, `fulltext.case_terms` of its texts), when the caller made them (the
+    seed makes them in its second process); else they are made here."""
     for given, known in (
         (complaint_columns, COLUMNS),
         (deadline_columns, DEADLINE_COLUMNS),
@@ -46,9 +49,13 @@ def load(
     complaints = list(complaints)
     conn.executemany(_insert("complaints", complaint_columns), complaints)
     conn.executemany(_insert("deadlines", deadline_columns), deadlines)
-    events_before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+    [(events_before,)] = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchall()
     conn.executemany(_insert("events", EVENT_COLUMNS), events)
-    fulltext.add_loaded(conn, (row[at] for row in complaints), events_before)
+    if documents is None:
+        fulltext.add_cases(conn, [row[at] for row in complaints])
+    else:
+        fulltext.add_documents(conn, documents)
+    fulltext.add_notes_after(conn, events_before)
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import operator
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 # What `--text` looks in on the complaint itself (`phone_key`: the phone's digits, which
@@ -95,7 +95,14 @@ def token_count(*texts: str | None) -> int:
 
 def register(conn: sqlite3.Connection) -> None:
     """`terms` and `case_terms` in SQL, for the statements that index many rows at once
-    (the migration that builds the index, a bulk load)."""
+    (the migration that builds the index, a bulk load) — once per connection: SQLite
+    refuses to define a function again while a statement is under way."""
+    try:
+        nulls = ", ".join(["NULL"] * len(CASE_FIELDS))
+        conn.execute(f"SELECT {CASE_TERMS_FUNCTION}({nulls}), {TERMS_FUNCTION}(NULL)").fetchall()
+        return  # defined already
+    except sqlite3.OperationalError:
+        pass
     conn.create_function(TERMS_FUNCTION, -1, terms, deterministic=True)
     conn.create_function(CASE_TERMS_FUNCTION, len(CASE_FIELDS), case_terms, deterministic=True)
 
@@ -137,21 +144,31 @@ def add_note(conn: sqlite3.Connection, event_id: int, note: str | None) -> None:
         conn.execute("INSERT INTO search_notes (rowid, terms) VALUES (?, ?)", (event_id, document))
 
 
-def add_loaded(conn: sqlite3.Connection, complaint_ids: Iterable[int], events_after: int) -> None:
-    """Index what a bulk load inserted: these complaints, and the history entries after
-    event id `events_after`."""
+def add_cases(conn: sqlite3.Connection, complaint_ids: Sequence[int]) -> None:
+    """Index complaints a bulk load inserted, reading their texts back."""
     register(conn)
-    texts = ", ".join(CASE_FIELDS)
     conn.executemany(
         f"""INSERT INTO search_cases (rowid, terms)
-            SELECT id, {CASE_TERMS_FUNCTION}({texts}) FROM complaints WHERE id = ?""",
+            SELECT id, {CASE_TERMS_FUNCTION}({", ".join(CASE_FIELDS)}) FROM complaints
+            WHERE id = ?""",
         ((i,) for i in complaint_ids),
     )
+
+
+def add_documents(conn: sqlite3.Connection, documents: Iterable[tuple[int, str]]) -> None:
+    """Index complaints a bulk load inserted, given as (id, `case_terms` of its texts)."""
+    conn.executemany("INSERT INTO search_cases (rowid, terms) VALUES (?, ?)", documents)
+
+
+def add_notes_after(conn: sqlite3.Connection, event_id: int) -> None:
+    """Index the notes of the history entries a bulk load inserted: those after
+    `event_id`."""
+    register(conn)
     conn.execute(
         f"""INSERT INTO search_notes (rowid, terms)
             SELECT id, {TERMS_FUNCTION}(note) FROM events
             WHERE id > ? AND note IS NOT NULL AND length(note) >= 2""",
-        (events_after,),
+        (event_id,),
     )
 
 
