@@ -18,6 +18,7 @@ from conftest import Run, ok
 from aftersales_cli import clock
 from aftersales_cli.rules import fields, history, lifecycle
 from aftersales_cli.rules.case import Case
+from aftersales_cli.rules.taxonomy import ACTIVE_STATUSES
 from aftersales_cli.store import codec, health, search
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store.db import open_db
@@ -89,6 +90,28 @@ def test_seeded_rows_are_what_the_store_would_write(tmp_path: Path) -> None:
             )
         ]
         assert found == scanned and found, text
+    # `list` reads the most pressing first by walking the pending deadlines: the order is
+    # the one a sort of every match by its nearest pending deadline gives
+    by_deadline = """SELECT c.id, (SELECT MIN(d.due_at) FROM deadlines d WHERE d.complaint_id = c.id
+                            AND d.done_at IS NULL AND d.due_at IS NOT NULL) AS next_due
+                     FROM complaints c {}
+                     ORDER BY next_due IS NULL, next_due, c.received_at DESC, c.id DESC"""
+    everything = [row[0] for row in conn.execute(by_deadline.format(""))]
+    assert [c.id for c in search.search(conn, search.Query())] == everything
+    assert [c.id for c in search.search(conn, search.Query(limit=50))] == everything[:50]
+    active = [
+        row[0]
+        for row in conn.execute(
+            by_deadline.format(f"WHERE c.status IN ({','.join('?' * len(ACTIVE_STATUSES))})"),
+            ACTIVE_STATUSES,
+        )
+    ]
+    assert [c.id for c in search.search(conn, search.Query(statuses=ACTIVE_STATUSES))] == active
+    revisited = search.Query(statuses=("revisited",), limit=30)  # none pending: all "rest"
+    assert [c.id for c in search.search(conn, revisited)] == [
+        row[0]
+        for row in conn.execute(by_deadline.format("WHERE c.status = 'revisited'") + " LIMIT 30")
+    ]
 
 
 def test_the_tool_works_on_a_seeded_database(run: Run, tmp_path: Path) -> None:
