@@ -206,3 +206,38 @@ def test_check_finds_an_index_that_disagrees(
     result = run("check")
     assert result.exit_code == 1
     assert "complaint #1: its search index entry disagrees with its texts" in result.output
+
+
+def test_a_bulk_load_indexes_what_it_loads(tmp_path: Path) -> None:
+    """`bulk.load` indexes the complaints (from their stored texts, or from the entries
+    its caller made) and the history notes it inserts, in its transaction."""
+    from aftersales_cli.store import bulk
+
+    conn = open_db(tmp_path / "bulk.db")
+    conn.row_factory = sqlite3.Row
+    columns = ("id", "status", "received_at", "channel", "customer", "phone", "phone_key",
+               "description", "category", "severity")  # fmt: skip
+    row = ("new", "2026-11-20T04:00:00Z", "online", "王老师", "13900000070", "13900000070")
+    with transaction(conn):
+        bulk.load(
+            conn,
+            [
+                (1, *row, "汤里有头发", "other", "general"),
+                (2, *row, "米饭偏硬", "other", "general"),
+            ],
+            [],
+            [(1, "2026-11-20T04:00:00Z", "t", "log", "{}", "客户要求退款")],
+            complaint_columns=columns,
+        )
+        bulk.load(
+            conn,
+            [(3, *row, "送来的菜有馊味", "other", "general")],
+            [],
+            [],
+            complaint_columns=columns,
+            documents=[(3, fulltext.case_terms("送来的菜有馊味", None, "王老师", None, None, None,
+                                               None, None, "13900000070", "13900000070"))],
+        )  # fmt: skip
+    for text, ids in (("头发", [1]), ("退款", [1]), ("馊味", [3]), ("0070", [3, 2, 1])):
+        assert [c.id for c in search.search(conn, search.Query(text=text))] == ids, text
+    assert list(health.search_index_disagrees(conn)) == []
