@@ -241,3 +241,14 @@ def test_a_bulk_load_indexes_what_it_loads(tmp_path: Path) -> None:
     for text, ids in (("头发", [1]), ("退款", [1]), ("馊味", [3]), ("0070", [3, 2, 1])):
         assert [c.id for c in search.search(conn, search.Query(text=text))] == ids, text
     assert list(health.search_index_disagrees(conn)) == []
+
+
+def test_a_phone_of_one_digit_reads_every_complaint_and_says_so(
+    run: Run, log: Callable[..., Any]
+) -> None:
+    """`+8` is written like a phone: its one digit is looked for among the phones' digits,
+    which the index (pairs) cannot do."""
+    case = log("汤里有头发", phone="+86 139 0000 0070")
+    result = run("list", "--all", "--text", "+8", "--json")
+    assert [c["id"] for c in ok(result)] == [case["id"]]
+    assert "one digit of a phone" in result.stderr

@@ -125,7 +125,10 @@ def list_(
             limit=limit,
         )
         if search.scans(query):
-            output.note("text: one character — searching every complaint (slow at scale)")
+            output.note(
+                "text: one character (or one digit of a phone) — searching every complaint, "
+                "slow at scale"
+            )
         cases = search.search(s.conn, query)
         if json_:
             output.stream_json(
