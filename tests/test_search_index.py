@@ -252,3 +252,25 @@ def test_a_phone_of_one_digit_reads_every_complaint_and_says_so(
     result = run("list", "--all", "--text", "+8", "--json")
     assert [c["id"] for c in ok(result)] == [case["id"]]
     assert "one digit of a phone" in result.stderr
+
+
+def test_what_the_index_offers_is_checked_against_the_texts(tmp_path: Path) -> None:
+    """The index over-finds — a phrase across two fields' ends, the digits of a phone-like
+    text elsewhere than in a phone — and each candidate is checked on the texts."""
+    conn = open_db(tmp_path / "t.db")
+    conn.row_factory = sqlite3.Row
+    store_all(
+        conn,
+        [
+            {"description": "汤凉了", "customer": "王ab", "phone": "13800000000", "org": "bc店",
+             "product": None, "batch": None, "order_no": None, "request": None, "note": None,
+             "notes": [], "edit": None},
+            {"description": "编号12号", "customer": "李", "phone": "13900000000", "org": None,
+             "product": None, "batch": None, "order_no": None, "request": None, "note": None,
+             "notes": [], "edit": None},
+        ],
+    )  # fmt: skip
+    for query in ("abc", "1-2"):
+        assert fulltext.collect(conn, search._match(query) or "") == 1  # offered...
+        assert list(search.search(conn, search.Query(text=query))) == []  # ...and dropped
+    assert [c.id for c in search.search(conn, search.Query(text="12"))] == [2]
