@@ -4,8 +4,9 @@
     python benchmarks/run.py --db /tmp/bench-1m.db [--runs 7] [--small /tmp/bench-100k.db]
 
 Each command runs several times as a separate process (output to a pipe, as cron and
-scripts see it); the table gives the median and max wall time, the peak memory (max RSS)
-and each median as a ratio to two floors measured in the same run:
+scripts see it — or, for the row "on a terminal", to a pseudo-terminal of TERMINAL_SIZE,
+as an operator sees it); the table gives the median and max wall time, the peak memory
+(max RSS) and each median as a ratio to two floors measured in the same run:
 
   F0  `python -c "import sqlite3"` — what any Python tool over SQLite pays;
   F1  a one-command Typer app that prints a word — what any Typer CLI pays.
@@ -21,14 +22,18 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import fcntl
 import os
+import pty
 import random
 import shutil
 import sqlite3
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,18 +51,24 @@ def hello() -> None:
 app()
 """
 
-# Targets: medians as ratios to F1 (issue 5).
+# Targets: medians as ratios to F1 (issue 5; the searches and the terminal list: issue 11).
 TARGETS = {
     "--version": 1.25,
     "--help": 1.25,
     "log": 1.25,
     "show": 1.25,
+    "list on a terminal": 1.25,
+    "list --text 2 Chinese": 1.5,
+    "list --text phone part": 1.5,
+    "list --text customer": 1.5,
     "overdue": 1.6,
     "overdue --json": 1.6,
     "report --quarter": 4.0,
     "report --quarter --json": 4.0,
 }
 MEMORY_LIMIT_MIB = 80
+TERMINAL_SIZE = (50, 80)  # rows, columns: the narrowest terminal the views are made for
+ON_TERMINAL = "list on a terminal"
 
 
 @dataclass
@@ -68,13 +79,34 @@ class Timing:
     peak_mib: float
 
 
-def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """Wall seconds, max RSS in MiB and exit code of one process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert proc.stdout is not None
-    while proc.stdout.read(1 << 16):
+def _read_terminal(fd: int) -> None:
+    """Read what a process writes to its terminal until it closes it."""
+    try:
+        while os.read(fd, 1 << 16):
+            pass
+    except OSError:  # EIO: the last writer closed the terminal
         pass
+
+
+def run_once(
+    argv: list[str], env: dict[str, str], terminal: bool = False
+) -> tuple[float, float, int]:
+    """Wall seconds, max RSS in MiB and exit code of one process, its output read from a
+    pipe or, with `terminal`, from a pseudo-terminal of TERMINAL_SIZE."""
+    start = time.perf_counter()
+    if terminal:
+        main, side = pty.openpty()
+        rows, columns = TERMINAL_SIZE
+        fcntl.ioctl(side, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        proc = subprocess.Popen(argv, env=env, stdout=side, stderr=subprocess.DEVNULL)
+        os.close(side)
+        _read_terminal(main)
+        os.close(main)
+    else:
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        assert proc.stdout is not None
+        while proc.stdout.read(1 << 16):
+            pass
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -88,14 +120,14 @@ def measure_all(
     a busy machine, so their ratios hold even when the absolute times wander."""
     walls: dict[str, list[float]] = {name: [] for name, _, _ in jobs}
     peaks: dict[str, list[float]] = {name: [] for name, _, _ in jobs}
-    for _name, argv, _ in jobs:
-        run_once(argv, env)  # warm the page cache
+    for name, argv, _ in jobs:
+        run_once(argv, env, name == ON_TERMINAL)  # warm the page cache
     shuffle = random.Random(20261122).shuffle  # the same order every time this runs
     for _ in range(runs):
         order = list(jobs)
         shuffle(order)  # no job always follows the same neighbour
         for name, argv, ok_codes in order:
-            wall, peak, code = run_once(argv, env)
+            wall, peak, code = run_once(argv, env, name == ON_TERMINAL)
             if code not in ok_codes:
                 raise SystemExit(f"{name}: exit code {code} ({' '.join(argv)})")
             walls[name].append(wall)
@@ -108,10 +140,12 @@ def measure_all(
 
 def commands(exe: str, db: Path) -> list[tuple[str, list[str], tuple[int, ...]]]:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    some_id = conn.execute(
-        "SELECT id FROM complaints ORDER BY id LIMIT 1 OFFSET (SELECT COUNT(*) / 2 FROM complaints)"
-    ).fetchone()[0]
+    some_id, customer, phone = conn.execute(
+        "SELECT id, customer, phone_key FROM complaints ORDER BY id LIMIT 1"
+        " OFFSET (SELECT COUNT(*) / 2 FROM complaints)"
+    ).fetchone()
     conn.close()
+    newest = ["list", "--all", "--limit", "20", "--text"]  # what an operator searches
     base = [exe, "--db", str(db)]
     return [
         ("--version", [exe, "--version"], (0,)),
@@ -140,6 +174,10 @@ def commands(exe: str, db: Path) -> list[tuple[str, list[str], tuple[int, ...]]]
         ),
         ("show", [*base, "show", str(some_id)], (0,)),
         ("list", [*base, "list"], (0,)),
+        (ON_TERMINAL, [*base, "list"], (0,)),
+        ("list --text 2 Chinese", [*base, *newest, "馊味"], (0,)),
+        ("list --text phone part", [*base, *newest, phone[-6:-2]], (0,)),
+        ("list --text customer", [*base, *newest, customer], (0,)),
         ("overdue", [*base, "overdue"], (0, 1)),
         ("overdue --json", [*base, "overdue", "--json"], (0, 1)),
         # the last full quarter (a quarter's worth, with the one before it to compare)
@@ -190,17 +228,18 @@ def main() -> int:
     conn.close()
     print(
         f"{size:,} complaints ({open_:,} open) in {args.db}; {args.runs} runs each; "
-        f"Python {sys.version.split()[0]}, {os.cpu_count()} cores"
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; {exe} running "
+        f"{Path(aftersales_cli.__file__).parent}"
     )
     header = (
-        f"{'command':<26}{'median':>9}{'max':>9}{'×F0':>7}{'×F1':>7}{'target':>8}"
+        f"{'command':<34}{'median':>9}{'max':>9}{'×F0':>7}{'×F1':>7}{'target':>8}"
         f"{'peak MiB':>10}" + (f"{'at 1/10':>9}" if small else "") + "  "
     )
     print(header)
     print("-" * len(header))
     for t in floors:
         print(
-            f"{t.name:<26}{t.median * 1000:>7.0f}ms{t.worst * 1000:>7.0f}ms"
+            f"{t.name:<34}{t.median * 1000:>7.0f}ms{t.worst * 1000:>7.0f}ms"
             f"{t.median / f0:>7.2f}{t.median / f1_time:>7.2f}{'':>8}{t.peak_mib:>10.1f}"
         )
     failed = 0
@@ -212,7 +251,7 @@ def main() -> int:
             verdict = "MEMORY"
         failed += verdict != "ok"
         line = (
-            f"{'aftersales ' + t.name:<26}{t.median * 1000:>7.0f}ms{t.worst * 1000:>7.0f}ms"
+            f"{'aftersales ' + t.name:<34}{t.median * 1000:>7.0f}ms{t.worst * 1000:>7.0f}ms"
             f"{t.median / f0:>7.2f}{ratio:>7.2f}{'≤' + str(target):>8}{t.peak_mib:>10.1f}"
         )
         if small:

@@ -38,7 +38,7 @@ from aftersales_cli.rules import penalties
 from aftersales_cli.rules.config import default_rules
 from aftersales_cli.rules.fields import client_key, phone_key
 from aftersales_cli.rules.taxonomy import DEFECT_FINDINGS, EXCHANGE_REMEDIES, MILESTONE_KEYS
-from aftersales_cli.store import bulk, codec
+from aftersales_cli.store import bulk, codec, fulltext
 from aftersales_cli.store import ledger as books
 from aftersales_cli.store.db import open_db, transaction
 
@@ -411,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -262144")  # 256 MiB while loading
     with transaction(conn), bulk.indexes_rebuilt(conn):
-        for complaints, deadlines, events in chunks(args.count, now, args.seed):
+        for complaints, deadlines, events, documents in chunks(args.count, now, args.seed):
             bulk.load(
                 conn,
                 complaints,
@@ -419,6 +419,7 @@ def main(argv: list[str] | None = None) -> int:
                 events,
                 complaint_columns=COLUMNS,
                 deadline_columns=DEADLINE_COLUMNS,
+                documents=documents,
             )
         books.backfill(conn, "seed", "paid and fined at the close")  # what close appends
     conn.execute("PRAGMA journal_mode = WAL")
@@ -903,7 +904,7 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             rows, deadlines, events = [], [], []
 
 
-def _pickled(chunk: tuple[Rows, Rows, Rows]) -> bytes:
+def _pickled(chunk: tuple[Rows, Rows, Rows, list[tuple[int, str]]]) -> bytes:
     """A chunk as bytes, pickled without a memo: three times faster to write than the
     queue's own pickling (which remembers every one of its millions of objects), and the
     producer's time is the seed's time."""
@@ -914,21 +915,36 @@ def _pickled(chunk: tuple[Rows, Rows, Rows]) -> bytes:
     return out.getvalue()
 
 
+# Where each of the text index's fields is in a row (None: left at its default).
+_INDEXED = [COLUMNS.index(f) if f in COLUMNS else None for f in fulltext.CASE_FIELDS]
+
+
+def documents(rows: Rows) -> list[tuple[int, str]]:
+    """Each complaint's entry in the text index, as the store makes it."""
+    return [
+        (row[0], fulltext.case_terms(*(None if i is None else row[i] for i in _INDEXED)))
+        for row in rows
+    ]
+
+
 def _produce(count: int, now: int, seed: int, queue: Any) -> None:
-    """In a second process: generate the chunks while the first one inserts them."""
-    for chunk in generate(count, now, seed):
-        queue.put(_pickled(chunk))
+    """In a second process: generate the chunks (and the text index's entries, the
+    costliest part of the index to make) while the first one inserts them."""
+    for complaints, deadlines, events in generate(count, now, seed):
+        queue.put(_pickled((complaints, deadlines, events, documents(complaints))))
     queue.put(None)
 
 
-def chunks(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows]]:
+def chunks(
+    count: int, now: int, seed: int
+) -> Iterator[tuple[Rows, Rows, Rows, list[tuple[int, str]]]]:
     """Generated in another process (two cores: one makes rows, one writes them)."""
     context = multiprocessing.get_context("fork")
     queue = context.Queue(maxsize=4)
     worker = context.Process(target=_produce, args=(count, now, seed, queue), daemon=True)
     worker.start()
     while (data := queue.get()) is not None:
-        chunk: tuple[Rows, Rows, Rows] = pickle.loads(data)
+        chunk: tuple[Rows, Rows, Rows, list[tuple[int, str]]] = pickle.loads(data)
         yield chunk
     worker.join()
 

@@ -57,6 +57,9 @@ run 'aftersales log "孩子吃完呕吐" --channel hotline --customer 周先生 
 export AFTERSALES_NOW=2026-11-23T12:02
 run 'aftersales list --all --text 13900000070'
 run 'aftersales list --all --text "0000 0071"'
+# One character cannot use the text index: it reads every complaint, and says so.
+run 'aftersales list --all --text 发'
+# README shows: ^text:
 
 # The first case is worked.
 export AFTERSALES_NOW=2026-11-23T12:05

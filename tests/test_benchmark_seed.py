@@ -18,7 +18,8 @@ from conftest import Run, ok
 from aftersales_cli import clock
 from aftersales_cli.rules import fields, history, lifecycle
 from aftersales_cli.rules.case import Case
-from aftersales_cli.store import codec, search
+from aftersales_cli.rules.taxonomy import ACTIVE_STATUSES
+from aftersales_cli.store import codec, health, search
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store.db import open_db
 from aftersales_cli.store.events import Event
@@ -70,6 +71,47 @@ def test_seeded_rows_are_what_the_store_would_write(tmp_path: Path) -> None:
     statuses = dict(conn.execute("SELECT status, COUNT(*) FROM complaints GROUP BY status"))
     assert statuses["revisited"] > 2500 and statuses.get("new", 0) > 0
     assert conn.execute("SELECT COUNT(*) FROM sqlite_stat1").fetchone()[0] > 0  # analysed
+    # the text index holds every complaint and note, as the store would have made it
+    assert list(health.search_index_disagrees(conn)) == []
+    customer, phone = conn.execute(
+        "SELECT customer, phone FROM complaints WHERE id = 77"
+    ).fetchone()
+    for text in ("馊味", customer, phone[-4:]):
+        found = [c.id for c in search.search(conn, search.Query(text=text))]
+        scanned = [
+            row[0]
+            for row in conn.execute(
+                "SELECT c.id FROM complaints c WHERE c.description LIKE :p OR c.customer LIKE :p"
+                " OR c.phone LIKE :p OR c.batch LIKE :p OR c.order_no LIKE :p"
+                " OR c.product LIKE :p OR c.org LIKE :p OR EXISTS (SELECT 1 FROM events e"
+                " WHERE e.complaint_id = c.id AND e.note LIKE :p)"
+                " ORDER BY c.received_at DESC, c.id DESC",
+                {"p": f"%{text}%"},
+            )
+        ]
+        assert found == scanned and found, text
+    # `list` reads the most pressing first by walking the pending deadlines: the order is
+    # the one a sort of every match by its nearest pending deadline gives
+    by_deadline = """SELECT c.id, (SELECT MIN(d.due_at) FROM deadlines d WHERE d.complaint_id = c.id
+                            AND d.done_at IS NULL AND d.due_at IS NOT NULL) AS next_due
+                     FROM complaints c {}
+                     ORDER BY next_due IS NULL, next_due, c.received_at DESC, c.id DESC"""
+    everything = [row[0] for row in conn.execute(by_deadline.format(""))]
+    assert [c.id for c in search.search(conn, search.Query())] == everything
+    assert [c.id for c in search.search(conn, search.Query(limit=50))] == everything[:50]
+    active = [
+        row[0]
+        for row in conn.execute(
+            by_deadline.format(f"WHERE c.status IN ({','.join('?' * len(ACTIVE_STATUSES))})"),
+            ACTIVE_STATUSES,
+        )
+    ]
+    assert [c.id for c in search.search(conn, search.Query(statuses=ACTIVE_STATUSES))] == active
+    revisited = search.Query(statuses=("revisited",), limit=30)  # none pending: all "rest"
+    assert [c.id for c in search.search(conn, revisited)] == [
+        row[0]
+        for row in conn.execute(by_deadline.format("WHERE c.status = 'revisited'") + " LIMIT 30")
+    ]
 
 
 def test_the_tool_works_on_a_seeded_database(run: Run, tmp_path: Path) -> None:

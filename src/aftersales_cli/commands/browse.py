@@ -88,7 +88,11 @@ def list_(
         typer.Option("--to", help="Received on or before (a date includes that whole day)."),
     ] = None,
     text: Annotated[
-        str | None, typer.Option(help="Words in the description, names, product, batch or order.")
+        str | None,
+        typer.Option(
+            help="A text in the description, request, names, product, batch, order, phone or "
+            "notes (the newest first)."
+        ),
     ] = None,
     limit: Annotated[
         int | None,
@@ -136,6 +140,11 @@ def list_(
             text=fields.optional_text("text", text),
             limit=limit,
         )
+        if search.scans(query):
+            output.note(
+                "text: one character (or one digit of a phone) — searching every complaint, "
+                "slow at scale"
+            )
         cases = search.search(s.conn, query)
         if json_:
             output.stream_json(

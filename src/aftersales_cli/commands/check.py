@@ -79,6 +79,7 @@ def examine(conn: sqlite3.Connection) -> Findings:
             for cid, kind in health.ledger_disagrees(conn)
         )
         add(Problem(None, f"ledger entry {e} {why}") for e, why in health.bad_reversals(conn))
+        add(Problem(cid, what) for cid, what in health.search_index_disagrees(conn))
         add(_complaint_problems(conn))
     except sqlite3.DatabaseError as exc:
         add([Problem(None, f"could not read every complaint ({exc})")])

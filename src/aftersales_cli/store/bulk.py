@@ -9,10 +9,11 @@ hours.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from aftersales_cli.store import fulltext
 from aftersales_cli.store.codec import COLUMNS, DEADLINE_COLUMNS
 from aftersales_cli.store.events import COLUMNS as EVENT_COLUMNS
 
@@ -29,10 +30,14 @@ def load(
     *,
     complaint_columns: tuple[str, ...] = COLUMNS,
     deadline_columns: tuple[str, ...] = DEADLINE_COLUMNS,
+    documents: Sequence[tuple[int, str]] | None = None,
 ) -> None:
-    """Insert the rows; the caller holds the transaction (all of it, or none). Rows may
-    give fewer columns (those left out take their defaults, mostly NULL) — binding values
-    is most of the cost of a bulk load."""
+    """Insert the rows and index their texts (`fulltext`); the caller holds the
+    transaction (all of it, or none). Rows may give fewer columns (those left out take
+    their defaults, mostly NULL) — binding values is most of the cost of a bulk load.
+    The complaints are given with their ids. `documents`: each complaint's entry in the
+    text index, (id, `fulltext.case_terms` of its texts), when the caller made them (the
+    seed makes them in its second process); else they are made here."""
     for given, known in (
         (complaint_columns, COLUMNS),
         (deadline_columns, DEADLINE_COLUMNS),
@@ -40,17 +45,26 @@ def load(
         unknown = set(given) - set(known)
         if unknown:
             raise ValueError(f"unknown columns {sorted(unknown)}")
+    at = complaint_columns.index("id")
+    complaints = list(complaints)
     conn.executemany(_insert("complaints", complaint_columns), complaints)
     conn.executemany(_insert("deadlines", deadline_columns), deadlines)
+    [(events_before,)] = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchall()
     conn.executemany(_insert("events", EVENT_COLUMNS), events)
+    if documents is None:
+        fulltext.add_cases(conn, [row[at] for row in complaints])
+    else:
+        fulltext.add_documents(conn, documents)
+    fulltext.add_notes_after(conn, events_before)
 
 
 @contextmanager
 def indexes_rebuilt(conn: sqlite3.Connection) -> Iterator[None]:
     """Inside the loading transaction: drop the secondary indexes, load, and build them
     again from their own definitions (the same schema) — building an index once over
-    sorted data is far cheaper than growing it a row at a time. Then refresh the query
-    planner's statistics, as a database grown by the tool would have them."""
+    sorted data is far cheaper than growing it a row at a time; merge the text index's
+    segments into one. Then refresh the query planner's statistics, as a database grown by
+    the tool would have them."""
     indexes = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
         "AND tbl_name IN ('complaints', 'deadlines', 'events')"
@@ -60,5 +74,6 @@ def indexes_rebuilt(conn: sqlite3.Connection) -> Iterator[None]:
     yield
     for _, sql in indexes:
         conn.execute(sql)
+    fulltext.optimize(conn)
     conn.execute("PRAGMA analysis_limit = 1000")
     conn.execute("ANALYZE")

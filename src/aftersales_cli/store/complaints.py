@@ -3,9 +3,10 @@ that writes a complaint or reads one back by id.
 
 Named, like `events` and `ledger`, for the tables it keeps. Every change goes through
 `insert` or `update`, which append an event (`events`) with what changed in the same
-transaction, and keep the repeat figures (minutes since the same phone's or client's
-previous complaint) true around the complaint. How a row holds a case is `codec`'s;
-finding complaints is `search`'s, late milestones `breaches`'.
+transaction, keep the text index (`fulltext`) in step, and keep the repeat figures
+(minutes since the same phone's or client's previous complaint) true around the
+complaint. How a row holds a case is `codec`'s; finding complaints is `search`'s, late
+milestones `breaches`'.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from aftersales_cli.clock import local_zone
 from aftersales_cli.errors import NotFound
 from aftersales_cli.rules.case import Case, Deadline
-from aftersales_cli.store import events
+from aftersales_cli.store import events, fulltext
 from aftersales_cli.store.codec import (
     DEADLINE_COLUMNS,
     UNREADABLE,
@@ -95,6 +96,7 @@ def _insert_row(conn: sqlite3.Connection, row: Mapping[str, Any]) -> int:
         row,
     )
     assert cursor.lastrowid is not None
+    fulltext.add_case(conn, cursor.lastrowid, row)
     return cursor.lastrowid
 
 
@@ -153,6 +155,7 @@ def write(conn: sqlite3.Connection, before: Case, after: Case) -> None:
     old, new = to_row(before), to_row(after)
     changed = {name: value for name, value in new.items() if old[name] != value}
     if changed:
+        fulltext.replace_case(conn, after.id, changed)
         assignments = ", ".join(f"{name} = :{name}" for name in changed)
         conn.execute(
             f"UPDATE complaints SET {assignments} WHERE id = :id", {**changed, "id": after.id}

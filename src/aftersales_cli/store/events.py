@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
 from aftersales_cli.rules.case import Case
+from aftersales_cli.store import fulltext
 from aftersales_cli.store.codec import UNREADABLE, Unreadable
 from aftersales_cli.store.db import in_chunks
 
@@ -37,8 +38,12 @@ class Event(NamedTuple):
 
 
 def append_all(conn: sqlite3.Connection, rows: Iterable[Row]) -> None:
-    """Append events, each already in its stored form."""
-    conn.executemany(_INSERT, rows)
+    """Append events, each already in its stored form, and index their notes."""
+    for row in rows:
+        cursor = conn.execute(_INSERT, row)
+        if row[5]:
+            assert cursor.lastrowid is not None
+            fulltext.add_note(conn, cursor.lastrowid, row[5])
 
 
 def append(

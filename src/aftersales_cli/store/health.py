@@ -1,17 +1,18 @@
 """The queries `aftersales check` asks of a database: SQLite's own checks, and whether
 what the tool keeps beside each complaint (its deadline rows, its report figures, its
-ledger) still agrees with the complaint."""
+ledger, its text index) still agrees with the complaint."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
 from aftersales_cli.store.codec import columns
 from aftersales_cli.store.complaints import GAPS, previous_gap
 from aftersales_cli.store.db import in_chunks
+from aftersales_cli.store.fulltext import CASE_FIELDS, case_texts, token_count
 
 FIGURES = columns("figure")
 KEYS = columns("key")  # how phones and clients are matched (migration 0006)
@@ -114,3 +115,48 @@ def bad_reversals(conn: sqlite3.Connection) -> list[tuple[int, str]]:
         )
     ]
     return sorted(found)
+
+
+def _varint(blob: bytes) -> int:
+    """The first varint of an FTS5 size record (SQLite's varint format)."""
+    value = 0
+    for i, byte in enumerate(blob[:9]):
+        if i == 8:
+            return (value << 8) | byte
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            break
+    return value
+
+
+def search_index_disagrees(
+    conn: sqlite3.Connection, chunk: int = 5000
+) -> Iterator[tuple[int, str]]:
+    """Complaints whose entries in the text index (`fulltext`) do not agree with their
+    texts: missing, or holding another number of tokens than the texts give — the count
+    FTS5 keeps beside each entry, in its `_docsize` table. (A text changed by hand to
+    another of the same length is not seen.) Yields (complaint id, what)."""
+    last = 0
+    while rows := conn.execute(
+        f"""SELECT c.id, {", ".join("c." + f for f in CASE_FIELDS)}, d.sz
+            FROM complaints c LEFT JOIN search_cases_docsize d ON d.id = c.id
+            WHERE c.id > ? ORDER BY c.id LIMIT {int(chunk)}""",
+        (last,),
+    ).fetchall():
+        for complaint_id, *texts, size in rows:
+            if size is None:
+                yield int(complaint_id), "its search index entry is missing"
+            elif _varint(size) != token_count(*case_texts(*texts)):
+                yield int(complaint_id), "its search index entry disagrees with its texts"
+        last = rows[-1][0]
+    for (complaint_id,) in conn.execute(
+        "SELECT id FROM search_cases_docsize WHERE id NOT IN (SELECT id FROM complaints)"
+    ):
+        yield int(complaint_id), "is in the search index but not in the database"
+    for event_id, complaint_id, note, size in conn.execute(
+        """SELECT e.id, e.complaint_id, e.note, d.sz
+           FROM events e LEFT JOIN search_notes_docsize d ON d.id = e.id
+           WHERE e.note IS NOT NULL"""
+    ):
+        if (0 if size is None else _varint(size)) != token_count(note):
+            yield int(complaint_id), f"the search index entry of history entry {event_id} disagrees"

@@ -324,6 +324,24 @@ M0007_REVIEW_INDEX = _statements(
          status, ours, breached_mask)""",
 )
 
+
+def M0008_TEXT_INDEX(db: Database) -> None:  # noqa: N802 - named like the other steps
+    """The text index `list --text` reads (`store.fulltext`): each complaint's searchable
+    texts and each history note as character bigrams, one token per two-character window
+    (UTF-8 hex, ASCII lowered), in two contentless FTS5 tables — built here from every
+    complaint and note the database already holds."""
+    for statement in (
+        """CREATE VIRTUAL TABLE search_cases USING fts5(
+             terms, content = '', tokenize = 'unicode61')""",
+        """CREATE VIRTUAL TABLE search_notes USING fts5(
+             terms, content = '', tokenize = 'unicode61')""",
+    ):
+        db.execute(statement)
+    from aftersales_cli.store.fulltext import rebuild
+
+    rebuild(db.conn)
+
+
 M0009_WHOLE_MULTIPLIERS = _statements(
     # The penalty multiplier was TEXT, which sorts "10" before "2": now an INTEGER, in the
     # complaint's row and in the ledger. SQLite cannot change a column's type, so each is
@@ -360,6 +378,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("0005_ledger", M0005_LEDGER),
     ("0006_client_keys", M0006_CLIENT_KEYS),
     ("0007_review_index", M0007_REVIEW_INDEX),
+    ("0008_text_index", M0008_TEXT_INDEX),
     ("0009_whole_multipliers", M0009_WHOLE_MULTIPLIERS),
 )
 

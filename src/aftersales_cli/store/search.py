@@ -1,8 +1,10 @@
 """Finding complaints: what `list` asks for (`Query`), read back a chunk at a time.
 
 Named for its one job — the filters and their SQL — shared by `list` (`search`, the most
-pressing first) and by export and check (`iterate`, every match with its history in id
-order). Reading one complaint by id is `complaints.get`.
+pressing first, or the newest first for a text) and by export and check (`iterate`, every
+match with its history in id order). Reading one complaint by id is `complaints.get`.
+A text of two characters or more is looked up in the text index (`fulltext`); one
+character reads every complaint (`scans`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any, NamedTuple
 from aftersales_cli.clock import local_zone, to_utc_text
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.fields import phone_key
-from aftersales_cli.store import events
+from aftersales_cli.store import events, fulltext
 from aftersales_cli.store.codec import Unreadable, decode
 from aftersales_cli.store.complaints import cases_of, deadlines_for
 
@@ -50,8 +52,82 @@ def phone_digits(text: str) -> str | None:
     return phone_key(cleaned) if _PHONE_LIKE.match(cleaned) else None
 
 
-def _where(query: Query) -> tuple[str, list[Any]]:
-    """The WHERE clause (without the keyword) and parameters of a query's filters."""
+# What `--text` looks in, beside the notes of the history: the complaint's own texts
+# (checked in this order, the short ones first: the first that holds the text decides).
+TEXT_FIELDS = (
+    "customer",
+    "org",
+    "product",
+    "batch",
+    "order_no",
+    "phone",
+    "description",
+    "request",
+    "note",
+)
+
+
+def scans(query: Query) -> bool:
+    """Whether `query.text` is looked for by reading every complaint rather than through
+    the text index, which holds pairs of characters: a text of one character (or a phone
+    of one digit)."""
+    return query.text is not None and query.text != "" and _match(query.text) is None
+
+
+def _match(text: str) -> str | None:
+    """The FTS5 query that finds every complaint holding `text` (and a few more): the
+    phrase of its bigrams, or of its digits when it is written like a phone. None when
+    the index cannot: a text of one character, a phone of one digit."""
+    digits = phone_digits(text)
+    if len(text) < 2 or (digits is not None and len(digits) < 2):
+        return None
+    found = fulltext.phrase(text)
+    if digits and digits != text:
+        found += f" OR {fulltext.phrase(digits)}"
+    return found
+
+
+# Reading the newest `limit` matches: a few candidates are read and sorted (about 3 µs
+# each); against many it is cheaper to walk the complaints newest first (about 0.15 µs
+# each) until `limit` of them match — about limit × complaints ÷ candidates of them. The
+# walk wins once candidates² × WALK_RATIO > limit × complaints (measured at 1M).
+WALK_RATIO = 20
+
+
+def _walks(conn: sqlite3.Connection, query: Query, candidates: int) -> bool:
+    """Whether the newest matches are best found by walking the complaints newest first."""
+    if query.limit is None:
+        return False
+    complaints = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM complaints").fetchone()[0])
+    return candidates * candidates * WALK_RATIO > query.limit * complaints
+
+
+def _text_filter(query: Query, indexed: bool) -> tuple[str, list[Any]]:
+    """SQL true for a complaint that holds `query.text` in one of its texts or notes —
+    as a substring, ASCII letters in either case (as `LIKE` compares). `indexed`: only
+    among the candidates the index found (`fulltext.collect`), each then checked."""
+    text = query.text
+    assert text
+    checks: list[str] = []
+    params: list[Any] = []
+    digits = phone_digits(text)
+    if digits:  # a phone, however typed: matched on the digits of every phone
+        checks.append("instr(c.phone_key, ?)")
+        params.append(digits)
+    checks += [f"instr(lower(c.{field}), lower(?))" for field in TEXT_FIELDS]
+    params += [text] * len(TEXT_FIELDS)
+    checks.append(
+        "EXISTS (SELECT 1 FROM events e WHERE e.complaint_id = c.id"
+        " AND instr(lower(e.note), lower(?)))"
+    )
+    params.append(text)
+    sql = "(" + " OR ".join(checks) + ")"
+    return (f"c.id IN {fulltext.HITS} AND {sql}" if indexed else sql), params
+
+
+def _where(query: Query, indexed: bool = False) -> tuple[str, list[Any]]:
+    """The WHERE clause (without the keyword) and parameters of a query's filters
+    (`indexed`: see `_text_filter`)."""
     where: list[str] = []
     params: list[Any] = []
     for column, values in (
@@ -70,47 +146,70 @@ def _where(query: Query) -> tuple[str, list[Any]]:
         where.append("c.received_at < ?")
         params.append(to_utc_text(query.until))
     if query.text:
-        pattern = "%" + query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern += "%"
-        searched = (
-            "description",
-            "customer",
-            "org",
-            "product",
-            "batch",
-            "order_no",
-            "request",
-            "note",
-            "phone",
-        )
-        matches = [f"c.{c} LIKE ? ESCAPE '\\'" for c in searched]
-        params.extend([pattern] * len(searched))
-        digits = phone_digits(query.text)
-        if digits:  # a phone, however typed: matched on the digits of every phone
-            matches.append("c.phone_key LIKE ?")
-            params.append(f"%{digits}%")
-        where.append("(" + " OR ".join(matches) + ")")
+        sql, found = _text_filter(query, indexed)
+        where.append(sql)
+        params.extend(found)
     return " AND ".join(where), params
 
 
 def search(conn: sqlite3.Connection, query: Query, chunk: int = 500) -> Iterator[Case]:
-    """Complaints matching `query`, the most pressing (nearest pending deadline) first,
-    read a chunk at a time so that memory stays flat however many match."""
-    where, params = _where(query)
-    sql = """
-        SELECT c.*, (SELECT MIN(d.due_at) FROM deadlines d
-                     WHERE d.complaint_id = c.id AND d.done_at IS NULL
-                       AND d.due_at IS NOT NULL) AS next_due
-        FROM complaints c"""
-    if where:
-        sql += " WHERE " + where
-    sql += " ORDER BY next_due IS NULL, next_due, c.received_at DESC, c.id DESC"
+    """Complaints matching `query`, read a chunk at a time so that memory stays flat
+    however many match: the most pressing (nearest pending deadline) first — or, looking
+    for a text, the newest first."""
+    if not query.text:
+        yield from _most_pressing(conn, query, chunk)
+        return
+    match = _match(query.text)
+    walk = ""
+    if match is not None and _walks(conn, query, fulltext.collect(conn, match)):
+        walk = " INDEXED BY complaints_by_received"
+    where, params = _where(query, indexed=match is not None)
+    sql = f"SELECT c.* FROM complaints c{walk} WHERE {where}"
+    sql += " ORDER BY c.received_at DESC, c.id DESC"
     if query.limit is not None:
         sql += " LIMIT ?"
         params.append(query.limit)
     cursor = conn.execute(sql, params)
     while rows := cursor.fetchmany(chunk):
         yield from cases_of(conn, rows)
+
+
+_PENDING = "{0}.done_at IS NULL AND {0}.due_at IS NOT NULL"
+
+
+def _most_pressing(conn: sqlite3.Connection, query: Query, chunk: int) -> Iterator[Case]:
+    """Complaints matching `query` by their nearest pending deadline, then (the newest
+    first) those with none: the first read by walking the pending deadlines in time
+    order, each complaint met at its first one — so that the 50 a terminal shows are read
+    without sorting every open case."""
+    where, params = _where(query)
+    also = f" AND {where}" if where else ""
+    first = f"""
+        SELECT c.* FROM deadlines d INDEXED BY deadlines_pending
+        JOIN complaints c ON c.id = d.complaint_id
+        WHERE {_PENDING.format("d")} AND d.milestone = (
+            SELECT x.milestone FROM deadlines x
+            WHERE x.complaint_id = c.id AND {_PENDING.format("x")}
+            ORDER BY x.due_at, x.milestone LIMIT 1){also}
+        ORDER BY d.due_at, c.received_at DESC, c.id DESC"""
+    rest = f"""
+        SELECT c.* FROM complaints c
+        WHERE NOT EXISTS (
+            SELECT 1 FROM deadlines x WHERE x.complaint_id = c.id AND {_PENDING.format("x")}
+        ){also}
+        ORDER BY c.received_at DESC, c.id DESC"""
+    left = query.limit
+    for sql in (first, rest):
+        if left is None:
+            cursor = conn.execute(sql, params)
+        elif left > 0:
+            cursor = conn.execute(sql + " LIMIT ?", [*params, left])
+        else:
+            return
+        while rows := cursor.fetchmany(chunk):
+            if left is not None:
+                left -= len(rows)
+            yield from cases_of(conn, rows)
 
 
 def iterate(
