@@ -267,6 +267,10 @@ LEFT_AT_DEFAULTS = (
     "revisit_note",
     "supply_event",
     "late",
+    "symptoms",
+    "onset_at",
+    "eaten",
+    "hospital",
 )
 COLUMNS = tuple(c for c in codec.COLUMNS if c not in LEFT_AT_DEFAULTS)
 DEADLINE_COLUMNS = tuple(c for c in codec.DEADLINE_COLUMNS if c not in LEFT_AT_DEFAULTS)

@@ -21,6 +21,8 @@ from aftersales_cli.reports.period import quarter
 from aftersales_cli.reports.report import (
     Charge,
     ClientMoney,
+    Illness,
+    IllnessRow,
     OnTime,
     PersonCharge,
     Previous,
@@ -98,6 +100,7 @@ def sample_report() -> Report:
         statutory=(),
         statutory_total=0,
         statutory_cases=0,
+        illness=Illness(3, 7, 1, (IllnessRow("实验小学", 2, 6, 1), IllnessRow(FORMULA, 1, 1, 0))),
         responsibility=Responsibility(
             departments=(Charge(*production),),
             people=(PersonCharge("-刘师傅", "production", 7, 7, None, 1, 1200.5),),

@@ -180,6 +180,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("done", "handling:done"),
     ("extend", "handling:extend"),
     ("close", "handling:close"),
+    ("edit", "edit:edit"),
     ("pay", "money:pay"),
     ("revisit", "followup:revisit"),
     ("show", "browse:show"),

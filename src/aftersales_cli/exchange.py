@@ -100,6 +100,11 @@ HEADER_ALIASES = {
     "问题分类": "category",
     "严重程度": "severity",
     "影响人数": "people",
+    "症状": "symptoms",
+    "发病时间": "onset_at",
+    "onset": "onset_at",
+    "食用量": "eaten",
+    "就医": "hospital",
 }
 
 # What an intake row may say: the options of `log` (the delivery time comes with the
@@ -109,7 +114,7 @@ INTAKE_FIELDS: tuple[str, ...] = tuple(
 )
 _INTAKE_REQUIRED = ("description", "channel", "customer", "phone")
 _INTAKE_INTS = {"quantity": 0, "defective": 0, "people": 1}  # with their minimum
-_INTAKE_FLAGS = ("ill", "injured")
+_INTAKE_FLAGS = ("ill", "injured", "hospital")
 _INTAKE_TEXTS = tuple(f for f in INTAKE_FIELDS if f not in _INTAKE_INTS and f not in _INTAKE_FLAGS)
 
 # What an exported record holds. `state`, `sample_until` and `staff_fine.staff` are
@@ -143,6 +148,7 @@ RECORD_KEYS: tuple[str, ...] = tuple(
     """
     id status received_at channel customer phone org order_no product batch
     delivery_date delivered_at quantity defective description request people ill injured
+    symptoms onset_at eaten hospital
     category severity department assignee deadlines remedy remedies amount cause ours finding
     note supply_value price loss staff penalty staff_fine statutory_compensation
     incident satisfaction revisit_method revisit_note closed_at reopened_at reopen_count
@@ -731,6 +737,9 @@ def case_from_record(
     defective = check.integer(get("defective"), "defective", 0, fields.COUNT_MAX)
     if quantity is not None and defective is not None and defective > quantity:
         raise RuleError("defective", "must not be more than quantity")
+    onset = check.time(get("onset_at"), "onset_at")
+    if onset is not None and onset > received:
+        raise RuleError("onset_at", "must not be later than the time the complaint was received")
     long = fields.TEXT_MAX
     penalty, staff_fine = _penalty(check, get("penalty")), _staff_fine(check, get("staff_fine"))
     remedy = check.term(REMEDIES, get("remedy"), "remedy")
@@ -759,6 +768,10 @@ def case_from_record(
         people=check.integer(get("people"), "people", 1, fields.COUNT_MAX) or 1,
         ill=bool(check.flag(get("ill"), "ill")),
         injured=bool(check.flag(get("injured"), "injured")),
+        symptoms=check.text(get("symptoms"), "symptoms", limit=long, multiline=True),
+        onset_at=onset,
+        eaten=check.text(get("eaten"), "eaten"),
+        hospital=bool(check.flag(get("hospital"), "hospital")),
         department=check.term(DEPARTMENTS, get("department"), "department"),
         assignee=check.text(get("assignee"), "assignee"),
         deadlines=_deadlines(check, get("deadlines")),

@@ -210,6 +210,17 @@ def log(
             "--received-at", help="When it was received (letters, back-filling) [default: now]."
         ),
     ] = None,
+    symptoms: Annotated[
+        str | None, typer.Option(help="Symptoms (症状): what the sick felt.")
+    ] = None,
+    onset: Annotated[
+        str | None,
+        typer.Option(help="When the symptoms began (not after the complaint was received)."),
+    ] = None,
+    eaten: Annotated[str | None, typer.Option(help="How much was eaten (食用量).")] = None,
+    hospital: Annotated[
+        bool, typer.Option("--hospital/--no-hospital", help="Anyone saw a doctor (就医).")
+    ] = False,
     json_: JsonOption = False,
     db: DbOption = None,
     rules: RulesOption = None,
@@ -248,6 +259,10 @@ def log(
             "ill": ill,
             "injured": injured,
             "received_at": received_at,
+            "symptoms": symptoms,
+            "onset_at": onset,
+            "eaten": eaten,
+            "hospital": hospital,
         }
         _complete(s, raw)
         logged = cases.log(s.desk(), parse.intake(raw, s.now, s.rules))

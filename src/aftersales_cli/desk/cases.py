@@ -174,6 +174,33 @@ def reverse_payment(desk: Desk, command: cmd.ReversePayment, note: str) -> Chang
     return change(desk, command.complaint_id, "pay", step, note=note)
 
 
+def edit(desk: Desk, command: cmd.Edit) -> Changed:
+    """Correct a case's intake data (open or closed) with the reason: one `edit` entry
+    with each field old → new. What depends on a field follows it: the deadlines a
+    received time counts (`lifecycle.edit`), the repeat figures of a phone, client or time
+    (`store.complaints.write`), and the fines of the supply events the case leaves and
+    joins — reversed and entered anew through the ledger (`desk.ledger.settle`), in the
+    same transaction."""
+    from aftersales_cli.rules import supply
+    from aftersales_cli.store import events
+
+    def step(conn: sqlite3.Connection, case: Case) -> Case:
+        assert case.id is not None
+        logged = events.opened_at(conn, case.id)
+        after = lifecycle.edit(case, command.values, logged, desk.now, desk.rules)
+        if supply.event_key(
+            case.org, case.delivery_date, case.batch, case.product
+        ) == supply.event_key(after.org, after.delivery_date, after.batch, after.product):
+            return after
+        from aftersales_cli.desk.ledger import settle  # (the ledger: only what moves money)
+
+        return settle(
+            conn, case, after, desk.rules, by=desk.operator, at=desk.now, why=f"edit of #{case.id}"
+        )
+
+    return change(desk, command.complaint_id, "edit", step, note=command.reason)
+
+
 # ---- what `log` warns of ----------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from aftersales_cli.rules.lifecycle import Closing, Intake
 
@@ -69,4 +69,13 @@ class Pay(NamedTuple):
 class ReversePayment(NamedTuple):
     complaint_id: int
     entry: int
+    reason: str
+
+
+class Edit(NamedTuple):
+    """Intake data corrected: `values` by field of the complaint (`lifecycle.EDITABLE`),
+    each already checked as `log` checks it."""
+
+    complaint_id: int
+    values: dict[str, Any]
     reason: str

@@ -50,41 +50,88 @@ def intake_field(field: str, value: str, rules: Rules) -> str:
     return fields.text(field, value)  # customer, org
 
 
+# The fields of a complaint as `log` takes them down and `edit` corrects them, by the
+# name of their option (`delivery_date` sets the delivery day and, when typed, its time;
+# `onset_at` is `--onset`).
+COMPLAINT_OPTIONS: tuple[str, ...] = (
+    "received_at",
+    "channel",
+    "customer",
+    "phone",
+    "description",
+    "org",
+    "order_no",
+    "product",
+    "batch",
+    "delivery_date",
+    "quantity",
+    "defective",
+    "request",
+    "people",
+    "ill",
+    "injured",
+    "symptoms",
+    "onset_at",
+    "eaten",
+    "hospital",
+)
+
+
+def complaint_field(name: str, value: Any, now: datetime, rules: Rules) -> dict[str, Any]:
+    """One field of a complaint as typed (`COMPLAINT_OPTIONS`), checked as `log` checks
+    it: the complaint's field (or fields) it sets."""
+    if name in ("channel", "customer", "phone", "description", "org"):
+        return {name: intake_field(name, str(value), rules)}
+    if name in ("order_no", "product", "batch", "eaten"):
+        return {name: fields.text(name, str(value))}
+    if name in ("request", "symptoms"):
+        return {name: fields.text(name, str(value), limit=fields.TEXT_MAX, multiline=True)}
+    if name == "delivery_date":
+        day, delivered = clock.parse_day_or_time(str(value), "delivery_date", now)
+        return {"delivery_date": day, "delivered_at": delivered}
+    if name in ("quantity", "defective", "people"):
+        return {name: fields.count(name, value, minimum=1 if name == "people" else 0)}
+    if name in ("ill", "injured", "hospital"):
+        return {name: bool(value)}
+    if name == "received_at":
+        return {name: clock.parse_time(str(value), "received_at", now)}
+    if name == "onset_at":
+        return {name: clock.parse_time(str(value), "onset", now)}
+    raise ValueError(f"{name} is not a field of a complaint")
+
+
 def intake(values: Mapping[str, Any], now: datetime, rules: Rules) -> cmd.LogComplaint:
     """A complaint as typed (option names as keys): `log`'s options, a demo entry, an
     intake row of an import."""
-    opt = fields.optional_text
-    day, delivered = None, None
-    if values.get("delivery_date") is not None:
-        day, delivered = clock.parse_day_or_time(str(values["delivery_date"]), "delivery_date", now)
-    received = values.get("received_at")
-    people = values.get("people")
+    taken: dict[str, Any] = {"received_at": now, "people": 1}
+    for name in ("channel", "customer", "phone", "description"):
+        taken.update(complaint_field(name, values[name], now, rules))
+    for name in COMPLAINT_OPTIONS:
+        if values.get(name) is not None:
+            taken.update(complaint_field(name, values[name], now, rules))
     return cmd.LogComplaint(
         lifecycle.Intake(
-            received_at=clock.parse_time(str(received), "received_at", now)
-            if received is not None
-            else now,
-            channel=intake_field("channel", str(values["channel"]), rules),
-            customer=intake_field("customer", str(values["customer"]), rules),
-            phone=intake_field("phone", str(values["phone"]), rules),
-            description=intake_field("description", str(values["description"]), rules),
-            org=opt("org", values.get("org")),
-            order_no=opt("order_no", values.get("order_no")),
-            product=opt("product", values.get("product")),
-            batch=opt("batch", values.get("batch")),
-            delivery_date=day,
-            delivered_at=delivered,
-            quantity=fields.count("quantity", values.get("quantity")),
-            defective=fields.count("defective", values.get("defective")),
-            request=opt("request", values.get("request"), limit=fields.TEXT_MAX, multiline=True),
-            people=fields.count("people", 1 if people is None else people, minimum=1) or 1,
-            ill=bool(values.get("ill")),
-            injured=bool(values.get("injured")),
+            **taken,
             category=term(rules.category_terms, values.get("category")),
             severity=term(SEVERITIES, values.get("severity")),
-            reason=opt("reason", values.get("reason"), limit=fields.TEXT_MAX),
+            reason=fields.optional_text("reason", values.get("reason"), limit=fields.TEXT_MAX),
         )
     )
+
+
+def edit(
+    complaint_id: int, values: Mapping[str, Any], reason: str | None, now: datetime, rules: Rules
+) -> cmd.Edit:
+    """A correction as typed: the options given (`COMPLAINT_OPTIONS` but the channel, None
+    when not given), each checked as `log` checks it, and the reason (required)."""
+    corrected: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == "channel" or name not in COMPLAINT_OPTIONS:
+            raise ValueError(f"{name} is not corrected by edit")
+        if value is not None:
+            corrected.update(complaint_field(name, value, now, rules))
+    why = fields.text("reason", reason or "", limit=fields.TEXT_MAX)
+    return cmd.Edit(complaint_id, corrected, why)
 
 
 def classify(

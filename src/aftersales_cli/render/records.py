@@ -204,8 +204,15 @@ def case_fields(case: Case, extra: Money | None = None) -> Fields:
     affected = [f"{case.people} affected"] if case.people > 1 else []
     affected += ["ill"] if case.ill else []
     affected += ["injured"] if case.injured else []
+    affected += ["saw a doctor"] if case.hospital else []
     if affected:
         rows.append(("people", Cell(", ".join(affected), "urgent")))
+    illness: list[tuple[str, str | None]] = [
+        ("symptoms", case.symptoms),
+        ("onset", show(case.onset_at) if case.onset_at else None),
+        ("eaten", case.eaten),
+    ]
+    rows.extend((label, value) for label, value in illness if value)
     rows.append(("description", case.description))
     if case.request:
         rows.append(("request", case.request))

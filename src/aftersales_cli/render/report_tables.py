@@ -286,6 +286,14 @@ def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
         [text("complaint"), text("client"), amount("amount")],
         [[f"#{s.id}", client(s.org), s.amount] for s in report.statutory],
     )
+    ill = report.illness
+    illness = ReportTable(
+        "illness",
+        f"Illness (policy 003): {ill.cases} case(s), {ill.people} people affected, "
+        f"{ill.hospital} hospital visit(s)",
+        [text("client"), count("cases"), count("people affected"), count("hospital visits")],
+        [[client(c.org), c.cases, c.people, c.hospital] for c in ill.clients],
+    )
     resp = report.responsibility
     by_cause = any(isinstance(d, CauseCharge) for d in resp.departments)
     departments = ReportTable(
@@ -421,6 +429,7 @@ def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
         breaches,
         penalties,
         statutory,
+        illness,
         paid,
         ledger_summary,
         ledger,

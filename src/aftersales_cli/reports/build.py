@@ -20,6 +20,8 @@ from aftersales_cli.reports.report import (
     Charge,
     ClientMoney,
     Cluster,
+    Illness,
+    IllnessRow,
     LedgerEntry,
     LedgerSum,
     OnTime,
@@ -83,6 +85,7 @@ def build(
         "trend": lambda c: queries.trend(c, period),
         "top_causes": lambda c: queries.top_causes(c, w),
         "statutory": lambda c: queries.statutory(c, w),
+        "illness": lambda c: queries.illness(c, w),
         "by_category": lambda c: queries.counts_by(c, w, "category", "none"),
         "by_severity": lambda c: queries.counts_by(c, w, "severity", "none"),
         "by_channel": lambda c: queries.counts_by(c, w, "channel", "none"),
@@ -138,6 +141,7 @@ def build(
         statutory=tuple(Statutory(**s) for s in _in_yuan(statutory)),
         statutory_total=yuan_number(queries.sum_fen(by_org, "statutory_fen")),
         statutory_cases=sum(m["statutory_cases"] for m in by_org),
+        illness=_illness(r["illness"]),
         responsibility=Responsibility(
             departments=tuple(CauseCharge(**d) for d in _in_yuan(review.by_cause(cells, rules))),
             handling_departments=tuple(Charge(**d) for d in _in_yuan(review.by_handler(cells))),
@@ -162,6 +166,16 @@ def build(
         trend=Trend(period.trend_unit, tuple(TrendPoint(**p) for p in r["trend"])),
         previous=Previous(before, r["previous_total"], previous),
         ledger=Listing(lambda: _ledger_rows(connect, w)),
+    )
+
+
+def _illness(rows: list[dict[str, Any]]) -> Illness:
+    clients = tuple(IllnessRow(**row) for row in rows)
+    return Illness(
+        cases=sum(c.cases for c in clients),
+        people=sum(c.people for c in clients),
+        hospital=sum(c.hospital for c in clients),
+        clients=clients,
     )
 
 

@@ -289,6 +289,22 @@ def statutory(conn: sqlite3.Connection, w: Window, limit: int = 20) -> list[dict
     return [{"id": r[0], "org": r[1], "amount_fen": r[2]} for r in rows]
 
 
+# Per client, the period's complaints where someone fell ill — one range over the partial
+# index complaints_illness (migration 0012), which holds every column it reads.
+ILLNESS = f"""SELECT COALESCE(c.org, 'none'), COUNT(*), SUM(c.people), SUM(c.hospital)
+    FROM complaints c INDEXED BY complaints_illness WHERE c.ill = 1 AND {IN_PERIOD}
+    GROUP BY c.org ORDER BY COUNT(*) DESC, SUM(c.people) DESC, c.org"""
+
+
+def illness(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
+    """Per client, the period's complaints where someone fell ill: how many, the people
+    affected, how many saw a doctor."""
+    return [
+        {"org": r[0], "cases": r[1], "people": r[2], "hospital": r[3]}
+        for r in conn.execute(ILLNESS, w.params)
+    ]
+
+
 def review_cells(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
     """The monthly review's figures per cause, handling department and person — one pass
     over the index complaints_review (migration 0007), read cause by cause, from which the

@@ -82,6 +82,27 @@ class Statutory:
 
 
 @dataclass(frozen=True)
+class IllnessRow:
+    """One client's complaints where someone fell ill (policy 003)."""
+
+    org: str
+    cases: int
+    people: int
+    hospital: int
+
+
+@dataclass(frozen=True)
+class Illness:
+    """The period's complaints where someone fell ill: how many, the people affected,
+    the hospital visits (cases where anyone saw a doctor), and the same per client."""
+
+    cases: int
+    people: int
+    hospital: int
+    clients: tuple[IllnessRow, ...]
+
+
+@dataclass(frozen=True)
 class Charge:
     """A department's (or a person's) share of the period: complaints, breaches, fines."""
 
@@ -197,6 +218,7 @@ class Report:
     statutory: tuple[Statutory, ...]
     statutory_total: float
     statutory_cases: int
+    illness: Illness
     responsibility: Responsibility
     batch_clusters: tuple[Cluster, ...]
     batch_clusters_total: int

@@ -93,6 +93,12 @@ class Complaint:
     people: int = 1
     ill: bool = False
     injured: bool = False
+    # Illness details (policy 003: 症状, 食用量): what the sick felt, when it began, how
+    # much was eaten, and whether anyone went to hospital.
+    symptoms: str | None = None
+    onset_at: datetime | None = None
+    eaten: str | None = None
+    hospital: bool = False
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)  # compared field by field, never whole

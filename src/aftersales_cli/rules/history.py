@@ -37,6 +37,7 @@ ACTIONS: tuple[str, ...] = (
     "breached",
     "penalty",  # the fine of a supply event re-evaluated after another case changed
     "pay",  # a payment recorded (or reversed) with `pay`
+    "edit",  # intake data corrected, with the reason
 )
 FIRST_ACTIONS: tuple[str, ...] = ("log", "import")
 

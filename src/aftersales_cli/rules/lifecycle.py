@@ -127,18 +127,28 @@ def open_case(intake: Intake, now: datetime, rules: Rules) -> Case:
     return triage_and_open(intake, now, rules)[0]
 
 
-def triage_and_open(intake: Intake, now: datetime, rules: Rules) -> tuple[Case, Suggestion]:
-    """`open_case`, with the suggestion it followed (and why), triaged once."""
-    if intake.received_at > now:
+def check_complaint(complaint: Complaint, now: datetime) -> None:
+    """What `log` (and `edit`) ask of the fields of a complaint taken together."""
+    if complaint.received_at > now:
         raise RuleError("received_at", "must not be in the future")
-    if intake.delivery_date is not None and intake.delivery_date > intake.received_at.date():
+    if (
+        complaint.delivery_date is not None
+        and complaint.delivery_date > complaint.received_at.date()
+    ):
         raise RuleError("delivery_date", "must not be later than the day it was received")
     if (
-        intake.quantity is not None
-        and intake.defective is not None
-        and intake.defective > intake.quantity
+        complaint.quantity is not None
+        and complaint.defective is not None
+        and complaint.defective > complaint.quantity
     ):
         raise RuleError("defective", "must not be more than --quantity")
+    if complaint.onset_at is not None and complaint.onset_at > complaint.received_at:
+        raise RuleError("onset", "must not be later than the time the complaint was received")
+
+
+def triage_and_open(intake: Intake, now: datetime, rules: Rules) -> tuple[Case, Suggestion]:
+    """`open_case`, with the suggestion it followed (and why), triaged once."""
+    check_complaint(intake, now)
     suggestion = suggest(intake.facts, rules, category=intake.category)
     category, suggested = suggestion.category, suggestion.severity
     severity = intake.severity or suggested
@@ -391,6 +401,107 @@ def revisit(
         deadlines=updated,
         **common,
     )
+
+
+# What `edit` corrects: the intake data, as the operator took it down (category and
+# severity are `classify`'s; the delivery time comes with the delivery date).
+EDITABLE: tuple[str, ...] = (
+    "customer",
+    "phone",
+    "org",
+    "order_no",
+    "product",
+    "batch",
+    "delivery_date",
+    "delivered_at",
+    "quantity",
+    "defective",
+    "description",
+    "request",
+    "people",
+    "ill",
+    "injured",
+    "received_at",
+    "symptoms",
+    "onset_at",
+    "eaten",
+    "hospital",
+)
+
+
+def edit(
+    case: Case,
+    values: Mapping[str, Any],
+    logged_at: datetime | None,
+    now: datetime,
+    rules: Rules,
+) -> Case:
+    """Correct the intake data of a case, open or closed: `values` are fields of
+    `EDITABLE`, already checked one by one as `log` checks them; here they are checked
+    together, as `log` checks them (`check_complaint`). One that changes nothing is
+    refused.
+
+    A corrected received time may not lie after the moment the case was logged
+    (`logged_at`) or after any milestone done (the hotline's first contact, made at
+    intake, moves with it). Every deadline counted from the receipt (the due of today's
+    table for the case's severity, not extended) is counted again from the corrected time;
+    one promised by `extend`, counted from a raised severity or a reopening keeps its due.
+    A breach stays a breach; a due that now lies in the past is breached as of `now`.
+    The statutory compensation suggested follows a corrected number of people."""
+    unknown = sorted(set(values) - set(EDITABLE))
+    if unknown:
+        raise RuleError(unknown[0], "is not corrected by edit (" + ", ".join(EDITABLE) + ")")
+    changed = {name: value for name, value in values.items() if getattr(case, name) != value}
+    if not changed:
+        raise Refused("edit", f"nothing to change: complaint {case.id} already says so")
+    after = dataclasses.replace(case, **changed)
+    check_complaint(after, now)
+    if "received_at" in changed:
+        after = dataclasses.replace(
+            after, deadlines=_received_again(case, after.received_at, logged_at, now, rules)
+        )
+    if "people" in changed and case.statutory_compensation is not None:
+        statutory = penalties.statutory_compensation(after.people, case.price, case.loss, rules)
+        after = dataclasses.replace(after, statutory_compensation=statutory.total)
+    return after
+
+
+def _received_again(
+    case: Case, received: datetime, logged_at: datetime | None, now: datetime, rules: Rules
+) -> dict[str, Deadline]:
+    """The deadlines of `case` once its received time is corrected to `received`."""
+    if logged_at is not None and received > logged_at:
+        raise RuleError(
+            "received_at",
+            f"must not be later than when the complaint was logged ({logged_at:%Y-%m-%d %H:%M})",
+        )
+    updated = dict(case.deadlines)
+    contact = updated["contact"]
+    if case.channel == "hotline" and contact.done_at == case.received_at:
+        updated["contact"] = dataclasses.replace(contact, done_at=received)  # made at intake
+    for milestone, deadline in updated.items():
+        if deadline.done_at is not None and received > deadline.done_at:
+            raise RuleError(
+                "received_at",
+                f"must not be later than when {milestone} was done "
+                f"({deadline.done_at:%Y-%m-%d %H:%M})",
+            )
+    was = dl.due_times(case.severity, case.received_at, rules)
+    due = dl.due_times(case.severity, received, rules)
+    for milestone, old_due in was.items():
+        deadline = updated[milestone]
+        if (
+            deadline.due_at is None
+            or deadline.due_at != old_due
+            or deadline.extended_from is not None
+            or (milestone == "resolution" and case.reopen_count)
+        ):
+            continue  # not counted from the receipt
+        breached = deadline.late or deadline.outcome == "breached"
+        updated[milestone] = dl.settle(
+            dataclasses.replace(deadline, due_at=due[milestone], late=breached), now
+        )
+    return updated
 
 
 def settle(case: Case, now: datetime, rules: Rules) -> tuple[Case, list[str]]:

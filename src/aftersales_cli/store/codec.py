@@ -85,6 +85,10 @@ _KEPT: dict[str, str] = {
     "supply_event": "derived",
     "org_key": "key",
     "client_gap_minutes": "repeat",
+    "symptoms": "text",
+    "onset_at": "time",
+    "eaten": "text",
+    "hospital": "bool",
 }
 COLUMNS: tuple[str, ...] = tuple(_KEPT)
 

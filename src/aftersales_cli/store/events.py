@@ -131,6 +131,14 @@ def of_case(conn: sqlite3.Connection, complaint_id: int) -> list[Event]:
     ]
 
 
+def opened_at(conn: sqlite3.Connection, complaint_id: int) -> datetime | None:
+    """When the complaint's first history entry was recorded (it was logged or imported)."""
+    row = conn.execute(
+        "SELECT at FROM events WHERE complaint_id = ? ORDER BY id LIMIT 1", (complaint_id,)
+    ).fetchone()
+    return None if row is None else from_utc_text(row["at"], local_zone())
+
+
 def of_cases(
     conn: sqlite3.Connection, ids: Sequence[int], zone: tzinfo
 ) -> tuple[dict[int, list[Event]], dict[int, Unreadable]]:

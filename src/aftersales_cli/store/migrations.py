@@ -369,6 +369,18 @@ M0009_WHOLE_MULTIPLIERS = _statements(
        BEGIN SELECT RAISE(ABORT, 'a ledger entry is never changed; reverse it'); END""",
 )
 
+M0012_ILLNESS_DETAILS = _statements(
+    # Policy 003's illness details, taken down at intake (or corrected by `edit`): the
+    # symptoms, when they began, how much was eaten, whether anyone went to hospital.
+    "ALTER TABLE complaints ADD COLUMN symptoms TEXT",
+    "ALTER TABLE complaints ADD COLUMN onset_at TEXT",
+    "ALTER TABLE complaints ADD COLUMN eaten TEXT",
+    "ALTER TABLE complaints ADD COLUMN hospital INTEGER NOT NULL DEFAULT 0",
+    # the report's illness table: the ill cases of a period, per client, off one index
+    """CREATE INDEX complaints_illness ON complaints (received_at, org, people, hospital, ill)
+       WHERE ill = 1""",
+)
+
 # In order; a database's `user_version` is how many of these it has.
 STEPS: tuple[tuple[str, Step], ...] = (
     ("0001_initial", M0001_INITIAL),
@@ -380,6 +392,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("0007_review_index", M0007_REVIEW_INDEX),
     ("0008_text_index", M0008_TEXT_INDEX),
     ("0009_whole_multipliers", M0009_WHOLE_MULTIPLIERS),
+    ("0012_illness_details", M0012_ILLNESS_DETAILS),
 )
 
 SCHEMA_VERSION = len(STEPS)
