@@ -70,3 +70,19 @@ class ReversePayment(NamedTuple):
     complaint_id: int
     entry: int
     reason: str
+
+
+class AddAction(NamedTuple):
+    complaint_id: int
+    text: str
+    department: str
+    due: datetime
+    owner: str | None = None
+
+
+class MoveAction(NamedTuple):
+    """`action done` (to `done`) or `action verify` (to `verified`)."""
+
+    action_id: int
+    to: str
+    note: str | None = None
