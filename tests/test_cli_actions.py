@@ -287,3 +287,67 @@ def test_help_and_bare_group(run: Run) -> None:
     for sub in ("add", "done", "verify", "list"):
         assert "Example: aftersales action" in run("action", sub, "--help").stdout
     refused(run("action", "frob"), "No such command")
+
+
+def test_the_report_counts_actions_per_department(
+    run: Run, food_case: dict[str, Any], tmp_path: Path
+) -> None:
+    ok(run("action", "add", "1", *FIX, "--due", "2026-11-23 18:00"))
+    ok(
+        run(
+            "action",
+            "add",
+            "1",
+            "--text",
+            "复查留样",
+            "--dept",
+            "质控",
+            "--due",
+            "2026-11-23 12:00",
+        )
+    )
+    ok(
+        run(
+            "action",
+            "add",
+            "1",
+            "--text",
+            "换供应商",
+            "--dept",
+            "质控",
+            "--due",
+            "2026-11-30 12:00",
+        )
+    )
+    ok(run("action", "done", "1", now="2026-11-23 09:00"))
+    ok(run("action", "verify", "1", now="2026-11-23 10:00"))
+    ok(run("action", "done", "2", now="2026-11-24 09:00"))
+    report = ok(run("report", "--month", "2026-11", "--json", now="2026-11-24 10:00"))
+    assert report["corrective_actions"] == [
+        {
+            "department": "quality_control",
+            "opened": 2,
+            "done_on_time": 0,
+            "verified": 0,
+            "still_open": 1,
+            "late": 1,
+        },
+        {
+            "department": "delivery",
+            "opened": 1,
+            "done_on_time": 1,
+            "verified": 1,
+            "still_open": 0,
+            "late": 0,
+        },
+    ]
+    text = run("report", "--month", "2026-11", now="2026-11-24 10:00").stdout
+    assert "Corrective actions (整改) opened in the period" in text
+    out = tmp_path / "csv"
+    ok(run("report", "--month", "2026-11", "--csv", str(out), now="2026-11-24 10:00"))
+    lines = (out / "corrective_actions.csv").read_text("utf-8-sig").splitlines()
+    assert lines[0] == "department,opened,done on time,verified,still open,late"
+    assert lines[1] == "quality_control 质控,2,0,0,1,1"
+    html = tmp_path / "r.html"
+    ok(run("report", "--month", "2026-11", "--html", str(html), now="2026-11-24 10:00"))
+    assert "Corrective actions (整改)" in html.read_text("utf-8")
