@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from aftersales_cli import __version__
-from aftersales_cli.commands.options import ByOption, DbOption, Globals, RulesOption
+from aftersales_cli.commands.options import ByOption, DbOption, Globals, Group, RulesOption
 from aftersales_cli.errors import BAD_INPUT, INTERNAL_ERROR, INTERRUPTED, UserError
 from aftersales_cli.rules.errors import RuleError, RulesFileError
 
@@ -30,7 +30,18 @@ def _error(message: str) -> None:
     sys.stderr.write(f"error: {clean(message, keep=False)}\n")
 
 
-class _Group(TyperGroup):
+class _Bare(TyperGroup):
+    """A group that, given no arguments, prints its help (exit 0)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            sys.stdout.write(ctx.get_help() + "\n")
+            ctx.exit(0)
+        rest: list[str] = super().parse_args(ctx, args)
+        return rest
+
+
+class _Group(_Bare):
     """Click's lazy group (a command is built when asked for), through Typer's public API;
     no arguments print the help; usage errors are one line on stderr (exit 2), not a usage
     block and a panel."""
@@ -44,13 +55,6 @@ class _Group(TyperGroup):
                 return None
             self.commands[cmd_name] = _build(cmd_name)
         return self.commands[cmd_name]
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if not args and self.no_args_is_help and not ctx.resilient_parsing:
-            sys.stdout.write(ctx.get_help() + "\n")
-            ctx.exit(0)
-        rest: list[str] = super().parse_args(ctx, args)
-        return rest
 
     def main(
         self,
@@ -182,6 +186,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("close", "handling:close"),
     ("edit", "edit:edit"),
     ("pay", "money:pay"),
+    ("action", "actions:action"),
     ("revisit", "followup:revisit"),
     ("show", "browse:show"),
     ("list", "browse:list_"),
@@ -214,23 +219,37 @@ class _Command(TyperCommand):
         return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
 
 
-def summary(function: Callable[..., Any]) -> str:
+def summary(function: Callable[..., Any] | Group) -> str:
     """The first line of a command's help: its one-line summary, listed whole by
     `aftersales --help` (Click would cut it to fit)."""
     return (function.__doc__ or "").strip().split("\n", 1)[0]
 
 
 def _build(name: str) -> Any:
-    """The command `name`, registered the public way on an app of its own."""
+    """The command `name`, registered the public way on an app of its own (a group of
+    commands on a Typer app of its own, each of them as every command is)."""
     function = command_function(name)
+    if isinstance(function, Group):
+        group = typer.Typer(
+            cls=_Bare,
+            name=name,
+            help=function.__doc__,
+            short_help=summary(function),
+            rich_markup_mode=None,
+            add_completion=False,
+            no_args_is_help=True,
+        )
+        for sub, command in function.commands.items():
+            group.command(sub, cls=_Command, short_help=summary(command))(boundary(command))
+        return typer.main.get_group(group)
     single = typer.Typer(rich_markup_mode=None, add_completion=False)
     single.command(name, cls=_Command, short_help=summary(function))(boundary(function))
     return typer.main.get_command(single)
 
 
-def command_function(name: str) -> Callable[..., Any]:
+def command_function(name: str) -> Callable[..., Any] | Group:
     module, attr = _WHERE[name].split(":")
-    function: Callable[..., Any] = getattr(
+    function: Callable[..., Any] | Group = getattr(
         importlib.import_module(f"aftersales_cli.commands.{module}"), attr
     )
     return function

@@ -26,7 +26,7 @@ import functools
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -36,6 +36,8 @@ from aftersales_cli.clock import YEARS, local_zone, to_utc_text
 from aftersales_cli.render.record_json import case_json, entry_json, event_json, number
 from aftersales_cli.render.spreadsheet import csv_cell, csv_text
 from aftersales_cli.rules import fields, history
+from aftersales_cli.rules.actions import STATES, Action
+from aftersales_cli.rules.actions import history_problems as action_problems
 from aftersales_cli.rules.case import Case, Deadline, Penalty
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.errors import RuleError
@@ -142,6 +144,20 @@ LEDGER_KEYS = (
     "multiplier",
     "staff",
 )
+ACTION_KEYS = (
+    "id",
+    "complaint_id",
+    "text",
+    "department",
+    "owner",
+    "due_at",
+    "state",
+    "done_at",
+    "verified_at",
+    "opened_at",
+    "by",
+    "late",
+)
 STAFF_FINE_KEYS = ("staff", "amount")
 EVENT_KEYS = ("at", "by", "action", "changes", "note")
 RECORD_KEYS: tuple[str, ...] = tuple(
@@ -152,7 +168,7 @@ RECORD_KEYS: tuple[str, ...] = tuple(
     category severity department assignee deadlines remedy remedies amount cause ours finding
     note supply_value price loss staff penalty staff_fine statutory_compensation
     incident satisfaction revisit_method revisit_note closed_at reopened_at reopen_count
-    escalated_at sample_until ledger events
+    escalated_at sample_until ledger actions events
     """.split()
 )
 _OBJECTS: dict[str, tuple[str, ...]] = {"penalty": PENALTY_KEYS, "staff_fine": STAFF_FINE_KEYS}
@@ -194,8 +210,9 @@ def export_record(
     show_phone: bool,
     sample_until: datetime | None,
     ledger: Iterable[Entry] = (),
+    actions: Sequence[Action] = (),
 ) -> dict[str, Any]:
-    record = case_json(case, now, sample_until=sample_until, show_phone=show_phone)
+    record = case_json(case, now, sample_until=sample_until, show_phone=show_phone, actions=actions)
     record["ledger"] = [
         {
             **entry_json(e),
@@ -849,6 +866,77 @@ def ledger_from_record(
         if e.reverses is not None and e.reverses not in ids:
             raise RuleError(f"ledger[{n}].reverses", f"no entry {e.reverses} in this record")
     return entries
+
+
+def actions_from_record(
+    data: Mapping[str, Any],
+    case: Case,
+    history: Sequence[Event],
+    now: datetime,
+    *,
+    from_csv: bool = False,
+) -> list[Action]:
+    """The corrective actions of an exported complaint (an older export has none), each
+    checked, and together agreeing with what the complaint's history says of them."""
+    check = Checker(now, from_csv=from_csv)
+    items = _json_cell(check, data.get("actions"), "actions")
+    if items is None:
+        items = []
+    if not isinstance(items, list):
+        raise RuleError("actions", f"a list of corrective actions, not {_kind_of(items)}")
+    json_check = Checker(now, from_csv=False, zone=check.zone)
+    # whether its `breached` entry is written is what the history says
+    noted = {key for event in history for key in event.changes if key.endswith(".late")}
+    found = [
+        dataclasses.replace(action, breach_noted=f"actions.{action.id}.late" in noted)
+        for action in (
+            _action(json_check, item, f"actions[{n}]", case) for n, item in enumerate(items)
+        )
+    ]
+    seen: set[int | None] = set()
+    for n, action in enumerate(found):
+        if action.id in seen:
+            raise RuleError(f"actions[{n}].id", f"{action.id} is given twice")
+        seen.add(action.id)
+    for field, message in action_problems(found, history):
+        raise RuleError(field, message)
+    return found
+
+
+def _action(check: Checker, item: Any, where: str, case: Case) -> Action:
+    check.object(item, where, ACTION_KEYS)
+    get = item.get
+    action_id = check.integer(get("id"), f"{where}.id", 1, 2**62)
+    if action_id is None:
+        raise RuleError(f"{where}.id", "is required")
+    check.integer(get("complaint_id"), f"{where}.complaint_id", 1, 2**62)  # the record's
+    check.flag(get("late"), f"{where}.late")  # derived: read only to be known
+    state = check.string(get("state"), f"{where}.state", ", ".join(STATES))
+    if state not in STATES:
+        raise RuleError(f"{where}.state", f"one of {', '.join(STATES)}")
+    due = check.time(get("due_at"), f"{where}.due_at", due=True)
+    opened = check.time(get("opened_at"), f"{where}.opened_at")
+    if due is None or opened is None:
+        raise RuleError(where, "needs due_at and opened_at")
+    done = check.time(get("done_at"), f"{where}.done_at")
+    verified = check.time(get("verified_at"), f"{where}.verified_at")
+    if (done is not None) != (state != "open") or (verified is not None) != (state == "verified"):
+        raise RuleError(f"{where}.state", f"{state} does not agree with done_at and verified_at")
+    return Action(
+        id=action_id,
+        complaint_id=case.id or 0,
+        text=check.required_text(
+            get("text"), f"{where}.text", limit=fields.TEXT_MAX, multiline=True
+        ),
+        department=check.required_term(DEPARTMENTS, get("department"), f"{where}.department"),
+        owner=check.text(get("owner"), f"{where}.owner"),
+        due_at=due,
+        opened_at=opened,
+        by=check.required_text(get("by"), f"{where}.by"),
+        state=state,
+        done_at=done,
+        verified_at=verified,
+    )
 
 
 def _ledger_of_old(case: Case, event: str | None) -> list[Entry]:

@@ -15,9 +15,10 @@ from aftersales_cli.commands.context import DbOption, JsonOption, session
 from aftersales_cli.errors import FOUND
 from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Block, Line
+from aftersales_cli.rules.actions import history_problems as action_problems
 from aftersales_cli.rules.history import history_problems
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
-from aftersales_cli.store import codec, health, search
+from aftersales_cli.store import actions, codec, health, search
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store.db import snapshot
 from aftersales_cli.store.events import Event
@@ -95,9 +96,12 @@ def _complaint_problems(conn: sqlite3.Connection) -> Iterator[Problem]:
 
     def settle() -> Iterator[Problem]:
         stored = health.stored_figures(conn, [c.id for c, _ in batch])
+        corrective = actions.of_cases(conn, [c.id for c, _ in batch])
         for case, history in batch:
             for field, message in history_problems(case, history):
                 yield Problem(case.id, f"history: {field}: {message}")
+            for field, message in action_problems(corrective.get(case.id, []), history):
+                yield Problem(case.id, f"{field}: {message}")
             derived = codec.report_figures(case)
             kept = stored.get(case.id, {})
             wrong = [name for name in health.FIGURES if kept.get(name) != derived[name]]
@@ -122,7 +126,8 @@ def check(ctx: typer.Context, json_: JsonOption = False, db: DbOption = None) ->
     """Check the database: SQLite's integrity check and the tool's own.
 
     Every complaint has its deadlines and a history that starts with log (or import), runs
-    in time order and adds up to its status, and the report figures kept on it agree.
+    in time order and adds up to its status, and the report figures kept on it agree;
+    every corrective action is what its complaint's history says of it.
 
     Exit 0 when all is well (silent unless on a terminal or --json), 1 with a summary of
     what is wrong. Run it after the nightly backup.

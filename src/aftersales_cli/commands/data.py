@@ -25,12 +25,13 @@ from aftersales_cli.commands.present import sample_until
 from aftersales_cli.errors import BadInput, CannotWrite, DatabaseUnusable
 from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Line
+from aftersales_cli.rules.actions import Action
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.ledger import Entry
 from aftersales_cli.rules.taxonomy import STATUSES
+from aftersales_cli.store import actions, search
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store import ledger as books
-from aftersales_cli.store import search
 from aftersales_cli.store.db import raise_described, result_code, snapshot
 from aftersales_cli.store.events import Event
 
@@ -219,8 +220,11 @@ def export(
                     show_phone=show_phone,
                     sample_until=sample_until(case, s),
                     ledger=entries,
+                    actions=corrective,
                 )
-                for case, history, entries in with_ledger(conn, search.iterate(conn, query))
+                for case, history, entries, corrective in with_ledger(
+                    conn, search.iterate(conn, query)
+                )
             )
             if target is None:
                 _write(records, sys.stdout, kind)
@@ -232,8 +236,9 @@ def export(
 
 def with_ledger(
     conn: sqlite3.Connection, items: Iterable[tuple[Case, list[Event]]], batch: int = 500
-) -> Iterator[tuple[Case, list[Event], list[Entry]]]:
-    """Each complaint with its history and its ledger entries (read a batch at a time)."""
+) -> Iterator[tuple[Case, list[Event], list[Entry], list[Action]]]:
+    """Each complaint with its history, its ledger entries and its corrective actions
+    (read a batch at a time)."""
     chunk: list[tuple[Case, list[Event]]] = []
     for item in items:
         chunk.append(item)
@@ -245,12 +250,14 @@ def with_ledger(
 
 def _ledgers(
     conn: sqlite3.Connection, chunk: list[tuple[Case, list[Event]]]
-) -> Iterator[tuple[Case, list[Event], list[Entry]]]:
+) -> Iterator[tuple[Case, list[Event], list[Entry], list[Action]]]:
     if not chunk:
         return
-    entries = books.of_cases(conn, [case.id for case, _ in chunk if case.id is not None])
+    ids = [case.id for case, _ in chunk if case.id is not None]
+    entries = books.of_cases(conn, ids)
+    corrective = actions.of_cases(conn, ids)
     for case, history in chunk:
-        yield case, history, entries.get(case.id or 0, [])
+        yield case, history, entries.get(case.id or 0, []), corrective.get(case.id or 0, [])
 
 
 def _write(records: Iterable[dict[str, Any]], handle: IO[str], kind: str) -> None:

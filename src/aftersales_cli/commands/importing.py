@@ -32,11 +32,13 @@ from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Line
 from aftersales_cli.rules import lifecycle
+from aftersales_cli.rules.actions import Action
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.errors import RuleError
 from aftersales_cli.rules.history import shown
 from aftersales_cli.rules.ledger import Entry
 from aftersales_cli.rules.taxonomy import CHANNELS
+from aftersales_cli.store import actions
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store import ledger as books
 from aftersales_cli.store.events import Event
@@ -151,6 +153,9 @@ class _Importer:
                     entries = exchange.ledger_from_record(
                         row.values, case, self.now, from_csv=row.from_csv
                     )
+                    corrective = exchange.actions_from_record(
+                        row.values, case, history, self.now, from_csv=row.from_csv
+                    )
                 else:
                     values = exchange.intake_values(
                         row.values, self.now, from_csv=row.from_csv, defaults=self.defaults
@@ -169,7 +174,7 @@ class _Importer:
             if history is None:
                 self._insert(conn, row.line, case)
             else:
-                self._restore(conn, row.line, case, history, entries)
+                self._restore(conn, row.line, case, history, entries, corrective)
 
     def _insert(self, conn: sqlite3.Connection, line: int, case: Case) -> None:
         stored = store.insert(
@@ -191,6 +196,7 @@ class _Importer:
         case: Case,
         history: list[Event],
         entries: list[Entry],
+        corrective: list[Action],
     ) -> None:
         assert case.id is not None
         try:
@@ -200,7 +206,12 @@ class _Importer:
                 raise
             self.report(line, f"id: {self._clash(case.id)}")
             return
+        taken = actions.taken(conn, [a.id for a in corrective if a.id is not None])
+        if taken is not None:  # (the import is rolled back: the complaint goes too)
+            self.report(line, f"actions: corrective action {taken} is already in this database")
+            return
         books.restore(conn, entries)
+        actions.restore(conn, corrective)
         self.ids.append(case.id)
         self.lines.append(line)
 

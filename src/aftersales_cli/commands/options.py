@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -76,3 +76,12 @@ class Globals:
     db: str | None = None
     rules: str | None = None
     by: str | None = None
+
+
+class Group:
+    """Commands under one name (`aftersales action add …`): the group's help (its first
+    line the summary `aftersales --help` lists), and each command by name."""
+
+    def __init__(self, help: str, commands: dict[str, Callable[..., Any]]) -> None:
+        self.__doc__ = help
+        self.commands = commands

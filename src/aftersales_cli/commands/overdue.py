@@ -24,7 +24,7 @@ from aftersales_cli.commands.context import (
     RulesOption,
     session,
 )
-from aftersales_cli.desk.work import breach_note
+from aftersales_cli.desk.work import breach_note, late_action_note
 from aftersales_cli.errors import BadInput, DatabaseUnusable
 from aftersales_cli.render import output, records
 from aftersales_cli.render.blocks import Block, Cell, Line, Table, person
@@ -88,6 +88,11 @@ class Lateness:
             "department": row.department,
             "assignee": row.assignee,
             "escalate": self.escalate(row),
+            **(
+                {"action_id": row.action_id, "owner": row.owner}
+                if row.action_id is not None
+                else {}
+            ),
         }
 
     def cells(self, row: breaches.Overdue) -> list[str]:
@@ -97,7 +102,7 @@ class Lateness:
         return [
             str(row.id),
             row.severity,
-            row.milestone,
+            milestone(row),
             f"{due.month:02d}-{due.day:02d} {due.hour:02d}:{due.minute:02d}",
             late,
             row.department or "",
@@ -106,6 +111,11 @@ class Lateness:
             row.customer,
             "ESCALATE" if self.escalate(row) else "",
         ]
+
+
+def milestone(row: breaches.Overdue) -> str:
+    """The milestone, or `action 7` for a late corrective action."""
+    return row.milestone if row.action_id is None else f"action {row.action_id}"
 
 
 COLUMNS = (
@@ -141,7 +151,8 @@ def overdue(
 ) -> None:
     """List every pending milestone past its deadline, most urgent first.
 
-    Most urgent and most late first.
+    Most urgent and most late first. Open corrective actions past their due time are
+    listed too, as milestone `action N` with their department and owner.
 
     Exit code 1 when anything is overdue, 0 when nothing is; prints nothing at all when
     nothing is overdue or due soon. The first run that sees a milestone late writes its
@@ -154,10 +165,10 @@ def overdue(
         rules_, operator, now = s.rules, s.operator, s.now
         try:
             if breaches.unnoted_breaches(s.conn, now):
+                levels = rules_.severity.escalate_when_overdue
                 with s.writing() as conn:
-                    breaches.note_overdue(
-                        conn, now, operator, rules_.severity.escalate_when_overdue, breach_note
-                    )
+                    breaches.note_overdue(conn, now, operator, levels, breach_note)
+                    breaches.note_late_actions(conn, now, operator, levels, late_action_note)
         except sqlite3.OperationalError as exc:
             if "readonly" not in str(exc):
                 raise
@@ -199,7 +210,7 @@ def terminal_view(rows: Iterator[breaches.Overdue], lateness: Lateness, zone: st
     for row in shown:
         texts = lateness.cells(row)
         late = Cell(texts[4], "breached" if lateness.late(row) else "pending")
-        when, late = records.when_cells(row.milestone, lateness.due(row), late)
+        when, late = records.when_cells(milestone(row), lateness.due(row), late)
         table_rows.append(
             [
                 texts[0],

@@ -11,6 +11,7 @@ from aftersales_cli.commands.context import Session
 from aftersales_cli.render import output, record_json, records
 from aftersales_cli.render.blocks import Block, Line
 from aftersales_cli.rules import penalties, supply
+from aftersales_cli.rules.actions import Action
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.deadlines import sample_sealable_until
@@ -32,12 +33,13 @@ def print_case(
     lead: Sequence[Block] = (),
     events: Sequence[Event] | None = None,
     money: record_json.Money | None = None,
+    actions: Sequence[Action] | None = None,
 ) -> None:
     """`money` (the case's ledger and its supply event's penalty) where the command read
-    it: `show`, `close`, `pay`."""
+    it: `show`, `close`, `pay`; `actions` (its corrective actions) in `show`."""
     until = sample_until(case, s)
     if json_:
-        data = record_json.case_json(case, s.now, sample_until=until, money=money)
+        data = record_json.case_json(case, s.now, sample_until=until, money=money, actions=actions)
         if events is not None:
             data["events"] = [record_json.event_json(e) for e in events]
         output.print_json({**data, **(extra or {})})
@@ -45,7 +47,13 @@ def print_case(
     blocks = [
         *lead,
         *records.case_view(
-            case, s.now, s.zone_name, sample_until=until, events=events or (), money=money
+            case,
+            s.now,
+            s.zone_name,
+            sample_until=until,
+            events=events or (),
+            money=money,
+            actions=actions or (),
         ),
     ]
     output.show(blocks)

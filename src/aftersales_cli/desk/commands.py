@@ -79,3 +79,19 @@ class Edit(NamedTuple):
     complaint_id: int
     values: dict[str, Any]
     reason: str
+
+
+class AddAction(NamedTuple):
+    complaint_id: int
+    text: str
+    department: str
+    due: datetime
+    owner: str | None = None
+
+
+class MoveAction(NamedTuple):
+    """`action done` (to `done`) or `action verify` (to `verified`)."""
+
+    action_id: int
+    to: str
+    note: str | None = None

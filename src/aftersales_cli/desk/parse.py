@@ -247,3 +247,19 @@ def reverse_payment(complaint_id: int, entry: int, reason: str | None) -> cmd.Re
     return cmd.ReversePayment(
         complaint_id, entry, fields.text("reason", reason or "", limit=fields.TEXT_MAX)
     )
+
+
+def add_action(
+    complaint_id: int, text: str, department: str, owner: str | None, due: str, now: datetime
+) -> cmd.AddAction:
+    return cmd.AddAction(
+        complaint_id,
+        fields.text("text", text, limit=fields.TEXT_MAX, multiline=True),
+        DEPARTMENTS.parse(department),
+        clock.parse_time(due, "due", now),
+        fields.optional_text("owner", owner),
+    )
+
+
+def move_action(action_id: int, to: str, note: str | None) -> cmd.MoveAction:
+    return cmd.MoveAction(action_id, to, _text("note", note))

@@ -45,18 +45,27 @@ def change(desk: Desk, complaint_id: int, action: str, step: Step, note: str | N
     one transaction. Before the step, the case is settled as of now: every deadline that
     has passed is recorded as breached (its `breached` event first), so nothing the step
     does can turn it into met. A step that refuses writes nothing."""
-    from aftersales_cli.rules.lifecycle import note_breaches, settle
+    from aftersales_cli.rules.lifecycle import note_breaches
 
     with desk.transaction() as conn:
         before = store.get(conn, complaint_id)
-        settled, breached = settle(before, desk.now, desk.rules)
-        store.write(conn, before, settled)
-        _breach_events(desk, conn, before, settled, breached)
+        settled = settle_case(desk, conn, before)
         after = step(conn, settled)
         after, more = note_breaches(settled, after, desk.now, desk.rules)
         store.update(conn, settled, after, action=action, by=desk.operator, at=desk.now, note=note)
         _breach_events(desk, conn, settled, after, more)
     return Changed(before, after)
+
+
+def settle_case(desk: Desk, conn: sqlite3.Connection, before: Case) -> Case:
+    """The case as of now, its passed deadlines recorded as breached (written, with their
+    `breached` events), inside the caller's transaction."""
+    from aftersales_cli.rules.lifecycle import settle
+
+    settled, breached = settle(before, desk.now, desk.rules)
+    store.write(conn, before, settled)
+    _breach_events(desk, conn, before, settled, breached)
+    return settled
 
 
 def _breach_events(
@@ -81,4 +90,12 @@ def _breach_events(
 
 def breach_note(milestone: str, due_at: datetime | None, escalated: bool) -> str:
     note = f"{milestone} was due {clock.show(due_at)}"
+    return note + "; escalated to management" if escalated else note
+
+
+def late_action_note(
+    action_id: int, department: str, owner: str | None, due_at: datetime, escalated: bool
+) -> str:
+    who = f"{department}, {owner}" if owner else department
+    note = f"corrective action {action_id} ({who}) was due {clock.show(due_at)}"
     return note + "; escalated to management" if escalated else note

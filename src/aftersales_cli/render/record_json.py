@@ -8,6 +8,7 @@ money in yuan, every deadline `{"due_at", "done_at", "state", "extended_from",
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -18,6 +19,7 @@ from aftersales_cli.rules.fields import mask_phone
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
 
 if TYPE_CHECKING:
+    from aftersales_cli.rules.actions import Action
     from aftersales_cli.rules.ledger import Entry
 
 
@@ -60,6 +62,26 @@ def entry_json(entry: Entry) -> dict[str, Any]:
     }
 
 
+def action_json(action: Action, now: datetime) -> dict[str, Any]:
+    """A corrective action: `{id, complaint_id, text, department, owner, due_at, state,
+    done_at, verified_at, opened_at, by, late}` (`late`: done after its due time, or open
+    past it now)."""
+    return {
+        "id": action.id,
+        "complaint_id": action.complaint_id,
+        "text": action.text,
+        "department": action.department,
+        "owner": action.owner,
+        "due_at": iso_local(action.due_at),
+        "state": action.state,
+        "done_at": iso_local(action.done_at),
+        "verified_at": iso_local(action.verified_at),
+        "opened_at": iso_local(action.opened_at),
+        "by": action.by,
+        "late": action.late(now),
+    }
+
+
 def penalty_json(case: Case) -> dict[str, Any] | None:
     """The penalty as the case alone knows it (`show` adds the supply event's view)."""
     penalty = case.penalty
@@ -82,11 +104,14 @@ def case_json(
     sample_until: datetime | None = None,
     show_phone: bool = True,
     money: Money | None = None,
+    actions: Sequence[Action] | None = None,
 ) -> dict[str, Any]:
     data = _case_json(case, now, sample_until, show_phone)
     if money is not None:
         data["penalty"] = money.penalty
         data["ledger"] = [entry_json(e) for e in money.ledger]
+    if actions is not None:
+        data["actions"] = [action_json(a, now) for a in actions]
     return data
 
 

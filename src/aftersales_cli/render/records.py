@@ -41,6 +41,7 @@ from aftersales_cli.rules.taxonomy import (
 )
 
 if TYPE_CHECKING:
+    from aftersales_cli.rules.actions import Action
     from aftersales_cli.rules.ledger import Entry
 
 
@@ -173,6 +174,49 @@ def ledger_table(entries: Sequence[Entry]) -> Table:
         title="Ledger",
         right=frozenset({0, 4}),
         keep=frozenset({0, 1, 4}),
+    )
+
+
+def action_state_cell(action: Action, now: datetime) -> Cell:
+    """`open · due in 2 d`, `open · 3 h late`, `done 11-25 16:20 (2 h late)`, `verified …`."""
+    late = action.late(now)
+    if action.state == "open":
+        if late:
+            return Cell(f"open · {span((now - action.due_at).total_seconds())} late", "breached")
+        return Cell(f"open · {relative(action.due_at, now)}", "pending")
+    assert action.done_at is not None
+    text = f"done {show(action.done_at)}"
+    if late:
+        text += f" ({span((action.done_at - action.due_at).total_seconds())} late)"
+    if action.verified_at is not None:
+        text += f" · verified {show(action.verified_at)}"
+    return Cell(text, "breached" if late else "met")
+
+
+def actions_table(actions: Sequence[Action], now: datetime, *, title: str) -> Table:
+    """Corrective actions: id, what, department, owner, due and state (with the complaint
+    when they are of several)."""
+    several = len({a.complaint_id for a in actions}) > 1
+    rows: list[list[Cell | str]] = []
+    for a in actions:
+        rows.append(
+            [
+                str(a.id),
+                *([f"#{a.complaint_id}"] if several else []),
+                a.text,
+                term_cell(DEPARTMENTS, a.department),
+                a.owner or "",
+                show(a.due_at),
+                action_state_cell(a, now),
+            ]
+        )
+    columns = ["action", *(["complaint"] if several else []), "what", "department", "owner"]
+    return Table(
+        [*columns, "due", "state"],
+        rows,
+        title=title,
+        right=frozenset({0}),
+        keep=frozenset({0, len(columns), len(columns) + 1}),
     )
 
 
@@ -463,6 +507,9 @@ def change_summary(action: str, changes: Mapping[str, Any]) -> str:
             elif sub == "due_at":
                 parts.append(f"{milestone} due {_value(sub, old)} → {_value(sub, new)}")
             continue
+        if key.startswith("actions."):
+            parts.extend(_action_change(key, new))
+            continue
         if key.startswith("penalty."):
             if key == "penalty.amount" and new is not None:
                 parts.append(f"penalty {_value(key, new)}")
@@ -473,6 +520,17 @@ def change_summary(action: str, changes: Mapping[str, Any]) -> str:
             else f"{key} {_value(key, old)} → {_value(key, new)}"
         )
     return "; ".join(parts) or "no change"
+
+
+def _action_change(key: str, new: Any) -> list[str]:
+    """`action 3 opened`, `action 3 done`, `action 3 verified`, `action 3 late`; what it
+    is, its department, owner and due time are in the entry's note."""
+    _, number, field = key.split(".", 2)
+    if field == "state":
+        return [f"action {number} {'opened' if new == 'open' else new}"]
+    if field == "late":
+        return [f"action {number} late"]
+    return []
 
 
 def timeline(events: Sequence[Any]) -> Table:
@@ -494,12 +552,15 @@ def case_view(
     sample_until: datetime | None,
     events: Sequence[Any] = (),
     money: Money | None = None,
+    actions: Sequence[Action] = (),
 ) -> list[Block]:
     blocks: list[Block] = [Heading(headline(case)), case_fields(case, money)]
     sample = sample_line(sample_until, now)
     if sample:
         blocks.append(sample)
     blocks.append(deadlines_table(case, now, zone))
+    if actions:
+        blocks.append(actions_table(actions, now, title="Corrective actions (整改)"))
     if money and money.ledger:
         blocks.append(ledger_table(money.ledger))
     if events:

@@ -365,6 +365,29 @@ def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
         [text("staff"), count("fines"), amount("amount")],
         [[f.staff, f.fines, f.amount] for f in resp.staff_fines],
     )
+    corrective = ReportTable(
+        "corrective_actions",
+        "Corrective actions (整改) opened in the period, by department",
+        [
+            text("department"),
+            count("opened"),
+            count("done on time"),
+            count("verified"),
+            count("still open"),
+            count("late"),
+        ],
+        [
+            [
+                _label(DEPARTMENTS, a.department),
+                a.opened,
+                a.done_on_time,
+                a.verified,
+                a.still_open,
+                a.late,
+            ]
+            for a in report.corrective_actions
+        ],
+    )
     clusters = ReportTable(
         "batch_clusters",
         "Batch clusters (possible batch incidents)",
@@ -436,6 +459,7 @@ def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
         departments,
         people,
         fines,
+        corrective,
         clusters,
         repeaters,
     ]

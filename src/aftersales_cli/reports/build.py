@@ -15,6 +15,7 @@ from aftersales_cli.clock import from_utc_text, local_zone
 from aftersales_cli.reports import kpi, ledger_sums, queries, review
 from aftersales_cli.reports.period import Period
 from aftersales_cli.reports.report import (
+    ActionCount,
     Cause,
     CauseCharge,
     Charge,
@@ -91,6 +92,7 @@ def build(
         "by_channel": lambda c: queries.counts_by(c, w, "channel", "none"),
         "by_org": lambda c: queries.counts_by(c, w, "org", "none"),
         "total": lambda c: queries.total(c, w),
+        "corrective_actions": lambda c: queries.corrective_actions(c, w),
         "previous_total": lambda c: queries.total(c, pw),
     }
     r = _run(tasks, connect)
@@ -165,6 +167,7 @@ def build(
         ),
         trend=Trend(period.trend_unit, tuple(TrendPoint(**p) for p in r["trend"])),
         previous=Previous(before, r["previous_total"], previous),
+        corrective_actions=tuple(ActionCount(**a) for a in r["corrective_actions"]),
         ledger=Listing(lambda: _ledger_rows(connect, w)),
     )
 

@@ -199,6 +199,25 @@ def top_causes(conn: sqlite3.Connection, w: Window, limit: int = 10) -> list[dic
 
 # Ledger entries of the complaints received in the period (net of reversals: a reversal
 # is an entry of its own, with the opposite amount).
+def corrective_actions(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:
+    """Per department, the corrective actions opened in the period (their own index, not
+    the complaints): opened, done on time, verified, still open, late as of now."""
+    return [
+        dict(row)
+        for row in conn.execute(
+            """SELECT department, COUNT(*) AS opened,
+                      SUM(done_at IS NOT NULL AND done_at <= due_at) AS done_on_time,
+                      SUM(state = 'verified') AS verified,
+                      SUM(state = 'open') AS still_open,
+                      SUM(CASE WHEN done_at IS NULL THEN due_at < :now
+                               ELSE done_at > due_at END) AS late
+               FROM actions WHERE opened_at >= :start AND opened_at < :end
+               GROUP BY department ORDER BY opened DESC, department""",
+            w.params,
+        )
+    ]
+
+
 LEDGER_IN_PERIOD = f"""FROM ledger l JOIN complaints c ON c.id = l.complaint_id
             WHERE {IN_PERIOD}"""
 

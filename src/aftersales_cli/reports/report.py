@@ -189,6 +189,20 @@ class Trend:
 
 
 @dataclass(frozen=True)
+class ActionCount:
+    """A department's corrective actions opened in the period, as of the report: done by
+    their due time, verified by QC, still open, late (done after the due time, or open
+    past it)."""
+
+    department: str
+    opened: int
+    done_on_time: int
+    verified: int
+    still_open: int
+    late: int
+
+
+@dataclass(frozen=True)
 class Previous:
     period: Period
     total: int
@@ -225,6 +239,7 @@ class Report:
     repeat_complainants: tuple[Repeater, ...]
     trend: Trend
     previous: Previous
+    corrective_actions: tuple[ActionCount, ...] = ()
     # every entry, read from the database as ledger.csv is written: not in the JSON
     ledger: Iterable[LedgerEntry] = field(default=(), metadata={"json": False})
 

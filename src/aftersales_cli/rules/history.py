@@ -3,9 +3,10 @@
 Pure. A history is the list of entries (`at`, `by`, `action`, `changes`, `note`) that
 `store.events` appends with every change. Each entry's `changes` maps a field of the
 complaint — named as `lifecycle.changes` names them: `status`, `deadlines.contact.done_at`,
-`penalty.amount`, plus `deadlines.M.state` of a `breached` entry — to the pair
-`[old, new]`. The field names are derived from `Case`, `Deadline` and `Penalty`, so the
-set grows by itself when a field is added.
+`penalty.amount`, plus `deadlines.M.state` of a `breached` entry and the fields of its
+corrective actions, `actions.ID.FIELD` (`rules.actions`) — to the pair `[old, new]`.
+The field names are derived from `Case`, `Deadline` and `Penalty`, so the set grows by
+itself when a field is added.
 
 `history_problems` is what `import` and `aftersales check` ask of a stored or imported
 history: entries in the order they were recorded, known actions and field names, a first
@@ -22,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from aftersales_cli.rules import actions
 from aftersales_cli.rules.case import Case, Deadline, Penalty
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS, STATUSES
 
@@ -38,6 +40,7 @@ ACTIONS: tuple[str, ...] = (
     "penalty",  # the fine of a supply event re-evaluated after another case changed
     "pay",  # a payment recorded (or reversed) with `pay`
     "edit",  # intake data corrected, with the reason
+    "action",  # a corrective action opened, done or verified (`actions.ID.FIELD`)
 )
 FIRST_ACTIONS: tuple[str, ...] = ("log", "import")
 
@@ -102,13 +105,14 @@ DATE_KEYS: frozenset[str] = frozenset(k for k, kind in FIELDS.items() if kind is
 
 
 def is_known_key(key: str) -> bool:
-    """A field of a complaint as the history names it."""
-    return key in KNOWN_KEYS
+    """A field of a complaint as the history names it (its corrective actions' fields,
+    `actions.ID.FIELD`, included)."""
+    return key in KNOWN_KEYS or actions.is_key(key)
 
 
 def is_time_key(key: str) -> bool:
     """A field holding a time (stored as UTC text in the history)."""
-    return key in TIME_KEYS
+    return key in TIME_KEYS or actions.is_time_key(key)
 
 
 def is_date_key(key: str) -> bool:
@@ -119,7 +123,7 @@ def is_date_key(key: str) -> bool:
 def is_due_key(key: str) -> bool:
     """A time that says when something is due (it may lie in the future), not when it
     happened."""
-    return key.startswith("deadlines.") and key.endswith(_DUE_PARTS)
+    return (key.startswith("deadlines.") and key.endswith(_DUE_PARTS)) or actions.is_due_key(key)
 
 
 def shown(text: str, limit: int = 60) -> str:

@@ -8,6 +8,7 @@ written through `events.append_all`, like every other history entry.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
@@ -20,8 +21,9 @@ from aftersales_cli.store.db import in_chunks
 
 
 class Overdue(NamedTuple):
-    """A pending milestone past (or near) its deadline, as `overdue` lists it. `due_at`
-    stays stored UTC text: a listing of thousands converts only what it shows."""
+    """A pending milestone past (or near) its deadline, or an open corrective action past
+    its due time (milestone `action`), as `overdue` lists it. `due_at` stays stored UTC
+    text: a listing of thousands converts only what it shows."""
 
     id: int
     milestone: str
@@ -31,19 +33,28 @@ class Overdue(NamedTuple):
     customer: str
     org: str | None
     department: str | None
-    assignee: str | None
+    assignee: str | None  # for a corrective action: its owner
     escalated: int
+    action_id: int | None = None  # milestone `action`: a late corrective action
+    owner: str | None = None
 
 
 def unnoted_breaches(conn: sqlite3.Connection, now: datetime) -> bool:
     """Whether any milestone is past due without its `breached` event (read only: cron's
     usual run, with nothing new, takes no write lock)."""
+    stamp = to_utc_text(now)
     return (
         conn.execute(
             """SELECT 1 FROM deadlines
                WHERE done_at IS NULL AND due_at IS NOT NULL AND due_at < ? AND breach_noted = 0
                LIMIT 1""",
-            (to_utc_text(now),),
+            (stamp,),
+        ).fetchone()
+        is not None
+        or conn.execute(
+            """SELECT 1 FROM actions
+               WHERE state = 'open' AND due_at < ? AND breach_noted = 0 LIMIT 1""",
+            (stamp,),
         ).fetchone()
         is not None
     )
@@ -68,20 +79,7 @@ def note_overdue(
     ).fetchall()
     if not noted:
         return 0
-    levels = list(escalate)
-    escalated: set[int] = set()
-    ids = sorted({row[0] for row in noted})
-    for chunk, marks in in_chunks(ids):
-        escalated.update(
-            row[0]
-            for row in conn.execute(
-                f"""UPDATE complaints SET escalated_at = ?
-                    WHERE id IN ({marks}) AND escalated_at IS NULL
-                      AND severity IN ({",".join("?" * len(levels)) or "NULL"})
-                    RETURNING id""",
-                (stamp, *chunk, *levels),
-            )
-        )
+    escalated = _escalate(conn, {row[0] for row in noted}, stamp, escalate)
     noted_events: list[events.Row] = []
     for complaint_id, milestone, due in sorted(noted, key=lambda r: (r[0], r[2])):
         first = complaint_id in escalated
@@ -100,6 +98,71 @@ def note_overdue(
     return len(noted_events)
 
 
+def _escalate(
+    conn: sqlite3.Connection, ids: Iterable[int], stamp: str, escalate: Iterable[str]
+) -> set[int]:
+    """Escalate those of the complaints `ids` at the `escalate` levels not escalated yet;
+    the ones it escalated."""
+    levels = list(escalate)
+    escalated: set[int] = set()
+    for chunk, marks in in_chunks(sorted(ids)):
+        escalated.update(
+            row[0]
+            for row in conn.execute(
+                f"""UPDATE complaints SET escalated_at = ?
+                    WHERE id IN ({marks}) AND escalated_at IS NULL
+                      AND severity IN ({",".join("?" * len(levels)) or "NULL"})
+                    RETURNING id""",
+                (stamp, *chunk, *levels),
+            )
+        )
+    return escalated
+
+
+def note_late_actions(
+    conn: sqlite3.Connection,
+    now: datetime,
+    by: str,
+    escalate: Iterable[str],
+    describe: Callable[[int, str, str | None, datetime, bool], str],
+    only: int | None = None,
+) -> int:
+    """As `note_overdue`, for corrective actions: the `breached` entry (on its complaint,
+    `actions.ID.late`) of every open action past its due time whose breach is not yet in
+    the history — or of the action `only` — escalating its complaint as a late milestone
+    would (the first breach of an escalated case carries `escalated_at`)."""
+    stamp = to_utc_text(now)
+    noted = conn.execute(
+        f"""UPDATE actions SET breach_noted = 1
+            WHERE state = 'open' AND due_at < ? AND breach_noted = 0
+            {"AND id = ?" if only is not None else ""}
+            RETURNING id, complaint_id, due_at, department, owner""",
+        (stamp,) if only is None else (stamp, only),
+    ).fetchall()
+    if not noted:
+        return 0
+    escalated = _escalate(conn, {row[1] for row in noted}, stamp, escalate)
+    rows: list[events.Row] = []
+    for action_id, complaint_id, due, department, owner in sorted(noted, key=lambda r: r[0]):
+        first = complaint_id in escalated
+        escalated.discard(complaint_id)
+        changes: dict[str, list[object]] = {f"actions.{action_id}.late": [False, True]}
+        if first:
+            changes["escalated_at"] = [None, stamp]
+        rows.append(
+            (
+                complaint_id,
+                stamp,
+                by,
+                "breached",
+                json.dumps(changes),
+                describe(action_id, department, owner, from_utc_text(due), first),
+            )
+        )
+    events.append_all(conn, rows)
+    return len(rows)
+
+
 def pending_before(conn: sqlite3.Connection, until: datetime) -> int:
     """How many pending milestones are due before `until`, counted by reading the whole
     deadlines table rather than the index `overdue` reads: a second route to the same
@@ -107,9 +170,11 @@ def pending_before(conn: sqlite3.Connection, until: datetime) -> int:
     "nothing late")."""
     row = conn.execute(
         # `+` keeps every index out (NOT INDEXED alone lets the partial index in)
-        """SELECT COUNT(*) FROM deadlines NOT INDEXED
-           WHERE +done_at IS NULL AND +due_at IS NOT NULL AND +due_at < ?""",
-        (to_utc_text(until),),
+        """SELECT (SELECT COUNT(*) FROM deadlines NOT INDEXED
+                   WHERE +done_at IS NULL AND +due_at IS NOT NULL AND +due_at < :until)
+                + (SELECT COUNT(*) FROM actions NOT INDEXED
+                   WHERE +state = 'open' AND +due_at < :until)""",
+        {"until": to_utc_text(until)},
     ).fetchone()
     return int(row[0])
 
@@ -120,17 +185,26 @@ def overdue(
     until: datetime,
     rank: Mapping[str, int],
 ) -> Iterator[Overdue]:
-    """Pending milestones due before `until`: those already past `now` first, the most
-    severe and the most late first; then those falling due soon, nearest first."""
+    """Pending milestones and open corrective actions due before `until`: those already
+    past `now` first, the most severe and the most late first; then those falling due
+    soon, nearest first. The actions come from their own index (a few rows), never from a
+    second scan of the complaints."""
     order = " ".join(f"WHEN '{severity}' THEN {-r}" for severity, r in rank.items())
     steps = " ".join(f"WHEN '{m}' THEN {n}" for n, m in enumerate(MILESTONE_KEYS))
     cursor = conn.execute(
-        f"""SELECT d.complaint_id, d.milestone, d.due_at, c.severity, c.status, c.customer,
-                   c.org, c.department, c.assignee, c.escalated_at IS NOT NULL
-            FROM deadlines d JOIN complaints c ON c.id = d.complaint_id
-            WHERE d.done_at IS NULL AND d.due_at IS NOT NULL AND d.due_at < ?
-            ORDER BY d.due_at >= ?, CASE c.severity {order} ELSE 9 END, d.due_at,
-                     d.complaint_id, CASE d.milestone {steps} END""",
-        (to_utc_text(until), to_utc_text(now)),
+        f"""SELECT * FROM (
+              SELECT d.complaint_id AS id, d.milestone AS milestone, d.due_at AS due_at,
+                     c.severity AS severity, c.status, c.customer, c.org, c.department,
+                     c.assignee, c.escalated_at IS NOT NULL, NULL AS action_id, NULL AS owner
+              FROM deadlines d JOIN complaints c ON c.id = d.complaint_id
+              WHERE d.done_at IS NULL AND d.due_at IS NOT NULL AND d.due_at < :until
+              UNION ALL
+              SELECT a.complaint_id, 'action', a.due_at, c.severity, c.status, c.customer,
+                     c.org, a.department, a.owner, c.escalated_at IS NOT NULL, a.id, a.owner
+              FROM actions a JOIN complaints c ON c.id = a.complaint_id
+              WHERE a.state = 'open' AND a.due_at < :until)
+            ORDER BY due_at >= :now, CASE severity {order} ELSE 9 END, due_at, id,
+                     CASE milestone {steps} ELSE {len(MILESTONE_KEYS)} END, action_id""",
+        {"until": to_utc_text(until), "now": to_utc_text(now)},
     )
     return map(Overdue._make, cursor)

@@ -381,6 +381,46 @@ M0012_ILLNESS_DETAILS = _statements(
        WHERE ill = 1""",
 )
 
+
+M0013_ACTIONS = _statements(
+    # Corrective actions (整改): one row each, moved on by `action done` and `action
+    # verify`; their history is their complaint's (entries naming `actions.ID.FIELD`).
+    """CREATE TABLE actions (
+        id INTEGER PRIMARY KEY,
+        complaint_id INTEGER NOT NULL REFERENCES complaints(id),
+        text TEXT NOT NULL,
+        department TEXT NOT NULL,
+        owner TEXT,
+        due_at TEXT NOT NULL,
+        opened_at TEXT NOT NULL,
+        by TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'done', 'verified')),
+        done_at TEXT,
+        verified_at TEXT,
+        breach_noted INTEGER NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX actions_by_complaint ON actions (complaint_id, id)",
+    # what `overdue` reads: the open ones by due time (a few among a million complaints)
+    "CREATE INDEX actions_open ON actions (due_at, breach_noted) WHERE state = 'open'",
+    # the report's table: opened in a period, per department
+    "CREATE INDEX actions_by_opened ON actions (opened_at, department)",
+    """CREATE TRIGGER actions_never_deleted BEFORE DELETE ON actions
+       BEGIN SELECT RAISE(ABORT, 'corrective actions are never deleted'); END""",
+    # What was said when it was opened never changes; it only moves on: open, done, verified.
+    """CREATE TRIGGER actions_only_move_on BEFORE UPDATE ON actions
+       WHEN NEW.id IS NOT OLD.id OR NEW.complaint_id IS NOT OLD.complaint_id
+         OR NEW.text IS NOT OLD.text OR NEW.department IS NOT OLD.department
+         OR NEW.owner IS NOT OLD.owner OR NEW.due_at IS NOT OLD.due_at
+         OR NEW.opened_at IS NOT OLD.opened_at OR NEW.by IS NOT OLD.by
+         OR (OLD.done_at IS NOT NULL AND NEW.done_at IS NOT OLD.done_at)
+         OR (OLD.verified_at IS NOT NULL AND NEW.verified_at IS NOT OLD.verified_at)
+         OR (OLD.breach_noted = 1 AND NEW.breach_noted = 0)
+         OR (OLD.state = 'done' AND NEW.state = 'open')
+         OR (OLD.state = 'verified' AND NEW.state != 'verified')
+       BEGIN SELECT RAISE(ABORT, 'a corrective action only moves on: open, done, verified'); END""",
+)
+
+
 # In order; a database's `user_version` is how many of these it has.
 STEPS: tuple[tuple[str, Step], ...] = (
     ("0001_initial", M0001_INITIAL),
@@ -393,6 +433,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("0008_text_index", M0008_TEXT_INDEX),
     ("0009_whole_multipliers", M0009_WHOLE_MULTIPLIERS),
     ("0012_illness_details", M0012_ILLNESS_DETAILS),
+    ("0013_actions", M0013_ACTIONS),
 )
 
 SCHEMA_VERSION = len(STEPS)

@@ -1,0 +1,64 @@
+"""The use cases of corrective actions (整改): open one on a complaint, record it done,
+have QC verify it. Each is one transaction that first settles its complaint as of now
+(the breaches of its deadlines, and of the action itself when it is already late, each
+with its `breached` entry), then writes the action and its history entry."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from aftersales_cli import clock
+from aftersales_cli.desk import commands as cmd
+from aftersales_cli.desk.work import Desk, late_action_note, settle_case
+from aftersales_cli.rules import actions as rules
+from aftersales_cli.rules.actions import Action
+from aftersales_cli.store import actions as store
+from aftersales_cli.store import breaches
+from aftersales_cli.store import complaints as cases
+
+
+def add(desk: Desk, command: cmd.AddAction) -> Action:
+    """A corrective action on a complaint (any status: a closed case most often)."""
+    with desk.transaction() as conn:
+        case = settle_case(desk, conn, cases.get(conn, command.complaint_id))
+        assert case.id is not None
+        action = rules.open_action(
+            case.id,
+            case.received_at,
+            text=command.text,
+            department=command.department,
+            owner=command.owner,
+            due_at=command.due,
+            now=desk.now,
+            by=desk.operator,
+        )
+        who = f", owner {command.owner}" if command.owner else ""
+        note = f"{command.text} — {command.department}{who}, due {clock.show(command.due)}"
+        stored = store.insert(conn, action, note=note)
+        _note_late(desk, conn, stored)
+    return store.get(desk.conn, stored.id or 0)
+
+
+def move(desk: Desk, command: cmd.MoveAction) -> Action:
+    """`done` or `verified`: refused (nothing written) when the action is not where that
+    step starts — done twice, verified before it is done."""
+    step = rules.mark_done if command.to == "done" else rules.verify
+    with desk.transaction() as conn:
+        before = store.get(conn, command.action_id)
+        after = step(before, desk.now)  # refuses before anything is written
+        settle_case(desk, conn, cases.get(conn, before.complaint_id))
+        _note_late(desk, conn, before)
+        store.update(conn, before, after, at=desk.now, by=desk.operator, note=command.note)
+    return store.get(desk.conn, command.action_id)
+
+
+def _note_late(desk: Desk, conn: sqlite3.Connection, action: Action) -> None:
+    """The action's own breach, if it is past due and the history does not say so yet."""
+    breaches.note_late_actions(
+        conn,
+        desk.now,
+        desk.operator,
+        desk.rules.severity.escalate_when_overdue,
+        late_action_note,
+        only=action.id,
+    )

@@ -1,0 +1,202 @@
+"""Corrective actions — the actions table: the only SQL over it (but `breaches`, which
+lists and notes the late ones with the late milestones, and the report's query).
+
+A row is inserted when an action is opened and only moves on (a trigger refuses any other
+change, and every delete); each step is also an entry of its complaint's history, written
+here in the same transaction. Times are UTC text.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, tzinfo
+from typing import Any
+
+from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
+from aftersales_cli.errors import NotFound
+from aftersales_cli.rules import actions as rules
+from aftersales_cli.rules.actions import Action
+from aftersales_cli.store import events
+from aftersales_cli.store.db import in_chunks
+
+COLUMNS = (
+    "complaint_id",
+    "text",
+    "department",
+    "owner",
+    "due_at",
+    "opened_at",
+    "by",
+    "state",
+    "done_at",
+    "verified_at",
+    "breach_noted",
+)
+
+
+def _time(moment: datetime | None) -> str | None:
+    return None if moment is None else to_utc_text(moment)
+
+
+def _row(action: Action) -> dict[str, Any]:
+    return {
+        "complaint_id": action.complaint_id,
+        "text": action.text,
+        "department": action.department,
+        "owner": action.owner,
+        "due_at": to_utc_text(action.due_at),
+        "opened_at": to_utc_text(action.opened_at),
+        "by": action.by,
+        "state": action.state,
+        "done_at": _time(action.done_at),
+        "verified_at": _time(action.verified_at),
+        "breach_noted": int(action.breach_noted),
+    }
+
+
+def action_of(row: sqlite3.Row, zone: tzinfo | None = None) -> Action:
+    zone = zone or local_zone()
+    return Action(
+        id=row["id"],
+        complaint_id=row["complaint_id"],
+        text=row["text"],
+        department=row["department"],
+        owner=row["owner"],
+        due_at=from_utc_text(row["due_at"], zone),
+        opened_at=from_utc_text(row["opened_at"], zone),
+        by=row["by"],
+        state=row["state"],
+        done_at=None if row["done_at"] is None else from_utc_text(row["done_at"], zone),
+        verified_at=None if row["verified_at"] is None else from_utc_text(row["verified_at"], zone),
+        breach_noted=bool(row["breach_noted"]),
+    )
+
+
+def changes_json(changes: dict[str, tuple[Any, Any]]) -> str:
+    """An action's changes as the history stores them (times as UTC text)."""
+    return json.dumps(
+        {
+            key: [to_utc_text(v) if isinstance(v, datetime) else v for v in pair]
+            for key, pair in changes.items()
+        },
+        ensure_ascii=False,
+    )
+
+
+def insert(conn: sqlite3.Connection, action: Action, *, note: str | None) -> Action:
+    """Store a new action and its history entry."""
+    marks = ", ".join(f":{c}" for c in COLUMNS)
+    cursor = conn.execute(
+        f"INSERT INTO actions ({', '.join(COLUMNS)}) VALUES ({marks})", _row(action)
+    )
+    assert cursor.lastrowid is not None
+    stored = Action(**{**action.__dict__, "id": cursor.lastrowid})
+    _record(conn, None, stored, at=action.opened_at, by=action.by, note=note)
+    return stored
+
+
+def update(
+    conn: sqlite3.Connection,
+    before: Action,
+    after: Action,
+    *,
+    at: datetime,
+    by: str,
+    note: str | None,
+) -> None:
+    """Move an action on (done, verified) and append the step to its history."""
+    row = _row(after)
+    conn.execute(
+        "UPDATE actions SET state = :state, done_at = :done_at, verified_at = :verified_at "
+        "WHERE id = :id",
+        {**row, "id": after.id},
+    )
+    _record(conn, before, after, at=at, by=by, note=note)
+
+
+def _record(
+    conn: sqlite3.Connection,
+    before: Action | None,
+    after: Action,
+    *,
+    at: datetime,
+    by: str,
+    note: str | None,
+) -> None:
+    events.append(
+        conn, after.complaint_id, at, by, "action", changes_json(rules.changes(before, after)), note
+    )
+
+
+def restore(conn: sqlite3.Connection, actions: Sequence[Action]) -> None:
+    """Store a complaint's actions as exported, with their ids (its history, which names
+    them, comes with the complaint)."""
+    marks = ", ".join(f":{c}" for c in COLUMNS)
+    conn.executemany(
+        f"INSERT INTO actions (id, {', '.join(COLUMNS)}) VALUES (:id, {marks})",
+        [{**_row(a), "id": a.id} for a in actions],
+    )
+
+
+def taken(conn: sqlite3.Connection, ids: Iterable[int]) -> int | None:
+    """The first of `ids` that an action already has, if any."""
+    wanted = sorted(ids)
+    for chunk, marks in in_chunks(wanted):
+        row = conn.execute(f"SELECT MIN(id) FROM actions WHERE id IN ({marks})", chunk).fetchone()
+        if row[0] is not None:
+            return int(row[0])
+    return None
+
+
+def get(conn: sqlite3.Connection, action_id: int) -> Action:
+    row = conn.execute("SELECT * FROM actions WHERE id = ?", (action_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"action: no corrective action {action_id}")
+    return action_of(row)
+
+
+def of_case(conn: sqlite3.Connection, complaint_id: int) -> list[Action]:
+    zone = local_zone()
+    return [
+        action_of(row, zone)
+        for row in conn.execute(
+            "SELECT * FROM actions WHERE complaint_id = ? ORDER BY id", (complaint_id,)
+        )
+    ]
+
+
+def of_cases(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[Action]]:
+    zone = local_zone()
+    found: dict[int, list[Action]] = {i: [] for i in ids}
+    for chunk, marks in in_chunks(ids):
+        for row in conn.execute(
+            f"SELECT * FROM actions WHERE complaint_id IN ({marks}) ORDER BY id", chunk
+        ):
+            found[row["complaint_id"]].append(action_of(row, zone))
+    return found
+
+
+def listing(
+    conn: sqlite3.Connection,
+    *,
+    open_only: bool,
+    departments: Sequence[str],
+    late_at: datetime | None,
+) -> Iterator[Action]:
+    """Actions, oldest first: only the open ones, those of some departments, or those
+    open past their due time at `late_at` (the soonest due first)."""
+    where, params = [], []
+    if open_only or late_at is not None:
+        where.append("state = 'open'")
+    if late_at is not None:
+        where.append("due_at < ?")
+        params.append(to_utc_text(late_at))
+    if departments:
+        where.append(f"department IN ({','.join('?' * len(departments))})")
+        params.extend(departments)
+    order = "due_at, id" if late_at is not None else "id"
+    sql = "SELECT * FROM actions" + (f" WHERE {' AND '.join(where)}" if where else "")
+    zone = local_zone()
+    return (action_of(row, zone) for row in conn.execute(f"{sql} ORDER BY {order}", params))
