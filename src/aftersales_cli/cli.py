@@ -182,6 +182,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("close", "handling:close"),
     ("pay", "money:pay"),
     ("revisit", "followup:revisit"),
+    ("attach", "evidence:attach"),
+    ("attachment", "evidence:attachment"),
     ("show", "browse:show"),
     ("list", "browse:list_"),
     ("overdue", "overdue:overdue"),

@@ -17,7 +17,7 @@ from aftersales_cli.render import output
 from aftersales_cli.render.blocks import Block, Line
 from aftersales_cli.rules.history import history_problems
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
-from aftersales_cli.store import codec, health, search
+from aftersales_cli.store import attachments, codec, health, search
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store.db import snapshot
 from aftersales_cli.store.events import Event
@@ -79,6 +79,7 @@ def examine(conn: sqlite3.Connection) -> Findings:
             for cid, kind in health.ledger_disagrees(conn)
         )
         add(Problem(None, f"ledger entry {e} {why}") for e, why in health.bad_reversals(conn))
+        add(Problem(cid, f"attachment {n}: {why}") for cid, n, why in attachments.damaged(conn))
         add(_complaint_problems(conn))
     except sqlite3.DatabaseError as exc:
         add([Problem(None, f"could not read every complaint ({exc})")])
@@ -121,7 +122,8 @@ def check(ctx: typer.Context, json_: JsonOption = False, db: DbOption = None) ->
     """Check the database: SQLite's integrity check and the tool's own.
 
     Every complaint has its deadlines and a history that starts with log (or import), runs
-    in time order and adds up to its status, and the report figures kept on it agree.
+    in time order and adds up to its status, the report figures kept on it agree, and
+    every attachment still has the size and SHA-256 recorded when it was attached.
 
     Exit 0 when all is well (silent unless on a terminal or --json), 1 with a summary of
     what is wrong. Run it after the nightly backup.

@@ -70,3 +70,14 @@ class ReversePayment(NamedTuple):
     complaint_id: int
     entry: int
     reason: str
+
+
+class Attach(NamedTuple):
+    """A file to keep with a complaint: its content already read whole and hashed."""
+
+    complaint_id: int
+    name: str
+    type: str
+    sha256: str
+    content: bytes
+    note: str | None = None

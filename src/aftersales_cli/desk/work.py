@@ -45,18 +45,28 @@ def change(desk: Desk, complaint_id: int, action: str, step: Step, note: str | N
     one transaction. Before the step, the case is settled as of now: every deadline that
     has passed is recorded as breached (its `breached` event first), so nothing the step
     does can turn it into met. A step that refuses writes nothing."""
-    from aftersales_cli.rules.lifecycle import note_breaches, settle
+    from aftersales_cli.rules.lifecycle import note_breaches
 
     with desk.transaction() as conn:
-        before = store.get(conn, complaint_id)
-        settled, breached = settle(before, desk.now, desk.rules)
-        store.write(conn, before, settled)
-        _breach_events(desk, conn, before, settled, breached)
+        before, settled = settle_now(desk, conn, complaint_id)
         after = step(conn, settled)
         after, more = note_breaches(settled, after, desk.now, desk.rules)
         store.update(conn, settled, after, action=action, by=desk.operator, at=desk.now, note=note)
         _breach_events(desk, conn, settled, after, more)
     return Changed(before, after)
+
+
+def settle_now(desk: Desk, conn: sqlite3.Connection, complaint_id: int) -> tuple[Case, Case]:
+    """Inside a write transaction: a complaint as stored, and as settled now — every
+    deadline that has passed recorded as breached (its `breached` event written) before
+    the command's own change."""
+    from aftersales_cli.rules.lifecycle import settle
+
+    before = store.get(conn, complaint_id)
+    settled, breached = settle(before, desk.now, desk.rules)
+    store.write(conn, before, settled)
+    _breach_events(desk, conn, before, settled, breached)
+    return before, settled
 
 
 def _breach_events(

@@ -18,6 +18,7 @@ from aftersales_cli.rules.fields import mask_phone
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
 
 if TYPE_CHECKING:
+    from aftersales_cli.rules.attachments import Attachment
     from aftersales_cli.rules.ledger import Entry
 
 
@@ -57,6 +58,21 @@ def entry_json(entry: Entry) -> dict[str, Any]:
         "by": entry.by,
         "at": iso_local(entry.at),
         "reverses": entry.reverses,
+    }
+
+
+def attachment_json(attachment: Attachment) -> dict[str, Any]:
+    """An attachment's metadata (never its content): `{number, name, type, size, sha256,
+    by, at, note}`; `size` in bytes, `sha256` in hex."""
+    return {
+        "number": attachment.number,
+        "name": attachment.name,
+        "type": attachment.type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "by": attachment.by,
+        "at": iso_local(attachment.at),
+        "note": attachment.note,
     }
 
 
