@@ -569,3 +569,27 @@ def test_show_starts_as_before(run: Run, log: Log, photo: Path) -> None:
     assert {"rich", "sqlite_utils", "pendulum", "pydantic"} & {
         m.split(".")[0] for m in loaded
     } == set()
+
+
+def test_a_file_that_grows_past_the_limit_while_read_is_refused(
+    run: Run, log: Log, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading stops at the limit + 1 byte, whatever the size looked like before."""
+    from aftersales_cli.commands import evidence
+
+    log()
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[attachments]\nmax_mib = 1\n", "utf-8")
+    grown = write(tmp_path / "grown.jpg", JPEG + b"\x00" * (2 * 1024 * 1024))
+    real_stat = os.stat
+
+    def small(path: Any, *args: Any, **kwargs: Any) -> Any:
+        info = real_stat(path, *args, **kwargs)
+        if str(path) == str(grown):  # as it was a moment before it grew
+            return os.stat_result((info.st_mode, *info[1:6], len(JPEG), *info[7:]))
+        return info
+
+    monkeypatch.setattr(evidence.os, "stat", small)
+    before = state(db_path)
+    refused(run("attach", "1", str(grown), "--rules", str(rules)), "still growing", "1.0 MiB")
+    assert state(db_path) == before
