@@ -75,7 +75,7 @@ def _everything_set() -> Case:
 def test_the_known_keys_are_what_lifecycle_changes_names_plus_breach_states() -> None:
     named = set(lifecycle.changes(None, _everything_set()))
     states = {f"deadlines.{m}.state" for m in MILESTONE_KEYS}
-    assert history.KNOWN_KEYS == named | states
+    assert history.KNOWN_KEYS == named | states | set(history.ENTRY_KEYS)
     assert "id" not in history.KNOWN_KEYS
     assert not any(k.endswith("breach_noted") for k in history.KNOWN_KEYS)
 

@@ -188,6 +188,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("pay", "money:pay"),
     ("action", "actions:action"),
     ("revisit", "followup:revisit"),
+    ("attach", "evidence:attach"),
+    ("attachment", "evidence:attachment"),
     ("show", "browse:show"),
     ("list", "browse:list_"),
     ("overdue", "overdue:overdue"),

@@ -30,14 +30,21 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from aftersales_cli.clock import YEARS, local_zone, to_utc_text
-from aftersales_cli.render.record_json import case_json, entry_json, event_json, number
+from aftersales_cli.render.record_json import (
+    attachment_json,
+    case_json,
+    entry_json,
+    event_json,
+    number,
+)
 from aftersales_cli.render.spreadsheet import csv_cell, csv_text
 from aftersales_cli.rules import fields, history
 from aftersales_cli.rules.actions import STATES, Action
 from aftersales_cli.rules.actions import history_problems as action_problems
+from aftersales_cli.rules.attachments import TYPES, Attachment, clean_name, size_text
 from aftersales_cli.rules.case import Case, Deadline, Penalty
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.errors import RuleError
@@ -1152,3 +1159,181 @@ def intake_values(
         if result.get(key) is None:
             raise RuleError(key, "is required")
     return result
+
+
+# ---- attachments ---------------------------------------------------------------------
+# With `export --attachments` (JSON Lines only) each attachment of an exported complaint
+# follows its record as records of its own: `{"attachment": {complaint_id, number, name,
+# type, size, sha256, by, at, note}, "part": k, "parts": n, "content": base64}`. Content
+# longer than ATTACHMENT_PIECE bytes is split over consecutive lines (part 1 of n, …), so
+# that no line passes LINE_MAX whatever the rules file allows.
+
+ATTACHMENT_PIECE = 8 * 1024 * 1024  # bytes of content in one line (base64: 4/3 of it)
+ATTACHMENT_KEYS = ("complaint_id", "number", "name", "type", "size", "sha256", "by", "at", "note")
+ATTACHMENT_ROW_KEYS = ("attachment", "part", "parts", "content")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def attachment_records(attachment: Attachment, content: bytes) -> Iterator[dict[str, Any]]:
+    """The export records of one attachment: its metadata, and its content in parts."""
+    import base64
+
+    meta = {"complaint_id": attachment.complaint_id, **attachment_json(attachment)}
+    parts = max(1, -(-len(content) // ATTACHMENT_PIECE))
+    for part in range(parts):
+        piece = content[part * ATTACHMENT_PIECE : (part + 1) * ATTACHMENT_PIECE]
+        yield {
+            "attachment": meta,
+            "part": part + 1,
+            "parts": parts,
+            "content": base64.b64encode(piece).decode("ascii"),
+        }
+
+
+def is_attachment(values: Mapping[str, Any]) -> bool:
+    """A row that carries (a part of) an attachment rather than a complaint."""
+    return "attachment" in values
+
+
+class Piece(NamedTuple):
+    """One part of an attachment as a row carries it, checked."""
+
+    attachment: Attachment
+    part: int
+    parts: int
+    content: bytes
+
+
+def attachment_piece(values: Mapping[str, Any], now: datetime, limit: int) -> Piece:
+    """A row of an attachment, checked field by field: what it says of the file (a base
+    name, a type the tool gives, a size within `limit`, a SHA-256, who and when) and its
+    part of the content (base64)."""
+    import base64
+    import binascii
+
+    for key in values:
+        if key not in ATTACHMENT_ROW_KEYS:
+            raise RuleError(
+                history.shown(key),
+                f"unknown field (an attachment row has {', '.join(ATTACHMENT_ROW_KEYS)})",
+            )
+    check = Checker(now, from_csv=False)
+    meta = check.object(values.get("attachment"), "attachment", ATTACHMENT_KEYS)
+
+    def required(key: str, value: Any) -> Any:
+        if value is None:
+            raise RuleError(f"attachment.{key}", "is required")
+        return value
+
+    complaint_id = required(
+        "complaint_id", check.integer(meta.get("complaint_id"), "attachment.complaint_id", 1, 2**62)
+    )
+    number = required(
+        "number", check.integer(meta.get("number"), "attachment.number", 1, fields.COUNT_MAX)
+    )
+    name = check.required_text(meta.get("name"), "attachment.name")
+    if clean_name(name) != name:
+        raise RuleError(
+            "attachment.name", "a file's base name, without / or \\ or control characters"
+        )
+    kind = check.string(required("type", meta.get("type")), "attachment.type", "a media type")
+    if kind not in TYPES:
+        raise RuleError("attachment.type", f"one of {', '.join(TYPES)}, got {history.quoted(kind)}")
+    size = required("size", check.integer(meta.get("size"), "attachment.size", 1, 2**62))
+    if size > limit:
+        raise RuleError(
+            "attachment.size",
+            f"{size:,} bytes; an attachment is at most {size_text(limit)} "
+            "(attachments.max_mib in the rules file)",
+        )
+    sha256 = check.string(required("sha256", meta.get("sha256")), "attachment.sha256", "a text")
+    if not _SHA256.fullmatch(sha256):
+        raise RuleError("attachment.sha256", "64 hexadecimal digits in lower case")
+    at = required("at", check.time(meta.get("at"), "attachment.at"))
+    attachment = Attachment(
+        complaint_id,
+        number,
+        name,
+        kind,
+        size,
+        sha256,
+        check.required_text(meta.get("by"), "attachment.by"),
+        at,
+        check.text(meta.get("note"), "attachment.note", limit=fields.TEXT_MAX, multiline=True),
+    )
+    parts = required("parts", check.integer(values.get("parts"), "parts", 1, size))
+    part = required("part", check.integer(values.get("part"), "part", 1, parts))
+    text = check.string(values.get("content"), "content", "base64 text")
+    try:
+        content = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise RuleError("content", "not base64 text") from None
+    return Piece(attachment, part, parts, content)
+
+
+class Assembler:
+    """The parts of one attachment, line after line, into its content — verified against
+    its size and SHA-256 before anything is stored."""
+
+    def __init__(self) -> None:
+        self._first: Piece | None = None
+        self._line = 0
+        self._chunks: list[bytes] = []
+        self._size = 0
+
+    def continues(self, piece: Piece) -> bool:
+        """Whether `piece` is the next part of the attachment being put together."""
+        first = self._first
+        return (
+            first is not None
+            and (piece.attachment, piece.parts) == (first.attachment, first.parts)
+            and piece.part == len(self._chunks) + 1
+        )
+
+    def unfinished(self) -> tuple[int, str] | None:
+        """The line and problem of an attachment whose parts stopped coming (forgotten)."""
+        first = self._first
+        if first is None:
+            return None
+        a, line, got = first.attachment, self._line, len(self._chunks)
+        self._reset()
+        return line, (
+            f"attachment: {a.number} of complaint {a.complaint_id} has {got} of its "
+            f"{first.parts} parts; the others must follow it, in order"
+        )
+
+    def _reset(self) -> None:
+        self._first, self._line, self._chunks, self._size = None, 0, [], 0
+
+    def add(self, piece: Piece, line: int) -> tuple[Attachment, bytes] | None:
+        """Take the next part (the caller ended any other attachment first); the whole
+        attachment and its content once its last part is in."""
+        a = piece.attachment
+        which = f"{a.number} of complaint {a.complaint_id}"
+        if self._first is None:
+            if piece.part != 1:
+                raise RuleError("part", f"part {piece.part} of attachment {which} comes first")
+            self._first, self._line = piece, line
+        self._chunks.append(piece.content)
+        self._size += len(piece.content)
+        if self._size > a.size:
+            self._reset()
+            raise RuleError("content", f"attachment {which} holds more than its {a.size:,} bytes")
+        if piece.part < piece.parts:
+            return None
+        content = b"".join(self._chunks)
+        self._reset()
+        if len(content) != a.size:
+            raise RuleError(
+                "attachment.size",
+                f"attachment {which} says {a.size:,} bytes, its content has {len(content):,}",
+            )
+        import hashlib
+
+        if hashlib.sha256(content).hexdigest() != a.sha256:
+            raise RuleError(
+                "attachment.sha256",
+                f"attachment {which}: its content does not match its SHA-256 (changed or "
+                "damaged on the way)",
+            )
+        return a, content

@@ -24,7 +24,7 @@ from aftersales_cli.render import output, record_json, records
 from aftersales_cli.render.blocks import Line
 from aftersales_cli.rules import fields
 from aftersales_cli.rules.taxonomy import ACTIVE_STATUSES, DEPARTMENTS, SEVERITIES, STATUSES
-from aftersales_cli.store import actions, events, search
+from aftersales_cli.store import actions, attachments, events, search
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store.db import snapshot
 
@@ -40,8 +40,8 @@ def show(
 ) -> None:
     """Show one complaint whole: its fields, deadlines and history.
 
-    Every deadline with its state, and the history as a timeline. The phone is shown in
-    full: you call back from it.
+    Every deadline with its state, the attachments, and the history as a timeline. The
+    phone is shown in full: you call back from it.
 
     Example: aftersales show 42
     """
@@ -52,7 +52,16 @@ def show(
             history = events.of_case(conn, complaint_id)
             money = money_extra(conn, case, s.rules)
             corrective = actions.of_case(conn, complaint_id)
-        print_case(s, case, json_=json_, events=history, money=money, actions=corrective)
+            kept = attachments.of_case(conn, complaint_id)
+        print_case(
+            s,
+            case,
+            json_=json_,
+            events=history,
+            money=money,
+            actions=corrective,
+            attachments=kept,
+        )
 
 
 def list_(

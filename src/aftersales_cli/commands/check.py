@@ -18,7 +18,7 @@ from aftersales_cli.render.blocks import Block, Line
 from aftersales_cli.rules.actions import history_problems as action_problems
 from aftersales_cli.rules.history import history_problems
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
-from aftersales_cli.store import actions, codec, health, search
+from aftersales_cli.store import actions, attachments, codec, health, search
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store.db import snapshot
 from aftersales_cli.store.events import Event
@@ -81,6 +81,7 @@ def examine(conn: sqlite3.Connection) -> Findings:
         )
         add(Problem(None, f"ledger entry {e} {why}") for e, why in health.bad_reversals(conn))
         add(Problem(cid, what) for cid, what in health.search_index_disagrees(conn))
+        add(Problem(cid, f"attachment {n}: {why}") for cid, n, why in attachments.damaged(conn))
         add(_complaint_problems(conn))
     except sqlite3.DatabaseError as exc:
         add([Problem(None, f"could not read every complaint ({exc})")])
@@ -126,8 +127,9 @@ def check(ctx: typer.Context, json_: JsonOption = False, db: DbOption = None) ->
     """Check the database: SQLite's integrity check and the tool's own.
 
     Every complaint has its deadlines and a history that starts with log (or import), runs
-    in time order and adds up to its status, and the report figures kept on it agree;
-    every corrective action is what its complaint's history says of it.
+    in time order and adds up to its status, the report figures kept on it agree; every
+    corrective action is what its complaint's history says of it, and every attachment
+    still has the size and SHA-256 recorded when it was attached.
 
     Exit 0 when all is well (silent unless on a terminal or --json), 1 with a summary of
     what is wrong. Run it after the nightly backup.

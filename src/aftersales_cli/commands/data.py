@@ -185,19 +185,34 @@ def export(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace --out if it exists.")
     ] = False,
+    with_files: Annotated[
+        bool,
+        typer.Option(
+            "--attachments",
+            help="Also the attached files (base64), as records of their own after their "
+            "complaint (JSON Lines only).",
+        ),
+    ] = False,
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
     """Export complaints with their whole history as JSON Lines or CSV.
 
     CSV is UTF-8 with BOM, formula cells neutralised. Phones are masked unless --show-phone,
-    in the history too. A file given with --out lands whole or not at all.
+    in the history too (not inside attached files). A file given with --out lands whole or
+    not at all. With --attachments each attachment follows its complaint as records of its
+    own, its content in base64; `import` restores them, verifying size and SHA-256.
 
     Example: aftersales export --show-phone --out all.jsonl
     """
     with session(ctx, db=db, rules=rules) as s:
         out_path = files.given_path(out, "out")
         kind = file_format(fmt, out_path)
+        if with_files and kind != "jsonl":
+            raise BadInput(
+                "attachments",
+                "travel only in JSON Lines (a CSV cell cannot hold a file); give --format jsonl",
+            )
         until = None
         if to is not None:
             day, moment = clock.parse_day_or_time(to, "to", s.now)
@@ -212,7 +227,7 @@ def export(
         if out_path is not None:
             target = files.check_target(out_path, "out", overwrite=overwrite, database=s.db_path)
         with snapshot(s.conn) as conn:
-            records = (
+            records: Iterator[dict[str, Any]] = (
                 exchange.export_record(
                     case,
                     history,
@@ -226,6 +241,8 @@ def export(
                     conn, search.iterate(conn, query)
                 )
             )
+            if with_files:
+                records = _with_attachments(conn, records)
             if target is None:
                 _write(records, sys.stdout, kind)
                 return
@@ -258,6 +275,22 @@ def _ledgers(
     corrective = actions.of_cases(conn, ids)
     for case, history in chunk:
         yield case, history, entries.get(case.id or 0, []), corrective.get(case.id or 0, [])
+
+
+def _with_attachments(
+    conn: sqlite3.Connection, records: Iterable[dict[str, Any]]
+) -> Iterator[dict[str, Any]]:
+    """Each record followed by the records of its attachments (their content read one
+    attachment at a time)."""
+    from aftersales_cli.store import attachments
+
+    having = attachments.with_attachments(conn)
+    for record in records:
+        yield record
+        if record["id"] in having:
+            for kept in attachments.of_case(conn, record["id"]):
+                _, content = attachments.content(conn, kept.complaint_id, kept.number)
+                yield from exchange.attachment_records(kept, content)
 
 
 def _write(records: Iterable[dict[str, Any]], handle: IO[str], kind: str) -> None:

@@ -38,7 +38,7 @@ from aftersales_cli.rules.errors import RuleError
 from aftersales_cli.rules.history import shown
 from aftersales_cli.rules.ledger import Entry
 from aftersales_cli.rules.taxonomy import CHANNELS
-from aftersales_cli.store import actions
+from aftersales_cli.store import actions, attachments
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store import ledger as books
 from aftersales_cli.store.events import Event
@@ -108,14 +108,18 @@ def import_(
             except OSError as exc:
                 raise BadInput("file", f"cannot read {source}: {exc.strerror or exc}") from None
         ids = importer.ids
+        files = importer.attachments
         if json_:
-            output.print_json({"imported": len(ids), "ids": ids.tolist()})
+            # `attachments` only when the file held some (an export with --attachments)
+            extra = {"attachments": files} if files else {}
+            output.print_json({"imported": len(ids), "ids": ids.tolist(), **extra})
             return
         output.show(
             [
                 Line(
                     f"Imported {len(ids):,} complaint(s) from {source}"
-                    + (f" (ids {min(ids)}–{max(ids)})." if ids else "."),
+                    + (f" (ids {min(ids)}–{max(ids)})" if ids else "")
+                    + (f", with {files:,} attachment(s)." if files else "."),
                     "ok",
                 )
             ]
@@ -135,6 +139,8 @@ class _Importer:
         self.ids = array("q")  # every complaint written, in file order
         self.lines = array("q")  # and its line (negative: an intake row, id given here)
         self.lookups = 0
+        self.files = exchange.Assembler()  # the attachment being read, part by part
+        self.attachments = 0  # attachments restored
 
     def report(self, line: int, problem: str) -> None:
         self.bad += 1
@@ -142,6 +148,8 @@ class _Importer:
 
     def run(self, conn: sqlite3.Connection, rows: Iterable[exchange.Row]) -> None:
         for row in rows:
+            if self._attachment(conn, row):
+                continue
             if row.problem is not None:
                 self.report(row.line, row.problem)
                 continue
@@ -175,6 +183,50 @@ class _Importer:
                 self._insert(conn, row.line, case)
             else:
                 self._restore(conn, row.line, case, history, entries, corrective)
+        left = self.files.unfinished()
+        if left is not None:
+            self.report(*left)
+
+    def _attachment(self, conn: sqlite3.Connection, row: exchange.Row) -> bool:
+        """A row of an attachment (True): checked, and stored once its last part is in,
+        its size and SHA-256 verified. Any other row first ends an attachment whose parts
+        stopped coming (False)."""
+        is_piece = row.problem is None and not row.from_csv and exchange.is_attachment(row.values)
+        piece = None
+        if is_piece:
+            try:
+                limit = self.rules.attachments.max_bytes
+                piece = exchange.attachment_piece(row.values, self.now, limit)
+            except RuleError as exc:
+                self.report(row.line, f"{exc.field}: {exc.message}")
+        if piece is None or not self.files.continues(piece):
+            left = self.files.unfinished()
+            if left is not None:
+                self.report(*left)
+        if piece is None:
+            return is_piece
+        try:
+            whole = self.files.add(piece, row.line)
+        except RuleError as exc:
+            self.report(row.line, f"{exc.field}: {exc.message}")
+            return True
+        if whole is not None:
+            attachment, content = whole
+            try:
+                attachments.restore(conn, attachment, content)
+            except sqlite3.IntegrityError as exc:
+                which = f"{attachment.number} of complaint {attachment.complaint_id}"
+                if "UNIQUE" in str(exc):
+                    why = f"{which} is already in this database or earlier in this file"
+                else:
+                    why = (
+                        f"{which}: complaint {attachment.complaint_id} is neither in this "
+                        "database nor (imported) earlier in this file"
+                    )
+                self.report(row.line, f"attachment: {why}")
+            else:
+                self.attachments += 1
+        return True
 
     def _insert(self, conn: sqlite3.Connection, line: int, case: Case) -> None:
         stored = store.insert(

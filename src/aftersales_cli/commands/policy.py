@@ -72,6 +72,7 @@ def policy_view(rules: Rules, source: str) -> list[Block]:
             ("batch window", f"{rules.intake.batch_window_hours} h"),
             ("client clusters", f"{_list(sorted(rules.intake.cluster_categories))}, one local day"),
             ("retained sample", f"{rules.intake.sample_retention_hours} h"),
+            ("attachments", f"at most {rules.attachments.max_bytes // (1024 * 1024)} MiB each"),
             (
                 "satisfied",
                 f"{rules.revisit.satisfied_min}-5; {rules.revisit.reopen_max} or less reopens",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aftersales_cli.commands.context import Session
 from aftersales_cli.render import output, record_json, records
@@ -16,6 +16,9 @@ from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.deadlines import sample_sealable_until
 from aftersales_cli.store.events import Event
+
+if TYPE_CHECKING:
+    from aftersales_cli.rules.attachments import Attachment
 
 
 def sample_until(case: Case, s: Session) -> datetime | None:
@@ -34,14 +37,18 @@ def print_case(
     events: Sequence[Event] | None = None,
     money: record_json.Money | None = None,
     actions: Sequence[Action] | None = None,
+    attachments: Sequence[Attachment] | None = None,
 ) -> None:
     """`money` (the case's ledger and its supply event's penalty) where the command read
-    it: `show`, `close`, `pay`; `actions` (its corrective actions) in `show`."""
+    it: `show`, `close`, `pay`; `actions` (its corrective actions) and `attachments` (their
+    metadata) where it read them: `show`."""
     until = sample_until(case, s)
     if json_:
         data = record_json.case_json(case, s.now, sample_until=until, money=money, actions=actions)
         if events is not None:
             data["events"] = [record_json.event_json(e) for e in events]
+        if attachments is not None:
+            data["attachments"] = [record_json.attachment_json(a) for a in attachments]
         output.print_json({**data, **(extra or {})})
         return
     blocks = [
@@ -54,6 +61,7 @@ def print_case(
             events=events or (),
             money=money,
             actions=actions or (),
+            attachments=attachments or (),
         ),
     ]
     output.show(blocks)

@@ -95,3 +95,14 @@ class MoveAction(NamedTuple):
     action_id: int
     to: str
     note: str | None = None
+
+
+class Attach(NamedTuple):
+    """A file to keep with a complaint: its content already read whole and hashed."""
+
+    complaint_id: int
+    name: str
+    type: str
+    sha256: str
+    content: bytes
+    note: str | None = None

@@ -13,6 +13,7 @@ from aftersales_cli import clock
 from aftersales_cli.desk import commands as cmd
 from aftersales_cli.rules import fields, lifecycle
 from aftersales_cli.rules.config import Rules
+from aftersales_cli.rules.errors import RuleError
 from aftersales_cli.rules.taxonomy import (
     CAUSES,
     CHANNELS,
@@ -263,3 +264,30 @@ def add_action(
 
 def move_action(action_id: int, to: str, note: str | None) -> cmd.MoveAction:
     return cmd.MoveAction(action_id, to, _text("note", note))
+
+
+def attach(
+    complaint_id: int, name: str, content: bytes, sha256: str, note: str | None, rules: Rules
+) -> cmd.Attach:
+    """A file as read (`content`, and its SHA-256 computed while reading): not empty,
+    within the rules file's size, kept under its cleaned base name, its type read from
+    its first bytes."""
+    from aftersales_cli.rules import attachments
+
+    limit = rules.attachments.max_bytes
+    if not content:
+        raise RuleError("file", f"{name} is empty; there is nothing to attach")
+    if len(content) > limit:
+        raise RuleError(
+            "file",
+            f"{name} is {attachments.size_text(len(content))}; an attachment is at most "
+            f"{attachments.size_text(limit)} (attachments.max_mib in the rules file)",
+        )
+    return cmd.Attach(
+        complaint_id,
+        attachments.clean_name(name),
+        attachments.sniff(content[: attachments.SNIFF_BYTES]),
+        sha256,
+        content,
+        _text("note", note),
+    )

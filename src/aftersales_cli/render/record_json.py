@@ -20,6 +20,7 @@ from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
 
 if TYPE_CHECKING:
     from aftersales_cli.rules.actions import Action
+    from aftersales_cli.rules.attachments import Attachment
     from aftersales_cli.rules.ledger import Entry
 
 
@@ -79,6 +80,21 @@ def action_json(action: Action, now: datetime) -> dict[str, Any]:
         "opened_at": iso_local(action.opened_at),
         "by": action.by,
         "late": action.late(now),
+    }
+
+
+def attachment_json(attachment: Attachment) -> dict[str, Any]:
+    """An attachment's metadata (never its content): `{number, name, type, size, sha256,
+    by, at, note}`; `size` in bytes, `sha256` in hex."""
+    return {
+        "number": attachment.number,
+        "name": attachment.name,
+        "type": attachment.type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "by": attachment.by,
+        "at": iso_local(attachment.at),
+        "note": attachment.note,
     }
 
 

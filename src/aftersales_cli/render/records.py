@@ -42,6 +42,7 @@ from aftersales_cli.rules.taxonomy import (
 
 if TYPE_CHECKING:
     from aftersales_cli.rules.actions import Action
+    from aftersales_cli.rules.attachments import Attachment
     from aftersales_cli.rules.ledger import Entry
 
 
@@ -217,6 +218,36 @@ def actions_table(actions: Sequence[Action], now: datetime, *, title: str) -> Ta
         title=title,
         right=frozenset({0}),
         keep=frozenset({0, len(columns), len(columns) + 1}),
+    )
+
+
+SHA256_SHOWN = 12  # hex digits of an attachment's SHA-256 in a view (the JSON has all)
+
+
+def attachments_table(attachments: Sequence[Attachment]) -> Table:
+    """`#`, name, size, the start of its SHA-256, when, the note; the type and who
+    attached it as the width allows (`show --json` has them all)."""
+    from aftersales_cli.rules.attachments import size_text
+
+    return Table(
+        ["#", "name", "size", "sha256", "when", "note", "type", "by"],
+        [
+            [
+                str(a.number),
+                a.name,
+                size_text(a.size),
+                a.sha256[:SHA256_SHOWN],
+                show(a.at),
+                a.note or "",
+                a.type,
+                a.by,
+            ]
+            for a in attachments
+        ],
+        title="Attachments (aftersales attachment ID N --out FILE)",
+        right=frozenset({0, 2}),
+        keep=frozenset({0, 2, 3, 4, 6}),
+        optional=(6, 7),
     )
 
 
@@ -553,6 +584,7 @@ def case_view(
     events: Sequence[Any] = (),
     money: Money | None = None,
     actions: Sequence[Action] = (),
+    attachments: Sequence[Attachment] = (),
 ) -> list[Block]:
     blocks: list[Block] = [Heading(headline(case)), case_fields(case, money)]
     sample = sample_line(sample_until, now)
@@ -563,6 +595,8 @@ def case_view(
         blocks.append(actions_table(actions, now, title="Corrective actions (整改)"))
     if money and money.ledger:
         blocks.append(ledger_table(money.ledger))
+    if attachments:
+        blocks.append(attachments_table(attachments))
     if events:
         blocks.append(timeline(events))
     return blocks

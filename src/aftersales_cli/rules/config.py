@@ -38,6 +38,7 @@ MAX_DURATION_DAYS = 365  # any deadline
 MAX_WINDOW_DAYS = 3650  # windows looked back over (10 years)
 MAX_WINDOW_HOURS = MAX_WINDOW_DAYS * 24
 MAX_MULTIPLE = 1000  # penalty and compensation multiples
+MAX_ATTACHMENT_MIB = 256  # one attachment is held in memory whole when stored
 
 
 class Duration(NamedTuple):
@@ -161,6 +162,12 @@ class RevisitRules(NamedTuple):
     reopen_max: int
 
 
+class AttachmentRules(NamedTuple):
+    """`[attachments]`: how large a file `attach` stores (and `import` restores)."""
+
+    max_bytes: int
+
+
 class Rules(NamedTuple):
     """The effective policy, one field per section of the rules file. Built only by
     `parse_rules`, so it is always valid."""
@@ -176,6 +183,7 @@ class Rules(NamedTuple):
     intake: IntakeRules
     revisit: RevisitRules
     targets: Targets
+    attachments: AttachmentRules
     effective: Mapping[str, Any]  # the merged table, for `aftersales rules`
 
 
@@ -364,6 +372,11 @@ def _build(raw: dict[str, Any]) -> Rules:
         intake=_intake(raw["intake"], category_terms),
         revisit=_revisit(raw["revisit"]),
         targets=_targets(raw["targets"]),
+        attachments=AttachmentRules(
+            _count(raw["attachments"]["max_mib"], "attachments.max_mib", maximum=MAX_ATTACHMENT_MIB)
+            * 1024
+            * 1024
+        ),
         effective=raw,
     )
 

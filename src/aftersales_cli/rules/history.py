@@ -41,6 +41,7 @@ ACTIONS: tuple[str, ...] = (
     "pay",  # a payment recorded (or reversed) with `pay`
     "edit",  # intake data corrected, with the reason
     "action",  # a corrective action opened, done or verified (`actions.ID.FIELD`)
+    "attach",  # a file kept with the case (`attach`): `attachment` [null, its number]
 )
 FIRST_ACTIONS: tuple[str, ...] = ("log", "import")
 
@@ -99,7 +100,10 @@ def _fields() -> dict[str, type | None]:
 
 
 FIELDS: dict[str, type | None] = _fields()
-KNOWN_KEYS: frozenset[str] = frozenset(FIELDS)
+# What an entry records that is not a field of the complaint, and the one action that
+# records it: the number `attach` gave the file it kept (`"attachment": [null, 1]`).
+ENTRY_KEYS: dict[str, str] = {"attachment": "attach"}
+KNOWN_KEYS: frozenset[str] = frozenset(FIELDS) | frozenset(ENTRY_KEYS)
 TIME_KEYS: frozenset[str] = frozenset(k for k, kind in FIELDS.items() if kind is datetime)
 DATE_KEYS: frozenset[str] = frozenset(k for k, kind in FIELDS.items() if kind is date)
 
@@ -149,6 +153,20 @@ def _is_pair(value: Any) -> bool:
     return isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2
 
 
+def _entry_key_problems(
+    name: str, key: str, action: str, pair: Sequence[Any]
+) -> list[tuple[str, str]]:
+    """An `attachment` change: only in an attach entry, `[null, N]` with N from 1."""
+    if action != ENTRY_KEYS[key]:
+        return [(name, f"recorded only by an {ENTRY_KEYS[key]} entry, not by {quoted(action)}")]
+    old, new = pair
+    if old is not None or type(new) is not int or new < 1:
+        return [
+            (name, f"[null, the attachment's number from 1], not [{quoted(old)}, {quoted(new)}]")
+        ]
+    return []
+
+
 def history_problems(case: Case, events: Sequence[HistoryLike]) -> list[tuple[str, str]]:
     """What is wrong with a complaint's history, as (field, message) pairs, in the order
     met; empty when nothing is."""
@@ -190,6 +208,9 @@ def history_problems(case: Case, events: Sequence[HistoryLike]) -> list[tuple[st
             name = f"{where}.changes.{key}"
             if not _is_pair(pair):
                 problems.append((name, "a pair [old, new]"))
+                continue
+            if key in ENTRY_KEYS:
+                problems.extend(_entry_key_problems(name, key, event.action, pair))
                 continue
             if key != "status":
                 continue

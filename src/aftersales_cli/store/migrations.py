@@ -421,6 +421,34 @@ M0013_ACTIONS = _statements(
 )
 
 
+M0014_ATTACHMENTS = _statements(
+    # Evidence kept with a case (photos, video stills, lab reports, scans), numbered from 1
+    # within each case. A table of its own: nothing that lists, reports or finds what is
+    # overdue reads it. The content comes last in the row, so that reading the other
+    # columns never reads the file; `sha256` (hex) and `size` are what `check` and
+    # `attachment` verify it against. Like the history and the ledger, never changed and
+    # never deleted.
+    """CREATE TABLE attachments (
+        id INTEGER PRIMARY KEY,
+        complaint_id INTEGER NOT NULL REFERENCES complaints(id),
+        number INTEGER NOT NULL CHECK (number >= 1),
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        size INTEGER NOT NULL CHECK (size >= 1),
+        sha256 TEXT NOT NULL,
+        by TEXT NOT NULL,
+        at TEXT NOT NULL,
+        note TEXT,
+        content BLOB NOT NULL,
+        UNIQUE (complaint_id, number)
+    )""",
+    """CREATE TRIGGER attachments_never_deleted BEFORE DELETE ON attachments
+       BEGIN SELECT RAISE(ABORT, 'attachments are never deleted'); END""",
+    """CREATE TRIGGER attachments_never_changed BEFORE UPDATE ON attachments
+       BEGIN SELECT RAISE(ABORT, 'an attachment is never changed; attach a new one'); END""",
+)
+
+
 # In order; a database's `user_version` is how many of these it has.
 STEPS: tuple[tuple[str, Step], ...] = (
     ("0001_initial", M0001_INITIAL),
@@ -434,6 +462,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("0009_whole_multipliers", M0009_WHOLE_MULTIPLIERS),
     ("0012_illness_details", M0012_ILLNESS_DETAILS),
     ("0013_actions", M0013_ACTIONS),
+    ("0014_attachments", M0014_ATTACHMENTS),
 )
 
 SCHEMA_VERSION = len(STEPS)
