@@ -157,3 +157,12 @@ def test_defect12_an_extension_past_the_resolution_moves_the_resolution(run: Run
     overdue = run("overdue", "--json", now="2026-11-23 09:30")
     assert overdue.exit_code in (0, 1), overdue.stderr
     assert "resolution" not in overdue.stdout
+
+
+def test_the_history_says_which_milestone_was_breached(run: Run, log: Log) -> None:
+    log("鸡腿没熟", now="2026-11-22 06:30")  # general: plan due 10:30
+    run("overdue", now="2026-11-22 10:40")
+    history = run("show", "1", now="2026-11-22 10:41").stdout
+    line = next(line for line in history.splitlines() if "breached" in line and "due" in line)
+    assert "no change" not in line
+    assert "contact breached — contact was due" in " ".join(history.split())

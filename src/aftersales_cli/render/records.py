@@ -537,6 +537,8 @@ def change_summary(action: str, changes: Mapping[str, Any]) -> str:
                 parts.append(f"{milestone} done {_value(sub, new)}")
             elif sub == "due_at":
                 parts.append(f"{milestone} due {_value(sub, old)} → {_value(sub, new)}")
+            elif sub == "state":  # a `breached` entry
+                parts.append(f"{milestone} {new}")
             continue
         if key.startswith("actions."):
             parts.extend(_action_change(key, new))
