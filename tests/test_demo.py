@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sqlite3
 from collections import Counter
@@ -171,3 +172,38 @@ def test_the_quarters_review_counts_illness_and_corrective_actions(demo_stdout: 
     assert "华鑫电子厂食堂 1 6 1" in review
     assert "Corrective actions (整改) opened in the period, by department" in review
     assert "production 生产 2 1 1 1 1" in review
+
+
+@pytest.mark.parametrize(
+    ("step", "field"),
+    [
+        ({"do": "edit", "phone": "12", "reason": "回拨核实"}, "phone"),
+        ({"do": "edit", "phone": "13641875526"}, "reason"),
+        ({"do": "action add", "text": "改进", "dept": "warehouse", "due": "+1d"}, "department"),
+        ({"do": "attach", "file": "lab-report-SY-2307.pdf", "note": "x" * 5000}, "note"),
+    ],
+)
+def test_a_scenario_step_is_checked_as_its_command(
+    tmp_path: Path, step: dict[str, object], field: str
+) -> None:
+    """The demo's steps go through the commands' parser: a bad one is refused naming
+    the field, as the command would."""
+    from aftersales_cli.commands.context import session
+    from aftersales_cli.commands.demo import replay
+    from aftersales_cli.errors import BadInput
+    from aftersales_cli.rules.errors import RuleError
+
+    entry = {
+        "received": "-1d 12:00",
+        "channel": "hotline",
+        "customer": "刘老师",
+        "phone": "13641857526",
+        "description": "鸡块有酸味",
+        "steps": [{"at": "+1h", **step}],
+    }
+    with (
+        session(None, db=str(tmp_path / "d.db")) as s,
+        pytest.raises((BadInput, RuleError)) as refused,
+    ):
+        replay(s, json.dumps(entry, ensure_ascii=False))
+    assert refused.value.field == field
