@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -11,9 +14,11 @@ from conftest import Run, ok, refused
 
 from aftersales_cli.rules.taxonomy import CATEGORIES, CHANNELS
 
+SPOTLIGHT = re.compile(r"One case in full \(aftersales show (\d+)\)")
+
 
 @pytest.fixture
-def demo_db(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def demo_stdout(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.chdir(tmp_path)
     result = run("demo")
     assert result.exit_code == 0, result.stderr
@@ -22,6 +27,11 @@ def demo_db(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     assert "What cron would report (aftersales overdue)" in result.stdout
     assert "The quarter's review (aftersales report --quarter" in result.stdout
     assert "Key figures against targets" in result.stdout
+    return result.stdout
+
+
+@pytest.fixture
+def demo_db(demo_stdout: str, tmp_path: Path) -> Path:
     return tmp_path / "aftersales-demo.db"
 
 
@@ -82,3 +92,118 @@ def test_demo_rebuilds_its_own_file_but_never_another(
 def test_demo_works_at_any_moment(run: Run, tmp_path: Path, now: str) -> None:
     result = run("demo", "--db", str(tmp_path / f"{now[:4]}.db"), now=now)
     assert result.exit_code == 0, result.stderr
+
+
+def _section(stdout: str, heading: str, following: str) -> str:
+    start = stdout.index(heading)
+    return stdout[start : stdout.index(following, start)]
+
+
+def test_the_case_in_full_has_its_correction_action_and_lab_report(demo_stdout: str) -> None:
+    """The spotlight: the phone mistyped at intake corrected after the call back (and
+    the hospital visit learnt then), QC's corrective action done by the kitchen and
+    verified by QC, the lab report kept with the case, the illness details."""
+    spotlight = _section(demo_stdout, "One case in full", "What cron would report")
+    plain = " ".join(spotlight.split())
+    assert "edit phone 13641857526 → 13641875526; hospital no → yes — 回拨" in plain
+    assert "2 affected, ill, saw a doctor" in plain
+    assert "symptoms 腹痛、腹泻" in plain
+    assert "eaten 鸡块每人四五块" in plain
+    assert "Corrective actions (整改)" in spotlight
+    assert "production 生产 生产部刘师傅 2026-11-19 11:40" in plain
+    assert "done 2026-11-18 08:40 · verified 2026-11-20 12:40" in plain
+    assert "action 1 verified — 抽查三天装箱记录" in plain
+    assert "Attachments (aftersales attachment ID N --out FILE)" in spotlight
+    assert "attachment 1 — SY-2307留样检测报告.pdf (application/pdf, 720 B)" in plain
+
+
+def test_the_late_corrective_action_is_in_what_cron_would_report(
+    run: Run, demo_stdout: str, demo_db: Path
+) -> None:
+    shown = _section(demo_stdout, "What cron would report", "The quarter's review")
+    late = [line for line in shown.splitlines() if "action 2" in line]
+    assert len(late) == 1 and "16 h late" in late[0] and "王护士长" in late[0]
+    listed = ok(run("action", "list", "--late", "--json", "--db", str(demo_db)))
+    assert [(a["id"], a["owner"], a["department"], a["state"]) for a in listed] == [
+        (2, "洗消间赵组长", "production", "open")
+    ]
+    everything = ok(run("action", "list", "--json", "--db", str(demo_db)))
+    assert [a["state"] for a in everything] == ["verified", "open"]
+    assert not everything[0]["late"]
+
+
+def test_the_illness_cases_carry_their_details(run: Run, demo_db: Path) -> None:
+    cases = ok(run("list", "--all", "--json", "--db", str(demo_db)))
+    ill = [c for c in cases if c["ill"]]
+    assert len(ill) == 4
+    for case in ill:
+        assert case["symptoms"] and case["eaten"] and case["onset_at"] < case["received_at"]
+    assert sum(c["hospital"] for c in ill) == 2  # the factory's six, the two pupils
+
+
+def test_the_lab_report_is_a_real_pdf(
+    run: Run, demo_stdout: str, demo_db: Path, tmp_path: Path
+) -> None:
+    """Written back as the operator would, it is the PDF the scenario ships: its
+    SHA-256 as recorded, and its cross-reference table pointing at its objects."""
+    match = SPOTLIGHT.search(demo_stdout)
+    assert match
+    out = tmp_path / "report.pdf"
+    db = ("--db", str(demo_db))
+    ok(run("attachment", match.group(1), "1", "--out", str(out), "--json", *db))
+    content = out.read_bytes()
+    shown = ok(run("show", match.group(1), "--json", *db))["attachments"]
+    assert shown[0]["sha256"] == hashlib.sha256(content).hexdigest()
+    assert shown[0]["type"] == "application/pdf"
+    assert content.startswith(b"%PDF-1.") and content.rstrip().endswith(b"%%EOF")
+    xref = int(content.rsplit(b"startxref", 1)[1].split()[0])
+    table = content[xref:].split(b"trailer")[0].split(b"\n")
+    assert table[0] == b"xref"
+    count = int(table[1].split()[1])
+    for number, row in enumerate(table[3 : 2 + count], start=1):
+        offset = int(row.split()[0])
+        assert content[offset:].startswith(b"%d 0 obj" % number)
+    assert b"Total plate count" in content
+
+
+def test_the_quarters_review_counts_illness_and_corrective_actions(demo_stdout: str) -> None:
+    review = " ".join(_section(demo_stdout, "The quarter's review", "Try").split())
+    assert "Illness (policy 003): 4 case(s), 11 people affected, 2 hospital visit(s)" in review
+    assert "华鑫电子厂食堂 1 6 1" in review
+    assert "Corrective actions (整改) opened in the period, by department" in review
+    assert "production 生产 2 1 1 1 1" in review
+
+
+@pytest.mark.parametrize(
+    ("step", "field"),
+    [
+        ({"do": "edit", "phone": "12", "reason": "回拨核实"}, "phone"),
+        ({"do": "edit", "phone": "13641875526"}, "reason"),
+        ({"do": "action add", "text": "改进", "dept": "warehouse", "due": "+1d"}, "department"),
+        ({"do": "attach", "file": "lab-report-SY-2307.pdf", "note": "x" * 5000}, "note"),
+    ],
+)
+def test_a_scenario_step_is_checked_as_its_command(
+    tmp_path: Path, step: dict[str, object], field: str
+) -> None:
+    """The demo's steps go through the commands' parser: a bad one is refused naming
+    the field, as the command would."""
+    from aftersales_cli.commands.context import session
+    from aftersales_cli.commands.demo import replay
+    from aftersales_cli.errors import BadInput
+    from aftersales_cli.rules.errors import RuleError
+
+    entry = {
+        "received": "-1d 12:00",
+        "channel": "hotline",
+        "customer": "刘老师",
+        "phone": "13641857526",
+        "description": "鸡块有酸味",
+        "steps": [{"at": "+1h", **step}],
+    }
+    with (
+        session(None, db=str(tmp_path / "d.db")) as s,
+        pytest.raises((BadInput, RuleError)) as refused,
+    ):
+        replay(s, json.dumps(entry, ensure_ascii=False))
+    assert refused.value.field == field

@@ -5,10 +5,23 @@ weeks of a catering company's complaints, with times relative to now. Each compl
 is logged and worked through the same lifecycle steps the commands use, each at its
 own moment, in the order they happened; steps still in the future are left undone, so
 some cases are open, some overdue, some closed and revisited.
+
+A line of the scenario is one complaint: `log`'s options by name (`received` is an offset
+from now, `-6d 12:40`; `onset_at` is typed as at intake, `-40m` or `12:10`), `by` who took
+it, `spotlight` for the case shown in full, and `steps`: each `{"at": offset from
+received, "do": what, "by": who, ...}`, the options of that command by name:
+
+- `classify`, `assign`, `done` (`milestone`, `note`), `extend` (`until`: an offset from
+  received), `close`, `revisit` — as the commands of the same names;
+- `edit`: the corrected fields (`log`'s option names) and `reason`;
+- `action add` (`text`, `dept`, `owner`, `due` as typed at that moment, `+2d`), `action
+  done` / `action verify` (`action`: 1 for the first action the steps opened, `note`);
+- `attach`: `file` (a file of `aftersales_cli/data/`), `name` (kept under), `note`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -27,7 +40,7 @@ from aftersales_cli import files
 from aftersales_cli.commands import overdue
 from aftersales_cli.commands.context import RulesOption, Session, session
 from aftersales_cli.commands.present import sample_until
-from aftersales_cli.desk import cases, parse
+from aftersales_cli.desk import actions, cases, evidence, parse
 from aftersales_cli.desk.work import Desk
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output, records
@@ -35,7 +48,8 @@ from aftersales_cli.render.blocks import Block, Heading, Line
 from aftersales_cli.rules.calendar import calendar_days, elapsed
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.taxonomy import ACTIVE_STATUSES, SEVERITY_RANK
-from aftersales_cli.store import breaches, events, search
+from aftersales_cli.store import actions as corrective
+from aftersales_cli.store import attachments, breaches, events, search
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store.db import set_meta, transaction
 
@@ -84,10 +98,24 @@ def _timeline(entries: list[dict[str, Any]], now: datetime) -> list[_Moment]:
     return sorted(moments, key=lambda m: (m.at, m.order))
 
 
+_STEP_KEYS = frozenset({"at", "do", "by"})
+
+
+def scenario_file(name: str) -> bytes:
+    """A file the scenario attaches, shipped beside it in `aftersales_cli/data/`."""
+    return resources.files("aftersales_cli").joinpath(f"data/{name}").read_bytes()
+
+
 def _apply(
-    desk: Desk, complaint_id: int, action: str, args: dict[str, Any], received: datetime
+    desk: Desk,
+    complaint_id: int,
+    action: str,
+    args: dict[str, Any],
+    received: datetime,
+    opened: list[int],
 ) -> None:
-    """One step of the scenario, through the same parser and use case as the command."""
+    """One step of the scenario, through the same parser and use case as the command.
+    `opened`: the ids of the corrective actions this complaint's steps opened so far."""
     now, rules = desk.now, desk.rules
     if action == "classify":
         classify = parse.classify(
@@ -127,6 +155,31 @@ def _apply(
             complaint_id, int(args["satisfaction"]), args.get("method", "phone"), args.get("note")
         )
         cases.revisit(desk, revisit)
+    elif action == "edit":
+        values = {k: v for k, v in args.items() if k not in _STEP_KEYS | {"reason"}}
+        cases.edit(desk, parse.edit(complaint_id, values, args.get("reason"), now, rules))
+    elif action == "action add":
+        add = parse.add_action(
+            complaint_id, args["text"], args["dept"], args.get("owner"), args["due"], now
+        )
+        opened.append(actions.add(desk, add).id or 0)
+    elif action in ("action done", "action verify"):
+        to = "done" if action == "action done" else "verified"
+        move = parse.move_action(opened[int(args["action"]) - 1], to, args.get("note"))
+        actions.move(desk, move)
+    elif action == "attach":
+        content = scenario_file(args["file"])
+        digest = hashlib.sha256(content).hexdigest()
+        name = args.get("name", args["file"])
+        evidence.attach(
+            desk, parse.attach(complaint_id, name, content, digest, args.get("note"), rules)
+        )
+    # TO COME with progress notes (issue 12): a `note` step goes here — `{"do": "note",
+    # "text": …, "kind": "call"}` through the notes branch's parser and use case, as the
+    # `note` command calls them. Policy 004's milestones need no code here: `done`
+    # already takes any milestone, so `{"do": "done", "milestone": "sample"}` (and
+    # `lab_report`, `confirm`) are steps of demo.jsonl only — the spotlight (刘老师, SY-2307)
+    # and the LN-2207 cases are where they belong.
     else:
         raise ValueError(f"unknown demo step {action!r}")
 
@@ -140,6 +193,7 @@ def replay(s: Session, text: str) -> tuple[int, int | None]:
     entries = [json.loads(line) for line in text.splitlines() if line.strip()]
     ids: dict[int, int] = {}
     received: dict[int, datetime] = {}
+    opened: dict[int, list[int]] = {}
     spotlight = None
     for moment in _timeline(entries, s.now):
         here = s.at(moment.at, moment.args.get("by"))
@@ -156,11 +210,26 @@ def replay(s: Session, text: str) -> tuple[int, int | None]:
             if moment.args.get("spotlight"):
                 spotlight = case.id
             continue
-        _apply(here.desk(), ids[moment.entry], moment.action, moment.args, received[moment.entry])
+        _apply(
+            here.desk(),
+            ids[moment.entry],
+            moment.action,
+            moment.args,
+            received[moment.entry],
+            opened.setdefault(moment.entry, []),
+        )
     return len(entries), spotlight
 
 
-DEMO_TABLES = ("kpis", "trend", "by_category", "penalties", "batch_clusters")
+DEMO_TABLES = (
+    "kpis",
+    "trend",
+    "by_category",
+    "penalties",
+    "illness",
+    "corrective_actions",
+    "batch_clusters",
+)
 
 
 def _busiest_quarter(cases: list[Case], now: datetime) -> Period:
@@ -261,6 +330,8 @@ def _present(s: Session, target: Path, count: int, spotlight: int | None) -> Non
             s.zone_name,
             sample_until=sample_until(case, s),
             events=events.of_case(conn, spotlight),
+            actions=corrective.of_case(conn, spotlight),
+            attachments=attachments.of_case(conn, spotlight),
         )
     late = breaches.overdue(conn, s.now, s.now, SEVERITY_RANK)
     blocks += [Heading("What cron would report (aftersales overdue)")]
@@ -274,6 +345,8 @@ def _present(s: Session, target: Path, count: int, spotlight: int | None) -> Non
     tries: list[Callable[[str], str]] = [
         lambda d: f"aftersales --db {d} list --all --severity urgent",
         lambda d: f"aftersales --db {d} show 1 --json",
+        lambda d: f"aftersales --db {d} action list --late",
+        lambda d: f"aftersales --db {d} attachment {spotlight} 1 --out report.pdf",
         lambda d: f"aftersales --db {d} report --quarter {period.label} --html report.html",
         lambda d: (
             f'aftersales --db {d} log "午餐汤里有头发" --channel hotline '
