@@ -194,6 +194,16 @@ def test_wrap_breaks_english_at_spaces_and_chinese_anywhere_but_before_punctuati
     assert layout.wrap("米饭变质，孩子腹泻", 8) == ["米饭变", "质，孩子", "腹泻"]
 
 
+def test_a_dash_after_a_space_keeps_its_space_and_the_line_before_ends_on_a_word() -> None:
+    # the history of a closed case: the note follows " — "
+    assert layout.wrap("¥2,520.00; closed_at 2026-11-17 10:40 — 医药费已付", 37) == [
+        "¥2,520.00; closed_at 2026-11-17 10:40",
+        "— 医药费已付",
+    ]
+    # Chinese punctuation opening a short run still never starts a line
+    assert layout.wrap("ok ok ok ok，再说", 11) == ["ok ok ok", "ok，再说"]
+
+
 @given(
     st.lists(st.tuples(WORDS, WORDS, st.integers(0, 10**7)), min_size=1, max_size=6),
     st.integers(min_value=20, max_value=200),

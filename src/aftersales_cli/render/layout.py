@@ -70,11 +70,14 @@ def _wrap_line(line: str, size: int, measure: Measure) -> list[str]:
             current.append(unit)
             used += size_of
             continue
+        spaced = bool(current) and current[-1] == " "
         while current and current[-1] == " ":
             current.pop()
         carried: list[str] = []
-        if unit in _NO_START and len(current) > 1 and measure(current[-1]) > 1:
-            carried = [current.pop()]
+        if unit[0] in _NO_START and not spaced and len(current) > 1:
+            carried = [current.pop()]  # punctuation never starts a line: its word goes too
+            while current and current[-1] == " ":
+                current.pop()
         if current:
             out.append("".join(current))
         current = carried
