@@ -180,6 +180,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("done", "handling:done"),
     ("extend", "handling:extend"),
     ("close", "handling:close"),
+    ("note", "casefile:note"),
     ("pay", "money:pay"),
     ("revisit", "followup:revisit"),
     ("show", "browse:show"),

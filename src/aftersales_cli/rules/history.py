@@ -3,7 +3,8 @@
 Pure. A history is the list of entries (`at`, `by`, `action`, `changes`, `note`) that
 `store.events` appends with every change. Each entry's `changes` maps a field of the
 complaint — named as `lifecycle.changes` names them: `status`, `deadlines.contact.done_at`,
-`penalty.amount`, plus `deadlines.M.state` of a `breached` entry — to the pair
+`penalty.amount`, plus `deadlines.M.state` of a `breached` entry and `note.kind` of a
+`note` entry — to the pair
 `[old, new]`. The field names are derived from `Case`, `Deadline` and `Penalty`, so the
 set grows by itself when a field is added.
 
@@ -23,7 +24,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from aftersales_cli.rules.case import Case, Deadline, Penalty
-from aftersales_cli.rules.taxonomy import MILESTONE_KEYS, STATUSES
+from aftersales_cli.rules.taxonomy import MILESTONE_KEYS, NOTE_KINDS, STATUSES
 
 ACTIONS: tuple[str, ...] = (
     "log",
@@ -37,6 +38,7 @@ ACTIONS: tuple[str, ...] = (
     "breached",
     "penalty",  # the fine of a supply event re-evaluated after another case changed
     "pay",  # a payment recorded (or reversed) with `pay`
+    "note",  # a progress note (`aftersales note`), its kind as `note.kind`
 )
 FIRST_ACTIONS: tuple[str, ...] = ("log", "import")
 
@@ -91,6 +93,7 @@ def _fields() -> dict[str, type | None]:
                 names[f"penalty.{part_name}"] = _kind(penalty_types[part_name])
         else:
             names[field.name] = _kind(case_types[field.name])
+    names["note.kind"] = None  # a `note` entry: what kind of note it is
     return names
 
 
@@ -186,6 +189,8 @@ def history_problems(case: Case, events: Sequence[HistoryLike]) -> list[tuple[st
             if not _is_pair(pair):
                 problems.append((name, "a pair [old, new]"))
                 continue
+            if key == "note.kind" and pair[1] not in NOTE_KINDS:
+                problems.append((name, f"{quoted(pair[1])} is not one of {', '.join(NOTE_KINDS)}"))
             if key != "status":
                 continue
             old, new = pair
