@@ -202,3 +202,28 @@ def test_migration_gives_open_cases_the_milestones_still_ahead(
     assert all(three[m]["state"] == "n/a" for m in ("forward", "sample", "confirm"))
     checked = run("check")
     assert checked.exit_code == 0, checked.stdout + checked.stderr
+
+
+def test_notes_travel_through_export_and_import(run: Run, log: Log, tmp_path: Path) -> None:
+    log("米饭有馊味")
+    ok(run("note", "1", "已电话联系", "--kind", "call", now="2026-11-22 10:10"))
+    ok(run("done", "1", "sample", "--note", "已封存", now="2026-11-22 10:20"))
+    out = tmp_path / "all.jsonl"
+    ok(run("export", "--show-phone", "--out", str(out), now="2026-11-22 10:30"))
+    other = tmp_path / "other.db"
+    ok(run("--db", str(other), "import", str(out), now="2026-11-22 10:30"))
+    data = ok(run("--db", str(other), "show", "1", "--json", now="2026-11-22 10:30"))
+    assert data["last_note_at"] == "2026-11-22T10:10:00+08:00"
+    assert data["deadlines"]["sample"]["state"] == "met"
+    # forward (15 min) passed before the sample was recorded
+    assert [e["action"] for e in data["events"]] == ["log", "note", "breached", "done"]
+    assert run("--db", str(other), "check").exit_code == 0
+    # a note of a kind the tool does not know is refused, naming where
+    text = out.read_text("utf-8").replace(
+        '"note.kind": [null, "call"]', '"note.kind": [null, "fax"]'
+    )
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(text, "utf-8")
+    result = run("--db", str(tmp_path / "third.db"), "import", str(bad), now="2026-11-22 10:30")
+    assert result.exit_code == 2
+    assert "events[1].changes.note.kind: 'fax' is not one of call" in result.stderr
