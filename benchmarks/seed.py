@@ -37,7 +37,12 @@ from aftersales_cli import clock
 from aftersales_cli.rules import penalties
 from aftersales_cli.rules.config import default_rules
 from aftersales_cli.rules.fields import client_key, phone_key
-from aftersales_cli.rules.taxonomy import DEFECT_FINDINGS, EXCHANGE_REMEDIES, MILESTONE_KEYS
+from aftersales_cli.rules.taxonomy import (
+    DEFECT_FINDINGS,
+    EXCHANGE_REMEDIES,
+    MILESTONE_BITS,
+    MILESTONE_KEYS,
+)
 from aftersales_cli.store import bulk, codec, fulltext
 from aftersales_cli.store import ledger as books
 from aftersales_cli.store.db import open_db, transaction
@@ -271,10 +276,14 @@ LEFT_AT_DEFAULTS = (
     "onset_at",
     "eaten",
     "hospital",
+    "last_note_at",
 )
 COLUMNS = tuple(c for c in codec.COLUMNS if c not in LEFT_AT_DEFAULTS)
 DEADLINE_COLUMNS = tuple(c for c in codec.DEADLINE_COLUMNS if c not in LEFT_AT_DEFAULTS)
 INTERIM = ("contact", "plan", "investigation")
+# The milestones of policy 004's whole loop (migration 0011), each (due, done) per case.
+LOOP_004 = ("forward", "sample", "lab_report", "confirm")
+QC_DONE = ("sample", "lab_report", "confirm")  # recorded by `done`, on a closed case too
 # An open case older than this has usually had its resolution extended (waiting for a lab
 # report, for the customer...): the customer was told a new time, before the deadline.
 EXTENDED_AFTER = 2 * DAY
@@ -463,6 +472,12 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
     }
     resolution_minutes = {s: int(row["resolution"] or 0) for s, row in due_minutes.items()}
     revisit_after = rules.deadlines.revisit_after_close.approx_minutes * 60
+    qc_seconds = {
+        m: None if d is None else d.approx_minutes * 60
+        for m, d in (("sample", rules.deadlines.sample), ("lab_report", rules.deadlines.lab_report))
+    }
+    confirm_after = rules.deadlines.confirm
+    confirm_seconds = None if confirm_after is None else confirm_after.approx_minutes * 60
     ladder = rules.penalties.ladder
     window = rules.penalties.window_days * DAY
     reopen_max = rules.revisit.reopen_max
@@ -677,6 +692,30 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             assigned_at = (classified_at or received) + int(rand() * min(3600, span // 3))
         # The deadlines, the report figures, and the breaches the history records.
         texts = {m: text(t) for m, t in done.items()}  # when each interim step was done
+        # Policy 004's loop: forwarded by the assign (or the close); QC samples and reports
+        # on its categories (mostly in time, on a closed case too); the result confirmed
+        # with the customer after investigation is done (or after the close without one).
+        loop: dict[str, tuple[int | None, int | None]] = dict.fromkeys(LOOP_004, (None, None))
+        if due["forward"] is not None:
+            loop["forward"] = (
+                received + due["forward"] * 60,
+                assigned_at if assigned else first_close,
+            )
+        if category in rules.deadlines.qc_categories:
+            taken = received
+            for milestone in ("sample", "lab_report"):
+                seconds = qc_seconds[milestone]
+                if seconds is None:
+                    continue
+                share = 1.05 + rand() * 0.4 if rand() < 0.08 else 0.3 + rand() * 0.65
+                taken = max(taken, received + int(seconds * share))
+                loop[milestone] = (received + seconds, taken if taken <= now else None)
+        started = done.get("investigation")
+        if started is None and due["investigation"] is None:
+            started = first_close  # no investigation: confirm falls due after the close
+        if started is not None and confirm_seconds is not None:
+            told = started + int(confirm_seconds * (1.2 + rand() * 2 if rand() < 0.1 else rand()))
+            loop["confirm"] = (started + confirm_seconds, told if told <= now else None)
         due_texts: dict[str, str | None] = {}
         breaches: list[tuple[int, int, str, str]] = []  # (noted at, due at, milestone, by)
         met_mask = breached_mask = 0
@@ -688,7 +727,8 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             breaches.append(
                 (noted, first_due, "resolution", by if noted == first_close else "cron")
             )
-        for bit, milestone in enumerate(MILESTONE_KEYS):
+        for milestone in MILESTONE_KEYS:
+            bit = MILESTONE_BITS[milestone]
             due_at: int | None
             finish: int | None
             extended_from: int | None = None
@@ -708,6 +748,8 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
                     due_at = now + 3600 + int(rand() * 7 * DAY)
                     told = min(extended_from - int(rand() * 3600), now)
                     extension = (told, extended_from, due_at, reason)
+            elif milestone in LOOP_004:
+                due_at, finish = loop[milestone]
             else:
                 minutes = due[milestone]
                 due_at = None if minutes is None else received + minutes * 60
@@ -777,6 +819,9 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
                 logged += f', "deadlines.{milestone}.due_at": [null, "{due_texts[milestone]}"]'
                 if milestone == "contact" and hotline:
                     logged += f', "deadlines.contact.done_at": [null, "{received_text}"]'
+        for milestone in ("forward", "sample", "lab_report"):
+            if due_texts[milestone]:
+                logged += f', "deadlines.{milestone}.due_at": [null, "{due_texts[milestone]}"]'
         first_due_text = text(first_due)
         logged += f', "deadlines.resolution.due_at": [null, "{first_due_text}"]}}'
         history: list[tuple[int, str, str, str, str, str | None]] = [
@@ -786,9 +831,11 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             history.append((cid, text(classified_at), by, "classify", CLASSIFIED, None))
         if assigned:
             was = "classified" if classified_at else "new"
-            history.append(
-                (cid, text(assigned_at), pick(STAFF), "assign", ASSIGNED % (was, assignee), None)
-            )
+            assigning = ASSIGNED % (was, assignee)
+            if due_texts["forward"]:
+                forwarded = DONE % ("forward", text(assigned_at))
+                assigning = f"{assigning[:-1]}, {forwarded}}}"
+            history.append((cid, text(assigned_at), pick(STAFF), "assign", assigning, None))
         # One `done` per moment (`done plan` also completes a contact still open), by the
         # assignee once there is one.
         moments: dict[int, str] = {}
@@ -797,7 +844,16 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             if t is not None and not (hotline and milestone == "contact"):
                 part = DONE % (milestone, texts[milestone])
                 moments[t] = f"{moments[t]}, {part}" if t in moments else part
-        for t, parts in moments.items():
+        for milestone in QC_DONE:
+            t = loop[milestone][1]
+            if t is not None:
+                part = DONE % (milestone, text(t))
+                moments[t] = f"{moments[t]}, {part}" if t in moments else part
+        scheduled = done.get("investigation")
+        if scheduled is not None and due_texts["confirm"]:
+            part = f'"deadlines.confirm.due_at": [null, "{due_texts["confirm"]}"]'
+            moments[scheduled] = f"{moments[scheduled]}, {part}"
+        for t, parts in sorted(moments.items()):
             who = assignee if assignee and t >= assigned_at else by
             history.append((cid, text(t), who, "done", "{" + parts + "}", None))
         if extension is not None:
@@ -814,6 +870,11 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
                 )
             )
         closed_text = None if closed_at is None else text(closed_at)
+        after_close = ""  # what the first close also changes of 004's loop
+        if not assigned and due_texts["forward"] and first_close is not None:
+            after_close += ", " + DONE % ("forward", text(first_close))
+        if due_texts["confirm"] and done.get("investigation") is None:
+            after_close += f', "deadlines.confirm.due_at": [null, "{due_texts["confirm"]}"]'
         if first_close is not None:
             first_text = text(first_close)
             first_revisit = text(first_close + revisit_after)
@@ -823,7 +884,14 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
                     first_text,
                     by,
                     "close",
-                    CLOSED % ("assigned", first_text, first_revisit, closing, first_text),
+                    CLOSED
+                    % (
+                        "assigned",
+                        first_text,
+                        first_revisit,
+                        closing + after_close,
+                        first_text,
+                    ),
                     None,
                 )
             )

@@ -70,11 +70,19 @@ export AFTERSALES_NOW=2026-11-23T13:10
 run 'aftersales done 1 plan --note "已告知家长：留样封存送检，今日先退款"'
 # README shows: ^Recorded
 # README shows: ^plan\b
+export AFTERSALES_NOW=2026-11-23T13:20
+run 'aftersales done 1 sample --note "留样已封存，送第三方检测"'
+# README shows: ^Recorded
+# README shows: ^sample\b
 export AFTERSALES_NOW=2026-11-23T15:30
 run 'aftersales extend 1 --milestone investigation --until "2026-11-24 12:00" --reason "等待第三方检测报告"'
 # README shows: ^Extended
 # README shows: ^Resolution moved
 # README shows: ^(investigation|resolution)\b
+export AFTERSALES_NOW=2026-11-24T10:30
+run 'aftersales done 1 lab_report --note "第三方报告：储存温度超标"'
+# README shows: ^Recorded
+# README shows: ^lab_report\b
 export AFTERSALES_NOW=2026-11-24T10:40
 run 'aftersales close 1 --remedy refund --amount 36 --cause storage_transport --finding spoiled --supply-value 1800 --price 18 --note "检测确认储存温度超标；已退款并上门致歉"'
 # README shows: ^Closed
@@ -82,6 +90,11 @@ run 'aftersales close 1 --remedy refund --amount 36 --cause storage_transport --
 # README shows: ^revisit\b
 # README shows: ^(Ledger|entry\b| +[0-9]+ )
 # README cuts at: 100
+export AFTERSALES_NOW=2026-11-24T11:00
+run 'aftersales note 1 "已电话告知家长检测结果，上门致歉" --kind 电话'
+# README shows: ^Noted
+# README shows: ^That is
+# README shows: ^confirm\b
 export AFTERSALES_NOW=2026-11-25T16:00
 run 'aftersales revisit 1 --satisfaction 4 --method phone --note "基本满意"'
 # README shows: ^Revisited

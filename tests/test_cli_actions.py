@@ -144,6 +144,8 @@ def test_a_late_action_is_listed_breached_once_and_escalated(
 ) -> None:
     log("米饭变质", category="food_safety", now="2026-11-20 09:00")
     closed(run, "1", "--finding", "none", now="2026-11-20 09:10")
+    for milestone in ("lab_report", "confirm"):  # QC's work and the call back, on time
+        ok(run("done", "1", milestone, now="2026-11-20 09:20"))
     ok(run("action", "add", "1", *FIX, "--due", "2026-11-21 18:00", now="2026-11-20 10:00"))
     assert run("overdue", now="2026-11-21 18:00").exit_code == 0  # at the due minute: on time
     result = run("overdue", "--json", now="2026-11-22 10:00")
@@ -187,6 +189,7 @@ def test_a_late_action_is_listed_breached_once_and_escalated(
 def test_a_general_case_late_action_is_listed_not_escalated(run: Run, log: Log) -> None:
     log("菜量偏少", category="food_quality", now="2026-11-20 09:00")
     closed(run, "1", now="2026-11-20 09:10")
+    ok(run("done", "1", "confirm", now="2026-11-20 09:20"))
     ok(run("action", "add", "1", *FIX, "--due", "2026-11-21 18:00", now="2026-11-20 10:00"))
     rows = json.loads(run("overdue", "--json", now="2026-11-22 10:00").stdout)
     assert [(r["milestone"], r["escalate"]) for r in rows] == [("action", False)]

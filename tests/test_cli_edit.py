@@ -235,8 +235,9 @@ def test_an_earlier_received_time_can_breach_a_deadline_at_once(run: Run, log: L
     after = _edit(run, cid, "--received-at", "2026-11-22 08:30")
     assert after["deadlines"]["contact"]["state"] == "breached"  # due 09:30, now 10:00
     assert after["deadlines"]["plan"]["state"] == "pending"
+    assert after["deadlines"]["forward"]["state"] == "breached"  # due 09:30 too
     actions = [e["action"] for e in _history(run, cid)]
-    assert actions == ["log", "edit", "breached"]
+    assert actions == ["log", "edit", "breached", "breached"]
 
 
 def test_a_recorded_breach_stays_breached_when_the_received_time_moves_later(
@@ -249,7 +250,8 @@ def test_a_recorded_breach_stays_breached_when_the_received_time_moves_later(
     assert contact["state"] == "breached"  # it was breached before the correction
     assert after["deadlines"]["plan"]["state"] == "pending"
     actions = [e["action"] for e in _history(run, cid)]
-    assert actions == ["log", "breached", "edit"]  # the breach is recorded first
+    # contact's breach and forward's (both due 07:00) are recorded first
+    assert actions == ["log", "breached", "breached", "edit"]
     ok(run("done", str(cid), "contact"))
     assert ok(run("show", str(cid), "--json"))["deadlines"]["contact"]["state"] == "breached"
 
@@ -492,3 +494,10 @@ def test_an_edit_and_its_edit_back_restore_the_case_and_the_history_grows(
         assert "nothing to change" in back.stderr
         assert [e["action"] for e in last["events"]] == ["log", "edit"]
     assert last["deadlines"] == first["deadlines"]
+
+
+def test_qc_deadlines_follow_a_corrected_received_time(run: Run, log: Log) -> None:
+    cid = log("米饭有馊味", category="food_safety")["id"]  # received 10:00: sample due +24 h
+    after = _edit(run, cid, "--received-at", "2026-11-22 09:00")
+    assert after["deadlines"]["sample"]["due_at"] == "2026-11-23T09:00:00+08:00"
+    assert after["deadlines"]["lab_report"]["due_at"] == "2026-11-24T09:00:00+08:00"

@@ -405,12 +405,18 @@ def test_history_records_every_change_with_old_and_new(run: Run) -> None:
         "done",
         "extend",
         "close",
+        "breached",  # QC's sample (24 h from 10:05), still not taken
+        "breached",  # the result not confirmed within 1 h of the close
         "revisit",
+    ]
+    assert [next(iter(e["changes"])) for e in events[6:8]] == [
+        "deadlines.sample.state",
+        "deadlines.confirm.state",
     ]
     assert events[1]["changes"]["category"] == ["food_quality", "food_safety"]
     assert events[2]["changes"]["assignee"] == [None, "李工"]
     assert events[3]["changes"]["deadlines.contact.done_at"] == [None, "2026-11-22T10:10:00+08:00"]
     assert events[4]["changes"]["deadlines.resolution.due_at"][1] == "2026-11-24T10:00:00+08:00"
     assert events[5]["changes"]["status"] == ["assigned", "closed"]
-    assert events[6]["at"] == "2026-11-23T11:00:00+08:00"
+    assert events[8]["at"] == "2026-11-23T11:00:00+08:00"
     assert all(e["by"] == "tester" for e in events)

@@ -76,7 +76,17 @@ def test_log_json_is_the_contract(run: Run) -> None:
         "general",
         "production",
     )
-    assert set(data["deadlines"]) == {"contact", "plan", "investigation", "resolution", "revisit"}
+    assert list(data["deadlines"]) == [
+        "contact",
+        "forward",
+        "plan",
+        "sample",
+        "investigation",
+        "lab_report",
+        "confirm",
+        "resolution",
+        "revisit",
+    ]
     assert data["deadlines"]["contact"] == {
         "due_at": "2026-11-22T11:00:00+08:00",
         "done_at": None,

@@ -134,7 +134,8 @@ def test_python_dash_m_works(tmp_path: Path) -> None:
 
 def test_rules_shows_the_policy_in_force(run: Run) -> None:
     out = run("rules").stdout
-    assert "urgent 紧急        30m      2h    4h             24h" in out
+    assert "urgent 紧急        30m      15m      2h    4h             24h" in out
+    assert "sample 24h, lab_report 48h from receipt" in out
     assert "revisit 3d after close" in out
     data = ok(run("rules", "--json"))
     assert data["penalties"]["ladder"] == [2, 3, 10]

@@ -45,10 +45,13 @@ def test_overdue_lists_most_urgent_and_most_late_first(run: Run, log: Log) -> No
     result = run("overdue", "--json")
     assert result.exit_code == 1
     rows = json.loads(result.stdout)
+    # (#3 was forwarded by its assign in time; forward is due with contact for the others)
     assert [(r["id"], r["milestone"]) for r in rows] == [
         (3, "contact"),
         (2, "contact"),
+        (2, "forward"),
         (1, "contact"),
+        (1, "forward"),
         (1, "plan"),
         (1, "resolution"),
     ]
@@ -70,13 +73,14 @@ def test_overdue_lists_most_urgent_and_most_late_first(run: Run, log: Log) -> No
 
 
 def test_within_adds_what_falls_due_soon(run: Run, log: Log) -> None:
-    log("鸡腿没熟", now="2026-11-22 09:30")  # contact due 10:30, plan 13:30
+    log("鸡腿没熟", now="2026-11-22 09:30")  # contact and forward due 10:30, plan 13:30
     result = run("overdue", "--within", "1h")
     assert result.exit_code == 0  # nothing is late yet
     assert "due in 30 min" in result.stdout
     rows = json.loads(run("overdue", "--within", "4h", "--json").stdout)
     assert [(r["milestone"], r["overdue_minutes"]) for r in rows] == [
         ("contact", -30),
+        ("forward", -30),
         ("plan", -210),
     ]
     refused(run("overdue", "--within", "soon"), "within")
@@ -98,8 +102,11 @@ def test_plain_text_for_cron(run: Run, log: Log) -> None:
         "org",
         "customer",
     ]
-    assert lines[1].split()[:4] == ["1", "urgent", "contact", "11-22"]
-    assert "1 h 30 min late" in lines[1] and "ESCALATE" in lines[1]
+    # forward (due 08:15) comes before contact (08:30): the most late first
+    assert lines[1].split()[:4] == ["1", "urgent", "forward", "11-22"]
+    assert "1 h 45 min late" in lines[1] and "ESCALATE" in lines[1]
+    assert lines[2].split()[:4] == ["1", "urgent", "contact", "11-22"]
+    assert "1 h 30 min late" in lines[2]
     assert "\x1b[" not in out
 
 
@@ -110,11 +117,13 @@ def test_a_breach_is_written_once_however_often_cron_runs(
     for minute in ("10:00", "10:05", "10:10"):
         assert run("overdue", now=f"2026-11-22 {minute}").exit_code == 1
     assert breach_events(db_path) == [
-        (1, "deadlines.contact.state", "contact was due 2026-11-22 08:00")
+        (1, "deadlines.contact.state", "contact was due 2026-11-22 08:00"),
+        (1, "deadlines.forward.state", "forward was due 2026-11-22 08:00"),
     ]
     assert run("overdue", now="2026-11-22 11:30").exit_code == 1  # plan due 11:00 now late
     assert [e[1] for e in breach_events(db_path)] == [
         "deadlines.contact.state",
+        "deadlines.forward.state",
         "deadlines.plan.state",
     ]
 
@@ -125,21 +134,24 @@ def test_urgent_overdue_is_escalated_once(run: Run, log: Log, db_path: Path) -> 
     notes = [e[2] for e in breach_events(db_path)]
     assert notes[0].endswith("escalated to management")
     assert not any(n.endswith("escalated to management") for n in notes[1:])
-    assert len(notes) == 2  # contact 07:30 and plan 09:00; investigation is due at 11:00
+    # forward 07:15, contact 07:30 and plan 09:00; investigation is due at 11:00
+    assert len(notes) == 3
 
 
 def test_completing_late_writes_the_breach_and_cron_does_not_repeat_it(
     run: Run, log: Log, db_path: Path
 ) -> None:
     log("鸡腿没熟", now="2026-11-22 07:00")
-    ok(run("done", "1", "contact", now="2026-11-22 09:00"))  # due 08:00
+    ok(run("done", "1", "contact", now="2026-11-22 09:00"))  # due 08:00, forward too
     assert breach_events(db_path) == [
-        (1, "deadlines.contact.state", "contact was due 2026-11-22 08:00")
+        (1, "deadlines.contact.state", "contact was due 2026-11-22 08:00"),
+        (1, "deadlines.forward.state", "forward was due 2026-11-22 08:00"),
     ]
     run("overdue", now="2026-11-22 09:10")
-    assert len(breach_events(db_path)) == 1
+    assert len(breach_events(db_path)) == 2
     history = [e["action"] for e in ok(run("show", "1", "--json"))["events"]]
-    assert history == ["log", "breached", "done"]  # the breach is recorded before the change
+    # the breaches are recorded before the change
+    assert history == ["log", "breached", "breached", "done"]
 
 
 def test_extension_after_the_deadline_writes_the_breach_and_silences_overdue(
@@ -159,7 +171,10 @@ def test_extension_after_the_deadline_writes_the_breach_and_silences_overdue(
             now="2026-11-22 09:00",
         )
     )
-    assert [e[1] for e in breach_events(db_path)] == ["deadlines.contact.state"]
+    assert [e[1] for e in breach_events(db_path)] == [
+        "deadlines.contact.state",
+        "deadlines.forward.state",
+    ]
     rows = json.loads(run("overdue", "--json", now="2026-11-22 10:00").stdout)
     assert "contact" not in {r["milestone"] for r in rows}  # promised for 12:00
 
@@ -168,7 +183,11 @@ def test_closed_case_with_overdue_revisit(run: Run, log: Log) -> None:
     log("鸡腿没熟", now="2026-11-10 09:00")
     closed(run, now="2026-11-10 12:00")
     rows = json.loads(run("overdue", "--json").stdout)
-    assert [(r["milestone"], r["status"]) for r in rows] == [("revisit", "closed")]
+    # confirm fell due an hour after the close (no investigation before it)
+    assert [(r["milestone"], r["status"]) for r in rows] == [
+        ("confirm", "closed"),
+        ("revisit", "closed"),
+    ]
 
 
 def test_two_cron_runs_at_the_same_moment_write_each_breach_once(
@@ -195,8 +214,8 @@ def test_two_cron_runs_at_the_same_moment_write_each_breach_once(
     codes = [(p.wait(), p.stderr.read() if p.stderr else b"") for p in runs]
     assert all(code == 1 for code, _ in codes), codes
     events = breach_events(db_path)
-    assert len(events) == 60  # contact and plan of each, once
-    assert len(set(events)) == 60
+    assert len(events) == 90  # contact, forward and plan of each, once
+    assert len(set(events)) == 90
 
 
 def test_show_marks_escalation(run: Run, log: Log) -> None:

@@ -207,3 +207,24 @@ def test_a_scenario_step_is_checked_as_its_command(
     ):
         replay(s, json.dumps(entry, ensure_ascii=False))
     assert refused.value.field == field
+
+
+def test_the_case_in_full_shows_policy_004s_loop_and_the_call_notes(
+    run: Run, demo_db: Path
+) -> None:
+    spotlight = next(
+        c
+        for c in ok(run("list", "--all", "--json", "--db", str(demo_db)))
+        if c["customer"] == "刘老师"
+    )
+    case = ok(run("show", str(spotlight["id"]), "--json", "--db", str(demo_db)))
+    states = {m: d["state"] for m, d in case["deadlines"].items()}
+    assert [states[m] for m in ("forward", "sample", "lab_report", "confirm")] == ["met"] * 4
+    calls = [e for e in case["events"] if e["action"] == "note"]
+    assert len(calls) == 2 and all(e["changes"]["note.kind"] == [None, "call"] for e in calls)
+    assert case["last_note_at"] == calls[-1]["at"]
+    # QC's lab report, still to come on the open LN-2207 case, is what cron reports late
+    result = run("overdue", "--json", "--db", str(demo_db))
+    assert result.exit_code == 1  # something is overdue
+    late = json.loads(result.stdout)
+    assert any(r["milestone"] == "lab_report" and r["customer"] == "邓主任" for r in late)

@@ -56,7 +56,8 @@ def test_a_case_from_call_to_fine_through_the_desk(tmp_path: Path) -> None:
     closed = cases.close(later, closing).after
     assert closed.status == "closed"
     assert closed.penalty is not None and closed.penalty.amount == 4000
-    assert [e.action for e in events.of_case(later.conn, 1)] == ["log", "close"]
+    # forwarded to no department within 15 min: breached before the close
+    assert [e.action for e in events.of_case(later.conn, 1)] == ["log", "breached", "close"]
 
 
 def test_a_refused_use_case_writes_nothing(tmp_path: Path) -> None:

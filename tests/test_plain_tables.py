@@ -34,72 +34,94 @@ ASCII = [
 # Pinned byte for byte: what a pipe, a file or cron mail got before the writers became one.
 LIST = [
     (
-        "id      received     severity            category                  status    "
-        "  customer      org                 phone          next deadline"
+        "id      received     severity            category                  sta"
+        "tus      customer      org                 phone          next deadlin"
+        "e"
     ),
     (
-        "1       11-20 09:00  general 一般        other 其他                new         Ann     "
-        "      Sunrise Kindergarten  138****5678    plan 11-20 13:00 · 1 d 21 h late"
+        "1       11-20 09:00  general 一般        other 其他                new    "
+        "     Ann           Sunrise Kindergarten  138****5678    forward 11-20 "
+        "10:00 · 2 d late"
     ),
     (
-        "3       11-21 20:00  urgent 紧急         illness 身体不适          assigned    Cy        "
-        "                        138****5678    plan 11-21 22:00 · 12 h late"
+        "3       11-21 20:00  urgent 紧急         illness 身体不适          assigned "
+        "   Cy                                138****5678    plan 11-21 22:00 ·"
+        " 12 h late"
     ),
     (
-        "2       11-22 07:00  general 一般        food_quality 食品质量     new       "
-        "  Bob Marley-Johnson  Westside No. 2 Middle School  138****5678  "
-        "  plan 11-22 11:00 · in 1 h"
+        "2       11-22 07:00  general 一般        food_quality 食品质量     new      "
+        "   Bob Marley-Johnson  Westside No. 2 Middle School  138****5678    fo"
+        "rward 11-22 08:00 · 2 h late"
     ),
     "3 complaint(s)",
 ]
 OVERDUE = [
     (
-        "id      severity    milestone      due          late                department     "
-        "   assignee    org               customer"
+        "id      severity    milestone      due          late                de"
+        "partment        assignee    org               customer"
     ),
     (
-        "3       urgent      plan           11-21 22:00  12 h late           quality_control"
-        "   Li Gong                       Cy          ESCALATE"
+        "3       urgent      plan           11-21 22:00  12 h late           qu"
+        "ality_control   Li Gong                       Cy          ESCALATE"
     ),
     (
-        "3       urgent      investigation  11-22 00:00  10 h late           quality_control"
-        "   Li Gong                       Cy          ESCALATE"
+        "3       urgent      investigation  11-22 00:00  10 h late           qu"
+        "ality_control   Li Gong                       Cy          ESCALATE"
     ),
     (
-        "1       general     plan           11-20 13:00  1 d 21 h late     "
-        "  customer_service              Sunrise Kindergarten  Ann"
+        "1       general     forward        11-20 10:00  2 d late            cu"
+        "stomer_service              Sunrise Kindergarten  Ann"
     ),
     (
-        "1       general     investigation  11-20 17:00  1 d 17 h late     "
-        "  customer_service              Sunrise Kindergarten  Ann"
+        "1       general     plan           11-20 13:00  1 d 21 h late       cu"
+        "stomer_service              Sunrise Kindergarten  Ann"
     ),
     (
-        "1       general     resolution     11-21 09:00  1 d 1 h late      "
-        "  customer_service              Sunrise Kindergarten  Ann"
+        "1       general     investigation  11-20 17:00  1 d 17 h late       cu"
+        "stomer_service              Sunrise Kindergarten  Ann"
     ),
     (
-        "3       urgent      resolution     11-22 20:00  due in 10 h         quality_control"
-        "   Li Gong                       Cy"
+        "1       general     resolution     11-21 09:00  1 d 1 h late        cu"
+        "stomer_service              Sunrise Kindergarten  Ann"
     ),
     (
-        "2       general     plan           11-22 11:00  due in 1 h          production     "
-        "               Westside No. 2 Middle School  Bob Marley-Johnson"
+        "2       general     forward        11-22 08:00  2 h late            pr"
+        "oduction                    Westside No. 2 Middle School  Bob Marley-J"
+        "ohnson"
     ),
     (
-        "2       general     investigation  11-22 15:00  due in 5 h          production     "
-        "               Westside No. 2 Middle School  Bob Marley-Johnson"
+        "3       urgent      sample         11-22 20:00  due in 10 h         qu"
+        "ality_control   Li Gong                       Cy"
     ),
     (
-        "2       general     resolution     11-23 07:00  due in 21 h         production     "
-        "               Westside No. 2 Middle School  Bob Marley-Johnson"
+        "3       urgent      resolution     11-22 20:00  due in 10 h         qu"
+        "ality_control   Li Gong                       Cy"
+    ),
+    (
+        "2       general     plan           11-22 11:00  due in 1 h          pr"
+        "oduction                    Westside No. 2 Middle School  Bob Marley-J"
+        "ohnson"
+    ),
+    (
+        "2       general     investigation  11-22 15:00  due in 5 h          pr"
+        "oduction                    Westside No. 2 Middle School  Bob Marley-J"
+        "ohnson"
+    ),
+    (
+        "2       general     resolution     11-23 07:00  due in 21 h         pr"
+        "oduction                    Westside No. 2 Middle School  Bob Marley-J"
+        "ohnson"
     ),
 ]
 SHOW_TABLES = [
     "Deadlines (Asia/Shanghai)",
     "milestone      due               state                        note",
     "contact        2026-11-21 20:30  met · done 2026-11-21 20:00",
+    "forward        2026-11-21 20:15  met · done 2026-11-21 20:05",
     "plan           2026-11-21 22:00  breached · 12 h late",
+    "sample         2026-11-22 20:00  pending · in 10 h",
     "investigation  2026-11-22 00:00  breached · 10 h late",
+    "lab_report     2026-11-23 20:00  pending · in 1 d 10 h",
     "resolution     2026-11-22 20:00  pending · in 10 h",
     "",
     "History",
@@ -113,7 +135,8 @@ def test_piped_list_overdue_and_show_are_unchanged_for_ascii_names(run: Run) -> 
     shown = run("show", "3").stdout  # before `overdue` writes the breaches
     assert "\n".join(SHOW_TABLES) + "\n" in shown
     assert shown.endswith(
-        "\n2026-11-21 20:05  tester  assign  status new → assigned; assignee Li Gong\n"
+        "\n2026-11-21 20:05  tester  assign  status new → assigned; assignee Li Gong; "
+        "forward done 2026-11-21 20:05\n"
     )
     result = run("overdue", "--within", "1d")
     assert result.exit_code == 1

@@ -16,7 +16,12 @@ from hypothesis import strategies as st
 from aftersales_cli.commands.policy import effective_toml
 from aftersales_cli.rules.config import Duration, Rules, default_rules, parse_rules
 from aftersales_cli.rules.errors import RulesFileError
-from aftersales_cli.rules.taxonomy import CATEGORIES, INTAKE_MILESTONES, SEVERITY_RANK
+from aftersales_cli.rules.taxonomy import (
+    CATEGORIES,
+    CHAIN_MILESTONES,
+    INTAKE_MILESTONES,
+    SEVERITY_RANK,
+)
 
 
 def test_defaults_are_the_policy_table() -> None:
@@ -26,10 +31,32 @@ def test_defaults_are_the_policy_table() -> None:
         for s, row in rules.deadlines.by_severity.items()
     }
     assert table == {
-        "urgent": {"contact": "30m", "plan": "2h", "investigation": "4h", "resolution": "24h"},
-        "general": {"contact": "1h", "plan": "4h", "investigation": "8h", "resolution": "24h"},
-        "non_urgent": {"contact": "24h", "plan": "48h", "investigation": None, "resolution": "48h"},
+        "urgent": {
+            "contact": "30m",
+            "forward": "15m",
+            "plan": "2h",
+            "investigation": "4h",
+            "resolution": "24h",
+        },
+        "general": {
+            "contact": "1h",
+            "forward": "1h",
+            "plan": "4h",
+            "investigation": "8h",
+            "resolution": "24h",
+        },
+        "non_urgent": {
+            "contact": "24h",
+            "forward": "24h",
+            "plan": "48h",
+            "investigation": None,
+            "resolution": "48h",
+        },
     }
+    # 004 §3.2–3.3: QC's sample and lab report on its categories, the confirmation
+    assert (str(rules.deadlines.sample), str(rules.deadlines.lab_report)) == ("24h", "48h")
+    assert rules.deadlines.qc_categories == {"food_safety", "illness", "foreign_object"}
+    assert str(rules.deadlines.confirm) == "1h"
     assert rules.deadlines.revisit_after_close == Duration(days=3)
     assert [int(k) for k in rules.penalties.ladder] == [2, 3, 10]
     assert rules.penalties.window_days == 365
@@ -163,7 +190,7 @@ def test_every_accepted_rules_file_keeps_deadlines_in_order(
     except RulesFileError:
         return  # refused with a message: fine
     for row in rules.deadlines.by_severity.values():
-        dues = [row[m].approx_minutes for m in INTAKE_MILESTONES if row[m] is not None]
+        dues = [row[m].approx_minutes for m in CHAIN_MILESTONES if row[m] is not None]
         assert dues == sorted(dues)
     by_rank = sorted(rules.deadlines.by_severity, key=lambda s: -SEVERITY_RANK[s])
     for stricter, looser in zip(by_rank, by_rank[1:], strict=False):

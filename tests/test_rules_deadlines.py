@@ -11,17 +11,26 @@ from aftersales_cli.rules import deadlines as dl
 from aftersales_cli.rules.case import Deadline
 from aftersales_cli.rules.config import default_rules
 from aftersales_cli.rules.errors import RuleError
-from aftersales_cli.rules.taxonomy import INTAKE_MILESTONES, SEVERITY_RANK
+from aftersales_cli.rules.taxonomy import CHAIN_MILESTONES, INTAKE_MILESTONES, SEVERITY_RANK
 
 RULES = default_rules()
 TZ = pendulum.timezone("Asia/Shanghai")
 T0 = pendulum.datetime(2026, 11, 22, 10, 0, tz=TZ)
 
 
+def test_qc_deadlines_from_receipt_on_their_categories() -> None:
+    due = dl.due_times("general", T0, RULES, "foreign_object")
+    assert (due["sample"], due["lab_report"]) == (T0.add(hours=24), T0.add(hours=48))
+    due = dl.due_times("general", T0, RULES, "wrong_delivery")
+    assert (due["sample"], due["lab_report"]) == (None, None)
+    assert dl.confirm_due(T0, RULES) == T0.add(hours=1)
+
+
 def test_urgent_deadlines_from_receipt() -> None:
     due = dl.due_times("urgent", T0, RULES)
     assert due == {
         "contact": T0.add(minutes=30),
+        "forward": T0.add(minutes=15),
         "plan": T0.add(hours=2),
         "investigation": T0.add(hours=4),
         "resolution": T0.add(hours=24),
@@ -170,7 +179,7 @@ times = st.datetimes(
 def test_milestones_come_in_order_and_urgent_is_never_later(received: pendulum.DateTime) -> None:
     by_severity = {s: dl.due_times(s, received, RULES) for s in RULES.deadlines.by_severity}
     for due in by_severity.values():
-        ordered = [due[m] for m in INTAKE_MILESTONES if due[m] is not None]
+        ordered = [due[m] for m in CHAIN_MILESTONES if due[m] is not None]
         assert ordered == sorted(ordered)
         assert all(d > received for d in ordered)
     ranked = sorted(by_severity, key=lambda s: -SEVERITY_RANK[s])

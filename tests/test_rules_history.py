@@ -75,7 +75,7 @@ def _everything_set() -> Case:
 def test_the_known_keys_are_what_lifecycle_changes_names_plus_breach_states() -> None:
     named = set(lifecycle.changes(None, _everything_set()))
     states = {f"deadlines.{m}.state" for m in MILESTONE_KEYS}
-    assert history.KNOWN_KEYS == named | states | set(history.ENTRY_KEYS)
+    assert history.KNOWN_KEYS == named | states | set(history.ENTRY_KEYS) | {"note.kind"}
     assert "id" not in history.KNOWN_KEYS
     assert not any(k.endswith("breach_noted") for k in history.KNOWN_KEYS)
 
@@ -135,7 +135,7 @@ def _replay(steps: Sequence[str], gaps: Sequence[int]) -> tuple[Case, list[Entry
             if step == "classify":
                 case = lifecycle.classify(case, None, None, None, now, RULES)
             elif step == "assign":
-                case = lifecycle.assign(case, None, "李工", RULES)
+                case = lifecycle.assign(case, None, "李工", RULES, now)
             elif step == "done":
                 case = lifecycle.mark_done(case, "plan", now, now, RULES)
             elif step == "extend":

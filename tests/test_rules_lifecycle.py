@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from aftersales_cli.rules import lifecycle
-from aftersales_cli.rules.case import Case
+from aftersales_cli.rules.case import Case, Deadline
 from aftersales_cli.rules.config import default_rules
 from aftersales_cli.rules.errors import Refused, RuleError
 from aftersales_cli.rules.lifecycle import Closing, Intake
@@ -109,7 +109,7 @@ def test_extending_past_the_resolution_moves_the_resolution() -> None:
 
 
 def test_classify_keeps_the_department_of_an_assigned_case() -> None:
-    case = lifecycle.assign(new_case(description="鸡腿没熟"), "delivery", "老王", RULES)
+    case = lifecycle.assign(new_case(description="鸡腿没熟"), "delivery", "老王", RULES, T0)
     again = lifecycle.classify(case, "food_safety", None, None, T0, RULES)
     assert (again.status, again.department, again.assignee) == ("assigned", "delivery", "老王")
 
@@ -246,7 +246,7 @@ def test_revisit_satisfied_ends_unsatisfied_reopens() -> None:
     "step",
     [
         lambda c: lifecycle.classify(c, None, None, None, T0, RULES),
-        lambda c: lifecycle.assign(c, None, None, RULES),
+        lambda c: lifecycle.assign(c, None, None, RULES, T0),
         lambda c: lifecycle.mark_done(c, "plan", T0, T0, RULES),
         lambda c: lifecycle.extend(c, "resolution", T0.add(days=9), "r", T0),
         lambda c: lifecycle.close(c, Closing(remedies=("refund",), cause="processing"), T0, RULES),
@@ -267,7 +267,7 @@ def test_revisiting_an_open_case_is_refused() -> None:
 
 def test_changes_list_old_and_new() -> None:
     case = new_case()
-    later = lifecycle.assign(case, "delivery", "老王", RULES)
+    later = lifecycle.assign(case, "delivery", "老王", RULES, T0)
     diff = lifecycle.changes(case, later)
     assert diff["department"] == ("production", "delivery")
     assert diff["assignee"] == (None, "老王")
@@ -345,7 +345,7 @@ class Lifecycle(RuleBasedStateMachine):
     def assign(self, minutes: int) -> None:
         self.tick(minutes)
         result = self.attempt(
-            lambda: lifecycle.assign(self.case, None, "李工", RULES),
+            lambda: lifecycle.assign(self.case, None, "李工", RULES, self.now),
             self.model in ("new", "classified", "assigned", "reopened"),
         )
         if result:
@@ -361,6 +361,36 @@ class Lifecycle(RuleBasedStateMachine):
         )
         if result:
             self.case, self.model = result, "closed"
+
+    @rule(
+        minutes=st.integers(0, 600),
+        milestone=st.sampled_from(["investigation", "sample", "lab_report", "confirm"]),
+    )
+    def done_004(self, minutes: int, milestone: str) -> None:
+        """QC's milestones and the confirmation: on a closed case too, once they apply."""
+        self.tick(minutes)
+        target = self.case.deadlines[milestone]
+        open_case = self.model in ("new", "classified", "assigned", "reopened")
+        result = self.attempt(
+            lambda: lifecycle.mark_done(self.case, milestone, self.now, self.now, RULES),
+            (open_case or milestone != "investigation")
+            and target.applies
+            and target.done_at is None,
+        )
+        if result:
+            self.case = result
+
+    @rule(minutes=st.integers(0, 600), kind=st.sampled_from(["call", "internal"]))
+    def note(self, minutes: int, kind: str) -> None:
+        self.tick(minutes)
+        contact = self.case.deadlines["contact"]
+        self.case = lifecycle.note(self.case, kind, self.now)  # at any status
+        assert self.case.last_note_at == self.now
+        if kind == "call":
+            assert self.case.deadlines["contact"].done_at is not None
+            assert not self.case.deadlines["confirm"].open
+        else:
+            assert self.case.deadlines["contact"] == contact
 
     @rule(minutes=st.integers(0, 6000), score=st.integers(1, 5))
     def revisit(self, minutes: int, score: int) -> None:
@@ -401,6 +431,17 @@ class Lifecycle(RuleBasedStateMachine):
             assert d["revisit"].due_at is None or d["revisit"].done_at is not None
         for deadline in d.values():
             assert deadline.state(self.now) in ("n/a", "pending", "met", "breached")
+
+    @invariant()
+    def confirm_waits_for_the_department(self) -> None:
+        """n/a until investigation is done or the case was closed (DECISIONS §12)."""
+        d = self.case.deadlines
+        never_closed = self.model in ("new", "classified", "assigned")
+        if never_closed and d["investigation"].done_at is None:
+            assert d["confirm"] == Deadline()
+        if self.model in ("closed", "revisited"):
+            # close left QC's milestones as they were and made confirm due
+            assert d["confirm"].applies
 
     @invariant()
     def a_breach_is_never_undone(self) -> None:

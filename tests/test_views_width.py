@@ -19,6 +19,7 @@ from hostile_support import cli_env, invoke, run_in_pty, settle
 from hypothesis import given
 from hypothesis import strategies as st
 
+from aftersales_cli.commands.overdue import TERMINAL_ROWS
 from aftersales_cli.render import layout
 from aftersales_cli.render.blocks import Cell, Table, show_yuan
 from aftersales_cli.render.text import width
@@ -74,7 +75,9 @@ def screen(db: Path, columns: int, *args: str) -> list[str]:
 def assert_fits(lines: list[str], columns: int) -> None:
     wide = [(width(line), line) for line in lines if width(line) > columns]
     assert not wide, f"wider than {columns}: {wide}"
-    assert not [line for line in lines if "…" in line], "something was cut"
+    # (the notice that more rows follow, "… and N more", is no cut)
+    cut = [line for line in lines if "…" in line and not line.startswith("… and ")]
+    assert not cut, "something was cut"
 
 
 def joined(lines: list[str]) -> str:
@@ -143,6 +146,11 @@ def test_overdue_fits_and_never_cuts_escalate(db: Path, columns: int) -> None:
     lines = screen(db, columns, "overdue")
     assert_fits(lines, columns)
     rows = json.loads(invoke(db, "overdue", "--json", now=NOW).stdout)
+    # a terminal shows the most pressing rows, and says how many more there are
+    more = len(rows) - TERMINAL_ROWS
+    if more > 0:
+        assert f"… and {more} more (pipe it or use --json for every row)." in lines
+    rows = rows[:TERMINAL_ROWS]
     escalated = sum(1 for r in rows if r["escalate"])
     assert escalated
     assert sum(line.count("ESCALATE") for line in lines) == escalated

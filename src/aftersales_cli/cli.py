@@ -185,6 +185,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("extend", "handling:extend"),
     ("close", "handling:close"),
     ("edit", "edit:edit"),
+    ("note", "casefile:note"),
     ("pay", "money:pay"),
     ("action", "actions:action"),
     ("revisit", "followup:revisit"),

@@ -175,7 +175,7 @@ RECORD_KEYS: tuple[str, ...] = tuple(
     category severity department assignee deadlines remedy remedies amount cause ours finding
     note supply_value price loss staff penalty staff_fine statutory_compensation
     incident satisfaction revisit_method revisit_note closed_at reopened_at reopen_count
-    escalated_at sample_until ledger actions events
+    escalated_at last_note_at sample_until ledger actions events
     """.split()
 )
 _OBJECTS: dict[str, tuple[str, ...]] = {"penalty": PENALTY_KEYS, "staff_fine": STAFF_FINE_KEYS}
@@ -821,6 +821,7 @@ def case_from_record(
         reopened_at=check.time(get("reopened_at"), "reopened_at"),
         reopen_count=check.integer(get("reopen_count"), "reopen_count", 0, fields.COUNT_MAX) or 0,
         escalated_at=check.time(get("escalated_at"), "escalated_at"),
+        last_note_at=check.time(get("last_note_at"), "last_note_at"),
     )
     events = _events(check, get("events"))
     for field, message in history.history_problems(case, events):

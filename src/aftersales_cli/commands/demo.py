@@ -16,7 +16,9 @@ received, "do": what, "by": who, ...}`, the options of that command by name:
 - `edit`: the corrected fields (`log`'s option names) and `reason`;
 - `action add` (`text`, `dept`, `owner`, `due` as typed at that moment, `+2d`), `action
   done` / `action verify` (`action`: 1 for the first action the steps opened, `note`);
-- `attach`: `file` (a file of `aftersales_cli/data/`), `name` (kept under), `note`.
+- `attach`: `file` (a file of `aftersales_cli/data/`), `name` (kept under), `note`;
+- `note` (`text`, `kind`) — a progress note; policy 004's milestones are `done` steps
+  (`sample`, `lab_report`, `confirm`) or met by what meets them (`assign`, a call note).
 """
 
 from __future__ import annotations
@@ -126,7 +128,8 @@ def _apply(
         cases.assign(desk, parse.assign(complaint_id, args.get("dept"), args.get("to")))
     elif action == "done":
         cases.mark_done(
-            desk, parse.mark_done(complaint_id, args["milestone"], None, None, None, now)
+            desk,
+            parse.mark_done(complaint_id, args["milestone"], None, args.get("note"), None, now),
         )
     elif action == "extend":
         until = offset(args["until"], received).isoformat()
@@ -174,12 +177,8 @@ def _apply(
         evidence.attach(
             desk, parse.attach(complaint_id, name, content, digest, args.get("note"), rules)
         )
-    # TO COME with progress notes (issue 12): a `note` step goes here — `{"do": "note",
-    # "text": …, "kind": "call"}` through the notes branch's parser and use case, as the
-    # `note` command calls them. Policy 004's milestones need no code here: `done`
-    # already takes any milestone, so `{"do": "done", "milestone": "sample"}` (and
-    # `lab_report`, `confirm`) are steps of demo.jsonl only — the spotlight (刘老师, SY-2307)
-    # and the LN-2207 cases are where they belong.
+    elif action == "note":
+        cases.note(desk, parse.note(complaint_id, args["text"], args.get("kind")))
     else:
         raise ValueError(f"unknown demo step {action!r}")
 

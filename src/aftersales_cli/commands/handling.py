@@ -56,7 +56,7 @@ def done(
         str,
         typer.Argument(
             metavar="MILESTONE",
-            help="contact, plan or investigation.",
+            help="contact, forward, plan, sample, investigation, lab_report or confirm.",
             show_default=False,
             autocompletion=complete_terms(MILESTONES),
         ),
@@ -74,10 +74,13 @@ def done(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Record a milestone as done: contact, plan or investigation.
+    """Record a milestone as done: contact, plan, sample, confirm….
 
-    First contact made, plan given to the customer, investigation done. Earlier milestones
-    still open are recorded at the same time.
+    First contact made, handed to the department, plan given to the customer, QC's sample
+    taken, investigation done, QC's lab report in, the result confirmed with the customer.
+    Earlier milestones of its chain still open are recorded at the same time (contact →
+    plan → investigation; sample → lab_report). sample, lab_report and confirm are
+    recorded on a closed case too.
 
     A deadline that had already passed when this is recorded stays breached, whatever
     --at says. An --at further back than the rules allow (`aftersales rules`) needs

@@ -48,9 +48,20 @@ def policy_view(rules: Rules, source: str) -> list[Block]:
         ],
         title="Categories (in order of precedence for the suggestion)",
     )
-    t, pen = rules.targets, rules.penalties
+    t, pen, d = rules.targets, rules.penalties, rules.deadlines
     numbers = Fields(
         [
+            (
+                "QC (004 §3.2)",
+                f"sample {d.sample or 'off'}, lab_report {d.lab_report or 'off'} from receipt, "
+                f"on {_list(sorted(d.qc_categories))}",
+            ),
+            (
+                "confirm (§3.3)",
+                f"{d.confirm} after investigation is done (or the close, without one)"
+                if d.confirm
+                else "off",
+            ),
             (
                 "penalty ladder",
                 f"× {_list(rules.penalties.ladder)} of the supply value, by "

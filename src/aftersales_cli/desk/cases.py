@@ -59,7 +59,9 @@ def assign(desk: Desk, command: cmd.Assign) -> Changed:
         desk,
         command.complaint_id,
         "assign",
-        lambda conn, case: lifecycle.assign(case, command.department, command.assignee, desk.rules),
+        lambda conn, case: lifecycle.assign(
+            case, command.department, command.assignee, desk.rules, desk.now
+        ),
         note=None,
     )
 
@@ -122,6 +124,19 @@ def revisit(desk: Desk, command: cmd.Revisit) -> Changed:
             case, command.satisfaction, command.method, command.note, desk.now, desk.rules
         ),
         note=command.note,
+    )
+
+
+def note(desk: Desk, command: cmd.Note) -> Changed:
+    """A progress note at any status: its text is the history entry's note, its kind the
+    entry's `note.kind`; a call, visit or message may meet contact or confirm."""
+    return change(
+        desk,
+        command.complaint_id,
+        "note",
+        lambda conn, case: lifecycle.note(case, command.kind, desk.now),
+        note=command.text,
+        said={"note.kind": (None, command.kind)},
     )
 
 

@@ -66,6 +66,12 @@ class Pay(NamedTuple):
     note: str | None = None
 
 
+class Note(NamedTuple):
+    complaint_id: int
+    text: str
+    kind: str = "internal"
+
+
 class ReversePayment(NamedTuple):
     complaint_id: int
     entry: int

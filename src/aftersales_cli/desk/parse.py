@@ -21,6 +21,7 @@ from aftersales_cli.rules.taxonomy import (
     FINDINGS,
     METHODS,
     MILESTONES,
+    NOTE_KINDS,
     PAYMENT_KINDS,
     REMEDIES,
     SEVERITIES,
@@ -235,6 +236,15 @@ def close(
 def revisit(complaint_id: int, satisfaction: int, method: str, note: str | None) -> cmd.Revisit:
     return cmd.Revisit(
         complaint_id, fields.satisfaction(satisfaction), METHODS.parse(method), _text("note", note)
+    )
+
+
+def note(complaint_id: int, text: str, kind: str | None) -> cmd.Note:
+    """`aftersales note ID TEXT [--kind KIND]` (internal unless said)."""
+    return cmd.Note(
+        complaint_id,
+        fields.text("text", text, limit=fields.TEXT_MAX, multiline=True),
+        NOTE_KINDS.parse(kind) if kind is not None else "internal",
     )
 
 

@@ -5,10 +5,10 @@ its history and (through the step) its ledger — all in one transaction."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from aftersales_cli import clock
 from aftersales_cli.rules.case import Case
@@ -40,11 +40,19 @@ class Changed(NamedTuple):
     after: Case
 
 
-def change(desk: Desk, complaint_id: int, action: str, step: Step, note: str | None) -> Changed:
+def change(
+    desk: Desk,
+    complaint_id: int,
+    action: str,
+    step: Step,
+    note: str | None,
+    said: Mapping[str, tuple[Any, Any]] | None = None,
+) -> Changed:
     """Load a complaint, apply one step of the lifecycle, write it and its history — all in
     one transaction. Before the step, the case is settled as of now: every deadline that
     has passed is recorded as breached (its `breached` event first), so nothing the step
-    does can turn it into met. A step that refuses writes nothing."""
+    does can turn it into met. A step that refuses writes nothing. `said`: what the
+    history entry records besides the changes (a note's `note.kind`)."""
     from aftersales_cli.rules.lifecycle import note_breaches
 
     with desk.transaction() as conn:
@@ -52,7 +60,9 @@ def change(desk: Desk, complaint_id: int, action: str, step: Step, note: str | N
         settled = settle_case(desk, conn, before)
         after = step(conn, settled)
         after, more = note_breaches(settled, after, desk.now, desk.rules)
-        store.update(conn, settled, after, action=action, by=desk.operator, at=desk.now, note=note)
+        store.update(
+            conn, settled, after, action=action, by=desk.operator, at=desk.now, note=note, said=said
+        )
         _breach_events(desk, conn, settled, after, more)
     return Changed(before, after)
 

@@ -189,6 +189,7 @@ def _case_json(
         "reopened_at": iso_local(case.reopened_at),
         "reopen_count": case.reopen_count,
         "escalated_at": iso_local(case.escalated_at),
+        "last_note_at": iso_local(case.last_note_at),
         "sample_until": iso_local(sample_until),
     }
 

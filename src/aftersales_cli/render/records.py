@@ -33,6 +33,7 @@ from aftersales_cli.rules.taxonomy import (
     METHODS,
     MILESTONE_KEYS,
     MILESTONES,
+    NOTE_KINDS,
     PAYING_REMEDIES,
     REMEDIES,
     SEVERITIES,
@@ -75,12 +76,19 @@ def deadline_cell(deadline: Deadline, now: datetime) -> Cell:
     return Cell(f"{state} · {detail}", state)
 
 
+# Milestones listed only where they apply: the revisit once the case is closed, QC's on
+# its categories, forward unless switched off, confirm once the department has finished.
+_LISTED_WHEN_DUE = frozenset({"forward", "sample", "lab_report", "confirm"})
+
+
 def deadline_rows(case: Case, now: datetime) -> list[list[Cell | str]]:
     rows: list[list[Cell | str]] = []
     for milestone in MILESTONE_KEYS:
         deadline = case.deadlines[milestone]
         if deadline.due_at is None and milestone == "revisit" and case.is_open:
             continue  # not due before the case is closed
+        if deadline.due_at is None and milestone in _LISTED_WHEN_DUE:
+            continue
         extra = ""
         if deadline.extended_from is not None:
             extra = f"extended from {show(deadline.extended_from)}: {deadline.reason}"
@@ -350,6 +358,8 @@ def case_fields(case: Case, extra: Money | None = None) -> Fields:
         rows.append(
             ("satisfaction", f"{case.satisfaction}/5 by {METHODS.label(case.revisit_method)}{said}")
         )
+    if case.last_note_at:
+        rows.append(("last note", show(case.last_note_at)))
     if case.reopen_count:
         rows.append(("reopened", f"{case.reopen_count} time(s), last {show(case.reopened_at)}"))
     return Fields(rows)
@@ -485,7 +495,7 @@ _SCREEN_COLUMNS = (
 
 
 # Shown by the event's own note, or derived: not repeated in the summary.
-_SKIP = {"note", "revisit_note"}
+_SKIP = {"note", "revisit_note", "last_note_at"}
 _MONEY_KEYS = {
     "amount",
     "supply_value",
@@ -542,6 +552,9 @@ def change_summary(action: str, changes: Mapping[str, Any]) -> str:
             continue
         if key.startswith("actions."):
             parts.extend(_action_change(key, new))
+            continue
+        if key == "note.kind":
+            parts.append(NOTE_KINDS.label(new) if isinstance(new, str) else _value(key, new))
             continue
         if key.startswith("penalty."):
             if key == "penalty.amount" and new is not None:

@@ -24,7 +24,7 @@ from aftersales_cli.reports import kpi
 from aftersales_cli.reports.period import Period, buckets
 from aftersales_cli.rules.calendar import calendar_days, elapsed, local_day
 from aftersales_cli.rules.config import Rules
-from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
+from aftersales_cli.rules.taxonomy import MILESTONE_BITS, MILESTONE_KEYS
 from aftersales_cli.store.ledger import COLUMNS as ENTRY_COLUMNS
 
 IN_PERIOD = "c.received_at >= :start AND c.received_at < :end"
@@ -39,7 +39,8 @@ PENDING_LATE = "d.done_at IS NULL AND d.due_at IS NOT NULL AND d.due_at < :now A
 
 def popcount(column: str) -> str:
     """How many milestones a mask holds (one bit each)."""
-    return "(" + " + ".join(f"(({column} >> {i}) & 1)" for i in range(len(MILESTONE_KEYS))) + ")"
+    bits = sorted(MILESTONE_BITS.values())
+    return "(" + " + ".join(f"(({column} >> {i}) & 1)" for i in bits) + ")"
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,8 @@ def figures(
         "repeat": rules.intake.repeat_window_days * 1440,
     }
     masks = ", ".join(
-        f"SUM((c.met_mask >> {i}) & 1), SUM((c.breached_mask >> {i}) & 1)"
-        for i in range(len(MILESTONE_KEYS))
+        f"SUM((c.met_mask >> {bit}) & 1), SUM((c.breached_mask >> {bit}) & 1)"
+        for bit in (MILESTONE_BITS[m] for m in MILESTONE_KEYS)
     )
     names = (
         "received",

@@ -134,6 +134,7 @@ class Case(Complaint):
     reopened_at: datetime | None = None
     reopen_count: int = 0
     escalated_at: datetime | None = None
+    last_note_at: datetime | None = None  # the latest progress note (`aftersales note`)
 
     @property
     def is_open(self) -> bool:

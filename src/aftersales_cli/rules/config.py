@@ -21,6 +21,7 @@ from aftersales_cli.rules.errors import RuleError, RulesFileError
 from aftersales_cli.rules.taxonomy import (
     CATEGORIES,
     CAUSES,
+    CHAIN_MILESTONES,
     DEPARTMENTS,
     FINDINGS,
     INTAKE_MILESTONES,
@@ -95,11 +96,16 @@ class Targets(NamedTuple):
 
 
 class DeadlineRules(NamedTuple):
-    """`[deadlines]`: each level's milestones, and the milestones every case shares."""
+    """`[deadlines]`: each level's milestones, and the milestones every case shares. A
+    milestone that is None is switched off (it does not apply)."""
 
     by_severity: Mapping[str, Mapping[str, Duration | None]]
     revisit_after_close: Duration
     backdate_needs_reason: Duration
+    sample: Duration | None
+    lab_report: Duration | None
+    qc_categories: frozenset[str]
+    confirm: Duration | None
 
 
 class SeverityRules(NamedTuple):
@@ -358,7 +364,7 @@ def _build(raw: dict[str, Any]) -> Rules:
     """The merged table, read section by section; each reader names the key it refuses."""
     categories, category_terms = _categories(raw["categories"])
     return Rules(
-        deadlines=_deadline_rules(raw["deadlines"]),
+        deadlines=_deadline_rules(raw["deadlines"], category_terms),
         severity=_severity(raw["severity"]),
         categories=categories,
         category_terms=category_terms,
@@ -381,15 +387,19 @@ def _build(raw: dict[str, Any]) -> Rules:
     )
 
 
-def _deadline_rules(table: Mapping[str, Any]) -> DeadlineRules:
-    """`[deadlines]`: a row of milestones per severity, in order within a row and never
-    more time for a more severe level; then the milestones every case shares."""
+def _deadline_rules(table: Mapping[str, Any], category_terms: Vocabulary) -> DeadlineRules:
+    """`[deadlines]`: a row of milestones per severity, the chain in order within a row
+    and never more time for a more severe level; then the milestones every case shares."""
     by_severity = {severity: _deadline_row(severity, table[severity]) for severity in SEVERITIES}
     _check_severities(by_severity)
     return DeadlineRules(
         by_severity=by_severity,
         revisit_after_close=_duration(table, "revisit_after_close"),
         backdate_needs_reason=_duration(table, "backdate_needs_reason"),
+        sample=_switchable(table, "sample"),
+        lab_report=_switchable(table, "lab_report"),
+        qc_categories=_terms(table["qc_categories"], "deadlines.qc_categories", category_terms),
+        confirm=_switchable(table, "confirm"),
     )
 
 
@@ -468,10 +478,10 @@ def _deadline_row(severity: str, table: Mapping[str, Any]) -> dict[str, Duration
             raise RulesFileError(f"{key}: expected a duration like '4h', got {value!r}")
         if value.strip().lower() != "none":
             row[milestone] = parse_duration(value, key)
-        elif milestone == "investigation":
+        elif milestone in SWITCHABLE:
             row[milestone] = None
         else:
-            raise RulesFileError(f"{key}: only investigation may be 'none'")
+            raise RulesFileError(f"{key}: only {' and '.join(SWITCHABLE)} may be 'none'")
     extra = set(table) - set(INTAKE_MILESTONES)
     if extra:
         raise RulesFileError(f"unknown key 'deadlines.{severity}.{sorted(extra)[0]}'")
@@ -479,11 +489,23 @@ def _deadline_row(severity: str, table: Mapping[str, Any]) -> dict[str, Duration
     return row
 
 
+# The milestones of a level's row that may be switched off ("none").
+SWITCHABLE: tuple[str, ...] = ("forward", "investigation")
+
+
 def _duration(table: Mapping[str, Any], name: str) -> Duration:
     value, key = table[name], f"deadlines.{name}"
     if not isinstance(value, str):
         raise RulesFileError(f"{key}: expected a duration, got {value!r}")
     return parse_duration(value, key)
+
+
+def _switchable(table: Mapping[str, Any], name: str) -> Duration | None:
+    """`deadlines.NAME`, or "none": the milestone is switched off."""
+    value = table[name]
+    if isinstance(value, str) and value.strip().lower() == "none":
+        return None
+    return _duration(table, name)
 
 
 def _categories(table: Mapping[str, Any]) -> tuple[dict[str, CategoryRule], Vocabulary]:
@@ -587,9 +609,10 @@ def _cause_departments(table: Any) -> dict[str, str]:
 
 
 def _check_order(severity: str, row: Mapping[str, Duration | None]) -> None:
-    """Within a level each milestone is due no earlier than the one before it."""
+    """Within a level each milestone of the chain is due no earlier than the one before it
+    (`forward` is free)."""
     previous: tuple[str, Duration] | None = None
-    for milestone in INTAKE_MILESTONES:
+    for milestone in CHAIN_MILESTONES:
         due = row[milestone]
         if due is None:
             continue

@@ -15,7 +15,7 @@ from aftersales_cli.rules.calendar import calendar_days, elapsed
 from aftersales_cli.rules.case import Deadline
 from aftersales_cli.rules.config import Duration, Rules
 from aftersales_cli.rules.errors import Refused, RuleError
-from aftersales_cli.rules.taxonomy import INTAKE_MILESTONES
+from aftersales_cli.rules.taxonomy import INTAKE_MILESTONES, QC_MILESTONES
 
 
 def add(start: datetime, duration: Duration) -> datetime:
@@ -23,14 +23,55 @@ def add(start: datetime, duration: Duration) -> datetime:
     return elapsed(moved, duration.minutes) if duration.minutes else moved
 
 
-def due_times(severity: str, received_at: datetime, rules: Rules) -> dict[str, datetime | None]:
-    """The due time of every intake milestone for a case of this severity."""
+def due_times(
+    severity: str, received_at: datetime, rules: Rules, category: str | None = None
+) -> dict[str, datetime | None]:
+    """The due time of every intake milestone for a case of this severity (None: it does
+    not apply); given the category, QC's milestones too."""
     table = rules.deadlines.by_severity[severity]
     result: dict[str, datetime | None] = {}
     for milestone in INTAKE_MILESTONES:
         duration = table[milestone]
         result[milestone] = None if duration is None else add(received_at, duration)
+    if category is not None:
+        for milestone in QC_MILESTONES:
+            duration = qc_duration(category, milestone, rules)
+            result[milestone] = None if duration is None else add(received_at, duration)
     return result
+
+
+def qc_duration(category: str, milestone: str, rules: Rules) -> Duration | None:
+    """How long QC has for `sample` or `lab_report` on a case of this category (None: it
+    does not apply — another category, or switched off)."""
+    if category not in rules.deadlines.qc_categories:
+        return None
+    duration: Duration | None = getattr(rules.deadlines, milestone)
+    return duration
+
+
+def recategorised(
+    deadlines: Mapping[str, Deadline], category: str, now: datetime, rules: Rules
+) -> dict[str, Deadline]:
+    """QC's milestones after the category changed to `category`: one that now applies and
+    did not is due by its time from now (nobody knew before); one that no longer applies
+    is dropped, unless it was done or breached (that stays)."""
+    result = dict(deadlines)
+    for milestone in QC_MILESTONES:
+        current = deadlines[milestone]
+        duration = qc_duration(category, milestone, rules)
+        if duration is None:
+            if current.open and not current.late:
+                result[milestone] = Deadline()
+        elif current.due_at is None:
+            result[milestone] = Deadline(due_at=add(now, duration))
+    return result
+
+
+def confirm_due(finished: datetime, rules: Rules) -> datetime | None:
+    """When the result is to be confirmed with the customer, the department having
+    finished at `finished` (None: confirm is switched off)."""
+    duration = rules.deadlines.confirm
+    return None if duration is None else add(finished, duration)
 
 
 def resolution_due(severity: str, start: datetime, rules: Rules) -> datetime:

@@ -3,10 +3,10 @@
 Pure. A history is the list of entries (`at`, `by`, `action`, `changes`, `note`) that
 `store.events` appends with every change. Each entry's `changes` maps a field of the
 complaint — named as `lifecycle.changes` names them: `status`, `deadlines.contact.done_at`,
-`penalty.amount`, plus `deadlines.M.state` of a `breached` entry and the fields of its
-corrective actions, `actions.ID.FIELD` (`rules.actions`) — to the pair `[old, new]`.
-The field names are derived from `Case`, `Deadline` and `Penalty`, so the set grows by
-itself when a field is added.
+`penalty.amount`, plus `deadlines.M.state` of a `breached` entry, `note.kind` of a `note`
+entry and the fields of its corrective actions, `actions.ID.FIELD` (`rules.actions`) — to
+the pair `[old, new]`. The field names are derived from `Case`, `Deadline` and `Penalty`,
+so the set grows by itself when a field is added.
 
 `history_problems` is what `import` and `aftersales check` ask of a stored or imported
 history: entries in the order they were recorded, known actions and field names, a first
@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from aftersales_cli.rules import actions
 from aftersales_cli.rules.case import Case, Deadline, Penalty
-from aftersales_cli.rules.taxonomy import MILESTONE_KEYS, STATUSES
+from aftersales_cli.rules.taxonomy import MILESTONE_KEYS, NOTE_KINDS, STATUSES
 
 ACTIONS: tuple[str, ...] = (
     "log",
@@ -42,6 +42,7 @@ ACTIONS: tuple[str, ...] = (
     "edit",  # intake data corrected, with the reason
     "action",  # a corrective action opened, done or verified (`actions.ID.FIELD`)
     "attach",  # a file kept with the case (`attach`): `attachment` [null, its number]
+    "note",  # a progress note (`aftersales note`), its kind as `note.kind`
 )
 FIRST_ACTIONS: tuple[str, ...] = ("log", "import")
 
@@ -96,6 +97,7 @@ def _fields() -> dict[str, type | None]:
                 names[f"penalty.{part_name}"] = _kind(penalty_types[part_name])
         else:
             names[field.name] = _kind(case_types[field.name])
+    names["note.kind"] = None  # a `note` entry: what kind of note it is
     return names
 
 
@@ -212,6 +214,8 @@ def history_problems(case: Case, events: Sequence[HistoryLike]) -> list[tuple[st
             if key in ENTRY_KEYS:
                 problems.extend(_entry_key_problems(name, key, event.action, pair))
                 continue
+            if key == "note.kind" and pair[1] not in NOTE_KINDS:
+                problems.append((name, f"{quoted(pair[1])} is not one of {', '.join(NOTE_KINDS)}"))
             if key != "status":
                 continue
             old, new = pair

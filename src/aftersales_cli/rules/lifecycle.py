@@ -22,10 +22,15 @@ from aftersales_cli.rules.case import Case, Complaint, Deadline
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.errors import Refused, RuleError
 from aftersales_cli.rules.taxonomy import (
+    AFTER_CLOSE_MILESTONES,
+    CHAIN_MILESTONES,
+    CLOSE_COMPLETES,
+    CUSTOMER_NOTE_KINDS,
     INTERIM_MILESTONES,
     MILESTONE_KEYS,
     OPEN_STATUSES,
     PAYING_REMEDIES,
+    QC_MILESTONES,
     SEVERITIES,
     SEVERITY_RANK,
 )
@@ -153,7 +158,7 @@ def triage_and_open(intake: Intake, now: datetime, rules: Rules) -> tuple[Case, 
     category, suggested = suggestion.category, suggestion.severity
     severity = intake.severity or suggested
     check_severity(severity, suggested, intake.reason)
-    due = dl.due_times(severity, intake.received_at, rules)
+    due = dl.due_times(severity, intake.received_at, rules, category)
     deadlines = {m: Deadline(due_at=due.get(m)) for m in MILESTONE_KEYS}
     if intake.channel == "hotline":
         deadlines["contact"] = dl.complete(deadlines["contact"], intake.received_at)
@@ -200,6 +205,8 @@ def classify(
         deadlines = dl.raised(deadlines, severity, now, rules)
     elif new_rank < old_rank:
         deadlines = dl.lowered(deadlines, severity, case.received_at, rules)
+    if new_category != case.category:
+        deadlines = dl.recategorised(deadlines, new_category, now, rules)
     department = case.department
     if case.status in ("new", "classified"):
         department = rules.categories[new_category].department
@@ -213,12 +220,34 @@ def classify(
     )
 
 
-def assign(case: Case, department: str | None, assignee: str | None, rules: Rules) -> Case:
+def assign(
+    case: Case, department: str | None, assignee: str | None, rules: Rules, now: datetime
+) -> Case:
+    """Hand the case to a department (the category's unless named): that is `forward`
+    done, the first time."""
     _require_open(case, "assign")
     department = department or rules.categories[case.category].department
     if assignee is None and department == case.department:
         assignee = case.assignee  # same department: the person stays on it
-    return dataclasses.replace(case, department=department, assignee=assignee, status="assigned")
+    deadlines = dict(case.deadlines)
+    if deadlines["forward"].open:
+        deadlines["forward"] = dl.complete(deadlines["forward"], now)
+    return dataclasses.replace(
+        case, department=department, assignee=assignee, status="assigned", deadlines=deadlines
+    )
+
+
+def _with_confirm(
+    before: Mapping[str, Deadline], after: dict[str, Deadline], rules: Rules
+) -> dict[str, Deadline]:
+    """`confirm` falls due once the department has finished: when investigation turns
+    done (1 h after it, by default)."""
+    finished = after["investigation"].done_at
+    if before["investigation"].done_at is None and finished is not None:
+        confirm = after["confirm"]
+        if confirm.due_at is None and confirm.done_at is None:
+            after["confirm"] = Deadline(due_at=dl.confirm_due(finished, rules))
+    return after
 
 
 def mark_done(
@@ -229,18 +258,20 @@ def mark_done(
     rules: Rules,
     reason: str | None = None,
 ) -> Case:
-    """Record a milestone (and any earlier one still open) as done at `at`. Further back
-    than the rules allow (`deadlines.backdate_needs_reason`) it needs the reason it is
-    recorded late."""
-    _require_open(case, "done")
+    """Record a milestone (and any earlier one of its chain still open: contact, plan,
+    investigation; sample, lab_report) as done at `at`. Further back than the rules allow
+    (`deadlines.backdate_needs_reason`) it needs the reason it is recorded late. QC's
+    milestones and the confirmation are recorded on a closed case too."""
     if milestone not in INTERIM_MILESTONES:
         raise RuleError(
             "milestone",
             f"done records {', '.join(INTERIM_MILESTONES)}; resolution is recorded by close",
         )
+    if milestone not in AFTER_CLOSE_MILESTONES:
+        _require_open(case, f"done {milestone}")
     target = case.deadlines[milestone]
     if not target.applies:
-        raise Refused("milestone", f"{milestone} does not apply to a {case.severity} complaint")
+        raise Refused("milestone", _not_applying(case, milestone, rules))
     if target.done_at is not None:
         raise Refused("milestone", f"{milestone} of complaint {case.id} is already done")
     if at > now:
@@ -254,10 +285,40 @@ def mark_done(
             "recorded late with --reason",
         )
     updated = dict(case.deadlines)
-    for name in INTERIM_MILESTONES[: INTERIM_MILESTONES.index(milestone) + 1]:
+    chain = next((c for c in (CHAIN_MILESTONES, QC_MILESTONES) if milestone in c), (milestone,))
+    for name in chain[: chain.index(milestone) + 1]:
         if updated[name].open:
             updated[name] = dl.complete(updated[name], at)
-    return dataclasses.replace(case, deadlines=updated)
+    return dataclasses.replace(case, deadlines=_with_confirm(case.deadlines, updated, rules))
+
+
+def _not_applying(case: Case, milestone: str, rules: Rules) -> str:
+    """Why `milestone` has no deadline on this case."""
+    if milestone == "confirm":
+        if case.deadlines["investigation"].done_at is None and case.closed_at is None:
+            return (
+                "confirm applies once the department has finished: record investigation "
+                "done (or close the case) first"
+            )
+        return "confirm is switched off in the rules (deadlines.confirm)"
+    if milestone in QC_MILESTONES:
+        return (
+            f"{milestone} applies to {', '.join(sorted(rules.deadlines.qc_categories))} "
+            f"complaints (deadlines.qc_categories), not to {case.category}"
+        )
+    return f"{milestone} does not apply to a {case.severity} complaint"
+
+
+def note(case: Case, kind: str, now: datetime) -> Case:
+    """A progress note, at any status. One that reached the customer (a call, visit or
+    message) is the first contact when that is still pending, and the confirmation of
+    the result when that is due."""
+    updated = dict(case.deadlines)
+    if kind in CUSTOMER_NOTE_KINDS:
+        for milestone in ("contact", "confirm"):
+            if updated[milestone].open:
+                updated[milestone] = dl.complete(updated[milestone], now)
+    return dataclasses.replace(case, deadlines=updated, last_note_at=now)
 
 
 def extend(
@@ -337,10 +398,14 @@ def close(case: Case, closing: Closing, now: datetime, rules: Rules) -> Case:
         ).total
     fine = penalties.staff_fine(case.category, ours, closing.staff, rules)
     updated = dict(case.deadlines)
-    for milestone in (*INTERIM_MILESTONES, "resolution"):
+    for milestone in (*CLOSE_COMPLETES, "resolution"):
         if updated[milestone].open:
             updated[milestone] = dl.complete(updated[milestone], now)
     updated["revisit"] = dl.again(updated["revisit"], dl.revisit_due(now, rules))
+    confirm = updated["confirm"]
+    if case.deadlines["investigation"].done_at is None and confirm.due_at is None:
+        if confirm.done_at is None:  # no investigation before the close: due after it
+            updated["confirm"] = Deadline(due_at=dl.confirm_due(now, rules))
     return dataclasses.replace(
         dated,
         status="closed",
@@ -486,8 +551,8 @@ def _received_again(
                 f"must not be later than when {milestone} was done "
                 f"({deadline.done_at:%Y-%m-%d %H:%M})",
             )
-    was = dl.due_times(case.severity, case.received_at, rules)
-    due = dl.due_times(case.severity, received, rules)
+    was = dl.due_times(case.severity, case.received_at, rules, case.category)
+    due = dl.due_times(case.severity, received, rules, case.category)
     for milestone, old_due in was.items():
         deadline = updated[milestone]
         if (

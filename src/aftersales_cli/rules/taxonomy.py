@@ -238,12 +238,31 @@ MILESTONES = Vocabulary(
     "milestone",
     [
         Term("contact", "首次联系", ("联系", "contacted")),
+        Term("forward", "转交部门", ("转交", "转部门", "forwarded", "hand over")),
         Term("plan", "初步方案", ("方案",)),
+        Term("sample", "取样", ("抽样", "采样", "sampled")),
         Term("investigation", "调查处理", ("调查", "investigated")),
+        Term("lab_report", "检测报告", ("检验报告", "报告", "lab", "report", "test report")),
+        Term("confirm", "结果确认", ("确认", "confirmed", "告知结果")),
         Term("resolution", "解决", ("处理完成", "resolved", "结案")),
         Term("revisit", "回访", ("follow up",)),
     ],
 )
+
+# The kinds of progress note (`aftersales note --kind`): a call, visit or message reaches
+# the customer (it counts as contact, and as the confirmation of the result); an
+# internal note does not.
+NOTE_KINDS = Vocabulary(
+    "kind",
+    [
+        Term("call", "电话", ("phone", "phone call", "打电话", "来电", "致电")),
+        Term("visit", "走访", ("上门", "拜访", "到访", "on site")),
+        Term("message", "消息", ("短信", "微信", "sms", "text", "wechat", "email", "邮件")),
+        Term("internal", "内部", ("内部备注", "备注", "memo")),
+    ],
+)
+# The note kinds that reach the customer.
+CUSTOMER_NOTE_KINDS: tuple[str, ...] = ("call", "visit", "message")
 
 STATUSES = Vocabulary(
     "status",
@@ -258,10 +277,42 @@ STATUSES = Vocabulary(
 )
 
 MILESTONE_KEYS: tuple[str, ...] = tuple(MILESTONES.keys())
-# Milestones counted from the received time; `revisit` is counted from the close.
-INTAKE_MILESTONES: tuple[str, ...] = ("contact", "plan", "investigation", "resolution")
+# Milestones counted from the received time, a duration per severity; `revisit` is
+# counted from the close, `sample` and `lab_report` from receipt on QC's categories,
+# `confirm` from the moment investigation is done.
+INTAKE_MILESTONES: tuple[str, ...] = ("contact", "forward", "plan", "investigation", "resolution")
+# The chain whose deadlines come in order (a rules file may not put one before the other),
+# and that `done` completes up to the milestone named.
+CHAIN_MILESTONES: tuple[str, ...] = ("contact", "plan", "investigation", "resolution")
+# QC's work on a sample of the product (004 §3.2): `lab_report` completes `sample`.
+QC_MILESTONES: tuple[str, ...] = ("sample", "lab_report")
 # What `aftersales done` records; resolution is what `close` records.
-INTERIM_MILESTONES: tuple[str, ...] = ("contact", "plan", "investigation")
+INTERIM_MILESTONES: tuple[str, ...] = (
+    "contact",
+    "forward",
+    "plan",
+    "sample",
+    "investigation",
+    "lab_report",
+    "confirm",
+)
+# What `close` completes (with resolution); QC's work and the confirmation go on after it.
+CLOSE_COMPLETES: tuple[str, ...] = ("contact", "forward", "plan", "investigation")
+# What `done` records on a closed (or revisited) case too.
+AFTER_CLOSE_MILESTONES: tuple[str, ...] = ("sample", "lab_report", "confirm")
+# Each milestone's bit in the report masks kept on a complaint's row (migration 0003): in
+# the order milestones were added, so that a stored mask never moves.
+MILESTONE_BITS: dict[str, int] = {
+    "contact": 0,
+    "plan": 1,
+    "investigation": 2,
+    "resolution": 3,
+    "revisit": 4,
+    "forward": 5,
+    "sample": 6,
+    "lab_report": 7,
+    "confirm": 8,
+}
 
 OPEN_STATUSES: tuple[str, ...] = ("new", "classified", "assigned", "reopened")
 # Something still to do: open, or closed and awaiting its revisit.

@@ -21,7 +21,7 @@ from aftersales_cli.errors import DatabaseUnusable
 from aftersales_cli.rules.case import Case, Deadline, Penalty
 from aftersales_cli.rules.fields import client_key, phone_key
 from aftersales_cli.rules.supply import event_key
-from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
+from aftersales_cli.rules.taxonomy import MILESTONE_BITS, MILESTONE_KEYS
 
 # Every column of a complaint's row, in the order bulk rows give them, with how it is
 # kept: a field of the Case as text, int, bool (0/1), time (UTC text) or money (fen,
@@ -89,6 +89,7 @@ _KEPT: dict[str, str] = {
     "onset_at": "time",
     "eaten": "text",
     "hospital": "bool",
+    "last_note_at": "time",
 }
 COLUMNS: tuple[str, ...] = tuple(_KEPT)
 
@@ -177,12 +178,12 @@ def _minutes(start: datetime, end: datetime | None) -> int | None:
 
 def report_figures(case: Case) -> dict[str, Any]:
     """What reports add up, derived from the case and kept on its row (migration 0003)."""
-    outcomes = [case.deadlines[m].outcome for m in MILESTONE_KEYS]
+    outcomes = {MILESTONE_BITS[m]: case.deadlines[m].outcome for m in MILESTONE_KEYS}
     return {
         "contact_minutes": _minutes(case.received_at, case.deadlines["contact"].done_at),
         "handling_minutes": _minutes(case.received_at, case.closed_at),
-        "met_mask": sum(1 << i for i, o in enumerate(outcomes) if o == "met"),
-        "breached_mask": sum(1 << i for i, o in enumerate(outcomes) if o == "breached"),
+        "met_mask": sum(1 << i for i, o in outcomes.items() if o == "met"),
+        "breached_mask": sum(1 << i for i, o in outcomes.items() if o == "breached"),
     }
 
 

@@ -142,11 +142,14 @@ def update(
     by: str,
     at: datetime,
     note: str | None = None,
+    said: Mapping[str, tuple[Any, Any]] | None = None,
 ) -> None:
-    """Write what changed from `before` to `after` and append it to the history."""
+    """Write what changed from `before` to `after` and append it to the history (with
+    what the entry `said` besides: `events.changes_json`)."""
     write(conn, before, after)
     assert after.id is not None
-    events.append(conn, after.id, at, by, action, events.changes_json(before, after), note)
+    changes = events.changes_json(before, after, said)
+    events.append(conn, after.id, at, by, action, changes, note)
 
 
 def write(conn: sqlite3.Connection, before: Case, after: Case) -> None:

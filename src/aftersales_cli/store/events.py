@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -86,11 +86,14 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def changes_json(before: Case | None, after: Case) -> str:
-    """What changed from `before` (None: nothing, a new case) to `after`, as stored."""
+def changes_json(
+    before: Case | None, after: Case, said: Mapping[str, tuple[Any, Any]] | None = None
+) -> str:
+    """What changed from `before` (None: nothing, a new case) to `after`, as stored;
+    `said`: what the entry records besides (a note's `note.kind`), first."""
     from aftersales_cli.rules.lifecycle import changes  # what writes need, not reads
 
-    diff = changes(before, after)
+    diff = {**(said or {}), **changes(before, after)}
     return json.dumps(
         {key: [_encode(old), _encode(new)] for key, (old, new) in diff.items()},
         ensure_ascii=False,

@@ -13,6 +13,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlite_utils import Database
 
 Step = Callable[["Database"], None]
@@ -369,6 +371,73 @@ M0009_WHOLE_MULTIPLIERS = _statements(
        BEGIN SELECT RAISE(ABORT, 'a ledger entry is never changed; reverse it'); END""",
 )
 
+M0010_NOTES = _statements(
+    # When the latest progress note (`aftersales note`) was recorded; the notes themselves
+    # are history entries (action `note`, their kind as `note.kind`).
+    "ALTER TABLE complaints ADD COLUMN last_note_at TEXT",
+)
+
+# The policy's durations as this migration shipped them (a migration never follows the
+# rules file; `aftersales rules` shows what later cases get): forward by severity,
+# QC's sample and lab report on its categories, the confirmation after investigation.
+_0011_FORWARD_MINUTES = {"urgent": 15, "general": 60, "non_urgent": 24 * 60}
+_0011_QC_MINUTES = {"sample": 24 * 60, "lab_report": 48 * 60}
+_0011_QC_CATEGORIES = ("food_safety", "illness", "foreign_object")
+_0011_CONFIRM_MINUTES = 60
+
+
+def M0011_MILESTONES(db: Database) -> None:  # noqa: N802 - named like the other steps
+    """The whole loop of policy 004: every complaint gets a deadline row for forward,
+    sample, lab_report and confirm. Closed ones keep what they had (the new milestones do
+    not apply to them); an open one gets each that applies whose due still lies ahead —
+    one whose due has passed already is not applicable, never breached. A forward due
+    ahead on a case already assigned was met at its first `assign`."""
+    from datetime import timedelta
+
+    from aftersales_cli.clock import from_utc_text, now, to_utc_text
+
+    conn = db.conn
+    moment = now()
+    conn.execute(
+        """INSERT INTO deadlines (complaint_id, milestone)
+           SELECT c.id, m.name FROM complaints c,
+             (SELECT 'forward' AS name UNION ALL SELECT 'sample' UNION ALL
+              SELECT 'lab_report' UNION ALL SELECT 'confirm') m
+           WHERE true
+           ON CONFLICT (complaint_id, milestone) DO NOTHING"""
+    )
+    open_cases = conn.execute(
+        """SELECT c.id, c.received_at, c.severity, c.category,
+             (SELECT e.at FROM events e WHERE e.complaint_id = c.id AND e.action = 'assign'
+              ORDER BY e.id LIMIT 1),
+             (SELECT d.done_at FROM deadlines d WHERE d.complaint_id = c.id
+                AND d.milestone = 'investigation')
+           FROM complaints c WHERE c.status IN ('new', 'classified', 'assigned', 'reopened')"""
+    ).fetchall()
+    for cid, received_text, severity, category, assigned, investigated in open_cases:
+        received = from_utc_text(received_text)
+        dues: dict[str, tuple[datetime, str | None]] = {}
+        if severity in _0011_FORWARD_MINUTES:
+            forward = received + timedelta(minutes=_0011_FORWARD_MINUTES[severity])
+            dues["forward"] = (forward, assigned)
+        if category in _0011_QC_CATEGORIES:
+            for name, minutes in _0011_QC_MINUTES.items():
+                dues[name] = (received + timedelta(minutes=minutes), None)
+        if investigated is not None:
+            confirm = from_utc_text(investigated) + timedelta(minutes=_0011_CONFIRM_MINUTES)
+            dues["confirm"] = (confirm, None)
+        for name, (due, done) in dues.items():
+            if due < moment:
+                continue  # already past at migration: not applicable, never breached
+            conn.execute(
+                """UPDATE deadlines SET due_at = ?, done_at = ?
+                   WHERE complaint_id = ? AND milestone = ?""",
+                (to_utc_text(due), done, cid, name),
+            )
+            if done is not None:  # met (done before a due still ahead): the report's mask
+                conn.execute("UPDATE complaints SET met_mask = met_mask | 32 WHERE id = ?", (cid,))
+
+
 M0012_ILLNESS_DETAILS = _statements(
     # Policy 003's illness details, taken down at intake (or corrected by `edit`): the
     # symptoms, when they began, how much was eaten, whether anyone went to hospital.
@@ -460,6 +529,8 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("0007_review_index", M0007_REVIEW_INDEX),
     ("0008_text_index", M0008_TEXT_INDEX),
     ("0009_whole_multipliers", M0009_WHOLE_MULTIPLIERS),
+    ("0010_notes", M0010_NOTES),
+    ("0011_milestones", M0011_MILESTONES),
     ("0012_illness_details", M0012_ILLNESS_DETAILS),
     ("0013_actions", M0013_ACTIONS),
     ("0014_attachments", M0014_ATTACHMENTS),
