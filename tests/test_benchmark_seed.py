@@ -19,7 +19,7 @@ from aftersales_cli import clock
 from aftersales_cli.rules import actions as action_rules
 from aftersales_cli.rules import fields, history, lifecycle
 from aftersales_cli.rules.case import Case
-from aftersales_cli.rules.taxonomy import ACTIVE_STATUSES
+from aftersales_cli.rules.taxonomy import ACTIVE_STATUSES, MILESTONE_KEYS, SEVERITY_RANK
 from aftersales_cli.store import actions as action_store
 from aftersales_cli.store import codec, health, search
 from aftersales_cli.store import complaints as store
@@ -288,12 +288,26 @@ def test_the_case_file_is_seeded_as_the_commands_would_have_kept_it(
     assert late, "a forgotten action, open past its due time"
     result = run("overdue", "--json", "--db", str(db))
     assert result.exit_code == 1  # something is late
+    rows = json.loads(result.stdout)
     listed = [
         (row["action_id"], row["id"], row["department"], row["owner"])
-        for row in json.loads(result.stdout)
+        for row in rows
         if row["milestone"] == "action"
     ]
     assert sorted(listed) == late
+    # in their place among the late milestones: the most severe first, then the most late
+    steps = [*MILESTONE_KEYS, "action"]
+    assert len({row["severity"] for row in rows}) > 1 and len(rows) > len(late)
+    assert rows == sorted(
+        rows,
+        key=lambda row: (
+            -SEVERITY_RANK[row["severity"]],
+            clock.from_utc_text(row["due_at"]),
+            row["id"],
+            steps.index(row["milestone"]),
+            row.get("action_id", 0),
+        ),
+    )
     ill = conn.execute(
         """SELECT COUNT(*), COUNT(symptoms), COUNT(onset_at), COUNT(eaten), SUM(hospital),
                   SUM(onset_at > received_at)
