@@ -5,15 +5,21 @@
 
 Two years of complaints up to now (AFTERSALES_NOW pins it) from 24 clients, every
 category, severity and channel in plausible shares, Chinese descriptions of realistic
-length; about 2 % still open (the most recent), most closed and revisited, some reopened,
-penalties on the ladder for confirmed spoiled or expired food. Deadlines follow the
-default rules. Each complaint's history is the one the commands would have written for
-it — `log`, `classify`, `assign`, `done`, `extend`, `close`, `revisit` (a low score
-reopens it), `breached` — in time order, each entry with what it changed, so that
-`aftersales check` and `import` accept the data, and the report figures kept on the rows
-are the ones the case derives. The database is made by the tool's own storage layer — the
-same schema and migrations (`open_db`) — and the rows go in through `store.bulk.load` in
-one transaction.
+length; about 2 % still open (the most recent), most closed and revisited, some
+reopened, penalties on the ladder for confirmed spoiled or expired food; the illness
+details (symptoms, onset, how much was eaten, hospital) on most cases where someone fell
+ill, and a corrective action on a few of the closed food safety, illness and foreign
+object cases whose cause was ours — most done and verified by QC, some done late or
+never verified, a few forgotten (open past their due time, so `overdue` lists them).
+Attachments are not seeded: nothing that lists, reports or finds what is overdue reads
+their table (`show` reads a case's few by its index). Deadlines follow the default
+rules. Each complaint's history is the one the commands would have written for it —
+`log`, `classify`, `assign`, `done`, `extend`, `close`, `revisit` (a low score reopens
+it), `action add`/`done`/`verify`, `breached` — in time order, each entry with what it
+changed, so that `aftersales check` and `import` accept the data, and the report figures
+kept on the rows are the ones the case derives. The database is made by the tool's own
+storage layer — the same schema and migrations (`open_db`) — and the rows go in through
+`store.bulk.load` in one transaction.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from aftersales_cli.rules.taxonomy import (
     MILESTONE_BITS,
     MILESTONE_KEYS,
 )
+from aftersales_cli.store import actions as corrective
 from aftersales_cli.store import bulk, codec, fulltext
 from aftersales_cli.store import ledger as books
 from aftersales_cli.store.db import open_db, transaction
@@ -272,10 +279,6 @@ LEFT_AT_DEFAULTS = (
     "revisit_note",
     "supply_event",
     "late",
-    "symptoms",
-    "onset_at",
-    "eaten",
-    "hospital",
     "last_note_at",
 )
 COLUMNS = tuple(c for c in codec.COLUMNS if c not in LEFT_AT_DEFAULTS)
@@ -407,6 +410,234 @@ def received_times(rng: random.Random, count: int, start: int, end: int) -> list
     return [min(t, end - 60) for t in times]
 
 
+# ---- The case file (issue 12): illness details and corrective actions -------------------
+# Drawn from a random stream of their own (`CASE_FILE_SEED`), so the complaints themselves
+# are the same as without them.
+CASE_FILE_SEED = 12
+
+# Illness details (policy 003: 症状, 食用量), as `log` takes them down on a case where
+# someone fell ill — not every caller knows each of them.
+SYMPTOMS = (
+    "腹泻、呕吐",
+    "腹痛、腹泻",
+    "恶心、呕吐",
+    "发热、腹泻、乏力",
+    "头晕、恶心",
+    "腹痛、恶心、呕吐",
+    "皮疹、瘙痒",
+    "腹泻",
+)
+EATEN = ("一份", "半份", "大半份", "两三口", "整份吃完", "约一碗", "只喝了汤", "吃了一半")
+SYMPTOMS_SHARE = 0.9
+ONSET_SHARE = 0.75  # when the symptoms began: half an hour to ten hours before the call
+EATEN_SHARE = 0.8
+HOSPITAL_SHARE = 0.35
+IllnessDetails = tuple[str | None, str | None, str | None, int]
+NO_ILLNESS_DETAILS: IllnessDetails = (None, None, None, 0)
+
+
+def illness_details(rand: Any, received: int, text: Any) -> tuple[IllnessDetails, str]:
+    """An ill case's (symptoms, onset_at, eaten, hospital) as stored, and what `log`
+    writes of them into its history entry (after `"ill"`)."""
+    symptoms = SYMPTOMS[int(rand() * len(SYMPTOMS))] if rand() < SYMPTOMS_SHARE else None
+    onset = None
+    if rand() < ONSET_SHARE:  # typed to the minute
+        began = received - int((0.5 + rand() * 9.5) * 3600)
+        onset = text(began - began % 60)
+    eaten = EATEN[int(rand() * len(EATEN))] if rand() < EATEN_SHARE else None
+    hospital = int(rand() < HOSPITAL_SHARE)
+    logged = ""
+    if symptoms is not None:
+        logged += f', "symptoms": [null, "{symptoms}"]'
+    if onset is not None:
+        logged += f', "onset_at": [null, "{onset}"]'
+    if eaten is not None:
+        logged += f', "eaten": [null, "{eaten}"]'
+    if hospital:
+        logged += ', "hospital": [null, true]'
+    return (symptoms, onset, eaten, hospital), logged
+
+
+# Corrective actions (整改, policies 001 and 004): on a few of the closed cases of these
+# categories whose cause was ours, opened within two days of the close, due in 3–14 days
+# (at 18:00 local), by the department of the cause. Most are done in time and verified by
+# QC; some are done late, some never verified, and a few forgotten — still open past their
+# due time, which `overdue` lists. One action per case.
+ACTION_CATEGORIES = frozenset({"food_safety", "illness", "foreign_object"})
+ACTION_SHARE = 0.06
+ACTION_DEPARTMENTS = {
+    "processing": "production",
+    "ingredient_purchase": "procurement",
+    "storage_transport": "delivery",
+}
+ACTION_TEXTS = {
+    "production": (
+        "加工环节增加中心温度检测，每批次记录",
+        "更换破损设备配件，班前检查刀具和筛网",
+        "厨房人员重新培训操作规范，佩戴发帽口罩",
+        "熟食出锅后两小时内分装，超时报废",
+    ),
+    "procurement": (
+        "暂停该批次原料供应商，重新审核资质",
+        "原料入库增加感官和保质期查验",
+        "与供应商签订质量协议，增加抽检频次",
+    ),
+    "delivery": (
+        "冷藏车加装温度记录仪，每车次留档",
+        "配送时间超过两小时的餐品改用保温箱",
+        "司机装车前检查餐盒密封和温度",
+    ),
+    "quality_control": ("增加留样和每日抽检", "修订食品安全检查表"),
+}
+ACTION_BY = ASSIGNEES["quality_control"]  # QC opens and verifies them
+OWNED_SHARE = 0.85  # the rest name only their department
+FORGOTTEN_EVERY = 40  # one action in 40, the first among them, is never done
+DONE_LATE_SHARE = 0.12
+UNVERIFIED_SHARE = 0.1  # done, never verified
+DONE_NOTES = ("已完成，附整改照片", "已按要求整改", "整改完成，待质控复查")
+VERIFIED_NOTES = ("复查合格", "抽检合格，措施有效")
+NOTE_SHARE = 0.5
+ACTION_EVENT = (
+    '{"actions.%d.text": [null, "%s"], "actions.%d.department": [null, "%s"]%s, '
+    '"actions.%d.due_at": [null, "%s"], "actions.%d.state": [null, "open"]}'
+)
+ACTION_DONE = '{"actions.%d.state": ["open", "done"], "actions.%d.done_at": [null, "%s"]}'
+ACTION_VERIFIED = (
+    '{"actions.%d.state": ["done", "verified"], "actions.%d.verified_at": [null, "%s"]}'
+)
+ACTION_LATE = '{"actions.%d.late": [false, true]}'
+ACTION_LATE_ESCALATED = '{"actions.%d.late": [false, true], "escalated_at": [null, "%s"]}'
+ACTION_INSERT = (
+    f"INSERT INTO actions (id, {', '.join(corrective.COLUMNS)}) "
+    f"VALUES ({', '.join('?' * (1 + len(corrective.COLUMNS)))})"
+)
+_plain(
+    [
+        *SYMPTOMS,
+        *EATEN,
+        *(t for texts in ACTION_TEXTS.values() for t in texts),
+        *DONE_NOTES,
+        *VERIFIED_NOTES,
+    ]
+)
+
+
+class PlannedAction:
+    """A corrective action lived through as `action add`, `action done` and `action
+    verify` (and `overdue`, when it went late) would have handled it: its row of the
+    actions table, and its complaint's history entries, (at, by, action, changes, note).
+    `late`: when its `breached` entry was written, if it went late — the complaint's
+    escalation may come with it (`history`)."""
+
+    def __init__(
+        self,
+        rand: Any,
+        action_id: int,
+        complaint_id: int,
+        cause: str | None,
+        closed: int,
+        now: int,
+    ) -> None:
+        def pick(seq: Sequence[str]) -> str:
+            return seq[int(rand() * len(seq))]
+
+        self.id, self.complaint_id = action_id, complaint_id
+        self.department = ACTION_DEPARTMENTS.get(cause or "", "quality_control")
+        self.text = pick(ACTION_TEXTS[self.department])
+        self.owner = pick(ASSIGNEES[self.department]) if rand() < OWNED_SHARE else None
+        self.by = pick(ACTION_BY)
+        self.opened = min(closed + 600 + int(rand() * 2 * DAY), now - 60)
+        day = self.opened - (self.opened + LOCAL) % DAY  # local midnight
+        self.due = day + (3 + int(rand() * 12)) * DAY + 18 * 3600
+        done: int | None = None
+        if action_id % FORGOTTEN_EVERY != 1:
+            if rand() < DONE_LATE_SHARE:
+                done = self.due + 3600 + int(rand() * rand() * 10 * DAY)  # mostly a little
+            else:
+                done = self.opened + int((self.due - self.opened) * (0.2 + rand() * 0.75))
+        verified = None
+        if done is not None and rand() >= UNVERIFIED_SHARE:
+            verified = done + int((0.5 + rand() * 5) * DAY)
+        # what is still to come, as of now, has not happened yet
+        self.done = done if done is not None and done <= now - 60 else None
+        self.verified = None
+        if self.done is not None and verified is not None and verified <= now - 60:
+            self.verified = verified
+        self.state = "verified" if self.verified else "done" if self.done else "open"
+        self.late: int | None = None
+        self.late_by = "cron"
+        finish = now if self.done is None else self.done
+        if finish > self.due:  # noted by `overdue` five minutes on, or by the late `done`
+            self.late = min(self.due + CRON, finish)
+            if self.done is not None and self.late == self.done:
+                self.late_by = self.owner or self.by
+        self.done_note = pick(DONE_NOTES) if rand() < NOTE_SHARE else None
+        self.verified_note = pick(VERIFIED_NOTES) if rand() < NOTE_SHARE else None
+
+    def row(self, text: Any) -> tuple[Any, ...]:
+        """In the order `store.actions.COLUMNS` declares, after the id."""
+        return (
+            self.id,
+            self.complaint_id,
+            self.text,
+            self.department,
+            self.owner,
+            text(self.due),
+            text(self.opened),
+            self.by,
+            self.state,
+            None if self.done is None else text(self.done),
+            None if self.verified is None else text(self.verified),
+            int(self.late is not None),
+        )
+
+    def history(
+        self, text: Any, show: Any, escalated: bool
+    ) -> list[tuple[int, str, str, str, str, str | None]]:
+        """Its complaint's entries, in the order written; `escalated`: its `breached`
+        entry is the complaint's first breach, which escalates it."""
+        n, cid = self.id, self.complaint_id
+        owner = "" if self.owner is None else f', "actions.{n}.owner": [null, "{self.owner}"]'
+        due = text(self.due)
+        who = f", owner {self.owner}" if self.owner else ""
+        entries: list[tuple[int, str, str, str, str, str | None]] = [
+            (
+                cid,
+                text(self.opened),
+                self.by,
+                "action",
+                ACTION_EVENT % (n, self.text, n, self.department, owner, n, due, n),
+                f"{self.text} — {self.department}{who}, due {show(self.due)}",
+            )
+        ]
+        if self.late is not None:
+            late = text(self.late)
+            who = f"{self.department}, {self.owner}" if self.owner else self.department
+            note = f"corrective action {n} ({who}) was due {show(self.due)}"
+            changes = ACTION_LATE % n
+            if escalated:
+                changes = ACTION_LATE_ESCALATED % (n, late)
+                note += "; escalated to management"
+            entries.append((cid, late, self.late_by, "breached", changes, note))
+        if self.done is not None:
+            done = text(self.done)
+            doer = self.owner or self.by
+            entries.append((cid, done, doer, "action", ACTION_DONE % (n, n, done), self.done_note))
+        if self.verified is not None:
+            verified = text(self.verified)
+            entries.append(
+                (
+                    cid,
+                    verified,
+                    self.by,
+                    "action",
+                    ACTION_VERIFIED % (n, n, verified),
+                    self.verified_note,
+                )
+            )
+        return entries
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=100_000)
@@ -424,7 +655,7 @@ def main(argv: list[str] | None = None) -> int:
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -262144")  # 256 MiB while loading
     with transaction(conn), bulk.indexes_rebuilt(conn):
-        for complaints, deadlines, events, documents in chunks(args.count, now, args.seed):
+        for complaints, deadlines, events, actions, documents in chunks(args.count, now, args.seed):
             bulk.load(
                 conn,
                 complaints,
@@ -434,6 +665,7 @@ def main(argv: list[str] | None = None) -> int:
                 deadline_columns=DEADLINE_COLUMNS,
                 documents=documents,
             )
+            conn.executemany(ACTION_INSERT, actions)  # a few: their indexes stay
         books.backfill(conn, "seed", "paid and fined at the close")  # what close appends
     conn.execute("PRAGMA journal_mode = WAL")
     conn.close()
@@ -450,8 +682,9 @@ Rows = list[tuple[Any, ...]]
 CHUNK = 20_000
 
 
-def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows]]:
-    """The rows, a chunk of complaints (with their deadlines and events) at a time.
+def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows, Rows]]:
+    """The rows, a chunk of complaints (with their deadlines, events and corrective
+    actions) at a time.
 
     Each complaint is lived through as the commands would have handled it — `log`, maybe
     `classify`, `assign`, `done` of the interim milestones, `extend`, `close`, `revisit`
@@ -461,6 +694,9 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
     figures are those `store.codec.report_figures` and the repeat query derive."""
     rng = random.Random(seed)
     rand = rng.random
+    case_file = random.Random(seed + CASE_FILE_SEED).random  # illness details, actions
+    actions: Rows = []
+    last_action = 0
 
     def pick(seq: Sequence[Any]) -> Any:
         return seq[int(rand() * len(seq))]
@@ -789,11 +1025,21 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
                     late,
                 )
             )
+        action = None
+        if first_close is not None and category in ACTION_CATEGORIES and ours:
+            if case_file() < ACTION_SHARE:
+                last_action += 1
+                action = PlannedAction(case_file, last_action, cid, cause, first_close, now)
+                actions.append(action.row(text))
         escalated_at = None
         if breaches:
             breaches.sort()
             if severity in escalate:
                 escalated_at = breaches[0][0]
+        action_escalates = False  # its breach came first: it carries the escalation
+        if action is not None and action.late is not None and severity in escalate:
+            if escalated_at is None or action.late < escalated_at:
+                escalated_at, action_escalates = action.late, True
         # The history: (complaint, at, by, action, changes, note), put in time order below.
         logged = (
             f'{{"received_at": [null, "{received_text}"], "channel": [null, "{channel}"], '
@@ -811,8 +1057,11 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
         if delivery_day:
             logged += f', "delivery_date": [null, "{delivery_day}"]'
         logged += f', "people": [null, {people}]'
+        illness = NO_ILLNESS_DETAILS
         if ill:
             logged += ', "ill": [null, true]'
+            illness, described = illness_details(case_file, received, text)
+            logged += described
         logged += f', "department": [null, "{department}"]'
         for milestone in INTERIM:
             if due_texts[milestone]:
@@ -947,12 +1196,14 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
         for n, (noted, due_at, milestone, who) in enumerate(breaches):
             note = f"{milestone} was due {show(due_at)}"
             noted_text = text(noted)
-            if n == 0 and escalated_at is not None:  # the first breach escalates
+            if n == 0 and escalated_at == noted:  # the first breach escalates
                 changes = ESCALATED % (milestone, noted_text)
                 note += "; escalated to management"
             else:
                 changes = BREACHED % milestone
             history.append((cid, noted_text, who, "breached", changes, note))
+        if action is not None:
+            history += action.history(text, show, action_escalates)
         # Stored UTC text sorts as time does; the sort is stable: the steps of one moment
         # keep the order they were taken in.
         history.sort(key=at_text)
@@ -968,15 +1219,15 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
             closed_text, fmt(reopened_at), reopen, fmt(escalated_at),
             None if "contact" not in done else (done["contact"] - received) // 60,
             None if closed_at is None else (closed_at - received) // 60, met_mask,
-            breached_mask, gap, org_key, client_gap,
+            breached_mask, gap, org_key, client_gap, *illness,
         ))
         # fmt: on
         if len(rows) == CHUNK or i == count - 1:
-            yield rows, deadlines, events
-            rows, deadlines, events = [], [], []
+            yield rows, deadlines, events, actions
+            rows, deadlines, events, actions = [], [], [], []
 
 
-def _pickled(chunk: tuple[Rows, Rows, Rows, list[tuple[int, str]]]) -> bytes:
+def _pickled(chunk: tuple[Rows, Rows, Rows, Rows, list[tuple[int, str]]]) -> bytes:
     """A chunk as bytes, pickled without a memo: three times faster to write than the
     queue's own pickling (which remembers every one of its millions of objects), and the
     producer's time is the seed's time."""
@@ -1002,21 +1253,21 @@ def documents(rows: Rows) -> list[tuple[int, str]]:
 def _produce(count: int, now: int, seed: int, queue: Any) -> None:
     """In a second process: generate the chunks (and the text index's entries, the
     costliest part of the index to make) while the first one inserts them."""
-    for complaints, deadlines, events in generate(count, now, seed):
-        queue.put(_pickled((complaints, deadlines, events, documents(complaints))))
+    for complaints, deadlines, events, actions in generate(count, now, seed):
+        queue.put(_pickled((complaints, deadlines, events, actions, documents(complaints))))
     queue.put(None)
 
 
 def chunks(
     count: int, now: int, seed: int
-) -> Iterator[tuple[Rows, Rows, Rows, list[tuple[int, str]]]]:
+) -> Iterator[tuple[Rows, Rows, Rows, Rows, list[tuple[int, str]]]]:
     """Generated in another process (two cores: one makes rows, one writes them)."""
     context = multiprocessing.get_context("fork")
     queue = context.Queue(maxsize=4)
     worker = context.Process(target=_produce, args=(count, now, seed, queue), daemon=True)
     worker.start()
     while (data := queue.get()) is not None:
-        chunk: tuple[Rows, Rows, Rows, list[tuple[int, str]]] = pickle.loads(data)
+        chunk: tuple[Rows, Rows, Rows, Rows, list[tuple[int, str]]] = pickle.loads(data)
         yield chunk
     worker.join()
 

@@ -16,9 +16,11 @@ from typing import Any
 from conftest import Run, ok
 
 from aftersales_cli import clock
+from aftersales_cli.rules import actions as action_rules
 from aftersales_cli.rules import fields, history, lifecycle
 from aftersales_cli.rules.case import Case
-from aftersales_cli.rules.taxonomy import ACTIVE_STATUSES
+from aftersales_cli.rules.taxonomy import ACTIVE_STATUSES, MILESTONE_KEYS, SEVERITY_RANK
+from aftersales_cli.store import actions as action_store
 from aftersales_cli.store import codec, health, search
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store.db import open_db
@@ -126,7 +128,17 @@ def test_the_tool_works_on_a_seeded_database(run: Run, tmp_path: Path) -> None:
 
 
 # What the commands write: `log` first, then the steps of the desk.
-SEED_ACTIONS = {"log", "classify", "assign", "done", "extend", "close", "revisit", "breached"}
+SEED_ACTIONS = {
+    "log",
+    "classify",
+    "assign",
+    "done",
+    "extend",
+    "close",
+    "revisit",
+    "breached",
+    "action",
+}
 MULTILINE = {"description", "request", "note", "revisit_note", "reason"}
 
 
@@ -146,9 +158,18 @@ def _unset(value: Any) -> Any:
     return None if value is None or value is False or value == 0 else value
 
 
-def _replay(case: Case, events: list[Event], now: datetime) -> list[str]:
-    """Every way the history disagrees with itself, the rules or the row."""
+def _replay(
+    case: Case, events: list[Event], now: datetime, actions: list[action_rules.Action]
+) -> list[str]:
+    """Every way the history disagrees with itself, the rules, the row or the complaint's
+    corrective actions."""
     problems = [f"{field}: {message}" for field, message in history.history_problems(case, events)]
+    problems += [
+        f"{field}: {message}" for field, message in action_rules.history_problems(actions, events)
+    ]
+    for action in actions:
+        if action.breach_noted != action.late(now) or action.opened_at > now:
+            problems.append(f"actions.{action.id}: breach_noted {action.breach_noted}")
     low = datetime(2000, 1, 1, tzinfo=UTC)
     if events[0].action != "log":
         problems.append(f"first action {events[0].action}")
@@ -172,9 +193,12 @@ def _replay(case: Case, events: list[Event], now: datetime) -> list[str]:
                         due = key.endswith((".due_at", ".extended_from"))
                         high = datetime(2100, 1, 1, tzinfo=UTC) if due else now
                         assert low <= moment <= high, (case.id, key, value)
-            if key.endswith(".state"):
+            if key.endswith(".state") and key.startswith("deadlines."):
                 assert event.action == "breached" and [old, new] == ["pending", "breached"]
                 breached[key.split(".")[1]] += 1
+                continue
+            if action_rules.is_key(key):  # a corrective action's: replayed on its own
+                assert (event.action == "breached") == key.endswith(".late"), (case.id, key)
                 continue
             if _unset(folded.get(key)) != _unset(old):
                 problems.append(f"events[{n}].changes.{key}: old {old!r}, was {folded.get(key)!r}")
@@ -205,7 +229,7 @@ def test_seeded_histories_are_what_the_commands_would_have_written(tmp_path: Pat
     for case, events in search.iterate(conn, search.Query()):
         assert case.id is not None
         actions.update(e.action for e in events)
-        problems = _replay(case, events, now)
+        problems = _replay(case, events, now, action_store.of_case(conn, case.id))
         figures = codec.report_figures(case)
         stored = conn.execute(
             f"SELECT {', '.join(figures)} FROM complaints WHERE id = ?", (case.id,)
@@ -232,3 +256,70 @@ def test_seeded_histories_are_what_the_commands_would_have_written(tmp_path: Pat
         )
     )
     assert reopened.get("reopened", 0) > 0 and reopened.get("revisited", 0) > 0, reopened
+
+
+def test_the_case_file_is_seeded_as_the_commands_would_have_kept_it(
+    run: Run, tmp_path: Path
+) -> None:
+    """Issue 12: corrective actions on a few closed food safety, illness and foreign object
+    cases (most verified, some only done, a forgotten one open past due) and the illness
+    details of ill cases — which `check` accepts, `overdue` lists and the report counts."""
+    db = seed(tmp_path, 3000)
+    assert ok(run("check", "--json", "--db", str(db)))["problem_count"] == 0
+    conn = open_db(db)
+    states = dict(conn.execute("SELECT state, COUNT(*) FROM actions GROUP BY state"))
+    assert states["verified"] > states["done"] > 0 and states["open"] > 0, states
+    shares = conn.execute(
+        """SELECT COUNT(DISTINCT a.complaint_id), (SELECT COUNT(*) FROM complaints
+                  WHERE closed_at IS NOT NULL
+                    AND category IN ('food_safety', 'illness', 'foreign_object'))
+           FROM actions a"""
+    ).fetchone()
+    assert 0.01 < shares[0] / shares[1] < 0.1, shares  # a few per cent
+    now = clock.to_utc_text(clock.now())
+    late = [
+        tuple(row)
+        for row in conn.execute(
+            "SELECT id, complaint_id, department, owner FROM actions"
+            " WHERE state = 'open' AND due_at < ? ORDER BY id",
+            (now,),
+        )
+    ]
+    assert late, "a forgotten action, open past its due time"
+    result = run("overdue", "--json", "--db", str(db))
+    assert result.exit_code == 1  # something is late
+    rows = json.loads(result.stdout)
+    listed = [
+        (row["action_id"], row["id"], row["department"], row["owner"])
+        for row in rows
+        if row["milestone"] == "action"
+    ]
+    assert sorted(listed) == late
+    # in their place among the late milestones: the most severe first, then the most late
+    steps = [*MILESTONE_KEYS, "action"]
+    assert len({row["severity"] for row in rows}) > 1 and len(rows) > len(late)
+    assert rows == sorted(
+        rows,
+        key=lambda row: (
+            -SEVERITY_RANK[row["severity"]],
+            clock.from_utc_text(row["due_at"]),
+            row["id"],
+            steps.index(row["milestone"]),
+            row.get("action_id", 0),
+        ),
+    )
+    ill = conn.execute(
+        """SELECT COUNT(*), COUNT(symptoms), COUNT(onset_at), COUNT(eaten), SUM(hospital),
+                  SUM(onset_at > received_at)
+           FROM complaints WHERE ill = 1"""
+    ).fetchone()
+    assert ill[0] > 50 and min(ill[1:5]) > 0.25 * ill[0] and ill[5] == 0, tuple(ill)
+    assert (
+        conn.execute(
+            "SELECT COUNT(*) FROM complaints WHERE ill = 0 AND (symptoms IS NOT NULL OR hospital)"
+        ).fetchone()[0]
+        == 0
+    )
+    report = ok(run("report", "--from", "2024-11-01", "--json", "--db", str(db)))
+    assert sum(row["opened"] for row in report["corrective_actions"]) == sum(states.values())
+    assert report["illness"]["cases"] == ill[0] and report["illness"]["hospital"] == ill[4]

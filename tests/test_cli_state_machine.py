@@ -633,10 +633,17 @@ class Lifecycle(RuleBasedStateMachine):
         horizon = self.now + timedelta(minutes=within or 0)
         late = self.pending_before(self.now)
         argv = ["overdue", "--json"] + (["--within", f"{within}m"] if within else [])
-        result = self.command(1 if late else 0, *argv)
+        result = self.invoke(*argv)
         rows = json.loads(result.stdout)
-        assert {(r["id"], r["milestone"]) for r in rows} == self.pending_before(horizon)
-        assert all((r["overdue_minutes"] > 0) == ((r["id"], r["milestone"]) in late) for r in rows)
+        # exit 1 exactly when something is late (policy 004's milestones included)
+        assert result.exit_code == (1 if any(r["overdue_minutes"] > 0 for r in rows) else 0)
+        assert not late or result.exit_code == 1
+        # the milestones this model knows (policy 004's have tests of their own)
+        modelled = [r for r in rows if r["milestone"] in MILESTONES]
+        assert {(r["id"], r["milestone"]) for r in modelled} == self.pending_before(horizon)
+        assert all(
+            (r["overdue_minutes"] > 0) == ((r["id"], r["milestone"]) in late) for r in modelled
+        )
 
     @rule(
         clock=CLOCK,
@@ -681,6 +688,11 @@ class Lifecycle(RuleBasedStateMachine):
             want = (case.status, case.severity, case.category, case.reopen_count)
             assert got == want, (case.id, got, want)
             for milestone, deadline in data["deadlines"].items():
+                if milestone not in MILESTONES:
+                    # policy 004's forward, sample, lab_report and confirm are not in this
+                    # model yet: tests/test_cli_casefile.py and test_rules_lifecycle.py
+                    # hold their rules
+                    continue
                 if (case.id, milestone) in self.breached:  # a breach is never undone
                     assert deadline["state"] == "breached", (case.id, milestone, deadline)
                 if deadline["state"] == "breached":

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import BASIC, Run, ok, refused
 
+from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
 from aftersales_cli.store.migrations import SCHEMA_VERSION
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -117,7 +118,7 @@ def test_two_writers_and_cron_at_the_same_moment(tmp_path: Path) -> None:
         ).fetchone()[0]
         == 0
     )
-    assert conn.execute("SELECT COUNT(*) FROM deadlines").fetchone()[0] == 600 * 5
+    assert conn.execute("SELECT COUNT(*) FROM deadlines").fetchone()[0] == 600 * len(MILESTONE_KEYS)
     # Each late milestone got its `breached` event exactly once, from cron or a later run.
     subprocess.run(
         [sys.executable, "-m", "aftersales_cli", "overdue"],
@@ -132,8 +133,8 @@ def test_two_writers_and_cron_at_the_same_moment(tmp_path: Path) -> None:
     assert dupes == 0
     assert (
         conn.execute("SELECT COUNT(*) FROM events WHERE action = 'breached'").fetchone()[0]
-        == 600 * 2
-    )  # contact (06:30) and plan (08:00)
+        == 600 * 3
+    )  # contact, forward and plan
 
 
 def test_many_processes_creating_the_database_at_once(tmp_path: Path) -> None:
@@ -162,11 +163,12 @@ def _integrity_and_wholeness(db: Path) -> int:
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     complaints = conn.execute("SELECT COUNT(*) FROM complaints").fetchone()[0]
-    # Every complaint stored is whole: its five deadlines and its first history entry.
+    # Every complaint stored is whole: a deadline row per milestone and its first history entry.
     assert (
         conn.execute(
             "SELECT COUNT(*) FROM complaints c WHERE (SELECT COUNT(*) FROM deadlines d "
-            "WHERE d.complaint_id = c.id) != 5 OR NOT EXISTS (SELECT 1 FROM events e "
+            f"WHERE d.complaint_id = c.id) != {len(MILESTONE_KEYS)} OR NOT EXISTS "
+            "(SELECT 1 FROM events e "
             "WHERE e.complaint_id = c.id)"
         ).fetchone()[0]
         == 0

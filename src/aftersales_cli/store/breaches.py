@@ -12,6 +12,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
+from operator import itemgetter
 from typing import NamedTuple
 
 from aftersales_cli.clock import from_utc_text, to_utc_text
@@ -37,6 +38,10 @@ class Overdue(NamedTuple):
     escalated: int
     action_id: int | None = None  # milestone `action`: a late corrective action
     owner: str | None = None
+
+
+# What `overdue` lists of a row of its query (the rest are its sort keys).
+_LISTED = itemgetter(slice(0, len(Overdue._fields)))
 
 
 def unnoted_breaches(conn: sqlite3.Connection, now: datetime) -> bool:
@@ -191,20 +196,23 @@ def overdue(
     second scan of the complaints."""
     order = " ".join(f"WHEN '{severity}' THEN {-r}" for severity, r in rank.items())
     steps = " ".join(f"WHEN '{m}' THEN {n}" for n, m in enumerate(MILESTONE_KEYS))
+    # One compound SELECT ordered by its result columns: each part is sorted on its own
+    # and the two are merged (a sort of the parts' union, as a subquery, took a quarter
+    # longer at a million complaints). The three columns after the listing's are the keys.
     cursor = conn.execute(
-        f"""SELECT * FROM (
-              SELECT d.complaint_id AS id, d.milestone AS milestone, d.due_at AS due_at,
-                     c.severity AS severity, c.status, c.customer, c.org, c.department,
-                     c.assignee, c.escalated_at IS NOT NULL, NULL AS action_id, NULL AS owner
-              FROM deadlines d JOIN complaints c ON c.id = d.complaint_id
-              WHERE d.done_at IS NULL AND d.due_at IS NOT NULL AND d.due_at < :until
-              UNION ALL
-              SELECT a.complaint_id, 'action', a.due_at, c.severity, c.status, c.customer,
-                     c.org, a.department, a.owner, c.escalated_at IS NOT NULL, a.id, a.owner
-              FROM actions a JOIN complaints c ON c.id = a.complaint_id
-              WHERE a.state = 'open' AND a.due_at < :until)
-            ORDER BY due_at >= :now, CASE severity {order} ELSE 9 END, due_at, id,
-                     CASE milestone {steps} ELSE {len(MILESTONE_KEYS)} END, action_id""",
+        f"""SELECT d.complaint_id, d.milestone, d.due_at, c.severity, c.status, c.customer,
+                   c.org, c.department, c.assignee, c.escalated_at IS NOT NULL, NULL, NULL,
+                   d.due_at >= :now, CASE c.severity {order} ELSE 9 END,
+                   CASE d.milestone {steps} ELSE {len(MILESTONE_KEYS)} END
+            FROM deadlines d JOIN complaints c ON c.id = d.complaint_id
+            WHERE d.done_at IS NULL AND d.due_at IS NOT NULL AND d.due_at < :until
+            UNION ALL
+            SELECT a.complaint_id, 'action', a.due_at, c.severity, c.status, c.customer,
+                   c.org, a.department, a.owner, c.escalated_at IS NOT NULL, a.id, a.owner,
+                   a.due_at >= :now, CASE c.severity {order} ELSE 9 END, {len(MILESTONE_KEYS)}
+            FROM actions a JOIN complaints c ON c.id = a.complaint_id
+            WHERE a.state = 'open' AND a.due_at < :until
+            ORDER BY 13, 14, 3, 1, 15, 11""",
         {"until": to_utc_text(until), "now": to_utc_text(now)},
     )
-    return map(Overdue._make, cursor)
+    return map(Overdue._make, map(_LISTED, cursor))
