@@ -460,7 +460,8 @@ def illness_details(rand: Any, received: int, text: Any) -> tuple[IllnessDetails
 
 # Corrective actions (整改, policies 001 and 004): on a few of the closed cases of these
 # categories whose cause was ours, opened within two days of the close, due in 3–14 days
-# (at 18:00 local), by the department of the cause. Most are done in time and verified by
+# (at 18:00 local), by the department of the cause (the causes of these categories that
+# are ours). Most are done in time and verified by
 # QC; some are done late, some never verified, and a few forgotten — still open past their
 # due time, which `overdue` lists. One action per case.
 ACTION_CATEGORIES = frozenset({"food_safety", "illness", "foreign_object"})
@@ -487,7 +488,6 @@ ACTION_TEXTS = {
         "配送时间超过两小时的餐品改用保温箱",
         "司机装车前检查餐盒密封和温度",
     ),
-    "quality_control": ("增加留样和每日抽检", "修订食品安全检查表"),
 }
 ACTION_BY = ASSIGNEES["quality_control"]  # QC opens and verifies them
 OWNED_SHARE = 0.85  # the rest name only their department
@@ -534,7 +534,7 @@ class PlannedAction:
         rand: Any,
         action_id: int,
         complaint_id: int,
-        cause: str | None,
+        department: str,
         closed: int,
         now: int,
     ) -> None:
@@ -542,7 +542,7 @@ class PlannedAction:
             return seq[int(rand() * len(seq))]
 
         self.id, self.complaint_id = action_id, complaint_id
-        self.department = ACTION_DEPARTMENTS.get(cause or "", "quality_control")
+        self.department = department
         self.text = pick(ACTION_TEXTS[self.department])
         self.owner = pick(ASSIGNEES[self.department]) if rand() < OWNED_SHARE else None
         self.by = pick(ACTION_BY)
@@ -1026,10 +1026,11 @@ def generate(count: int, now: int, seed: int) -> Iterator[tuple[Rows, Rows, Rows
                 )
             )
         action = None
-        if first_close is not None and category in ACTION_CATEGORIES and ours:
-            if case_file() < ACTION_SHARE:
+        if cause in ACTION_DEPARTMENTS and category in ACTION_CATEGORIES and ours:
+            if first_close is not None and case_file() < ACTION_SHARE:
                 last_action += 1
-                action = PlannedAction(case_file, last_action, cid, cause, first_close, now)
+                owning = ACTION_DEPARTMENTS[cause]
+                action = PlannedAction(case_file, last_action, cid, owning, first_close, now)
                 actions.append(action.row(text))
         escalated_at = None
         if breaches:
