@@ -15,6 +15,19 @@ from aftersales_cli.commands.context import (
     RulesOption,
     session,
 )
+from aftersales_cli.commands.options import (
+    BatchOption,
+    DefectiveOption,
+    DeliveryDateOption,
+    EatenOption,
+    OnsetOption,
+    OrderNoOption,
+    OrgOption,
+    ProductOption,
+    QuantityOption,
+    RequestOption,
+    SymptomsOption,
+)
 from aftersales_cli.commands.present import changed, money_extra, print_case
 from aftersales_cli.desk import cases, parse
 from aftersales_cli.render.blocks import Line
@@ -39,20 +52,17 @@ def edit(
     ],
     customer: Annotated[str | None, typer.Option(help="Customer name.")] = None,
     phone: Annotated[str | None, typer.Option(help="Contact phone (7-20 digits).")] = None,
-    org: Annotated[str | None, typer.Option(help="Client organisation (school, company).")] = None,
-    order_no: Annotated[str | None, typer.Option("--order-no", help="Order number.")] = None,
-    product: Annotated[str | None, typer.Option(help="Product or dish.")] = None,
-    batch: Annotated[str | None, typer.Option(help="Batch or lot.")] = None,
-    delivery_date: Annotated[
-        str | None,
-        typer.Option("--delivery-date", help="Delivery date, or date and time (2026-11-21 11:30)."),
-    ] = None,
-    quantity: Annotated[int | None, typer.Option(help="Quantity delivered.")] = None,
-    defective: Annotated[int | None, typer.Option(help="Defective quantity.")] = None,
+    org: OrgOption = None,
+    order_no: OrderNoOption = None,
+    product: ProductOption = None,
+    batch: BatchOption = None,
+    delivery_date: DeliveryDateOption = None,
+    quantity: QuantityOption = None,
+    defective: DefectiveOption = None,
     description: Annotated[
         str | None, typer.Option(help="What the customer reports, in their words.")
     ] = None,
-    request: Annotated[str | None, typer.Option(help="What the customer asks for.")] = None,
+    request: RequestOption = None,
     people: Annotated[int | None, typer.Option(help="How many people are affected.")] = None,
     ill: Annotated[
         bool | None,
@@ -69,14 +79,9 @@ def edit(
             help="When it was received; the deadlines counted from it follow.",
         ),
     ] = None,
-    symptoms: Annotated[
-        str | None, typer.Option(help="Symptoms (症状): what the sick felt.")
-    ] = None,
-    onset: Annotated[
-        str | None,
-        typer.Option(help="When the symptoms began (not after the complaint was received)."),
-    ] = None,
-    eaten: Annotated[str | None, typer.Option(help="How much was eaten (食用量).")] = None,
+    symptoms: SymptomsOption = None,
+    onset: OnsetOption = None,
+    eaten: EatenOption = None,
     hospital: Annotated[
         bool | None,
         typer.Option(

@@ -18,6 +18,19 @@ from aftersales_cli.commands.context import (
     Session,
     session,
 )
+from aftersales_cli.commands.options import (
+    BatchOption,
+    DefectiveOption,
+    DeliveryDateOption,
+    EatenOption,
+    OnsetOption,
+    OrderNoOption,
+    OrgOption,
+    ProductOption,
+    QuantityOption,
+    RequestOption,
+    SymptomsOption,
+)
 from aftersales_cli.commands.present import print_case
 from aftersales_cli.desk import cases, parse
 from aftersales_cli.errors import INTERRUPTED, BadInput
@@ -173,17 +186,14 @@ def log(
             autocompletion=complete_terms(CHANNELS),
         ),
     ] = None,
-    org: Annotated[str | None, typer.Option(help="Client organisation (school, company).")] = None,
-    order_no: Annotated[str | None, typer.Option("--order-no", help="Order number.")] = None,
-    product: Annotated[str | None, typer.Option(help="Product or dish.")] = None,
-    batch: Annotated[str | None, typer.Option(help="Batch or lot.")] = None,
-    delivery_date: Annotated[
-        str | None,
-        typer.Option("--delivery-date", help="Delivery date, or date and time (2026-11-21 11:30)."),
-    ] = None,
-    quantity: Annotated[int | None, typer.Option(help="Quantity delivered.")] = None,
-    defective: Annotated[int | None, typer.Option(help="Defective quantity.")] = None,
-    request: Annotated[str | None, typer.Option(help="What the customer asks for.")] = None,
+    org: OrgOption = None,
+    order_no: OrderNoOption = None,
+    product: ProductOption = None,
+    batch: BatchOption = None,
+    delivery_date: DeliveryDateOption = None,
+    quantity: QuantityOption = None,
+    defective: DefectiveOption = None,
+    request: RequestOption = None,
     category: Annotated[
         str | None,
         typer.Option(
@@ -210,14 +220,9 @@ def log(
             "--received-at", help="When it was received (letters, back-filling) [default: now]."
         ),
     ] = None,
-    symptoms: Annotated[
-        str | None, typer.Option(help="Symptoms (症状): what the sick felt.")
-    ] = None,
-    onset: Annotated[
-        str | None,
-        typer.Option(help="When the symptoms began (not after the complaint was received)."),
-    ] = None,
-    eaten: Annotated[str | None, typer.Option(help="How much was eaten (食用量).")] = None,
+    symptoms: SymptomsOption = None,
+    onset: OnsetOption = None,
+    eaten: EatenOption = None,
     hospital: Annotated[
         bool, typer.Option("--hospital/--no-hospital", help="Anyone saw a doctor (就医).")
     ] = False,

@@ -36,6 +36,26 @@ ByOption = Annotated[
         help="Operator name for the history [default: $AFTERSALES_OPERATOR, else your user name]",
     ),
 ]
+
+
+# What intake takes down, as `log` asks for it and `edit` corrects it (one declaration).
+OrgOption = Annotated[str | None, typer.Option(help="Client organisation (school, company).")]
+OrderNoOption = Annotated[str | None, typer.Option("--order-no", help="Order number.")]
+ProductOption = Annotated[str | None, typer.Option(help="Product or dish.")]
+BatchOption = Annotated[str | None, typer.Option(help="Batch or lot.")]
+DeliveryDateOption = Annotated[
+    str | None,
+    typer.Option("--delivery-date", help="Delivery date, or date and time (2026-11-21 11:30)."),
+]
+QuantityOption = Annotated[int | None, typer.Option(help="Quantity delivered.")]
+DefectiveOption = Annotated[int | None, typer.Option(help="Defective quantity.")]
+RequestOption = Annotated[str | None, typer.Option(help="What the customer asks for.")]
+SymptomsOption = Annotated[str | None, typer.Option(help="Symptoms (症状): what the sick felt.")]
+OnsetOption = Annotated[
+    str | None,
+    typer.Option(help="When the symptoms began (not after the complaint was received)."),
+]
+EatenOption = Annotated[str | None, typer.Option(help="How much was eaten (食用量).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (stable keys) instead.")]
 MAX_ID = 2**63 - 1  # SQLite's largest INTEGER
 
