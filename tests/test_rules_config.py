@@ -215,6 +215,8 @@ def _same(a: Rules, b: Rules) -> bool:
         x, y = getattr(a, name), getattr(b, name)
         if name == "category_terms":
             x, y = x.terms, y.terms
+        if name == "survey":
+            x, y = (x._replace(aspects=x.aspects.terms), y._replace(aspects=y.aspects.terms))
         if name == "effective":
             x, y = json.dumps(x), json.dumps(y)  # in the same order, too
         if x != y:

@@ -89,16 +89,31 @@ def policy_view(rules: Rules, source: str) -> list[Block]:
                 f"{rules.revisit.satisfied_min}-5; {rules.revisit.reopen_max} or less reopens",
             ),
             (
+                "survey aspects",
+                ", ".join(rules.survey.aspects.label(k) for k in rules.survey.aspects),
+            ),
+            (
+                "survey",
+                f"satisfied at a mean ≥ {rules.survey.satisfied_min}; an aspect is low below "
+                f"a mean of {rules.survey.low_mean} or {rules.survey.low_share:.0%} satisfied; "
+                f"long-term clients after {rules.survey.long_term_months} months",
+            ),
+            (
                 "targets",
                 f"responded in {t.responded_within_hours} h ≥ {t.responded_24h_rate}, "
                 f"resolved ≥ {t.resolution_rate}, satisfied ≥ {t.satisfaction_rate}, "
                 f"handling ≤ {t.avg_handling_hours} h, repeat ≤ {t.repeat_rate}, "
-                f"on time ≥ {t.on_time_rate if t.on_time_rate is not None else '—'}",
+                f"on time ≥ {_target(t.on_time_rate)}, "
+                f"survey satisfied ≥ {_target(t.survey_satisfaction_rate)}",
             ),
         ],
         title="Penalties, windows and targets",
     )
     return [Line(f"Rules in force: {source}", "dim"), deadlines, categories, numbers]
+
+
+def _target(value: float | None) -> str:
+    return "—" if value is None else str(value)
 
 
 _TOML_WIDTH = 100

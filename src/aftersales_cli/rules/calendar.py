@@ -47,6 +47,16 @@ def months_later(start: datetime, months: int) -> datetime:
     return first_of_month(index // 12, index % 12 + 1, start.tzinfo)
 
 
+def months_after(day: date, months: int) -> date:
+    """The same day of the month `months` after (or before) `day`, or that month's last
+    day when it is shorter (a year before 2028-02-29 is 2027-02-28)."""
+    import calendar
+
+    index = day.year * 12 + day.month - 1 + months
+    year, month = index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def week_start(moment: datetime) -> datetime:
     """Monday 00:00 of the week `moment` falls in (local)."""
     return midnight(moment.date() - timedelta(days=moment.weekday()), moment.tzinfo)

@@ -93,6 +93,7 @@ class Targets(NamedTuple):
     avg_handling_hours: float | None
     repeat_rate: float | None
     on_time_rate: float | None
+    survey_satisfaction_rate: float | None = None
 
 
 class DeadlineRules(NamedTuple):
@@ -174,6 +175,17 @@ class AttachmentRules(NamedTuple):
     max_bytes: int
 
 
+class SurveyRules(NamedTuple):
+    """`[survey]`: the aspects a survey response scores, and when a score, a response or
+    an aspect counts as satisfied."""
+
+    aspects: Vocabulary  # key → its label (the form's column header)
+    satisfied_min: int
+    low_mean: float
+    low_share: float
+    long_term_months: int
+
+
 class Rules(NamedTuple):
     """The effective policy, one field per section of the rules file. Built only by
     `parse_rules`, so it is always valid."""
@@ -190,6 +202,7 @@ class Rules(NamedTuple):
     revisit: RevisitRules
     targets: Targets
     attachments: AttachmentRules
+    survey: SurveyRules
     effective: Mapping[str, Any]  # the merged table, for `aftersales rules`
 
 
@@ -289,6 +302,8 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any], prefix: str, source: s
             if prefix == "categories.":
                 base[key] = {"severity": "general", "department": "customer_service"}
                 base[key].update({"keywords": [], "zh": ""})
+            elif prefix == "survey.aspects.":
+                base[key] = value  # an aspect the rules file adds
             else:
                 raise RulesFileError(f"{source}: unknown key {path!r}")
         if isinstance(base[key], dict):
@@ -383,6 +398,7 @@ def _build(raw: dict[str, Any]) -> Rules:
             * 1024
             * 1024
         ),
+        survey=_survey(raw["survey"]),
         effective=raw,
     )
 
@@ -586,6 +602,39 @@ def _targets(table: Mapping[str, Any]) -> Targets:
         else float(_number(avg, "targets.avg_handling_hours", maximum=MAX_WINDOW_HOURS)),
         repeat_rate=_rate(table["repeat_rate"], "targets.repeat_rate"),
         on_time_rate=_rate(table["on_time_rate"], "targets.on_time_rate"),
+        survey_satisfaction_rate=_rate(
+            table["survey_satisfaction_rate"], "targets.survey_satisfaction_rate"
+        ),
+    )
+
+
+_ASPECT_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+def _survey(table: Mapping[str, Any]) -> SurveyRules:
+    """`[survey]`: aspects as `key = "label"` (keys lower-case ASCII, labels distinct and
+    non-empty), and the thresholds of a satisfied score and a low aspect."""
+    aspects = table["aspects"]
+    if not isinstance(aspects, Mapping) or not aspects:
+        raise RulesFileError('survey.aspects: a table of at least one aspect = "label"')
+    terms = []
+    labels: set[str] = set()
+    for key, label in aspects.items():
+        where = f"survey.aspects.{key}"
+        if not _ASPECT_KEY.match(key):
+            raise RulesFileError(f"{where}: a key of lower-case letters, digits and _")
+        if not isinstance(label, str) or not label.strip() or len(label) > 40:
+            raise RulesFileError(f"{where}: a label of 1 to 40 characters")
+        if label.strip() in labels:
+            raise RulesFileError(f"{where}: the label {label!r} is used twice")
+        labels.add(label.strip())
+        terms.append(Term(key, label.strip()))
+    satisfied_min = _count(table["satisfied_min"], "survey.satisfied_min", maximum=5)
+    low_mean = float(_number(table["low_mean"], "survey.low_mean", minimum=1, maximum=5))
+    low_share = _rate(table["low_share"], "survey.low_share")
+    months = _count(table["long_term_months"], "survey.long_term_months", maximum=120)
+    return SurveyRules(
+        Vocabulary("aspect", terms), satisfied_min, low_mean, low_share or 0.0, months
     )
 
 

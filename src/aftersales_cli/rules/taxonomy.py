@@ -234,6 +234,16 @@ METHODS = Vocabulary(
     ],
 )
 
+# How a survey response was gathered (policy 000 §六(二): 问卷调查、网上投票、电话访谈).
+SURVEY_METHODS = Vocabulary(
+    "method",
+    [
+        Term("phone", "电话", ("电话访谈", "call", "phone interview", "telephone")),
+        Term("questionnaire", "问卷", ("问卷调查", "纸质问卷", "paper", "form")),
+        Term("online", "在线", ("网上投票", "网上", "投票", "web", "vote", "online vote")),
+    ],
+)
+
 MILESTONES = Vocabulary(
     "milestone",
     [
