@@ -26,10 +26,11 @@ import functools
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
+from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from aftersales_cli.clock import YEARS, local_zone, to_utc_text
@@ -411,17 +412,19 @@ def read_rows(handle: IO[bytes], fmt: str) -> Iterator[Row]:
         yield Row(lines.number, value)
 
 
-def canonical(name: str, known: tuple[str, ...]) -> str | None:
-    """The field a column or key means: itself, a Chinese header, or an option's
-    spelling (`received-at`); None when it means nothing known."""
-    spellings = _spellings(known)
+def canonical(
+    name: str, known: tuple[str, ...], aliases: Mapping[str, str] = HEADER_ALIASES
+) -> str | None:
+    """The field a column or key means: itself, a Chinese header (`aliases`), or an
+    option's spelling (`received-at`); None when it means nothing known."""
+    spellings = _spellings(known, tuple(aliases.items()))
     return spellings.get(name) or spellings.get(name.replace("-", "_"))
 
 
 @functools.lru_cache(maxsize=8)
-def _spellings(known: tuple[str, ...]) -> dict[str, str]:
+def _spellings(known: tuple[str, ...], aliases: tuple[tuple[str, str], ...]) -> dict[str, str]:
     names = {name: name for name in known}
-    names.update({alias: field for alias, field in HEADER_ALIASES.items() if field in names})
+    names.update({alias: field for alias, field in aliases if field in names})
     return names
 
 
@@ -429,16 +432,22 @@ def _names(values: Iterable[str]) -> str:
     return ", ".join(history.shown(v) if v else "''" for v in values)
 
 
-def header_problems(header: list[str], known: tuple[str, ...]) -> tuple[list[str], str | None]:
+def header_problems(
+    header: list[str],
+    known: tuple[str, ...],
+    aliases: Mapping[str, str] = HEADER_ALIASES,
+    allowed: str | None = None,
+) -> tuple[list[str], str | None]:
     """The field each column means, and what is wrong with the columns (None when
-    nothing): unknown names, unnamed columns, two columns for one field."""
+    nothing): unknown names, unnamed columns, two columns for one field. `allowed` says
+    what the columns may be named (an export's or an intake row's by default)."""
     meant: list[str] = []
     unknown: list[str] = []
     unnamed: list[str] = []
     given: dict[str, list[str]] = {}
     for position, raw in enumerate(header, start=1):
         name = raw.strip()
-        field = canonical(name, known) if name else None
+        field = canonical(name, known, aliases) if name else None
         if not name:
             unnamed.append(str(position))
         elif field is None:
@@ -448,7 +457,7 @@ def header_problems(header: list[str], known: tuple[str, ...]) -> tuple[list[str
         meant.append(field or "")
     problems = []
     if unknown:
-        single = {n.split(".")[0] for n in unknown if canonical(n.split(".")[0], known)}
+        single = {n.split(".")[0] for n in unknown if canonical(n.split(".")[0], known, aliases)}
         hint = f" ({_names(sorted(single))}: one value, without parts)" if single else ""
         problems.append(f"unknown column(s) {_names(unknown)}{hint}")
     if unnamed:
@@ -460,11 +469,118 @@ def header_problems(header: list[str], known: tuple[str, ...]) -> tuple[list[str
             problems.append(f"{history.shown(names[0])} appears {len(names)} times")
     if not problems:
         return meant, None
-    allowed = "named like the options of log" if known == INTAKE_FIELDS else "those of an export"
+    if allowed is None:
+        intake = known == INTAKE_FIELDS
+        allowed = "named like the options of log" if intake else "those of an export"
     return meant, "; ".join(problems) + f" (the columns are {allowed})"
 
 
-def _csv_rows(lines: _Lines) -> Iterator[Row]:
+class Columns(NamedTuple):
+    """What a file's columns may be: the fields, their other spellings (Chinese headers),
+    how to say so in an error, and whether the rows are exported records."""
+
+    known: tuple[str, ...]
+    aliases: Mapping[str, str] = HEADER_ALIASES
+    allowed: str | None = None
+    record: bool = False
+
+
+def _complaint_columns(names: list[str]) -> Columns:
+    # An export has a status and deadlines, as a JSON record does; anything else is rows
+    # of intake (so a form's own `status` column is named as unknown).
+    record = "status" in names and any(n.startswith("deadlines.") for n in names)
+    return Columns(record_columns() if record else INTAKE_FIELDS, record=record)
+
+
+def csv_table(handle: IO[bytes], columns: Columns) -> Iterator[Row]:
+    """The rows of a CSV file of other columns than complaints' (a survey form's export),
+    each row's values by field, its line the file's; a bad header is one row's problem."""
+    return _csv_rows(_Lines(handle), lambda names: columns, unflattened=False)
+
+
+XLSX_MAX = 64 * 1024 * 1024  # bytes of a workbook `survey import` reads
+
+
+def xlsx_table(path: Path, columns: Columns) -> Iterator[Row]:
+    """The rows of the first sheet of an XLSX workbook (a form platform's export), as
+    `csv_table` gives a CSV file's: the first non-empty row is the header, each row's
+    line its row number. A date cell becomes `YYYY-MM-DD HH:MM:SS` (local, as typed), a
+    whole number its digits. A file that is not a workbook (or one openpyxl cannot read
+    through) is BadInput naming the file."""
+    from aftersales_cli.errors import BadInput
+
+    if path.stat().st_size > XLSX_MAX:
+        raise BadInput("file", f"{path.name}: a workbook is at most {_size(XLSX_MAX)}")
+    import openpyxl  # only for a workbook
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except OSError:
+        raise
+    except Exception as exc:  # a damaged or hostile file fails in many ways inside openpyxl
+        raise BadInput(
+            "file", f"{path.name} is not an XLSX workbook ({type(exc).__name__})"
+        ) from None
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True) if book.worksheets else iter(())
+        header: list[str] | None = None
+        known: list[str] = []
+        number = 0
+        while True:
+            try:
+                cells = next(rows)
+            except StopIteration:
+                return
+            except OSError:
+                raise
+            except Exception as exc:
+                raise BadInput(
+                    "file", f"{path.name}: row {number + 1} cannot be read ({type(exc).__name__})"
+                ) from None
+            number += 1
+            texts = [_xlsx_text(c) for c in cells]
+            if not any(texts):
+                continue
+            if header is None:
+                header = texts
+                while header and not header[-1]:
+                    header.pop()
+                known, problem = header_problems(
+                    header, columns.known, columns.aliases, columns.allowed
+                )
+                if problem is not None:
+                    yield Row(number, {}, f"columns: {problem}")
+                    return
+                continue
+            if any(texts[len(header) :]):
+                yield Row(number, {}, "more cells than the header has columns")
+                continue
+            if any(len(t) > LINE_MAX for t in texts):
+                yield Row(number, {}, f"a cell is at most {_size(LINE_MAX)}")
+                continue
+            yield Row(number, {known[i]: t for i, t in enumerate(texts[: len(header)]) if t})
+    finally:
+        book.close()
+
+
+def _xlsx_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _csv_rows(
+    lines: _Lines,
+    columns_of: Callable[[list[str]], Columns] = _complaint_columns,
+    *,
+    unflattened: bool = True,
+) -> Iterator[Row]:
     csv.field_size_limit(LINE_MAX)
     reader = csv.reader(lines, strict=True)
     header: list[str] = []
@@ -477,12 +593,9 @@ def _csv_rows(lines: _Lines) -> Iterator[Row]:
             why = f"a line is at most {_size(LINE_MAX)}" if isinstance(exc, _LineTooLong) else exc
             yield Row(lines.number, {}, f"columns: not a CSV header ({why})")
             return
-    names = [h.strip() for h in header]
-    # An export has a status and deadlines, as a JSON record does; anything else is rows
-    # of intake (so a form's own `status` column is named as unknown).
-    record = "status" in names and any(n.startswith("deadlines.") for n in names)
-    known = record_columns() if record else INTAKE_FIELDS
-    columns, problem = header_problems(header, known)
+    meaning = columns_of([h.strip() for h in header])
+    record = meaning.record
+    columns, problem = header_problems(header, meaning.known, meaning.aliases, meaning.allowed)
     if problem is not None:
         yield Row(lines.number, {}, f"columns: {problem}")
         return
@@ -504,6 +617,9 @@ def _csv_rows(lines: _Lines) -> Iterator[Row]:
             yield Row(start, {}, "more cells than the header has columns")
             continue
         flat = {columns[i]: csv_text(cell) for i, cell in enumerate(cells) if cell != ""}
+        if not unflattened:
+            yield Row(start, flat, from_csv=True, record=False)
+            continue
         try:
             values = unflatten(flat)
         except RuleError as exc:  # the header check leaves none; never a crash if one did

@@ -112,3 +112,16 @@ class Attach(NamedTuple):
     sha256: str
     content: bytes
     note: str | None = None
+
+
+class RecordSurvey(NamedTuple):
+    """A satisfaction survey response (`survey record`, a row of `survey import`): the
+    client as typed (resolved against the registry when recorded), every aspect's score
+    in the rules' order."""
+
+    client: str
+    scores: dict[str, int]
+    method: str
+    at: datetime
+    respondent: str | None = None
+    comment: str | None = None

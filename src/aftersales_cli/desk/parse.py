@@ -25,6 +25,7 @@ from aftersales_cli.rules.taxonomy import (
     PAYMENT_KINDS,
     REMEDIES,
     SEVERITIES,
+    SURVEY_METHODS,
     Vocabulary,
 )
 
@@ -301,3 +302,41 @@ def attach(
         content,
         _text("note", note),
     )
+
+
+# The fields of a survey response besides its scores, by option name.
+SURVEY_FIELDS: tuple[str, ...] = ("at", "client", "respondent", "method", "comment")
+
+
+def survey_response(
+    values: Mapping[str, Any],
+    extra_scores: Sequence[str],
+    now: datetime,
+    rules: Rules,
+    *,
+    method: str = "phone",
+) -> cmd.RecordSurvey:
+    """A survey response as typed: `survey record`'s options or a row of a form export
+    (`values` by field of SURVEY_FIELDS and by aspect key; None or "" is not given),
+    `extra_scores` the `--score KEY=N` pairs. Its time is now unless given, never later
+    than now; `method` is the default when `values` names none."""
+    from aftersales_cli.rules import survey
+
+    given = {k: v for k, v in values.items() if v is not None and str(v).strip() != ""}
+    at = clock.parse_time(str(given["at"]), "at", now) if "at" in given else now
+    if at > now:
+        raise RuleError("at", f"{clock.show(at)} is later than now; give when it was answered")
+    return cmd.RecordSurvey(
+        client=fields.text("client", str(given.get("client", ""))),
+        scores=survey.scores(
+            {k: given.get(k) for k in rules.survey.aspects}, extra_scores, rules.survey
+        ),
+        method=SURVEY_METHODS.parse(str(given.get("method", method))),
+        at=at,
+        respondent=fields.optional_text("respondent", _str(given.get("respondent"))),
+        comment=_text("comment", _str(given.get("comment"))),
+    )
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
