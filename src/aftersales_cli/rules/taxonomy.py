@@ -274,6 +274,18 @@ NOTE_KINDS = Vocabulary(
 # The note kinds that reach the customer.
 CUSTOMER_NOTE_KINDS: tuple[str, ...] = ("call", "visit", "message")
 
+CLIENT_KINDS = Vocabulary(
+    "kind",
+    [
+        Term("school", "学校", ("小学", "中学", "幼儿园", "kindergarten")),
+        Term("office", "单位", ("机关", "企业", "公司", "写字楼", "company")),
+        Term("canteen", "食堂", ("餐厅", "cafeteria")),
+        Term("other", "其他", ("其它",)),
+    ],
+)
+# Who put a client in the registry: `client add`, or intake meeting a new name.
+CLIENT_REGISTRARS: tuple[str, ...] = ("operator", "intake")
+
 STATUSES = Vocabulary(
     "status",
     [

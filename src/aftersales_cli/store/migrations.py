@@ -518,6 +518,88 @@ M0014_ATTACHMENTS = _statements(
 )
 
 
+def M0015_CLIENTS(db: Database) -> None:  # noqa: N802 - named like the other steps
+    """The client registry (issue 13): clients, the aliases they are also known by, and
+    their history — built from the complaints on file: each distinct client key
+    (`org_key`'s normalisation) one client, named as its earliest complaint spelled it, a
+    client since the local day of that complaint, registered by intake. Set-based: the
+    names are read off the `complaints_by_org` index, one row per spelling."""
+    from aftersales_cli.clock import from_utc_text, local_zone, now, to_utc_text
+    from aftersales_cli.rules.fields import client_key
+
+    conn = db.conn
+    zone = local_zone()
+    conn.create_function("aftersales_client_key", 1, client_key, deterministic=True)
+    conn.create_function(
+        "aftersales_local_day",
+        1,
+        lambda text: from_utc_text(text, zone).date().isoformat(),
+        deterministic=True,
+    )
+    for statement in (
+        """CREATE TABLE clients (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            key TEXT NOT NULL UNIQUE,
+            kind TEXT CHECK (kind IN ('school', 'office', 'canteen', 'other')),
+            since TEXT,
+            key_account INTEGER NOT NULL DEFAULT 0 CHECK (key_account IN (0, 1)),
+            contact TEXT,
+            phone TEXT,
+            registered_by TEXT NOT NULL CHECK (registered_by IN ('operator', 'intake')),
+            created_at TEXT NOT NULL,
+            merged_into INTEGER REFERENCES clients(id)
+        )""",
+        # Every other name a client is known by (a merged client's name among them): a key
+        # is one client's, as a name or as an alias — `client` checks it, `check` too.
+        """CREATE TABLE client_aliases (
+            key TEXT PRIMARY KEY,
+            alias TEXT NOT NULL,
+            client_id INTEGER NOT NULL REFERENCES clients(id)
+        )""",
+        "CREATE INDEX client_aliases_by_client ON client_aliases (client_id)",
+        # A client's history, as a complaint's: what changed (old → new), who, when.
+        """CREATE TABLE client_events (
+            id INTEGER PRIMARY KEY,
+            client_id INTEGER NOT NULL REFERENCES clients(id),
+            at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            action TEXT NOT NULL,
+            changes TEXT NOT NULL,
+            note TEXT
+        )""",
+        "CREATE INDEX client_events_by_client ON client_events (client_id, id)",
+        """CREATE TRIGGER clients_never_deleted BEFORE DELETE ON clients
+           BEGIN SELECT RAISE(ABORT, 'clients are never deleted; merge them'); END""",
+        """CREATE TRIGGER client_aliases_never_deleted BEFORE DELETE ON client_aliases
+           BEGIN SELECT RAISE(ABORT, 'aliases are never deleted'); END""",
+        """CREATE TRIGGER client_events_never_deleted BEFORE DELETE ON client_events
+           BEGIN SELECT RAISE(ABORT, 'the history is never deleted'); END""",
+        """CREATE TRIGGER client_events_never_changed BEFORE UPDATE ON client_events
+           BEGIN SELECT RAISE(ABORT, 'the history is never changed'); END""",
+    ):
+        conn.execute(statement)
+    at = to_utc_text(now())
+    conn.execute(
+        """INSERT INTO clients (name, key, since, registered_by, created_at)
+           SELECT org, key, aftersales_local_day(first), 'intake', :at FROM (
+             SELECT aftersales_client_key(org) AS key, org, MIN(first) AS first FROM (
+               SELECT org, MIN(received_at) AS first FROM complaints
+               WHERE org IS NOT NULL GROUP BY org)
+             GROUP BY key)
+           WHERE key IS NOT NULL ORDER BY first, key""",
+        {"at": at},
+    )
+    conn.execute(
+        """INSERT INTO client_events (client_id, at, by, action, changes, note)
+           SELECT id, created_at, 'migration', 'register',
+                  json_object('name', json_array(NULL, name), 'since', json_array(NULL, since),
+                              'registered_by', json_array(NULL, registered_by)),
+                  'registered from the complaints on file (migration 0015)'
+           FROM clients ORDER BY id"""
+    )
+
+
 # In order; a database's `user_version` is how many of these it has.
 STEPS: tuple[tuple[str, Step], ...] = (
     ("0001_initial", M0001_INITIAL),
@@ -534,6 +616,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("0012_illness_details", M0012_ILLNESS_DETAILS),
     ("0013_actions", M0013_ACTIONS),
     ("0014_attachments", M0014_ATTACHMENTS),
+    ("0015_clients", M0015_CLIENTS),
 )
 
 SCHEMA_VERSION = len(STEPS)
