@@ -112,3 +112,21 @@ class Attach(NamedTuple):
     sha256: str
     content: bytes
     note: str | None = None
+
+
+class AddClient(NamedTuple):
+    """`client add`: a name, its other names, and what is known of it (rules.clients)."""
+
+    name: str
+    aliases: tuple[str, ...]
+    details: Any  # rules.clients.Details (imported where a client is added, not by `log`)
+
+
+class AliasClient(NamedTuple):
+    name: str
+    alias: str
+
+
+class MergeClients(NamedTuple):
+    source: str  # merged away: its names become aliases of `target`
+    target: str
