@@ -191,6 +191,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("revisit", "followup:revisit"),
     ("attach", "evidence:attach"),
     ("attachment", "evidence:attachment"),
+    ("client", "clients:client"),
     ("show", "browse:show"),
     ("list", "browse:list_"),
     ("overdue", "overdue:overdue"),

@@ -4,6 +4,7 @@ the unit of work in, what changed out. Each is one transaction (`desk.work.chang
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from typing import NamedTuple
 
@@ -36,7 +37,14 @@ def log(desk: Desk, command: cmd.LogComplaint) -> Logged:
     if intake.reason is not None:
         note += f"; reason: {intake.reason}"
     with desk.transaction() as conn:
-        warnings = _warnings(desk, case)  # kept in the history too: what the operator was told
+        told: list[str] = []
+        if case.org is not None:  # filed under the registered client (or registered now)
+            from aftersales_cli.desk.clients import file_under
+
+            org, told = file_under(conn, case.org, case.received_at, desk.now, desk.operator)
+            case = dataclasses.replace(case, org=org)
+        # kept in the history too: what the operator was told
+        warnings = [*told, *_warnings(desk, case)]
         note = "; ".join([note, *(f"warning: {w}" for w in warnings)])
         case = store.insert(conn, case, by=desk.operator, at=desk.now, note=note)
     return Logged(case, suggestion, warnings)

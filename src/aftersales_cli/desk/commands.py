@@ -125,3 +125,21 @@ class RecordSurvey(NamedTuple):
     at: datetime
     respondent: str | None = None
     comment: str | None = None
+
+
+class AddClient(NamedTuple):
+    """`client add`: a name, its other names, and what is known of it (rules.clients)."""
+
+    name: str
+    aliases: tuple[str, ...]
+    details: Any  # rules.clients.Details (imported where a client is added, not by `log`)
+
+
+class AliasClient(NamedTuple):
+    name: str
+    alias: str
+
+
+class MergeClients(NamedTuple):
+    source: str  # merged away: its names become aliases of `target`
+    target: str

@@ -340,3 +340,46 @@ def survey_response(
 
 def _str(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def add_client(
+    name: str,
+    aliases: Sequence[str],
+    kind: str | None,
+    since: str | None,
+    key_account: bool,
+    contact: str | None,
+    phone: str | None,
+    now: datetime,
+) -> cmd.AddClient:
+    """A client's name (matched after NFKC, casefold and trim: rules.clients.key), its
+    aliases, kind (English or Chinese), since (a date not after today), contact."""
+    from aftersales_cli.rules import clients
+    from aftersales_cli.rules.taxonomy import CLIENT_KINDS
+
+    name = fields.text("name", name)
+    clients.key("name", name)
+    day = None
+    if since is not None:
+        day = clock.parse_day_or_time(since, "since", now)[0]
+        if day > now.astimezone(clock.local_zone()).date():
+            raise RuleError("since", f"{day} is after today; a client since a day gone by")
+    return cmd.AddClient(
+        name,
+        tuple(fields.text("alias", a) for a in aliases),
+        clients.Details(
+            term(CLIENT_KINDS, kind),
+            day,
+            key_account,
+            fields.optional_text("contact", contact),
+            None if phone is None else fields.phone(phone),
+        ),
+    )
+
+
+def alias_client(name: str, alias: str) -> cmd.AliasClient:
+    return cmd.AliasClient(fields.text("name", name), fields.text("alias", alias))
+
+
+def merge_clients(source: str, target: str) -> cmd.MergeClients:
+    return cmd.MergeClients(fields.text("from", source), fields.text("into", target))

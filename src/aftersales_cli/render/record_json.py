@@ -21,6 +21,7 @@ from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
 if TYPE_CHECKING:
     from aftersales_cli.rules.actions import Action
     from aftersales_cli.rules.attachments import Attachment
+    from aftersales_cli.rules.clients import Client
     from aftersales_cli.rules.ledger import Entry
 
 
@@ -217,4 +218,23 @@ def event_json(event: Any) -> dict[str, Any]:
             for key, pair in event.changes.items()
         },
         "note": event.note,
+    }
+
+
+def client_json(client: Client, *, show_phone: bool = False) -> dict[str, Any]:
+    """A registered client: `{id, name, kind, since, key_account, contact, phone,
+    registered_by, created_at, merged_into, aliases}` (the phone masked unless asked)."""
+    phone = client.phone if show_phone or client.phone is None else mask_phone(client.phone)
+    return {
+        "id": client.id,
+        "name": client.name,
+        "kind": client.kind,
+        "since": client.since.isoformat() if client.since else None,
+        "key_account": client.key_account,
+        "contact": client.contact,
+        "phone": phone,
+        "registered_by": client.registered_by,
+        "created_at": iso_local(client.created_at),
+        "merged_into": client.merged_into,
+        "aliases": list(client.aliases),
     }

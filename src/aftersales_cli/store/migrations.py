@@ -583,11 +583,11 @@ def M0015_CLIENTS(db: Database) -> None:  # noqa: N802 - named like the other st
     conn.execute(
         """INSERT INTO clients (name, key, since, registered_by, created_at)
            SELECT org, key, aftersales_local_day(first), 'intake', :at FROM (
-             SELECT aftersales_client_key(org) AS key, org, MIN(first) AS first FROM (
-               SELECT org, MIN(received_at) AS first FROM complaints
-               WHERE org IS NOT NULL GROUP BY org)
-             GROUP BY key)
-           WHERE key IS NOT NULL ORDER BY first, key""",
+             SELECT key, org, first,
+                    ROW_NUMBER() OVER (PARTITION BY key ORDER BY first, org) AS n FROM (
+               SELECT aftersales_client_key(org) AS key, org, MIN(received_at) AS first
+               FROM complaints WHERE org IS NOT NULL GROUP BY org))
+           WHERE n = 1 AND key IS NOT NULL ORDER BY first, key""",
         {"at": at},
     )
     conn.execute(

@@ -1,0 +1,206 @@
+"""The use cases of the client registry (issue 13): add a client (or fill in one intake
+registered on its own), give it another name, merge two — each one transaction with its
+history entries, a refusal writing nothing — and what intake does with an `--org`: file
+the complaint under the registered client's name, or register a new client with a warning
+naming the near matches. Never blocking: the operator on the phone goes on."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime
+from decimal import Decimal
+from typing import NamedTuple
+
+from aftersales_cli.clock import local_zone
+from aftersales_cli.desk import commands as cmd
+from aftersales_cli.desk.work import Desk
+from aftersales_cli.rules import clients as rules
+from aftersales_cli.rules.clients import Client
+from aftersales_cli.rules.errors import Refused
+from aftersales_cli.store import clients as store
+
+
+class Added(NamedTuple):
+    client: Client
+    updated: bool  # True: intake had registered it; `client add` filled in its details
+
+
+def _free(conn: sqlite3.Connection, field: str, name: str, mine: int | None = None) -> str:
+    """The key of `name`, refused when any client (but `mine`) is known by it already."""
+    key = rules.key(field, name)
+    held = store.holder(conn, key)
+    if held is not None:
+        if held.client_id == mine:
+            raise Refused(field, f"{name} is already a name of {held.name}")
+        what = "an alias of" if held.as_alias else "the client"
+        raise Refused(
+            field,
+            f"{name} is already {what} {held.name}; to make them one, use client merge",
+        )
+    return key
+
+
+def add(desk: Desk, command: cmd.AddClient) -> Added:
+    """A new client, or the details of one intake registered on its own (DECISIONS §13);
+    any other name or alias already known is refused."""
+    today = desk.now.astimezone(local_zone()).date()
+    with desk.transaction() as conn:
+        held = store.holder(conn, rules.key("name", command.name))
+        updated = held is not None
+        if held is None:
+            client = rules.register(
+                command.name, command.details, today=today, now=desk.now, registered_by="operator"
+            )
+            client_id = None
+        elif held.as_alias:
+            raise Refused("name", f"{command.name} is already an alias of {held.name}")
+        else:
+            before = store.get(conn, held.client_id)
+            client, client_id = rules.fill(before, command.name, command.details), before.id
+        keys = {rules.key("name", command.name)}
+        for alias in command.aliases:
+            key = _free(conn, "alias", alias, client_id)
+            if key in keys:
+                raise Refused("alias", f"{alias} is given twice (or is the name itself)")
+            keys.add(key)
+        if client_id is None:
+            client_id = store.insert(
+                conn, client, rules.changes(None, client), by=desk.operator, note=None
+            )
+        else:
+            store.update(
+                conn,
+                client,
+                rules.changes(before, client),
+                at=desk.now,
+                by=desk.operator,
+                action="register",
+                note="details filled in (intake had registered it)",
+            )
+        for alias in command.aliases:
+            store.add_alias(
+                conn, client_id, alias, rules.key("alias", alias), at=desk.now, by=desk.operator
+            )
+    return Added(store.get(desk.conn, client_id), updated)
+
+
+def alias(desk: Desk, command: cmd.AliasClient) -> Client:
+    with desk.transaction() as conn:
+        client = store.named(conn, rules.key("name", command.name), "name")
+        assert client.id is not None
+        key = _free(conn, "alias", command.alias, client.id)
+        store.add_alias(conn, client.id, command.alias, key, at=desk.now, by=desk.operator)
+    return store.get(desk.conn, client.id)
+
+
+def merge(desk: Desk, command: cmd.MergeClients) -> Client:
+    """`source` into `target` (DECISIONS §13): nothing is lost — its names become aliases,
+    its complaints are the target's from then on, both histories say so."""
+    with desk.transaction() as conn:
+        source = store.named(conn, rules.key("from", command.source), "from")
+        target = store.named(conn, rules.key("into", command.target), "into")
+        after = rules.merge(source, target)
+        store.merge(
+            conn, source, after, rules.changes(target, after), at=desk.now, by=desk.operator
+        )
+    assert target.id is not None
+    return store.get(desk.conn, target.id)
+
+
+def file_under(
+    conn: sqlite3.Connection, org: str, received_at: datetime, now: datetime, by: str
+) -> tuple[str, list[str]]:
+    """Intake's `--org`, inside `log`'s transaction: the registered client's name when a
+    name or alias matches (one lookup); else a new client, registered by intake, and a
+    warning naming the near matches when there are any."""
+    key = rules.key("org", org)
+    found = store.resolve(conn, key)
+    if found is not None:
+        return found[1], []
+    near = rules.near_matches(org, store.known(conn))
+    client = rules.register(
+        org,
+        rules.Details(),
+        today=received_at.astimezone(local_zone()).date(),
+        now=now,
+        registered_by="intake",
+    )
+    store.insert(conn, client, rules.changes(None, client), by=by, note="a new name at intake")
+    if not near:
+        return org, []
+    return org, [
+        f"{org} is a new client (registered); did you mean {' or '.join(near)}? "
+        f"If so: aftersales client merge {_quoted(org)} {_quoted(near[0])}"
+    ]
+
+
+def _quoted(name: str) -> str:
+    import shlex
+
+    return shlex.quote(name)
+
+
+# ---- one client's profile (`client show`) -----------------------------------------------
+
+LATEST = 10  # the last complaints shown
+
+
+class Offence(NamedTuple):
+    event: str
+    complaint_id: int
+    offence: int
+    multiplier: Decimal
+    amount: Decimal
+    day: date
+
+
+class Profile(NamedTuple):
+    client: Client
+    counts: store.Counts
+    open_cases: list[store.Brief]
+    latest: list[store.Brief]
+    offences: list[Offence]  # standing fines delivered in [today − window, today], by day
+    next_multiplier: Decimal  # what the client's next offence would be fined at
+    money: dict[tuple[str, str | None], int]  # net fen by (kind, payment kind)
+
+
+def profile(desk: Desk, conn: sqlite3.Connection, name: str) -> Profile:
+    """Everything `client show` prints, read on one snapshot."""
+    from aftersales_cli.rules import ledger, penalties, supply
+    from aftersales_cli.store import ledger as books
+
+    client = store.named(conn, rules.key("name", name), "name")
+    assert client.id is not None
+    keys = store.keys(conn, client.id)
+    window = desk.rules.penalties.window_days
+    today = desk.now.astimezone(local_zone()).date()
+    fines = [
+        e
+        for key in keys
+        for e in ledger.standing(books.of_client(conn, key))
+        if e.kind == "fine" and e.event
+    ]
+    offences = sorted(
+        (
+            Offence(
+                e.event or "",
+                e.complaint_id,
+                e.offence or 0,
+                e.multiplier or Decimal(0),
+                e.amount,
+                supply.day_of(e.event or ""),
+            )
+            for e in fines
+            if 0 <= (today - supply.day_of(e.event or "")).days <= window
+        ),
+        key=lambda o: (o.day, o.complaint_id),
+    )
+    return Profile(
+        client,
+        store.counts(conn, keys),
+        store.open_cases(conn, keys),
+        store.latest(conn, keys, LATEST),
+        offences,
+        penalties.multiplier(len(offences) + 1, desk.rules),
+        store.money(conn, keys),
+    )

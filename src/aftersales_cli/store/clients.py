@@ -1,0 +1,386 @@
+"""The client registry — tables clients, client_aliases and client_events: the only SQL
+over them, and the queries of one client's profile (`client show`).
+
+A key (rules.clients.key) is held by one client, as its name or as an alias; a merged
+client keeps its row, points at the client it went into, and its names are that
+client's aliases. Resolving what intake typed is `resolve`: one indexed lookup.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
+from aftersales_cli.errors import NotFound
+from aftersales_cli.rules.clients import Client
+from aftersales_cli.rules.taxonomy import OPEN_STATUSES
+
+_COLUMNS = (
+    "id, name, key, kind, since, key_account, contact, phone, registered_by, created_at, "
+    "merged_into"
+)
+
+
+class Holder(NamedTuple):
+    """Who holds a key: the client, and whether as its name or as an alias."""
+
+    client_id: int
+    name: str  # the client's name
+    as_alias: bool
+
+
+def _client(row: Sequence[Any], aliases: tuple[str, ...]) -> Client:
+    return Client(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        date.fromisoformat(row[4]) if row[4] else None,
+        bool(row[5]),
+        row[6],
+        row[7],
+        row[8],
+        from_utc_text(row[9]),
+        row[10],
+        aliases,
+    )
+
+
+def resolve(conn: sqlite3.Connection, key: str) -> tuple[int, str] | None:
+    """The live client known by `key` (its name or an alias): id and name — one lookup of
+    each unique index."""
+    row = conn.execute(
+        """SELECT id, name FROM clients WHERE key = ?1 AND merged_into IS NULL
+           UNION ALL
+           SELECT c.id, c.name FROM client_aliases a JOIN clients c ON c.id = a.client_id
+           WHERE a.key = ?1
+           LIMIT 1""",
+        (key,),
+    ).fetchone()
+    return None if row is None else (row[0], row[1])
+
+
+def holder(conn: sqlite3.Connection, key: str) -> Holder | None:
+    """Who holds `key`, live or merged (a merged client's name is an alias of another)."""
+    row = conn.execute(
+        """SELECT c.id, c.name, 1 FROM client_aliases a JOIN clients c ON c.id = a.client_id
+           WHERE a.key = ?1
+           UNION ALL
+           SELECT id, name, 0 FROM clients WHERE key = ?1
+           LIMIT 1""",
+        (key,),
+    ).fetchone()
+    return None if row is None else Holder(row[0], row[1], bool(row[2]))
+
+
+def aliases(conn: sqlite3.Connection, client_id: int) -> tuple[str, ...]:
+    return tuple(
+        r[0]
+        for r in conn.execute(
+            "SELECT alias FROM client_aliases WHERE client_id = ? ORDER BY rowid", (client_id,)
+        )
+    )
+
+
+def get(conn: sqlite3.Connection, client_id: int) -> Client:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM clients WHERE id = ?", (client_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"client: no client {client_id}")
+    return _client(row, aliases(conn, client_id))
+
+
+def named(conn: sqlite3.Connection, key: str, field: str) -> Client:
+    """The live client known by `key`, or a refusal naming `field`."""
+    found = resolve(conn, key)
+    if found is None:
+        raise NotFound(f"{field}: no client is called that (client list shows them all)")
+    return get(conn, found[0])
+
+
+def known(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(key, client name) of every name and alias of the live clients — what a near miss
+    is looked for among."""
+    return [
+        (r[0], r[1])
+        for r in conn.execute(
+            """SELECT key, name FROM clients WHERE merged_into IS NULL
+               UNION ALL
+               SELECT a.key, c.name FROM client_aliases a JOIN clients c ON c.id = a.client_id"""
+        )
+    ]
+
+
+def keys(conn: sqlite3.Connection, client_id: int) -> list[str]:
+    """Every key a client's complaints may be filed under: its name, its aliases (the
+    names of the clients merged into it among them)."""
+    return [
+        r[0]
+        for r in conn.execute(
+            """SELECT key FROM clients WHERE id = ?1
+               UNION SELECT key FROM client_aliases WHERE client_id = ?1""",
+            (client_id,),
+        )
+    ]
+
+
+def listing(conn: sqlite3.Connection) -> list[tuple[Client, int]]:
+    """The live clients by name, each with the number of its complaints."""
+    counts = dict(
+        conn.execute(
+            """SELECT org_key, COUNT(*) FROM complaints INDEXED BY complaints_by_client
+               WHERE org_key IS NOT NULL GROUP BY org_key"""
+        ).fetchall()
+    )
+    by_client: dict[int, list[str]] = {}
+    for client_id, alias in conn.execute(
+        "SELECT client_id, alias FROM client_aliases ORDER BY rowid"
+    ):
+        by_client.setdefault(client_id, []).append(alias)
+    alias_keys: dict[int, list[str]] = {}
+    for client_id, key in conn.execute("SELECT client_id, key FROM client_aliases"):
+        alias_keys.setdefault(client_id, []).append(key)
+    found = []
+    for row in conn.execute(
+        f"SELECT {_COLUMNS} FROM clients WHERE merged_into IS NULL ORDER BY name, id"
+    ):
+        client = _client(row, tuple(by_client.get(row[0], ())))
+        filed = sum(counts.get(k, 0) for k in (client.key, *alias_keys.get(row[0], ())))
+        found.append((client, filed))
+    return found
+
+
+def _event(
+    conn: sqlite3.Connection,
+    client_id: int,
+    at: datetime,
+    by: str,
+    action: str,
+    changes: dict[str, list[Any]],
+    note: str | None,
+) -> None:
+    conn.execute(
+        """INSERT INTO client_events (client_id, at, by, action, changes, note)
+           VALUES (?, ?, ?, ?, ?, ?)""",
+        (client_id, to_utc_text(at), by, action, json.dumps(changes, ensure_ascii=False), note),
+    )
+
+
+def _values(client: Client) -> tuple[Any, ...]:
+    return (
+        client.name,
+        client.key,
+        client.kind,
+        client.since.isoformat() if client.since else None,
+        int(client.key_account),
+        client.contact,
+        client.phone,
+        client.registered_by,
+        to_utc_text(client.created_at),
+    )
+
+
+def insert(
+    conn: sqlite3.Connection,
+    client: Client,
+    changes: dict[str, list[Any]],
+    *,
+    by: str,
+    note: str | None,
+) -> int:
+    """A new client and its `register` history entry; its id."""
+    cursor = conn.execute(
+        """INSERT INTO clients (name, key, kind, since, key_account, contact, phone,
+             registered_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        _values(client),
+    )
+    assert cursor.lastrowid is not None
+    _event(conn, cursor.lastrowid, client.created_at, by, "register", changes, note)
+    return cursor.lastrowid
+
+
+def update(
+    conn: sqlite3.Connection,
+    client: Client,
+    changes: dict[str, list[Any]],
+    *,
+    at: datetime,
+    by: str,
+    action: str,
+    note: str | None,
+) -> None:
+    """A client's fields as `client` says, with the history entry naming what changed."""
+    assert client.id is not None
+    conn.execute(
+        """UPDATE clients SET name = ?, key = ?, kind = ?, since = ?, key_account = ?,
+             contact = ?, phone = ?, registered_by = ?, created_at = ? WHERE id = ?""",
+        (*_values(client), client.id),
+    )
+    _event(conn, client.id, at, by, action, changes, note)
+
+
+def add_alias(
+    conn: sqlite3.Connection, client_id: int, alias: str, key: str, *, at: datetime, by: str
+) -> None:
+    conn.execute(
+        "INSERT INTO client_aliases (key, alias, client_id) VALUES (?, ?, ?)",
+        (key, alias, client_id),
+    )
+    _event(conn, client_id, at, by, "alias", {"aliases": [None, alias]}, None)
+
+
+def merge(
+    conn: sqlite3.Connection,
+    source: Client,
+    target: Client,
+    changes: dict[str, list[Any]],
+    *,
+    at: datetime,
+    by: str,
+) -> None:
+    """`source` into `target`: its aliases move, its name becomes one, it points at
+    `target`; both histories say so. Nothing is deleted."""
+    assert source.id is not None and target.id is not None
+    moved = list(source.aliases)
+    conn.execute(
+        "UPDATE client_aliases SET client_id = ? WHERE client_id = ?", (target.id, source.id)
+    )
+    conn.execute(
+        "INSERT INTO client_aliases (key, alias, client_id) VALUES (?, ?, ?)",
+        (source.key, source.name, target.id),
+    )
+    conn.execute("UPDATE clients SET merged_into = ? WHERE id = ?", (target.id, source.id))
+    _event(
+        conn,
+        source.id,
+        at,
+        by,
+        "merge",
+        {"merged_into": [None, target.id]},
+        f"merged into {target.name}",
+    )
+    update(
+        conn,
+        target,
+        {**changes, "aliases": [None, [source.name, *moved]]},
+        at=at,
+        by=by,
+        action="merge",
+        note=f"{source.name} merged into it",
+    )
+
+
+class Event(NamedTuple):
+    at: datetime
+    by: str
+    action: str
+    changes: dict[str, Any]
+    note: str | None
+
+
+def history(conn: sqlite3.Connection, client_id: int) -> list[Event]:
+    zone = local_zone()
+    return [
+        Event(from_utc_text(r[0], zone), r[1], r[2], json.loads(r[3]), r[4])
+        for r in conn.execute(
+            """SELECT at, by, action, changes, note FROM client_events
+               WHERE client_id = ? ORDER BY id""",
+            (client_id,),
+        )
+    ]
+
+
+# ---- one client's profile (`client show`) -----------------------------------------------
+
+
+class Counts(NamedTuple):
+    """The client's complaints per category and status, with the revisits' scores."""
+
+    by_category: dict[str, int]
+    by_status: dict[str, int]
+    total: int
+    revisited: int  # complaints with a satisfaction score
+    satisfied: int  # of them, scored 4 or 5
+    score_sum: int
+
+
+def _in(keys_: Iterable[str]) -> tuple[str, list[str]]:
+    wanted = sorted(set(keys_))
+    return ",".join("?" * len(wanted)) or "NULL", wanted
+
+
+def counts(conn: sqlite3.Connection, keys_: Iterable[str]) -> Counts:
+    marks, wanted = _in(keys_)
+    by_category: dict[str, int] = {}
+    by_status: dict[str, int] = {}
+    total = revisited = satisfied = score_sum = 0
+    for category, status, n, scored, good, summed in conn.execute(
+        f"""SELECT category, status, COUNT(*), COUNT(satisfaction),
+                   COALESCE(SUM(satisfaction >= 4), 0), COALESCE(SUM(satisfaction), 0)
+            FROM complaints WHERE org_key IN ({marks}) GROUP BY category, status""",
+        wanted,
+    ):
+        by_category[category] = by_category.get(category, 0) + n
+        by_status[status] = by_status.get(status, 0) + n
+        total += n
+        revisited += scored
+        satisfied += good
+        score_sum += summed
+    return Counts(by_category, by_status, total, revisited, satisfied, score_sum)
+
+
+class Brief(NamedTuple):
+    """One of the client's complaints, in a list."""
+
+    id: int
+    received_at: datetime
+    category: str
+    severity: str
+    status: str
+    customer: str
+
+
+def _briefs(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Brief]:
+    zone = local_zone()
+    return [
+        Brief(r[0], from_utc_text(r[1], zone), r[2], r[3], r[4], r[5])
+        for r in conn.execute(sql, params)
+    ]
+
+
+def open_cases(conn: sqlite3.Connection, keys_: Iterable[str]) -> list[Brief]:
+    marks, wanted = _in(keys_)
+    statuses = ",".join(f"'{s}'" for s in OPEN_STATUSES)
+    return _briefs(
+        conn,
+        f"""SELECT id, received_at, category, severity, status, customer FROM complaints
+            WHERE org_key IN ({marks}) AND status IN ({statuses}) ORDER BY received_at, id""",
+        wanted,
+    )
+
+
+def latest(conn: sqlite3.Connection, keys_: Iterable[str], limit: int) -> list[Brief]:
+    marks, wanted = _in(keys_)
+    return _briefs(
+        conn,
+        f"""SELECT id, received_at, category, severity, status, customer FROM complaints
+            WHERE org_key IN ({marks}) ORDER BY received_at DESC, id DESC LIMIT ?""",
+        [*wanted, limit],
+    )
+
+
+def money(conn: sqlite3.Connection, keys_: Iterable[str]) -> dict[tuple[str, str | None], int]:
+    """Net ledger sums (fen) of the client's complaints by kind and payment kind."""
+    marks, wanted = _in(keys_)
+    return {
+        (r[0], r[1]): r[2]
+        for r in conn.execute(
+            f"""SELECT l.kind, l.payment_kind, SUM(l.amount_fen)
+                FROM complaints c JOIN ledger l ON l.complaint_id = c.id
+                WHERE c.org_key IN ({marks}) GROUP BY l.kind, l.payment_kind""",
+            wanted,
+        )
+    }
