@@ -282,6 +282,7 @@ class Lifecycle(RuleBasedStateMachine):
         self.now = T0
         self.case = new_case(description="米饭有馊味", org="实验小学")
         self.model = "new"
+        self.closed_once = False  # a reopened case keeps the confirm its close made due
         self.reopens = 0
         self.breached: set[str] = set()  # milestones seen breached: breached for good
 
@@ -361,6 +362,7 @@ class Lifecycle(RuleBasedStateMachine):
         )
         if result:
             self.case, self.model = result, "closed"
+            self.closed_once = True
 
     @rule(
         minutes=st.integers(0, 600),
@@ -436,7 +438,7 @@ class Lifecycle(RuleBasedStateMachine):
     def confirm_waits_for_the_department(self) -> None:
         """n/a until investigation is done or the case was closed (DECISIONS §12)."""
         d = self.case.deadlines
-        never_closed = self.model in ("new", "classified", "assigned")
+        never_closed = not self.closed_once
         if never_closed and d["investigation"].done_at is None:
             assert d["confirm"] == Deadline()
         if self.model in ("closed", "revisited"):

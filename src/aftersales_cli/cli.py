@@ -199,6 +199,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("backup", "data:backup"),
     ("export", "data:export"),
     ("import", "importing:import_"),
+    ("survey", "survey:survey"),
     ("check", "check:check"),
     ("rules", "policy:rules_command"),
     ("demo", "demo:demo"),

@@ -57,6 +57,12 @@ def scores(
     return {k: score(k, given[k]) for k in survey.aspects}
 
 
+def low(mean: float, share: float, survey: SurveyRules) -> bool:
+    """An aspect needs an improvement measure when its mean or its share of satisfied
+    scores is below the rules'."""
+    return mean < survey.low_mean or share < survey.low_share
+
+
 def satisfied(total: int, count: int, survey: SurveyRules) -> bool:
     """A response (or any set of scores) is satisfied when its mean is at least the rule."""
     return count > 0 and total >= survey.satisfied_min * count
@@ -89,7 +95,7 @@ class PlanRow(NamedTuple):
     client: str | None
     name: str | None  # whom to ask: the client's contact, or the customer
     phone: str | None
-    detail: str  # since when a client; which complaint a customer
+    detail: str  # a client's since (2026-10-27); a customer's complaint (#9)
 
 
 def plan_cutoff(quarter_start: datetime, quarter_end: datetime, now: datetime) -> datetime:
@@ -121,16 +127,16 @@ def plan(
             reason = "new"
         else:
             continue
-        rows.append(PlanRow(reason, c.name, c.contact, c.phone, f"since {c.since.isoformat()}"))
+        rows.append(PlanRow(reason, c.name, c.contact, c.phone, c.since.isoformat()))
     latest: dict[str, Customer] = {}
     for k in customers:
-        if start <= k.closed_at < cutoff:
+        if start <= k.closed_at < end and k.closed_at <= now:
             key = phone_key(k.phone) or k.phone
             kept = latest.get(key)
             if kept is None or (k.closed_at, k.complaint_id) > (kept.closed_at, kept.complaint_id):
                 latest[key] = k
     for k in latest.values():
-        rows.append(PlanRow("customer", k.client, k.name, k.phone, f"complaint #{k.complaint_id}"))
+        rows.append(PlanRow("customer", k.client, k.name, k.phone, f"#{k.complaint_id}"))
     order = {reason: i for i, reason in enumerate(PLAN_REASONS)}
     rows.sort(key=lambda r: (order[r.reason], client_key(r.client) or "", r.name or "", r.detail))
     return rows
@@ -288,14 +294,14 @@ def figures(
         mean = t.total / t.n if t.n else None
         share = t.satisfied / t.n if t.n else None
         shown.append(Aspect(key, survey.aspects.zh(key), t.n, mean, share))
-    low = [
+    lows = [
         LowAspect(a.key, a.label, a.mean, a.satisfied_share, tuple(comments.get(a.key, ())))
         for a in shown
         if a.mean is not None
         and a.satisfied_share is not None
-        and (a.mean < survey.low_mean or a.satisfied_share < survey.low_share)
+        and low(a.mean, a.satisfied_share, survey)
     ]
-    low.sort(key=lambda a: (a.mean, a.satisfied_share, a.key))
+    lows.sort(key=lambda a: (a.mean, a.satisfied_share, a.key))
     by_client = tuple(
         ClientFigures(
             c.client,
@@ -316,7 +322,7 @@ def figures(
         target=target,
         aspects=tuple(shown),
         clients=by_client,
-        low_aspects=tuple(low),
+        low_aspects=tuple(lows),
     )
 
 

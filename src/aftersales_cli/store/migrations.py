@@ -600,6 +600,49 @@ def M0015_CLIENTS(db: Database) -> None:  # noqa: N802 - named like the other st
     )
 
 
+M0016_SURVEY = _statements(
+    # The quarterly satisfaction survey (issue 13): one row per response, of a registered
+    # client; its scores one row per aspect (the aspects live in the rules file, so they
+    # are rows, not columns). A response keeps the sum and count of its scores, so that
+    # whether it is satisfied is one comparison; a score keeps its response's time, so a
+    # quarter's aspects are one range of an index. Never changed, never deleted.
+    """CREATE TABLE survey_responses (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id),
+        at TEXT NOT NULL,
+        method TEXT NOT NULL CHECK (method IN ('phone', 'questionnaire', 'online')),
+        respondent TEXT,
+        respondent_key TEXT,
+        comment TEXT,
+        score_total INTEGER NOT NULL CHECK (score_total >= score_count),
+        score_count INTEGER NOT NULL CHECK (score_count >= 1),
+        by TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    )""",
+    """CREATE INDEX survey_responses_by_time
+       ON survey_responses (at, client_id, score_total, score_count, respondent_key)""",
+    """CREATE TABLE survey_scores (
+        response_id INTEGER NOT NULL REFERENCES survey_responses(id),
+        aspect TEXT NOT NULL,
+        score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+        at TEXT NOT NULL,
+        PRIMARY KEY (response_id, aspect)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX survey_scores_by_time ON survey_scores (at, aspect, score)",
+    # Who to ask: the customers whose complaint was closed in a quarter.
+    """CREATE INDEX complaints_closed ON complaints (closed_at, phone_key)
+       WHERE closed_at IS NOT NULL""",
+    """CREATE TRIGGER survey_responses_never_deleted BEFORE DELETE ON survey_responses
+       BEGIN SELECT RAISE(ABORT, 'survey responses are never deleted'); END""",
+    """CREATE TRIGGER survey_responses_never_changed BEFORE UPDATE ON survey_responses
+       BEGIN SELECT RAISE(ABORT, 'a survey response is never changed'); END""",
+    """CREATE TRIGGER survey_scores_never_deleted BEFORE DELETE ON survey_scores
+       BEGIN SELECT RAISE(ABORT, 'survey scores are never deleted'); END""",
+    """CREATE TRIGGER survey_scores_never_changed BEFORE UPDATE ON survey_scores
+       BEGIN SELECT RAISE(ABORT, 'a survey score is never changed'); END""",
+)
+
+
 # In order; a database's `user_version` is how many of these it has.
 STEPS: tuple[tuple[str, Step], ...] = (
     ("0001_initial", M0001_INITIAL),
@@ -617,6 +660,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("0013_actions", M0013_ACTIONS),
     ("0014_attachments", M0014_ATTACHMENTS),
     ("0015_clients", M0015_CLIENTS),
+    ("0016_survey", M0016_SURVEY),
 )
 
 SCHEMA_VERSION = len(STEPS)

@@ -1,0 +1,225 @@
+"""Survey responses in SQLite (migration 0016): writing one, and the counts a quarter's
+figures and plan are made of. Times are UTC text, as everywhere in the store; a
+client merged into another counts as the one it was merged into."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
+from aftersales_cli.rules import survey
+from aftersales_cli.rules.fields import client_key
+
+# A response's client as counted: the client it was merged into, if it was.
+_COUNTED = "COALESCE(c.merged_into, c.id)"
+
+
+class Response(NamedTuple):
+    """A response as stored (and exported)."""
+
+    id: int
+    client: str  # the name of the client it counts for
+    at: datetime
+    method: str
+    respondent: str | None
+    comment: str | None
+    scores: dict[str, int]
+    by: str
+    recorded_at: datetime
+
+
+def insert(
+    conn: sqlite3.Connection,
+    client_id: int,
+    at: datetime,
+    method: str,
+    scores: dict[str, int],
+    respondent: str | None,
+    comment: str | None,
+    by: str,
+    now: datetime,
+) -> int:
+    """Write one response and its scores; its id."""
+    when = to_utc_text(at)
+    cursor = conn.execute(
+        """INSERT INTO survey_responses (client_id, at, method, respondent, respondent_key,
+               comment, score_total, score_count, by, recorded_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            client_id,
+            when,
+            method,
+            respondent,
+            client_key(respondent) or "" if respondent else "",
+            comment,
+            sum(scores.values()),
+            len(scores),
+            by,
+            to_utc_text(now),
+        ),
+    )
+    response_id = cursor.lastrowid
+    assert response_id is not None
+    conn.executemany(
+        "INSERT INTO survey_scores (response_id, aspect, score, at) VALUES (?, ?, ?, ?)",
+        [(response_id, aspect, value, when) for aspect, value in scores.items()],
+    )
+    return response_id
+
+
+def get(conn: sqlite3.Connection, response_id: int) -> Response | None:
+    return next(_responses(conn, "WHERE r.id = ?", (response_id,)), None)
+
+
+def every(conn: sqlite3.Connection) -> Iterator[Response]:
+    """Every response, in the order recorded (export)."""
+    return _responses(conn, "", ())
+
+
+def _responses(conn: sqlite3.Connection, where: str, params: tuple[Any, ...]) -> Iterator[Response]:
+    zone = local_zone()
+    rows = conn.execute(
+        f"""SELECT r.id, counted.name, r.at, r.method, r.respondent, r.comment, r.by,
+                   r.recorded_at,
+                   (SELECT json_group_object(aspect, score) FROM survey_scores
+                    WHERE response_id = r.id)
+            FROM survey_responses r JOIN clients c ON c.id = r.client_id
+            JOIN clients counted ON counted.id = {_COUNTED}
+            {where} ORDER BY r.id""",
+        params,
+    )
+    import json
+
+    for rid, name, at, method, respondent, comment, by, recorded, scores in rows:
+        yield Response(
+            rid,
+            name,
+            from_utc_text(at, zone),
+            method,
+            respondent,
+            comment,
+            json.loads(scores or "{}"),
+            by,
+            from_utc_text(recorded, zone),
+        )
+
+
+class Quarter(NamedTuple):
+    """A quarter's counts: what `rules.survey.figures` makes the figures of."""
+
+    responses: int
+    satisfied: int
+    aspects: list[survey.AspectTally]
+    clients: list[survey.ClientTally]
+    respondents: dict[str, set[str]]  # client key → respondents' name keys
+
+
+def quarter(
+    conn: sqlite3.Connection, start: datetime, end: datetime, satisfied_min: int
+) -> Quarter:
+    """The responses given in [start, end), counted per aspect and per client."""
+    span = {"start": to_utc_text(start), "end": to_utc_text(end), "min": satisfied_min}
+    by_client: list[survey.ClientTally] = []
+    respondents: dict[str, set[str]] = {}
+    responses = satisfied = 0
+    for name, key, n, happy, total, count in conn.execute(
+        f"""SELECT counted.name, counted.key, COUNT(*),
+                   SUM(r.score_total >= :min * r.score_count),
+                   SUM(r.score_total), SUM(r.score_count)
+            FROM survey_responses r JOIN clients c ON c.id = r.client_id
+            JOIN clients counted ON counted.id = {_COUNTED}
+            WHERE r.at >= :start AND r.at < :end
+            GROUP BY counted.id""",
+        span,
+    ):
+        by_client.append(survey.ClientTally(name, n, happy, total, count))
+        respondents[key] = set()
+        responses += n
+        satisfied += happy
+    for key, respondent in conn.execute(
+        f"""SELECT DISTINCT counted.key, r.respondent_key
+            FROM survey_responses r JOIN clients c ON c.id = r.client_id
+            JOIN clients counted ON counted.id = {_COUNTED}
+            WHERE r.at >= :start AND r.at < :end AND r.respondent_key != ''""",
+        span,
+    ):
+        respondents.setdefault(key, set()).add(respondent)
+    aspects = [
+        survey.AspectTally(*row)
+        for row in conn.execute(
+            """SELECT aspect, COUNT(*), SUM(score), SUM(score >= :min) FROM survey_scores
+               WHERE at >= :start AND at < :end GROUP BY aspect""",
+            span,
+        )
+    ]
+    return Quarter(responses, satisfied, aspects, by_client, respondents)
+
+
+def satisfied_share(
+    conn: sqlite3.Connection, start: datetime, end: datetime, satisfied_min: int
+) -> tuple[int, int]:
+    """(satisfied, responses) in [start, end): the previous quarter's rate."""
+    row = conn.execute(
+        """SELECT COALESCE(SUM(score_total >= ? * score_count), 0), COUNT(*)
+           FROM survey_responses WHERE at >= ? AND at < ?""",
+        (satisfied_min, to_utc_text(start), to_utc_text(end)),
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def low_comments(
+    conn: sqlite3.Connection,
+    start: datetime,
+    end: datetime,
+    aspect: str,
+    satisfied_min: int,
+    limit: int,
+) -> list[str]:
+    """The latest comments of responses that scored `aspect` below satisfied."""
+    return [
+        comment
+        for (comment,) in conn.execute(
+            """SELECT r.comment FROM survey_scores s
+               JOIN survey_responses r ON r.id = s.response_id
+               WHERE s.at >= ? AND s.at < ? AND s.aspect = ? AND s.score < ?
+                 AND r.comment IS NOT NULL
+               ORDER BY s.at DESC, r.id DESC LIMIT ?""",
+            (to_utc_text(start), to_utc_text(end), aspect, satisfied_min, limit),
+        )
+    ]
+
+
+def plan_clients(conn: sqlite3.Connection) -> list[survey.Client]:
+    """Every registered client (none merged away) with a since date."""
+    from datetime import date
+
+    return [
+        survey.Client(name, date.fromisoformat(since), contact, phone)
+        for name, since, contact, phone in conn.execute(
+            """SELECT name, since, contact, phone FROM clients
+               WHERE merged_into IS NULL AND since IS NOT NULL ORDER BY id"""
+        )
+    ]
+
+
+def closed_customers(
+    conn: sqlite3.Connection, start: datetime, end: datetime
+) -> list[survey.Customer]:
+    """The customers whose complaint was closed in [start, end): per phone, the complaint
+    closed last."""
+    zone = local_zone()
+    return [
+        survey.Customer(customer, phone, org, cid, from_utc_text(closed, zone))
+        for customer, phone, org, cid, closed in conn.execute(
+            """SELECT c.customer, c.phone, c.org, c.id, c.closed_at FROM complaints c
+               JOIN (SELECT phone_key, MAX(closed_at) AS last FROM complaints
+                     WHERE closed_at >= :start AND closed_at < :end GROUP BY phone_key) k
+                 ON k.phone_key = c.phone_key AND c.closed_at = k.last
+               WHERE c.closed_at >= :start AND c.closed_at < :end
+               ORDER BY c.closed_at, c.id""",
+            {"start": to_utc_text(start), "end": to_utc_text(end)},
+        )
+    ]
