@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from aftersales_cli.commands.completion import complete_terms
+from aftersales_cli.commands.completion import complete_action_ids, complete_terms
 from aftersales_cli.commands.context import (
     ByOption,
     DbOption,
@@ -37,6 +37,7 @@ ActionIdArgument = Annotated[
         help="Corrective action id (as `action add` printed it).",
         show_default=False,
         parser=whole_number("an action id"),
+        autocompletion=complete_action_ids,
     ),
 ]
 NoteOption = Annotated[str | None, typer.Option(help="What was done or found.")]
