@@ -6,12 +6,15 @@ protocol)."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import Run
+from conftest import Run, ok
 
 VAR = "_AFTERSALES_COMPLETE"
 
@@ -103,6 +106,45 @@ def test_a_category_a_rules_file_adds_completes(run: Run, tmp_path: Path) -> Non
     rules.write_text("[categories.allergen]\nseverity = 3\n", encoding="utf-8")  # unusable
     assert "allergen" not in bash(run, f"aftersales log --rules {rules} --category ")
     assert "food_safety" in bash(run, f"aftersales log --rules {rules} --category ")
+
+
+def test_action_ids_and_attachment_numbers_complete_from_the_database(
+    run: Run, db_path: Path, tmp_path: Path, log: Callable[..., dict[str, Any]]
+) -> None:
+    """`action done <Tab>` offers the open actions, `action verify <Tab>` the done ones,
+    `attachment ID <Tab>` that case's numbers — each with what it is beside it — read
+    from the database the command line names, which completing never writes."""
+    log()
+    log()
+    due = ("--due", "2026-11-30 18:00")
+    for text in ("冷藏车温控改造", "留样柜加锁", "分拣复核"):
+        ok(run("action", "add", "1", "--text", text, "--dept", "配送", *due))
+    ok(run("action", "done", "2"))
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0" + b"0" * 64)
+    for _ in range(2):
+        ok(run("attach", "2", str(photo)))
+    assert bash(run, "aftersales action done ") == ["3", "1"]  # the open ones, newest first
+    assert bash(run, "aftersales action verify ") == ["2"]  # only what is done
+    assert bash(run, "aftersales action done 3") == ["3"]
+    assert bash(run, "aftersales attachment 2 ") == ["1", "2"]
+    assert bash(run, "aftersales attachment 1 ") in ([], [""])  # nothing to offer
+    zsh = run(env={VAR: "complete_zsh", "_TYPER_COMPLETE_ARGS": "aftersales action done "})
+    assert r'"1":"#1 delivery\\: 冷藏车温控改造"' in zsh.stdout, zsh.stdout
+    zsh = run(env={VAR: "complete_zsh", "_TYPER_COMPLETE_ARGS": "aftersales attachment 2 "})
+    assert '"1":"photo.jpg"' in zsh.stdout, zsh.stdout
+    # --db before or after the command names the database; $AFTERSALES_DB otherwise
+    other = tmp_path / "other.db"
+    moved = db_path.rename(other)
+    assert bash(run, "aftersales action done ") in ([], [""])  # no file there: nothing
+    assert not db_path.exists()
+    assert bash(run, f"aftersales --db {moved} action done ") == ["3", "1"]
+    assert bash(run, f"aftersales action done --db {moved} ") == ["3", "1"]
+    before = moved.read_bytes()
+    foreign = tmp_path / "foreign.db"
+    sqlite3.connect(foreign).execute("CREATE TABLE actions (id, state)").connection.commit()
+    assert bash(run, f"aftersales --db {foreign} action done ") in ([], [""])  # not ours
+    assert moved.read_bytes() == before
 
 
 @pytest.mark.parametrize(

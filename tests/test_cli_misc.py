@@ -17,11 +17,27 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 NAMES = [name for name, _ in COMMANDS]
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_every_command_has_help_with_an_example(run: Run, name: str) -> None:
-    result = run(name, "--help")
+def _registered() -> list[list[str]]:
+    """Every command a user can run: each registered name, and each command of a group
+    (`action add`, `action done`, …)."""
+    from aftersales_cli.cli import command_function
+    from aftersales_cli.commands.options import Group
+
+    found: list[list[str]] = []
+    for name in NAMES:
+        function = command_function(name)
+        found.append([name])
+        if isinstance(function, Group):
+            found.extend([name, sub] for sub in function.commands)
+    return found
+
+
+@pytest.mark.parametrize("argv", _registered(), ids=" ".join)
+def test_every_command_has_help_with_an_example(run: Run, argv: list[str]) -> None:
+    result = run(*argv, "--help")
     assert result.exit_code == 0
-    assert "Example: aftersales" in result.stdout.replace("\n", " ")
+    shown = " ".join(result.stdout.split())
+    assert f"Example: aftersales {' '.join(argv)} " in shown, shown
 
 
 @pytest.mark.parametrize("name", NAMES)

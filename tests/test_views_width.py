@@ -163,6 +163,48 @@ def test_overdue_fits_and_never_cuts_escalate(db: Path, columns: int) -> None:
 
 
 @pytest.mark.parametrize("columns", WIDTHS)
+def test_overdue_names_the_department_and_owner_of_a_late_action(db: Path, columns: int) -> None:
+    """Issue 12: a late corrective action is listed with its owner and department —
+    whom to chase — at every width, 80 columns included (there in the short forms)."""
+    from aftersales_cli.rules.taxonomy import DEPARTMENTS
+
+    rows = json.loads(invoke(db, "overdue", "--json", now=NOW).stdout)
+    late = [r for r in rows[:TERMINAL_ROWS] if r["milestone"] == "action"]
+    assert late, "the demo has a late corrective action"
+    lines = screen(db, columns, "overdue")
+    assert_fits(lines, columns)
+    start = next(n for n, x in enumerate(lines) if x.startswith("──"))
+    header, body = lines[start - 1], [x for x in lines[start + 1 :] if x.strip()]
+    for action in late:
+        first = next(
+            n for n, x in enumerate(body)
+            if x.split()[:1] == [str(action["id"])]
+            and re.search(rf"(action|整改) {action['action_id']}\b", x)
+        )  # fmt: skip
+        row = body[first : first + 2]  # a row is at most two lines
+        if len(row) > 1 and re.match(r"^\s*\d+\s", row[1]):
+            row = row[:1]
+        department = DEPARTMENTS.zh(action["department"])
+        assert department in joined(row), (department, row)
+        # the owner's column (its name may wrap within it), read from each line of the row
+        owner = "".join(column(line, header, ("assignee", "负责人")) for line in row)
+        assert owner == action["owner"], (owner, row)
+
+
+def column(line: str, header: str, names: tuple[str, ...]) -> str:
+    """The text of `line` in the column `header` names (one of `names`), up to the next
+    gap, as a terminal lays it out (a Chinese character takes two cells)."""
+    name = next(n for n in names if re.search(rf"(^|  ){n}(  |$)", header))
+    offset = width(header[: header.index(name)])
+    cells, out = 0, []
+    for char in line:
+        if cells >= offset:
+            out.append(char)
+        cells += width(char)
+    return "".join(out).split("  ")[0].strip()
+
+
+@pytest.mark.parametrize("columns", WIDTHS)
 def test_report_fits_and_money_is_never_cut(db: Path, columns: int) -> None:
     lines = screen(db, columns, "report")
     assert_fits(lines, columns)

@@ -4,12 +4,12 @@ worked, `action list` of them all."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated
 
 import typer
 
-from aftersales_cli.commands.completion import complete_terms
+from aftersales_cli.commands.completion import complete_action_ids, complete_terms
 from aftersales_cli.commands.context import (
     ByOption,
     DbOption,
@@ -37,20 +37,21 @@ ActionIdArgument = Annotated[
         help="Corrective action id (as `action add` printed it).",
         show_default=False,
         parser=whole_number("an action id"),
+        autocompletion=complete_action_ids,
     ),
 ]
 NoteOption = Annotated[str | None, typer.Option(help="What was done or found.")]
 
 
-def _print(s: Session, action: Action, what: str, *, json_: bool) -> None:
+def _print(s: Session, action: Action, said: str, *, json_: bool) -> None:
+    """The action as JSON, or `said` (naming the action as `{action}`) and its row."""
     if json_:
         output.print_json(record_json.action_json(action, s.now))
         return
+    named = f"corrective action {action.id} of complaint #{action.complaint_id}"
     output.show(
         [
-            Line(
-                f"{what} corrective action {action.id} of complaint #{action.complaint_id}.", "ok"
-            ),
+            Line(said.format(action=named), "ok"),
             records.actions_table([action], s.now, title=f"Corrective action ({s.zone_name})"),
         ]
     )
@@ -94,47 +95,51 @@ def add(
     """
     with session(ctx, db=db, rules=rules, by=by) as s:
         command = parse.add_action(complaint_id, text, dept, owner, due, s.now)
-        _print(s, desk.add(s.desk(), command), "Opened", json_=json_)
+        _print(s, desk.add(s.desk(), command), "Opened {action}.", json_=json_)
 
 
-def done(
-    ctx: typer.Context,
-    action_id: ActionIdArgument,
-    note: NoteOption = None,
-    json_: JsonOption = False,
-    db: DbOption = None,
-    rules: RulesOption = None,
-    by: ByOption = None,
-) -> None:
+def _step(to: str, said: str, doc: str) -> Callable[..., None]:
+    """The command that moves an action on to `to` (`done`, `verified`): `action done`
+    and `action verify` differ only in the step, what they say and their help."""
+
+    def command(
+        ctx: typer.Context,
+        action_id: ActionIdArgument,
+        note: NoteOption = None,
+        json_: JsonOption = False,
+        db: DbOption = None,
+        rules: RulesOption = None,
+        by: ByOption = None,
+    ) -> None:
+        with session(ctx, db=db, rules=rules, by=by) as s:
+            moved = desk.move(s.desk(), parse.move_action(action_id, to, note))
+            _print(s, moved, said, json_=json_)
+
+    command.__doc__ = doc
+    command.__name__ = command.__qualname__ = "verify" if to == "verified" else to
+    return command
+
+
+done = _step(
+    "done",
+    "Recorded {action} as done.",
     """Record a corrective action as done by its department.
 
     Done after its due time, it counts as late in the report. QC verifies it next.
 
     Example: aftersales action done 3 --note "温控设备已更换"
-    """
-    with session(ctx, db=db, rules=rules, by=by) as s:
-        command = parse.move_action(action_id, "done", note)
-        _print(s, desk.move(s.desk(), command), "Recorded as done:", json_=json_)
-
-
-def verify(
-    ctx: typer.Context,
-    action_id: ActionIdArgument,
-    note: NoteOption = None,
-    json_: JsonOption = False,
-    db: DbOption = None,
-    rules: RulesOption = None,
-    by: ByOption = None,
-) -> None:
+    """,
+)
+verify = _step(
+    "verified",
+    "Verified {action}.",
     """Verify a corrective action: QC confirmed the fix worked.
 
     Only after it is done (`action done`).
 
     Example: aftersales action verify 3 --note "抽检三批温度记录合格"
-    """
-    with session(ctx, db=db, rules=rules, by=by) as s:
-        command = parse.move_action(action_id, "verified", note)
-        _print(s, desk.move(s.desk(), command), "Verified", json_=json_)
+    """,
+)
 
 
 def list_(

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from aftersales_cli.commands.completion import complete_attachment_numbers
 from aftersales_cli.commands.context import (
     ByOption,
     DbOption,
@@ -151,6 +152,7 @@ def attachment(
             help="The attachment's number within the case (as `show` lists them).",
             show_default=False,
             parser=whole_number("an attachment number"),
+            autocompletion=complete_attachment_numbers,
         ),
     ],
     out: Annotated[

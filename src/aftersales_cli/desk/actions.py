@@ -9,18 +9,16 @@ import sqlite3
 
 from aftersales_cli import clock
 from aftersales_cli.desk import commands as cmd
-from aftersales_cli.desk.work import Desk, late_action_note, settle_case
+from aftersales_cli.desk.work import Desk, late_action_note, on_case
 from aftersales_cli.rules import actions as rules
 from aftersales_cli.rules.actions import Action
 from aftersales_cli.store import actions as store
 from aftersales_cli.store import breaches
-from aftersales_cli.store import complaints as cases
 
 
 def add(desk: Desk, command: cmd.AddAction) -> Action:
     """A corrective action on a complaint (any status: a closed case most often)."""
-    with desk.transaction() as conn:
-        case = settle_case(desk, conn, cases.get(conn, command.complaint_id))
+    with on_case(desk, command.complaint_id) as (conn, _, case):
         assert case.id is not None
         action = rules.open_action(
             case.id,
@@ -43,10 +41,10 @@ def move(desk: Desk, command: cmd.MoveAction) -> Action:
     """`done` or `verified`: refused (nothing written) when the action is not where that
     step starts — done twice, verified before it is done."""
     step = rules.mark_done if command.to == "done" else rules.verify
-    with desk.transaction() as conn:
+    complaint_id = store.get(desk.conn, command.action_id).complaint_id  # never changes
+    with on_case(desk, complaint_id) as (conn, _, _):
         before = store.get(conn, command.action_id)
-        after = step(before, desk.now)  # refuses before anything is written
-        settle_case(desk, conn, cases.get(conn, before.complaint_id))
+        after = step(before, desk.now)  # a refusal rolls back what settling wrote
         _note_late(desk, conn, before)
         store.update(conn, before, after, at=desk.now, by=desk.operator, note=command.note)
     return store.get(desk.conn, command.action_id)

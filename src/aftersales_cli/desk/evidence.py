@@ -7,11 +7,10 @@ import json
 from typing import NamedTuple
 
 from aftersales_cli.desk import commands as cmd
-from aftersales_cli.desk.work import Desk, settle_case
+from aftersales_cli.desk.work import Desk, on_case
 from aftersales_cli.rules.attachments import Attachment, summary
 from aftersales_cli.rules.case import Case
 from aftersales_cli.store import attachments, events
-from aftersales_cli.store import complaints as cases
 
 
 class Attached(NamedTuple):
@@ -25,8 +24,7 @@ def attach(desk: Desk, command: cmd.Attach) -> Attached:
     """Keep a file with a complaint at any status, under the case's next number; the
     history says `attach` with that number, the file's name, type and size, and the
     note."""
-    with desk.transaction() as conn:
-        case = settle_case(desk, conn, cases.get(conn, command.complaint_id))
+    with on_case(desk, command.complaint_id) as (conn, _, case):
         attachment = attachments.add(
             conn,
             command.complaint_id,

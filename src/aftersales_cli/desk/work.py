@@ -5,8 +5,8 @@ its history and (through the step) its ledger — all in one transaction."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -55,9 +55,7 @@ def change(
     history entry records besides the changes (a note's `note.kind`)."""
     from aftersales_cli.rules.lifecycle import note_breaches
 
-    with desk.transaction() as conn:
-        before = store.get(conn, complaint_id)
-        settled = settle_case(desk, conn, before)
+    with on_case(desk, complaint_id) as (conn, before, settled):
         after = step(conn, settled)
         after, more = note_breaches(settled, after, desk.now, desk.rules)
         store.update(
@@ -65,6 +63,25 @@ def change(
         )
         _breach_events(desk, conn, settled, after, more)
     return Changed(before, after)
+
+
+class OnCase(NamedTuple):
+    """A complaint inside a use case's transaction: as stored, and settled as of now."""
+
+    conn: sqlite3.Connection
+    before: Case
+    case: Case
+
+
+@contextmanager
+def on_case(desk: Desk, complaint_id: int) -> Iterator[OnCase]:
+    """One transaction on a complaint, which first settles it as of now (`settle_case`),
+    so that nothing written after can turn a passed deadline into met — the shape of
+    every write: a lifecycle step (`change`), a corrective action, an attachment. An
+    error inside rolls it all back."""
+    with desk.transaction() as conn:
+        before = store.get(conn, complaint_id)
+        yield OnCase(conn, before, settle_case(desk, conn, before))
 
 
 def settle_case(desk: Desk, conn: sqlite3.Connection, before: Case) -> Case:

@@ -62,9 +62,10 @@ class Table(NamedTuple):
     in `optional` are always shown and the optional ones as the width allows, in that
     order; cells of `keep` columns (ids, times, money, flags) are never wrapped, the
     others wrap, into at most `lines` lines a row where that is set; a table that cannot
-    fit is shown stacked, a block of label and value per row."""
+    fit is shown stacked, a block of label and value per row. A column's name may be a
+    `Cell` with a narrower form, used where the column's cells are shown short."""
 
-    columns: Sequence[str]
+    columns: Sequence[Cell | str]
     rows: Sequence[Sequence[Cell | str]]
     title: str | None = None
     right: frozenset[int] = frozenset()  # right-aligned columns

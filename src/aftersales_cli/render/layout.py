@@ -139,11 +139,13 @@ class _Column:
     def __init__(self, table: Table, index: int, measure: Measure) -> None:
         self.index = index
         self.keep = index in table.keep
-        self.header = clean(table.columns[index], keep=False)
+        named = cell(table.columns[index])
+        self.header = clean(named.text, keep=False)
+        self.short_header = clean(named.short or named.text, keep=False)
         cells = [cell(row[index]) for row in table.rows]
         self.full = [c.text for c in cells]
         self.short = [c.short if c.short is not None else c.text for c in cells]
-        self.has_short = any(c.short is not None for c in cells)
+        self.has_short = named.short is not None or any(c.short is not None for c in cells)
         self.styles = [c.style for c in cells]
         self.measure = measure
         self.lines = table.lines
@@ -155,10 +157,13 @@ class _Column:
     def texts(self, short: bool) -> list[str]:
         return self.short if short else self.full
 
+    def named(self, short: bool) -> str:
+        return self.short_header if short else self.header
+
     def natural(self, short: bool) -> int:
         if short not in self._natural:
             sizes = [self.measure(line) for text in self.texts(short) for line in lines_of(text)]
-            self._natural[short] = max([self.measure(self.header), *sizes])
+            self._natural[short] = max([self.measure(self.named(short)), *sizes])
         return self._natural[short]
 
     def least(self, short: bool, limit: bool = True) -> int:
@@ -170,7 +175,7 @@ class _Column:
         natural = self.natural(short)
         if self.keep:
             return natural
-        floor = self.measure(self.header)
+        floor = self.measure(self.named(short))
         if not (limit and self.lines):
             longest = max(
                 (measure for text in self.texts(short) for measure in self._words(text)),
@@ -247,7 +252,8 @@ def fit(table: Table, size: int, measure: Measure = width) -> Grid | Stacked:
         for r in range(len(table.rows))
     ]
     styles = [[c.styles[r] for c in shown] for r in range(len(table.rows))]
-    return Grid([c.index for c in shown], widths, [c.header for c in shown], rows, styles)
+    headers = [c.named(c.index in short) for c in shown]
+    return Grid([c.index for c in shown], widths, headers, rows, styles)
 
 
 def _stack(table: Table, columns: list[_Column], size: int, measure: Measure) -> Stacked:

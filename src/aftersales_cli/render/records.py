@@ -423,11 +423,14 @@ def list_line(case: Case, now: datetime, *, show_phone: bool) -> str:
     return _LIST_PLAIN.line([cell(c).text for c in _list_cells(case, now, show_phone)]) + "\n"
 
 
-def when_cells(milestone: str, due: datetime | None, late: Cell) -> tuple[Cell, Cell]:
+def when_cells(
+    milestone: str, due: datetime | None, late: Cell, zh: str | None = None
+) -> tuple[Cell, Cell]:
     """A pending deadline as two cells for a screen: `investigation 12-01 14:05` (on a
-    narrow one `调查处理` over `12-01 14:05`) and how late, `2 d 3 h late`."""
+    narrow one `调查处理` over `12-01 14:05`, or `zh` over it) and how late, `2 d 3 h
+    late`."""
     at = show(due)[5:]
-    zh = MILESTONES.zh(milestone) or milestone
+    zh = zh or MILESTONES.zh(milestone) or milestone
     return Cell(f"{milestone} {at}", late.style, f"{zh}\n{at}"), late
 
 

@@ -80,18 +80,19 @@ def _one_line(text: str) -> str:
 
 
 def table_lines(
-    columns: Sequence[str],
+    columns: Sequence[Cell | str],
     rows: Sequence[Sequence[Cell | str]],
     right: frozenset[int] = frozenset(),
 ) -> list[str]:
     """A table whose rows are all at hand: each column as wide as its widest cell."""
     texts = [[_one_line(cell(c).text) for c in row] for row in rows]
-    sizes = [width(c) for c in columns]
+    headers = [cell(c).text for c in columns]
+    sizes = [width(c) for c in headers]
     for row in texts:
         for i, value in enumerate(row):
             sizes[i] = max(sizes[i], width(value))
     writer = Columns(sizes, right)
-    return [writer.line(row) for row in [list(columns), *texts]]
+    return [writer.line(row) for row in [headers, *texts]]
 
 
 def render(blocks: Sequence[Block], size: int | None = None) -> str:
