@@ -220,6 +220,33 @@ def replay(s: Session, text: str) -> tuple[int, int | None]:
     return len(entries), spotlight
 
 
+def replay_survey(s: Session, text: str) -> None:
+    """The clients' details and the quarter's survey, after the complaints (which
+    registered the clients): each line a `client add` or a `survey record`, through the
+    same parsers and use cases as the commands, as of now (a response at its `at`)."""
+    from aftersales_cli.desk import clients
+    from aftersales_cli.desk import survey as surveys
+
+    for line in text.splitlines():
+        entry = json.loads(line)
+        here = s.at(s.now, entry.get("by"))
+        if "client" in entry:
+            command = parse.add_client(
+                entry["client"],
+                entry.get("aliases", ()),
+                entry.get("kind"),
+                offset(entry["since"], s.now).date().isoformat() if "since" in entry else None,
+                bool(entry.get("key_account")),
+                entry.get("contact"),
+                entry.get("phone"),
+                here.now,
+            )
+            clients.add(here.desk(), command)
+        else:
+            values = {**entry["survey"], "at": offset(entry["at"], s.now).isoformat()}
+            surveys.record(here.desk(), parse.survey_response(values, (), here.now, here.rules))
+
+
 DEMO_TABLES = (
     "kpis",
     "trend",
@@ -283,6 +310,7 @@ def demo(
             with transaction(s.conn):
                 set_meta(s.conn, "demo", "1")
             count, spotlight = replay(s, scenario_text())
+            replay_survey(s, scenario_file("demo-survey.jsonl").decode("utf-8"))
         except BaseException:
             s.close()
             for leftover in building.parent.glob(building.name + "*"):
@@ -341,10 +369,16 @@ def _present(s: Session, target: Path, count: int, spotlight: int | None) -> Non
     data = build.build(s.reader, period, s.now, s.rules)
     blocks += [Heading(f"The quarter's review (aftersales report --quarter {period.label})")]
     blocks += report_view(data, s.zone_name, only=DEMO_TABLES)[1:]
+    from aftersales_cli.desk import survey as surveys
+    from aftersales_cli.render.survey_view import figures_blocks
+
+    blocks += [Heading(f"The quarter's survey (aftersales survey report --quarter {period.label})")]
+    blocks += figures_blocks(surveys.figures(s.desk(), period))[1:]
     tries: list[Callable[[str], str]] = [
         lambda d: f"aftersales --db {d} list --all --severity urgent",
         lambda d: f"aftersales --db {d} show 1 --json",
         lambda d: f"aftersales --db {d} action list --late",
+        lambda d: f"aftersales --db {d} survey plan --quarter {period.label}",
         lambda d: f"aftersales --db {d} attachment {spotlight} 1 --out report.pdf",
         lambda d: f"aftersales --db {d} report --quarter {period.label} --html report.html",
         lambda d: (
