@@ -193,3 +193,74 @@ def test_migration_builds_the_registry_from_the_orgs_on_file(
         ("shiyan", "2026-11-19", "intake", 2),
         ("实验小学", "2026-11-20", "intake", 1),
     ]
+
+
+# ---- intake knows the client ----------------------------------------------------------
+
+
+def test_a_returning_phone_fills_the_customer_and_client_and_says_so(run: Run, log: Log) -> None:
+    first = log(org="实验小学")
+    result = run("log", "饭菜又凉了", "--channel", "hotline", "--phone", "138 1234 5678", "--json")
+    got = ok(result)
+    assert (got["customer"], got["org"]) == ("张伟", "实验小学")
+    assert got["filled"] == {"customer": "张伟", "org": "实验小学", "from": first["id"]}
+    text = run("log", "饭菜又凉了", "--channel", "hotline", "--phone", "13812345678").stdout
+    assert "Filled customer 张伟 and client 实验小学 from complaint #2 (the same phone)." in text
+    # a client given is kept; a customer given is perhaps someone else: nothing filled
+    got = ok(run("log", "又凉了", "--channel", "hotline", "--phone", "13812345678",
+                 "--org", "第二中学", "--json"))  # fmt: skip
+    assert (got["customer"], got["org"]) == ("张伟", "第二中学")
+    assert got["filled"] == {"customer": "张伟", "from": 3}
+    got = ok(run("log", "又凉了", "--channel", "hotline", "--phone", "13812345678",
+                 "--customer", "李老师", "--json"))  # fmt: skip
+    assert (got["customer"], got["org"], got["filled"]) == ("李老师", None, None)
+    # a phone never heard: the customer is required as before
+    refused(run("log", "又凉了", "--channel", "hotline", "--phone", "13900000000"), "customer")
+
+
+def test_log_names_the_clients_other_open_cases(run: Run, log: Log) -> None:
+    assert log(org="实验小学")["client_open"] is None  # its first: nothing else open
+    log(org="第二中学")
+    log(org="实小")  # not registered as an alias: another client
+    ok(run("client", "alias", "实验小学", "实验小学本部"))
+    got = log(org="实验小学本部")
+    assert got["org"] == "实验小学"
+    assert got["client_open"] == {"client": "实验小学", "total": 1, "ids": [1]}
+    closed(run, "1")
+    assert log(org="实验小学")["client_open"] == {"client": "实验小学", "total": 1, "ids": [4]}
+    text = run("log", "又凉了", *BASIC, "--org", "实验小学").stdout
+    assert "实验小学 has 2 other open case(s)" in text
+
+
+def test_a_client_with_many_open_cases_shows_the_newest_and_the_count(run: Run, log: Log) -> None:
+    for _ in range(7):
+        log(org="实验小学")
+    got = log(org="实验小学")
+    assert got["client_open"] == {"client": "实验小学", "total": 7, "ids": [3, 4, 5, 6, 7]}
+    text = run("log", "又凉了", *BASIC, "--org", "实验小学").stdout
+    assert "the newest 5 (aftersales client show 实验小学)" in text
+
+
+def test_at_a_terminal_a_near_miss_is_asked_about(tmp_path: Path) -> None:
+    from hostile_support import cli_env, run_in_pty
+
+    db = tmp_path / "t.db"
+    env = cli_env(db)
+    argv = ["log", "饭菜凉了", "--channel", "hotline", "--customer", "王", "--phone",
+            "13812345678"]  # fmt: skip
+    code, _, _ = run_in_pty([*argv, "--org", "实验小学"], env, stderr_on_terminal=True)
+    assert code == 0
+    asked = b"Did you mean \xe5\xae\x9e\xe9\xaa\x8c\xe5\xb0\x8f\xe5\xad\xa6?"  # 实验小学
+    code, shown, _ = run_in_pty(
+        [*argv, "--org", "实验小学东校"], env, script=[(asked, b"\r")], stderr_on_terminal=True
+    )
+    assert code == 0, shown
+    code, shown, _ = run_in_pty(
+        [*argv, "--org", "实验小学东校"], env, script=[(asked, b"n\r")], stderr_on_terminal=True
+    )
+    assert code == 0, shown
+    with sqlite3.connect(db) as conn:
+        orgs = [r[0] for r in conn.execute("SELECT org FROM complaints ORDER BY id")]
+        names = [r[0] for r in conn.execute("SELECT name FROM clients ORDER BY id")]
+    assert orgs == ["实验小学", "实验小学", "实验小学东校"]
+    assert names == ["实验小学", "实验小学东校"]

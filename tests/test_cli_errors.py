@@ -99,7 +99,7 @@ BAD = [
     bad("description", "log", "x\x00y", *BASIC),
     bad("description", "log", "\x1b[31m红色", *BASIC),
     bad("description", "log", *BASIC),
-    bad("customer", "log", "x", "--channel", "online", "--phone", "13812345678"),
+    bad("customer", "log", "x", "--channel", "online", "--phone", "13900009999"),
     bad("channel", "log", "x", "--customer", "张伟", "--phone", "13812345678"),
     bad("org", "log", "x", *BASIC, "--org", "a\x07b"),
     bad("customer", "log", "x", *BASIC, "--customer", "   "),

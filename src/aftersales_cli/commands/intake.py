@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import shutil
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from aftersales_cli import clock
 from aftersales_cli.commands.completion import complete_categories, complete_terms
 from aftersales_cli.commands.context import (
     ByOption,
@@ -35,12 +36,15 @@ from aftersales_cli.commands.present import print_case
 from aftersales_cli.desk import cases, parse
 from aftersales_cli.errors import INTERRUPTED, BadInput
 from aftersales_cli.render import output
-from aftersales_cli.render.blocks import Line
+from aftersales_cli.render.blocks import Block, Line
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.errors import RuleError
 from aftersales_cli.rules.taxonomy import CHANNELS, SEVERITIES, Vocabulary
 from aftersales_cli.rules.triage import suggest_category
 from aftersales_cli.store.neighbours import last_caller
+
+if TYPE_CHECKING:
+    from aftersales_cli.desk.clients import OpenAtClient
 
 ATTEMPTS = 3  # a bad answer is explained and asked again; the third ends the command
 ABORTED = "aborted — nothing saved"
@@ -152,6 +156,49 @@ def _interview(s: Session, values: dict[str, Any]) -> None:
         chosen = _ask("category", rules, suggested, shown=rules.category_terms.label(suggested))
         # Enter keeps the suggestion, which `log` then makes and explains itself
         values["category"] = None if chosen == suggested else chosen
+
+
+def _fill_from_caller(s: Session, values: dict[str, Any]) -> dict[str, Any]:
+    """Off a terminal, a phone that complained before fills the customer, and the client
+    when that is not given either (on a terminal the interview offers them instead). A
+    customer given by name is someone else on that phone, perhaps: nothing is filled
+    then. What was filled, and from which complaint: {} when nothing."""
+    if interactive() or values["phone"] is None or values["customer"] is not None:
+        return {}
+    caller = last_caller(s.conn, parse.intake_field("phone", str(values["phone"]), s.rules))
+    if caller is None:
+        return {}
+    filled: dict[str, Any] = {}
+    values["customer"] = filled["customer"] = caller.customer
+    if values["org"] is None and caller.org is not None:
+        values["org"] = filled["org"] = caller.org
+    return {**filled, "from": caller.id}
+
+
+def _confirm_client(s: Session, values: dict[str, Any]) -> None:
+    """At a terminal, a client name nobody registered that is close to one that is gets
+    a question: `did you mean 实验小学?` — Enter or y files it under that client, n keeps
+    the name as typed (a new client). Elsewhere the name is taken as typed (with a
+    warning naming the near matches), so nothing waits for an answer."""
+    if not interactive() or values["org"] is None:
+        return
+    from aftersales_cli.rules import clients as names
+    from aftersales_cli.store import clients as registry
+
+    typed = parse.intake_field("org", str(values["org"]), s.rules)
+    if registry.resolve(s.conn, names.key("org", typed)) is not None:
+        return
+    near = names.near_matches(typed, registry.known(s.conn))
+    if not near:
+        return
+    try:
+        if typer.confirm(
+            f"{typed} is not a registered client. Did you mean {near[0]}?", default=True, err=True
+        ):
+            values["org"] = near[0]
+    except (typer.Abort, KeyboardInterrupt):
+        sys.stderr.write(f"\n{ABORTED}\n")
+        raise typer.Exit(INTERRUPTED) from None
 
 
 def _complete(s: Session, values: dict[str, Any]) -> None:
@@ -269,7 +316,9 @@ def log(
             "eaten": eaten,
             "hospital": hospital,
         }
+        filled = _fill_from_caller(s, raw)
         _complete(s, raw)
+        _confirm_client(s, raw)
         logged = cases.log(s.desk(), parse.intake(raw, s.now, s.rules))
         case, suggestion, warnings = logged.case, logged.suggestion, logged.warnings
         why = "; ".join(suggestion.reasons)
@@ -280,11 +329,63 @@ def log(
                 "reasons": list(suggestion.reasons),
             },
             "warnings": warnings,
+            "filled": filled or None,
+            "client_open": _open_json(logged.open_at_client),
         }
         lead = [Line(f"Logged complaint #{case.id}.", "ok"), Line(f"Suggested: {why}.", "dim")]
+        if filled:
+            lead.append(Line(_filled_text(filled), "warning"))
         print_case(s, case, json_=json_, extra=extra, lead=lead)
+        if not json_ and logged.open_at_client is not None:
+            output.show(_open_blocks(logged.open_at_client, s))
         for warning in warnings:
             output.warn(warning)
+
+
+def _filled_text(filled: dict[str, Any]) -> str:
+    said = " and ".join(
+        f"{label} {filled[field]}"
+        for field, label in (("customer", "customer"), ("org", "client"))
+        if field in filled
+    )
+    return f"Filled {said} from complaint #{filled['from']} (the same phone)."
+
+
+def _open_json(found: OpenAtClient | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {"client": found.client, "total": found.total, "ids": [b.id for b in found.cases]}
+
+
+def _open_blocks(found: OpenAtClient, s: Session) -> list[Block]:
+    """The client's other open cases, newest last, so the operator on the phone knows."""
+    from aftersales_cli.render.blocks import Table
+    from aftersales_cli.render.records import term_cell
+    from aftersales_cli.rules.taxonomy import SEVERITIES, STATUSES
+
+    more = found.total - len(found.cases)
+    title = f"{found.client} has {found.total} other open case(s)" + (
+        f"; the newest {len(found.cases)} (aftersales client show {found.client})" if more else ""
+    )
+    return [
+        Table(
+            ["#", "received", "category", "severity", "status", "customer"],
+            [
+                [
+                    str(b.id),
+                    clock.show(b.received_at),
+                    term_cell(s.rules.category_terms, b.category),
+                    term_cell(SEVERITIES, b.severity, b.severity),
+                    term_cell(STATUSES, b.status),
+                    b.customer,
+                ]
+                for b in found.cases
+            ],
+            title=title,
+            right=frozenset({0}),
+            keep=frozenset({0, 1}),
+        )
+    ]
 
 
 def classify(

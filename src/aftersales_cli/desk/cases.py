@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from aftersales_cli import clock
 from aftersales_cli.desk import commands as cmd
@@ -19,6 +19,12 @@ from aftersales_cli.rules.triage import Suggestion
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store import neighbours
 
+if TYPE_CHECKING:
+    from aftersales_cli.desk.clients import OpenAtClient
+
+# The client's other open cases `log` names (the newest; the count says how many in all).
+OPEN_SHOWN = 5
+
 
 class Logged(NamedTuple):
     """A complaint taken down: the case as stored, the suggestion it followed, and the
@@ -27,6 +33,7 @@ class Logged(NamedTuple):
     case: Case
     suggestion: Suggestion
     warnings: list[str]
+    open_at_client: OpenAtClient | None = None  # the client's other open cases
 
 
 def log(desk: Desk, command: cmd.LogComplaint) -> Logged:
@@ -47,7 +54,12 @@ def log(desk: Desk, command: cmd.LogComplaint) -> Logged:
         warnings = [*told, *_warnings(desk, case)]
         note = "; ".join([note, *(f"warning: {w}" for w in warnings)])
         case = store.insert(conn, case, by=desk.operator, at=desk.now, note=note)
-    return Logged(case, suggestion, warnings)
+        others = None
+        if case.org is not None and case.id is not None:
+            from aftersales_cli.desk.clients import open_at
+
+            others = open_at(conn, case.org, case.id, OPEN_SHOWN)
+    return Logged(case, suggestion, warnings, others)
 
 
 def classify(desk: Desk, command: cmd.Classify) -> Changed:

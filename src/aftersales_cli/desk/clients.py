@@ -134,6 +134,27 @@ def file_under(
     ]
 
 
+class OpenAtClient(NamedTuple):
+    """The other open cases of the client a complaint was filed under: the newest few,
+    and how many in all."""
+
+    client: str
+    cases: list[store.Brief]
+    total: int
+
+
+def open_at(conn: sqlite3.Connection, client: str, but: int, shown: int) -> OpenAtClient | None:
+    """The open cases of the registered `client` other than complaint `but` (the one just
+    logged); None when it has none. Two lookups of small indexes."""
+    found = store.resolve(conn, rules.key("org", client))
+    if found is None:
+        return None
+    briefs, total = store.open_cases(conn, store.keys(conn, found[0]), limit=shown + 1)
+    others = [b for b in briefs if b.id != but]
+    total -= len(briefs) - len(others)
+    return OpenAtClient(found[1], others[-shown:], total) if total else None
+
+
 def _quoted(name: str) -> str:
     import shlex
 
@@ -198,7 +219,7 @@ def profile(desk: Desk, conn: sqlite3.Connection, name: str) -> Profile:
     return Profile(
         client,
         store.counts(conn, keys),
-        store.open_cases(conn, keys),
+        store.open_cases(conn, keys)[0],
         store.latest(conn, keys, LATEST),
         offences,
         penalties.multiplier(len(offences) + 1, desk.rules),

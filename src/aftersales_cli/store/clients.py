@@ -351,15 +351,29 @@ def _briefs(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[B
     ]
 
 
-def open_cases(conn: sqlite3.Connection, keys_: Iterable[str]) -> list[Brief]:
+def open_cases(
+    conn: sqlite3.Connection, keys_: Iterable[str], *, limit: int | None = None
+) -> tuple[list[Brief], int]:
+    """The client's open cases (oldest first; the newest `limit` when given) and how many
+    there are — read off the partial index complaints_open_by_client (its condition
+    repeated here, word for word, so the planner uses it)."""
     marks, wanted = _in(keys_)
-    statuses = ",".join(f"'{s}'" for s in OPEN_STATUSES)
-    return _briefs(
+    statuses = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
+    where = f"org_key IN ({marks}) AND status IN ({statuses})"
+    (count,) = conn.execute(f"SELECT COUNT(*) FROM complaints WHERE {where}", wanted).fetchone()
+    params: list[Any] = list(wanted)
+    if limit is None:
+        order = "ORDER BY received_at, id"
+    else:
+        order = "ORDER BY received_at DESC, id DESC LIMIT ?"
+        params.append(limit)
+    found = _briefs(
         conn,
         f"""SELECT id, received_at, category, severity, status, customer FROM complaints
-            WHERE org_key IN ({marks}) AND status IN ({statuses}) ORDER BY received_at, id""",
-        wanted,
+            WHERE {where} {order}""",
+        params,
     )
+    return (found if limit is None else found[::-1]), int(count)
 
 
 def latest(conn: sqlite3.Connection, keys_: Iterable[str], limit: int) -> list[Brief]:
