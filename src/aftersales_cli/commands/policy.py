@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping
+from datetime import date
 from typing import Annotated, Any
 
 import typer
@@ -14,7 +15,7 @@ from aftersales_cli.errors import BadInput
 from aftersales_cli.render import holds_unicode, output
 from aftersales_cli.render.blocks import Block, Fields, Line, Table
 from aftersales_cli.render.text import width
-from aftersales_cli.rules.config import Rules
+from aftersales_cli.rules.config import ClientTerms, Rules
 from aftersales_cli.rules.taxonomy import DEPARTMENTS, INTAKE_MILESTONES, SEVERITIES
 
 
@@ -88,6 +89,7 @@ def policy_view(rules: Rules, source: str) -> list[Block]:
                 "satisfied",
                 f"{rules.revisit.satisfied_min}-5; {rules.revisit.reopen_max} or less reopens",
             ),
+            *((f"client {terms.name}", _client_terms(terms)) for terms in rules.clients.values()),
             (
                 "survey aspects",
                 ", ".join(rules.survey.aspects.label(k) for k in rules.survey.aspects),
@@ -110,6 +112,16 @@ def policy_view(rules: Rules, source: str) -> list[Block]:
         title="Penalties, windows and targets",
     )
     return [Line(f"Rules in force: {source}", "dim"), deadlines, categories, numbers]
+
+
+def _client_terms(terms: ClientTerms) -> str:
+    """`contract from 2025-09-01; urgent: contact 15m; general: contact 30m, plan 2h`."""
+    parts = [f"contract from {terms.contract_start}"] if terms.contract_start else []
+    parts += [
+        f"{severity}: " + ", ".join(f"{m} {d}" for m, d in row.items())
+        for severity, row in terms.deadlines.items()
+    ]
+    return "; ".join(parts) or "no terms"
 
 
 def _target(value: float | None) -> str:
@@ -172,6 +184,8 @@ def _toml_value(value: Any, ascii_only: bool) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
+    if isinstance(value, date):  # a client's contract start (TOML's local date)
+        return value.isoformat()
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v, ascii_only) for v in value) + "]"
     if isinstance(value, Mapping):
@@ -179,7 +193,7 @@ def _toml_value(value: Any, ascii_only: bool) -> str:
             f"{_toml_key(k, ascii_only)} = {_toml_value(v, ascii_only)}" for k, v in value.items()
         )
         return "{ " + ", ".join(pairs) + " }" if value else "{}"
-    raise TypeError(f"no TOML for {value!r}")  # pragma: no cover - a Rules holds none
+    raise TypeError(f"no TOML for {value!r}")  # pragma: no cover - a Rules holds no other
 
 
 def _toml_key(key: str, ascii_only: bool) -> str:

@@ -39,17 +39,18 @@ class Logged(NamedTuple):
 def log(desk: Desk, command: cmd.LogComplaint) -> Logged:
     """Open the case (triaged once) and store it with its first history entry."""
     intake = command.intake
-    case, suggestion = lifecycle.triage_and_open(intake, desk.now, desk.rules)
-    note = "; ".join(suggestion.reasons)
-    if intake.reason is not None:
-        note += f"; reason: {intake.reason}"
-    with desk.transaction() as conn:
+    with desk.transaction() as conn:  # a refusal rolls back a client registered here too
         told: list[str] = []
-        if case.org is not None:  # filed under the registered client (or registered now)
+        if intake.org is not None:  # filed under the registered client (or registered now)
             from aftersales_cli.desk.clients import file_under
 
-            org, told = file_under(conn, case.org, case.received_at, desk.now, desk.operator)
-            case = dataclasses.replace(case, org=org)
+            org, told = file_under(conn, intake.org, intake.received_at, desk.now, desk.operator)
+            intake = dataclasses.replace(intake, org=org)
+        # triaged under the registered name: a client's contract may have stricter terms
+        case, suggestion = lifecycle.triage_and_open(intake, desk.now, desk.rules)
+        note = "; ".join(suggestion.reasons)
+        if intake.reason is not None:
+            note += f"; reason: {intake.reason}"
         # kept in the history too: what the operator was told
         warnings = [*told, *_warnings(desk, case)]
         note = "; ".join([note, *(f"warning: {w}" for w in warnings)])
@@ -222,7 +223,13 @@ def edit(desk: Desk, command: cmd.Edit) -> Changed:
     def step(conn: sqlite3.Connection, case: Case) -> Case:
         assert case.id is not None
         logged = events.opened_at(conn, case.id)
-        after = lifecycle.edit(case, command.values, logged, desk.now, desk.rules)
+        values = command.values
+        if values.get("org") is not None:  # filed under the registered client, as at log
+            from aftersales_cli.desk.clients import file_under
+
+            org, _ = file_under(conn, values["org"], case.received_at, desk.now, desk.operator)
+            values = {**values, "org": org}
+        after = lifecycle.edit(case, values, logged, desk.now, desk.rules)
         if supply.event_key(
             case.org, case.delivery_date, case.batch, case.product
         ) == supply.event_key(after.org, after.delivery_date, after.batch, after.product):

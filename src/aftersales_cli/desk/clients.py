@@ -195,6 +195,8 @@ def profile(desk: Desk, conn: sqlite3.Connection, name: str) -> Profile:
     keys = store.keys(conn, client.id)
     window = desk.rules.penalties.window_days
     today = desk.now.astimezone(local_zone()).date()
+    terms = desk.rules.clients.get(client.key)
+    since, _ = ledger.window_start(today, window, terms.contract_start if terms else None)
     fines = [
         e
         for key in keys
@@ -212,7 +214,7 @@ def profile(desk: Desk, conn: sqlite3.Connection, name: str) -> Profile:
                 supply.day_of(e.event or ""),
             )
             for e in fines
-            if 0 <= (today - supply.day_of(e.event or "")).days <= window
+            if since <= supply.day_of(e.event or "") <= today
         ),
         key=lambda o: (o.day, o.complaint_id),
     )

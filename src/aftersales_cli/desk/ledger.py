@@ -50,12 +50,14 @@ def client_fines(
     if extra is not None and supply.client_of(extra.event) == client:
         found.append(extra)
     entries = books.of_client(conn, client)
+    terms = rules.clients.get(client)
     target = ledger.fines(
         found,
         ledger.carriers_of(entries),
         rules.penalties.window_days,
         rules.penalties.ladder,
         ledger.first_fined(entries),
+        None if terms is None else terms.contract_start,
     )
     return target, entries
 

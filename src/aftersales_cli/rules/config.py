@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -175,6 +176,15 @@ class AttachmentRules(NamedTuple):
     max_bytes: int
 
 
+class ClientTerms(NamedTuple):
+    """`[clients."NAME"]`: one client's terms — stricter deadlines (by severity, by
+    milestone) and the contract start that opens its penalty window each year."""
+
+    name: str
+    deadlines: Mapping[str, Mapping[str, Duration]]
+    contract_start: date | None
+
+
 class SurveyRules(NamedTuple):
     """`[survey]`: the aspects a survey response scores, and when a score, a response or
     an aspect counts as satisfied."""
@@ -203,6 +213,7 @@ class Rules(NamedTuple):
     targets: Targets
     attachments: AttachmentRules
     survey: SurveyRules
+    clients: Mapping[str, ClientTerms]  # by client key (rules.fields.client_key)
     effective: Mapping[str, Any]  # the merged table, for `aftersales rules`
 
 
@@ -304,6 +315,9 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any], prefix: str, source: s
                 base[key].update({"keywords": [], "zh": ""})
             elif prefix == "survey.aspects.":
                 base[key] = value  # an aspect the rules file adds
+            elif prefix == "clients.":
+                base[key] = copy.deepcopy(value)  # a client's terms: `_clients` checks them
+                continue
             else:
                 raise RulesFileError(f"{source}: unknown key {path!r}")
         if isinstance(base[key], dict):
@@ -378,8 +392,10 @@ def _count(value: Any, key: str, *, minimum: int = 1, maximum: int | None = None
 def _build(raw: dict[str, Any]) -> Rules:
     """The merged table, read section by section; each reader names the key it refuses."""
     categories, category_terms = _categories(raw["categories"])
+    deadlines = _deadline_rules(raw["deadlines"], category_terms)
+    by_severity = deadlines.by_severity
     return Rules(
-        deadlines=_deadline_rules(raw["deadlines"], category_terms),
+        deadlines=deadlines,
         severity=_severity(raw["severity"]),
         categories=categories,
         category_terms=category_terms,
@@ -399,6 +415,7 @@ def _build(raw: dict[str, Any]) -> Rules:
             * 1024
         ),
         survey=_survey(raw["survey"]),
+        clients=_clients(raw["clients"], by_severity),
         effective=raw,
     )
 
@@ -501,7 +518,7 @@ def _deadline_row(severity: str, table: Mapping[str, Any]) -> dict[str, Duration
     extra = set(table) - set(INTAKE_MILESTONES)
     if extra:
         raise RulesFileError(f"unknown key 'deadlines.{severity}.{sorted(extra)[0]}'")
-    _check_order(severity, row)
+    _check_order(f"deadlines.{severity}", row)
     return row
 
 
@@ -608,6 +625,69 @@ def _targets(table: Mapping[str, Any]) -> Targets:
     )
 
 
+def _clients(
+    table: Mapping[str, Any], policy: Mapping[str, Mapping[str, Duration | None]]
+) -> dict[str, ClientTerms]:
+    """`[clients."NAME"]`: each client's stricter deadlines — a duration per milestone of a
+    severity's row, none later than the policy's, the row still in order — and its
+    contract start (a date, `2025-09-01`)."""
+    found: dict[str, ClientTerms] = {}
+    for name, terms in table.items():
+        where = f"clients.{name}"
+        key = fields.client_key(name)
+        if key is None:
+            raise RulesFileError(f"{where}: a client's name must not be empty")
+        if key in found:
+            raise RulesFileError(f"{where}: the same client as {found[key].name!r}")
+        if not isinstance(terms, Mapping):
+            raise RulesFileError(f"{where}: must be a table")
+        unknown = sorted(set(terms) - {"deadlines", "contract_start"})
+        if unknown:
+            raise RulesFileError(f"unknown key '{where}.{unknown[0]}'")
+        rows = terms.get("deadlines", {})
+        if not isinstance(rows, Mapping):
+            raise RulesFileError(f"{where}.deadlines: must be a table of severities")
+        deadlines: dict[str, dict[str, Duration]] = {}
+        for severity, row in rows.items():
+            if severity not in SEVERITIES or not isinstance(row, Mapping):
+                raise RulesFileError(
+                    f"{where}.deadlines.{severity}: a table under a severity "
+                    f"({', '.join(SEVERITIES)})"
+                )
+            mine: dict[str, Duration] = {}
+            for milestone, value in row.items():
+                at = f"{where}.deadlines.{severity}.{milestone}"
+                if milestone not in INTAKE_MILESTONES:
+                    raise RulesFileError(f"{at}: one of {', '.join(INTAKE_MILESTONES)}")
+                if not isinstance(value, str):
+                    raise RulesFileError(f"{at}: expected a duration like '15m', got {value!r}")
+                duration = parse_duration(value, at)
+                usual = policy[severity][milestone]
+                if usual is not None and duration.approx_minutes > usual.approx_minutes:
+                    raise RulesFileError(
+                        f"{at}: {value} is later than the policy's {usual}; a client's "
+                        "deadlines may only be stricter"
+                    )
+                mine[milestone] = duration
+            _check_order(f"{where}.deadlines.{severity}", {**policy[severity], **mine})
+            deadlines[severity] = mine
+        found[key] = ClientTerms(name, deadlines, _day(terms.get("contract_start"), where))
+    return found
+
+
+def _day(value: Any, where: str) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise RulesFileError(
+            f"{where}.contract_start: a date like 2025-09-01, got {value!r}"
+        ) from None
+
+
 _ASPECT_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
@@ -657,7 +737,7 @@ def _cause_departments(table: Any) -> dict[str, str]:
     return result
 
 
-def _check_order(severity: str, row: Mapping[str, Duration | None]) -> None:
+def _check_order(where: str, row: Mapping[str, Duration | None]) -> None:
     """Within a level each milestone of the chain is due no earlier than the one before it
     (`forward` is free)."""
     previous: tuple[str, Duration] | None = None
@@ -667,7 +747,7 @@ def _check_order(severity: str, row: Mapping[str, Duration | None]) -> None:
             continue
         if previous and due.approx_minutes < previous[1].approx_minutes:
             raise RulesFileError(
-                f"deadlines.{severity}.{milestone}: {due} is earlier than "
+                f"{where}.{milestone}: {due} is earlier than "
                 f"{previous[0]} ({previous[1]}); milestones must come in order"
             )
         previous = (milestone, due)

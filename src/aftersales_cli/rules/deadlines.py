@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Mapping
 from datetime import date, datetime
 
+from aftersales_cli.rules import fields
 from aftersales_cli.rules.calendar import calendar_days, elapsed
 from aftersales_cli.rules.case import Deadline
 from aftersales_cli.rules.config import Duration, Rules
@@ -23,12 +24,28 @@ def add(start: datetime, duration: Duration) -> datetime:
     return elapsed(moved, duration.minutes) if duration.minutes else moved
 
 
+def row(severity: str, org: str | None, rules: Rules) -> Mapping[str, Duration | None]:
+    """The time each intake milestone has at this severity: the policy's row, with the
+    stricter terms of the client's contract (`[clients."NAME"]`) where it has some."""
+    policy = rules.deadlines.by_severity[severity]
+    if not rules.clients or org is None:
+        return policy
+    terms = rules.clients.get(fields.client_key(org) or "")
+    if terms is None or severity not in terms.deadlines:
+        return policy
+    return {**policy, **terms.deadlines[severity]}
+
+
 def due_times(
-    severity: str, received_at: datetime, rules: Rules, category: str | None = None
+    severity: str,
+    received_at: datetime,
+    rules: Rules,
+    category: str | None = None,
+    org: str | None = None,
 ) -> dict[str, datetime | None]:
     """The due time of every intake milestone for a case of this severity (None: it does
-    not apply); given the category, QC's milestones too."""
-    table = rules.deadlines.by_severity[severity]
+    not apply) at this client; given the category, QC's milestones too."""
+    table = row(severity, org, rules)
     result: dict[str, datetime | None] = {}
     for milestone in INTAKE_MILESTONES:
         duration = table[milestone]
@@ -74,9 +91,11 @@ def confirm_due(finished: datetime, rules: Rules) -> datetime | None:
     return None if duration is None else add(finished, duration)
 
 
-def resolution_due(severity: str, start: datetime, rules: Rules) -> datetime:
+def resolution_due(
+    severity: str, start: datetime, rules: Rules, org: str | None = None
+) -> datetime:
     """Resolution counted from `start` (the receipt, or the reopening)."""
-    duration = rules.deadlines.by_severity[severity]["resolution"]
+    duration = row(severity, org, rules)["resolution"]
     assert duration is not None  # config guarantees: only investigation may be none
     return add(start, duration)
 
@@ -85,12 +104,12 @@ def revisit_due(closed_at: datetime, rules: Rules) -> datetime:
     return add(closed_at, rules.deadlines.revisit_after_close)
 
 
-def _duration(severity: str, milestone: str, rules: Rules) -> Duration | None:
-    return rules.deadlines.by_severity[severity][milestone]
-
-
 def raised(
-    deadlines: Mapping[str, Deadline], severity: str, now: datetime, rules: Rules
+    deadlines: Mapping[str, Deadline],
+    severity: str,
+    now: datetime,
+    rules: Rules,
+    org: str | None = None,
 ) -> dict[str, Deadline]:
     """Deadlines after raising the severity at `now`: each pending milestone falls due
     sooner — by the new level's time counted from now, never earlier (nobody knew it was
@@ -98,9 +117,10 @@ def raised(
     did not have (a non-urgent case's investigation) is due by the new time from now.
     Milestones already done, and breaches, stay as they are."""
     result = dict(deadlines)
+    table = row(severity, org, rules)
     for milestone in INTAKE_MILESTONES:
         current = deadlines[milestone]
-        duration = _duration(severity, milestone, rules)
+        duration = table[milestone]
         if current.done_at is not None or duration is None:
             continue
         due = add(now, duration)
@@ -110,18 +130,23 @@ def raised(
 
 
 def lowered(
-    deadlines: Mapping[str, Deadline], severity: str, received_at: datetime, rules: Rules
+    deadlines: Mapping[str, Deadline],
+    severity: str,
+    received_at: datetime,
+    rules: Rules,
+    org: str | None = None,
 ) -> dict[str, Deadline]:
     """Deadlines after lowering the severity: each pending milestone is due by the new
     level's time from receipt, never sooner than it already was. A milestone the new
     level does not have no longer applies, unless it was already breached (that stays).
     Milestones already done stay as they are."""
     result = dict(deadlines)
+    table = row(severity, org, rules)
     for milestone in INTAKE_MILESTONES:
         current = deadlines[milestone]
         if current.done_at is not None or current.due_at is None:
             continue
-        duration = _duration(severity, milestone, rules)
+        duration = table[milestone]
         if duration is None:
             if not current.late:
                 result[milestone] = Deadline()

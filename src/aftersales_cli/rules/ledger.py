@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from aftersales_cli.rules.calendar import months_after
 from aftersales_cli.rules.fields import round_fen
 from aftersales_cli.rules.penalties import on_the_ladder
 from aftersales_cli.rules.supply import day_of, shown
@@ -82,6 +83,7 @@ class Fine:
     amount: Decimal
     earlier: tuple[str, ...]  # the events that made this offence number
     cases: tuple[int, ...]  # every case of the event, the carrier first
+    contract_year: date | None = None  # the window starts here, not `window_days` back
 
     @property
     def day(self) -> date:
@@ -94,8 +96,12 @@ def fines(
     window_days: int,
     ladder: Sequence[Decimal],
     fined_at: Mapping[str, datetime] | None = None,
+    contract_start: date | None = None,
 ) -> dict[str, Fine]:
-    """The fine of every supply event of one client. `carriers` says which case carries
+    """The fine of every supply event of one client. An event's offence number counts the
+    client's fined events delivered in the `window_days` before it — or since its current
+    contract year began, when the client's terms give a `contract_start` and that is
+    later (DECISIONS §9). `carriers` says which case carries
     each event's fine now: it keeps it while it still has a penalty finding; otherwise
     the earliest closed case of the event that has one takes it. Events delivered the
     same day are numbered in the order they were first fined (`fined_at`, from the
@@ -117,7 +123,7 @@ def fines(
     result: dict[str, Fine] = {}
     for n, event in enumerate(order):
         day = day_of(event)
-        start = day - timedelta(days=window_days)
+        start, year = window_start(day, window_days, contract_start)
         earlier = tuple(
             other
             for other in order[:n]
@@ -133,6 +139,7 @@ def fines(
             multiplier=k,
             amount=round_fen(k * chosen.supply_value),
             earlier=earlier,
+            contract_year=year,
             cases=(
                 chosen.complaint_id,
                 *(c.complaint_id for c in by_event[event] if c is not chosen),
@@ -165,11 +172,35 @@ def _why_changed(entry: Entry, fine: Fine | None) -> str:
     return f"supply value or ladder changed: {entry.amount} → {fine.amount}"
 
 
+def window_start(
+    day: date, window_days: int, contract_start: date | None
+) -> tuple[date, date | None]:
+    """The first delivery day whose fined events count towards an offence on `day`:
+    `window_days` back, or the start of the client's contract year when that is later
+    (then also returned as the second value; None otherwise)."""
+    start = day - timedelta(days=window_days)
+    year = None if contract_start is None else contract_year(day, contract_start)
+    return (year, year) if year is not None and year > start else (start, None)
+
+
+def contract_year(day: date, contract_start: date) -> date:
+    """The start of the contract year `day` lies in: the last anniversary of the contract
+    start on or before it (a contract of 2024-02-29 has its years from 02-28)."""
+    years = day.year - contract_start.year
+    start = months_after(contract_start, 12 * years)
+    return start if start <= day else months_after(contract_start, 12 * (years - 1))
+
+
 def fine_reason(fine: Fine, window_days: int) -> str:
     earlier = ", ".join(shown(e) for e in fine.earlier) or "none"
+    span = (
+        f"since the contract year began {fine.contract_year}"
+        if fine.contract_year is not None
+        else f"in {window_days} days"
+    )
     return (
-        f"offence {fine.offence} of {shown(fine.event)} (earlier fined events in "
-        f"{window_days} days: {earlier}) × {fine.multiplier}"
+        f"offence {fine.offence} of {shown(fine.event)} (earlier fined events {span}: "
+        f"{earlier}) × {fine.multiplier}"
     )
 
 

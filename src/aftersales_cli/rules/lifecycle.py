@@ -158,7 +158,7 @@ def triage_and_open(intake: Intake, now: datetime, rules: Rules) -> tuple[Case, 
     category, suggested = suggestion.category, suggestion.severity
     severity = intake.severity or suggested
     check_severity(severity, suggested, intake.reason)
-    due = dl.due_times(severity, intake.received_at, rules, category)
+    due = dl.due_times(severity, intake.received_at, rules, category, intake.org)
     deadlines = {m: Deadline(due_at=due.get(m)) for m in MILESTONE_KEYS}
     if intake.channel == "hotline":
         deadlines["contact"] = dl.complete(deadlines["contact"], intake.received_at)
@@ -202,9 +202,9 @@ def classify(
         )
     deadlines = dict(case.deadlines)
     if new_rank > old_rank:
-        deadlines = dl.raised(deadlines, severity, now, rules)
+        deadlines = dl.raised(deadlines, severity, now, rules, case.org)
     elif new_rank < old_rank:
-        deadlines = dl.lowered(deadlines, severity, case.received_at, rules)
+        deadlines = dl.lowered(deadlines, severity, case.received_at, rules, case.org)
     if new_category != case.category:
         deadlines = dl.recategorised(deadlines, new_category, now, rules)
     department = case.department
@@ -455,7 +455,7 @@ def revisit(
     # The resolution starts again from now; this revisit stays on record (done), so that a
     # late one still counts, until the next close schedules the next.
     updated["resolution"] = dl.again(
-        updated["resolution"], dl.resolution_due(case.severity, now, rules)
+        updated["resolution"], dl.resolution_due(case.severity, now, rules, case.org)
     )
     return dataclasses.replace(
         case,
@@ -509,7 +509,8 @@ def edit(
     A corrected received time may not lie after the moment the case was logged
     (`logged_at`) or after any milestone done (the hotline's first contact, made at
     intake, moves with it). Every deadline counted from the receipt (the due of today's
-    table for the case's severity, not extended) is counted again from the corrected time;
+    table for the case's severity and client, not extended) is counted again from the
+    corrected time, by the corrected client's terms;
     one promised by `extend`, counted from a raised severity or a reopening keeps its due.
     A breach stays a breach; a due that now lies in the past is breached as of `now`.
     The statutory compensation suggested follows a corrected number of people."""
@@ -521,9 +522,9 @@ def edit(
         raise Refused("edit", f"nothing to change: complaint {case.id} already says so")
     after = dataclasses.replace(case, **changed)
     check_complaint(after, now)
-    if "received_at" in changed:
+    if "received_at" in changed or "org" in changed:
         after = dataclasses.replace(
-            after, deadlines=_received_again(case, after.received_at, logged_at, now, rules)
+            after, deadlines=_counted_again(case, after, logged_at, now, rules)
         )
     if "people" in changed and case.statutory_compensation is not None:
         statutory = penalties.statutory_compensation(after.people, case.price, case.loss, rules)
@@ -531,10 +532,12 @@ def edit(
     return after
 
 
-def _received_again(
-    case: Case, received: datetime, logged_at: datetime | None, now: datetime, rules: Rules
+def _counted_again(
+    case: Case, after: Case, logged_at: datetime | None, now: datetime, rules: Rules
 ) -> dict[str, Deadline]:
-    """The deadlines of `case` once its received time is corrected to `received`."""
+    """The deadlines of `case` once its received time or its client (whose contract may
+    have stricter terms) is corrected as in `after`."""
+    received = after.received_at
     if logged_at is not None and received > logged_at:
         raise RuleError(
             "received_at",
@@ -551,8 +554,8 @@ def _received_again(
                 f"must not be later than when {milestone} was done "
                 f"({deadline.done_at:%Y-%m-%d %H:%M})",
             )
-    was = dl.due_times(case.severity, case.received_at, rules, case.category)
-    due = dl.due_times(case.severity, received, rules, case.category)
+    was = dl.due_times(case.severity, case.received_at, rules, case.category, case.org)
+    due = dl.due_times(case.severity, received, rules, case.category, after.org)
     for milestone, old_due in was.items():
         deadline = updated[milestone]
         if (
