@@ -5,6 +5,7 @@ nothing, ids kept; an org nobody registered is registered as `log` registers it.
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -211,3 +212,93 @@ def test_import_registers_the_orgs_it_does_not_know(run: Run, tmp_path: Path) ->
     listed = ok(run("client", "list", "--json", "--db", str(other)))
     assert sorted(c["name"] for c in listed) == ["实验小学", "实验小学校"]
     assert {c["registered_by"] for c in listed} == {"intake"}
+
+
+# ---- check knows the registry and the survey ----------------------------------------------
+
+
+def _tampered(run: Run, registry: Path, sql: str, *params: Any) -> str:
+    assert ok(run("check", "--json", "--db", str(registry)))["problems"] == []
+    conn = sqlite3.connect(registry)
+    with conn:
+        conn.execute(sql, params)
+    conn.close()
+    result = run("check", "--db", str(registry))
+    assert result.exit_code == 1, result.output
+    assert "problem" in result.stdout
+    found: list[dict[str, Any]] = ok_or_one(run("check", "--json", "--db", str(registry)))
+    [problem] = found
+    assert problem["complaint_id"] is None
+    assert f"database: {problem['problem']}" in result.stdout
+    return str(problem["problem"])
+
+
+def ok_or_one(result: Any) -> Any:
+    assert result.exit_code == 1, result.output
+    return json.loads(result.stdout)["problems"]
+
+
+def _id(registry: Path, name: str) -> int:
+    conn = sqlite3.connect(registry)
+    (found,) = conn.execute("SELECT id FROM clients WHERE name = ?", (name,)).fetchone()
+    conn.close()
+    return int(found)
+
+
+def test_check_finds_a_name_that_is_also_an_alias(run: Run, registry: Path) -> None:
+    problem = _tampered(
+        run,
+        registry,
+        "INSERT INTO client_aliases (key, alias, client_id) VALUES ('机关食堂', '机关食堂', ?)",
+        _id(registry, "三中"),
+    )
+    canteen, third = _id(registry, "机关食堂"), _id(registry, "三中")
+    assert problem == f"client {canteen} (机关食堂): its name is also an alias of client {third}"
+
+
+def test_check_finds_an_alias_of_a_merged_client(run: Run, registry: Path) -> None:
+    merged = _id(registry, "实验中学")
+    problem = _tampered(
+        run, registry, "UPDATE client_aliases SET client_id = ? WHERE alias = '一中'", merged
+    )
+    assert problem == (
+        f"client {merged} (实验中学) was merged into client {_id(registry, '三中')} but keeps "
+        "the alias 一中"
+    )
+
+
+def test_check_finds_a_chain_of_merges(run: Run, registry: Path) -> None:
+    school, middle, third = (_id(registry, n) for n in ("实验小学", "实验中学", "三中"))
+    problem = _tampered(
+        run, registry, "UPDATE clients SET merged_into = ? WHERE id = ?", middle, school
+    )
+    assert problem == (
+        f"client {school} (实验小学) is merged into client {middle}, itself merged into "
+        f"client {third} (a chain)"
+    )
+
+
+def test_check_finds_a_circle_of_merges(run: Run, registry: Path) -> None:
+    middle, third = _id(registry, "实验中学"), _id(registry, "三中")
+    conn = sqlite3.connect(registry)
+    with conn:  # 实验小学 → 三中 → 实验中学 → 三中 … (two problems: two in the circle)
+        conn.execute("UPDATE clients SET merged_into = ? WHERE id = ?", (middle, third))
+    conn.close()
+    result = run("check", "--json", "--db", str(registry))
+    problems = [p["problem"] for p in ok_or_one(result)]
+    assert (
+        f"client {middle} (实验中学) is merged into client {third}, itself merged into client "
+        f"{middle} (a chain that comes back to it)"
+    ) in problems
+    assert any("实验小学" in p and "(a chain)" in p for p in problems)
+
+
+def test_check_finds_a_response_whose_total_disagrees_with_its_scores(
+    run: Run, registry: Path
+) -> None:
+    problem = _tampered(
+        run,
+        registry,
+        "INSERT INTO survey_scores (response_id, aspect, score, at) VALUES (1, 'smell', 5, 'x')",
+    )
+    assert problem == "survey response 1 keeps 27 over 7 score(s), its scores give 32 over 8"
