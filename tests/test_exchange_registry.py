@@ -302,3 +302,21 @@ def test_check_finds_a_response_whose_total_disagrees_with_its_scores(
         "INSERT INTO survey_scores (response_id, aspect, score, at) VALUES (1, 'smell', 5, 'x')",
     )
     assert problem == "survey response 1 keeps 27 over 7 score(s), its scores give 32 over 8"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"colour": [None, "red"]}, "client.events[0].changes.colour"),
+        ({"name": "x"}, "client.events[0].changes.name"),
+        ({"name": [None, "a\x1b[2Jb"]}, "client.events[0].changes.name"),
+        ({"aliases": [None, [{"a": 1}]]}, "client.events[0].changes.aliases"),
+    ],
+)
+def test_a_client_history_names_only_a_client_s_fields(
+    run: Run, registry: Path, tmp_path: Path, changes: dict[str, Any], field: str
+) -> None:
+    rows = _export(run, registry, tmp_path)
+    rows[-3]["client"]["events"][0]["changes"] = changes
+    path = jsonl(tmp_path / "bad.jsonl", rows[:-1])
+    refused_rows(run("import", str(path), "--db", str(tmp_path / "e.db")), path, (5, field))

@@ -1618,9 +1618,7 @@ def client_from_record(values: Mapping[str, Any], now: datetime) -> ClientRow:
             )
         if events and at < events[-1][0]:
             raise RuleError(f"{where}.at", "earlier than the entry before it")
-        changes = entry.get("changes", {})
-        if not isinstance(changes, dict):
-            raise RuleError(f"{where}.changes", f"an object, not {_kind_of(changes)}")
+        changes = _client_changes(check, entry.get("changes", {}), f"{where}.changes")
         events.append(
             (
                 at,
@@ -1631,6 +1629,27 @@ def client_from_record(values: Mapping[str, Any], now: datetime) -> ClientRow:
             )
         )
     return ClientRow(client, events)
+
+
+def _client_changes(check: Checker, data: Any, where: str) -> dict[str, Any]:
+    """A client history entry's changes: fields of a client (its aliases, the client it
+    was merged into), each old → new, their texts one-line texts as the commands take."""
+    from aftersales_cli.rules.clients import FIELDS
+
+    known = (*FIELDS, "aliases", "merged_into")
+    changes = check.object(data, where, known)
+    for key, pair in changes.items():
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise RuleError(f"{where}.{key}", f"[old, new], not {_kind_of(pair)}")
+        for value in pair:
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, str):
+                    check.text(item, f"{where}.{key}")
+                elif item is not None and not isinstance(item, bool | int):
+                    raise RuleError(
+                        f"{where}.{key}", f"a name, date or number, not {_kind_of(item)}"
+                    )
+    return changes
 
 
 def response_from_record(values: Mapping[str, Any], now: datetime, rules: Rules) -> Stored:
