@@ -92,6 +92,13 @@ def log(run: Run) -> Callable[..., dict[str, Any]]:
     return make
 
 
+def complaint_records(text: str) -> list[dict[str, Any]]:
+    """The complaints of a JSON Lines export (the clients and survey responses that follow
+    them left out)."""
+    records = [json.loads(line) for line in text.split("\n") if line]
+    return [r for r in records if "client" not in r and "survey_response" not in r]
+
+
 def ok(result: Result) -> Any:
     """Exit 0; the JSON it printed, if it printed JSON."""
     assert result.exit_code == 0, (result.exit_code, result.stderr)

@@ -115,6 +115,16 @@ def jsonl_lines(text: str) -> list[str]:
     return [line for line in text.split("\n") if line]
 
 
+def complaint_lines(text: str) -> list[str]:
+    """The complaints' lines of a JSON Lines export (the clients and survey responses that
+    follow them left out)."""
+    return [
+        line
+        for line in jsonl_lines(text)
+        if not line.startswith(('{"client": ', '{"survey_response": '))
+    ]
+
+
 def invoke(db: Path, *args: str, now: str = NOW, **env: str) -> Result:
     """The tool in this process on `db`, independent of the test's own fixtures."""
     merged = {

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BASIC, Run, ok, refused
+from conftest import BASIC, Run, complaint_records, ok, refused
 
 Log = Callable[..., dict[str, Any]]
 
@@ -96,8 +96,7 @@ def history(run: Run, log: Log) -> None:
 
 
 def test_export_jsonl_has_history_and_masks_phones(run: Run, history: None) -> None:
-    lines = run("export").stdout.splitlines()
-    records = [json.loads(line) for line in lines]
+    records = complaint_records(run("export").stdout)
     assert [r["id"] for r in records] == [1, 2, 3]
     assert records[0]["phone"] == "138****5678"
     assert [e["action"] for e in records[0]["events"] if e["action"] != "breached"] == [
@@ -118,7 +117,7 @@ def test_export_jsonl_has_history_and_masks_phones(run: Run, history: None) -> N
 
 def test_export_filters(run: Run, history: None) -> None:
     def ids(*args: str) -> list[int]:
-        return [json.loads(line)["id"] for line in run("export", *args).stdout.splitlines()]
+        return [r["id"] for r in complaint_records(run("export", *args).stdout)]
 
     assert ids("--status", "closed") == [2]
     assert ids("--from", "2026-11-20") == [2, 3]
@@ -133,9 +132,20 @@ def test_export_then_import_gives_the_same_complaints_back(
     ok(run("export", "--show-phone", "--out", str(exported)))
     empty = tmp_path / "empty.db"
     result = ok(run("import", str(exported), "--db", str(empty), "--json"))
-    assert result == {"imported": 3, "ids": [1, 2, 3]}
+    # JSON Lines brings the client back as it was; CSV carries complaints only, and the
+    # import registers the client their org names anew
+    assert result == {
+        "imported": 3,
+        "ids": [1, 2, 3],
+        **({"clients": 1} if suffix == ".jsonl" else {}),
+    }
     before = run("export", "--show-phone").stdout
     after = run("export", "--show-phone", "--db", str(empty)).stdout
+    if suffix == ".csv":
+        before, after = (json.dumps(complaint_records(t)) for t in (before, after))
+        assert [c["name"] for c in ok(run("client", "list", "--json", "--db", str(empty)))] == [
+            c["name"] for c in ok(run("client", "list", "--json"))
+        ]
     assert after == before
     assert run("show", "1", "--db", str(empty)).stdout == run("show", "1").stdout
 
@@ -173,7 +183,8 @@ def test_import_into_the_same_database_refuses_existing_ids(
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [
         *(f"error: line {n}: id: complaint {n} already exists in this database" for n in (1, 2, 3)),
-        f"error: file: 3 bad row(s) in {out}; nothing imported",
+        "error: line 4: client.id: client 1 is already in this database or earlier in this file",
+        f"error: file: 4 bad row(s) in {out}; nothing imported",
     ]
     assert db_path.read_bytes() == before
 

@@ -138,7 +138,7 @@ def test_an_imported_record_with_an_onset_after_receipt_is_refused(
     cid = _ill(log)["id"]
     out = tmp_path / "all.jsonl"
     ok(run("export", "--show-phone", "--out", str(out)))
-    record = json.loads(out.read_text("utf-8"))
+    record = json.loads(out.read_text("utf-8").splitlines()[0])
     record["received_at"] = "2026-11-22T08:00:00+08:00"
     record["onset_at"] = "2026-11-22T09:00:00+08:00"
     out.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")

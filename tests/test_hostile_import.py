@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import Run, ok
-from hostile_support import digest, invoke, jsonl, jsonl_lines
+from hostile_support import complaint_lines, digest, invoke, jsonl, jsonl_lines
 from typer.testing import Result
 
 Record = dict[str, Any]
@@ -416,4 +416,8 @@ def test_export_import_export_is_byte_identical_with_every_odd_character(
         before = run("export", "--show-phone", "--format", form)
         after = run("export", "--show-phone", "--format", form, "--db", str(other))
         assert before.exit_code == after.exit_code == 0
+        if fmt == "csv" and form == "jsonl":  # CSV carries no clients: import registered them
+            mine, theirs = (complaint_lines(r.stdout) for r in (after, before))
+            assert mine == theirs
+            continue
         assert after.stdout_bytes == before.stdout_bytes, form

@@ -16,6 +16,7 @@ import pytest
 from conftest import Run, ok
 from hostile_support import (
     cli_env,
+    complaint_lines,
     invoke,
     jsonl_lines,
     phone_leaks,
@@ -362,7 +363,7 @@ def test_every_json_output_gives_back_the_text_that_went_in(values: dict[str, st
         report = json.loads(invoke(db, "report", "--json").stdout)
         assert values["org"] in report["by_org"]
         assert [r["customer"] for r in report["repeat_complainants"]] == [values["customer"]]
-        lines = jsonl_lines(invoke(db, "export", "--show-phone").stdout)
+        lines = complaint_lines(invoke(db, "export", "--show-phone").stdout)
         assert len(lines) == 2
         for line in lines:
             record = json.loads(line)
@@ -417,5 +418,5 @@ def _check_json_outputs(db: Path, customer: str, org: str) -> None:
     assert (item["customer"], item["org"]) == (customer, org)
     rows = json.loads(invoke(db, "overdue", "--json").stdout)
     assert {(r["customer"], r["org"]) for r in rows} == {(customer, org)}
-    (line,) = jsonl_lines(invoke(db, "export").stdout)
+    (line,) = complaint_lines(invoke(db, "export").stdout)
     assert (json.loads(line)["customer"], json.loads(line)["org"]) == (customer, org)

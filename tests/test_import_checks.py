@@ -22,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import BASIC, Run, ok
+from conftest import BASIC, Run, complaint_records, ok
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
@@ -119,7 +119,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[
         app, ["export", "--show-phone"], env={**env, "AFTERSALES_NOW": "2026-11-22 10:00"}
     )
     assert exported.exit_code == 0, exported.output
-    records = [json.loads(line) for line in exported.stdout.split("\n")[:-1]]
+    records = complaint_records(exported.stdout)
     assert [r["id"] for r in records] == [1, 2, 3]
     assert records[1]["staff_fine"] is not None
     return folder / "aftersales.db", records

@@ -68,6 +68,7 @@ from aftersales_cli.rules.taxonomy import (
     Vocabulary,
 )
 from aftersales_cli.store.events import Event
+from aftersales_cli.store.survey import Stored
 
 ACTIONS = history.ACTIONS
 
@@ -1454,3 +1455,247 @@ class Assembler:
                 "damaged on the way)",
             )
         return a, content
+
+
+# ---- clients and survey responses ------------------------------------------------------
+# After the complaints, a JSON Lines export holds the client registry — `{"client": {id,
+# name, kind, since, key_account, contact, phone, registered_by, created_at, merged_into,
+# aliases, events}}`, one line per client in id order — and then the survey responses,
+# `{"survey_response": {id, client_id, at, method, respondent, comment, scores, by,
+# recorded_at}}`. CSV carries complaints only.
+
+CLIENT_KEYS = (
+    "id",
+    "name",
+    "kind",
+    "since",
+    "key_account",
+    "contact",
+    "phone",
+    "registered_by",
+    "created_at",
+    "merged_into",
+    "aliases",
+    "events",
+)
+CLIENT_ACTIONS = ("register", "alias", "merge")
+REGISTERED_BY = ("operator", "intake")
+RESPONSE_KEYS = (
+    "id",
+    "client_id",
+    "at",
+    "method",
+    "respondent",
+    "comment",
+    "scores",
+    "by",
+    "recorded_at",
+)
+
+
+def client_record(client: Any, events: Iterable[Any], *, show_phone: bool) -> dict[str, Any]:
+    """One registered client as an export record, with its aliases and history."""
+    from aftersales_cli.render.record_json import client_json
+
+    history = [event_json(e) for e in events]
+    if not show_phone:
+        for entry in history:
+            entry["changes"] = _masked_changes(entry["changes"])
+    return {"client": {**client_json(client, show_phone=show_phone), "events": history}}
+
+
+def response_record(response: Any) -> dict[str, Any]:
+    """One survey response as an export record (`store.survey.Stored`)."""
+    from aftersales_cli.clock import iso_local
+
+    return {
+        "survey_response": {
+            "id": response.id,
+            "client_id": response.client_id,
+            "at": iso_local(response.at),
+            "method": response.method,
+            "respondent": response.respondent,
+            "comment": response.comment,
+            "scores": dict(response.scores),
+            "by": response.by,
+            "recorded_at": iso_local(response.recorded_at),
+        }
+    }
+
+
+def kind_of_row(values: Mapping[str, Any]) -> str | None:
+    """ "client" or "survey_response" for such a record; None for a complaint's row."""
+    for kind in ("client", "survey_response"):
+        if kind in values:
+            return kind
+    return None
+
+
+def _only(values: Mapping[str, Any], kind: str) -> Any:
+    for key in values:
+        if key != kind:
+            raise RuleError(history.shown(key), f"unknown field (a {kind} row has only {kind})")
+    return values[kind]
+
+
+class ClientRow(NamedTuple):
+    """A client as a row carries it, checked: its history as (at, by, action, changes,
+    note) and the client it was merged into (restored once every client is in)."""
+
+    client: Any  # rules.clients.Client
+    events: list[tuple[datetime, str, str, dict[str, Any], str | None]]
+
+
+def client_from_record(values: Mapping[str, Any], now: datetime) -> ClientRow:
+    """A `client` row, checked field by field as `client add` checks it: the name and each
+    alias a non-empty one-line text (their keys distinct), kind a client kind, since a
+    date not after today, the phone a phone (not masked), the history's entries a time, a
+    who, one of the registry's actions, an object of changes and a note."""
+    from aftersales_cli.rules import clients
+    from aftersales_cli.rules.taxonomy import CLIENT_KINDS
+
+    check = Checker(now, from_csv=False)
+    data = check.object(_only(values, "client"), "client", CLIENT_KEYS)
+
+    def required(key: str, value: Any) -> Any:
+        if value is None:
+            raise RuleError(f"client.{key}", "is required")
+        return value
+
+    client_id = required("id", check.integer(data.get("id"), "client.id", 1, 2**62))
+    name = check.required_text(data.get("name"), "client.name")
+    key = clients.key("client.name", name)
+    since = check.day(data.get("since"), "client.since")
+    if since is not None and since > now.astimezone(check.zone).date():
+        raise RuleError("client.since", f"{since} is after today; a client since a day gone by")
+    phone = data.get("phone")
+    registered_by = check.string(
+        required("registered_by", data.get("registered_by")), "client.registered_by", "a text"
+    )
+    if registered_by not in REGISTERED_BY:
+        raise RuleError("client.registered_by", f"one of {', '.join(REGISTERED_BY)}")
+    merged_into = check.integer(data.get("merged_into"), "client.merged_into", 1, 2**62)
+    if merged_into == client_id:
+        raise RuleError("client.merged_into", "a client is not merged into itself")
+    raw_aliases = data.get("aliases", [])
+    if not isinstance(raw_aliases, list):
+        raise RuleError("client.aliases", f"a list of names, not {_kind_of(raw_aliases)}")
+    aliases = tuple(
+        check.required_text(a, f"client.aliases[{i}]") for i, a in enumerate(raw_aliases)
+    )
+    keys = {key}
+    for i, alias in enumerate(aliases):
+        alias_key = clients.key(f"client.aliases[{i}]", alias)
+        if alias_key in keys:
+            raise RuleError(f"client.aliases[{i}]", f"{alias} is given twice (or is the name)")
+        keys.add(alias_key)
+    client = clients.Client(
+        client_id,
+        name,
+        key,
+        check.term(CLIENT_KINDS, data.get("kind"), "client.kind"),
+        since,
+        bool(check.flag(data.get("key_account", False), "client.key_account")),
+        check.text(data.get("contact"), "client.contact"),
+        None if phone is None else check.phone(phone, "client.phone"),
+        registered_by,
+        required("created_at", check.time(data.get("created_at"), "client.created_at")),
+        merged_into,
+        aliases,
+    )
+    raw_events = data.get("events")
+    if not isinstance(raw_events, list) or not raw_events:
+        raise RuleError("client.events", "a list of history entries, the first a register")
+    events: list[tuple[datetime, str, str, dict[str, Any], str | None]] = []
+    for i, item in enumerate(raw_events):
+        where = f"client.events[{i}]"
+        entry = check.object(item, where, EVENT_KEYS)
+        at = required(f"events[{i}].at", check.time(entry.get("at"), f"{where}.at"))
+        action = check.string(entry.get("action"), f"{where}.action", "a text")
+        if action not in CLIENT_ACTIONS or (i == 0 and action != "register"):
+            raise RuleError(
+                f"{where}.action", f"one of {', '.join(CLIENT_ACTIONS)}, the first a register"
+            )
+        if events and at < events[-1][0]:
+            raise RuleError(f"{where}.at", "earlier than the entry before it")
+        changes = _client_changes(check, entry.get("changes", {}), f"{where}.changes")
+        events.append(
+            (
+                at,
+                check.required_text(entry.get("by"), f"{where}.by"),
+                action,
+                changes,
+                check.text(entry.get("note"), f"{where}.note", limit=EVENT_NOTE_MAX),
+            )
+        )
+    return ClientRow(client, events)
+
+
+def _client_changes(check: Checker, data: Any, where: str) -> dict[str, Any]:
+    """A client history entry's changes: fields of a client (its aliases, the client it
+    was merged into), each old → new, their texts one-line texts as the commands take."""
+    from aftersales_cli.rules.clients import FIELDS
+
+    known = (*FIELDS, "aliases", "merged_into")
+    changes = check.object(data, where, known)
+    for key, pair in changes.items():
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise RuleError(f"{where}.{key}", f"[old, new], not {_kind_of(pair)}")
+        for value in pair:
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, str):
+                    check.text(item, f"{where}.{key}")
+                elif item is not None and not isinstance(item, bool | int):
+                    raise RuleError(
+                        f"{where}.{key}", f"a name, date or number, not {_kind_of(item)}"
+                    )
+    return changes
+
+
+def response_from_record(values: Mapping[str, Any], now: datetime, rules: Rules) -> Stored:
+    """A `survey_response` row, checked as `survey record` checks it: a time not after
+    now, a method, the respondent and comment texts, and a score from 1 to 5 for each of
+    its aspects — aspects of the rules file (an aspect added since may be missing)."""
+    from aftersales_cli.rules import survey
+    from aftersales_cli.rules.taxonomy import SURVEY_METHODS
+
+    check = Checker(now, from_csv=False)
+    data = check.object(_only(values, "survey_response"), "survey_response", RESPONSE_KEYS)
+
+    def required(key: str, value: Any) -> Any:
+        if value is None:
+            raise RuleError(f"survey_response.{key}", "is required")
+        return value
+
+    where = "survey_response"
+    response_id = required("id", check.integer(data.get("id"), f"{where}.id", 1, 2**62))
+    client_id = required(
+        "client_id", check.integer(data.get("client_id"), f"{where}.client_id", 1, 2**62)
+    )
+    raw_scores = data.get("scores")
+    if not isinstance(raw_scores, dict) or not raw_scores:
+        raise RuleError(f"{where}.scores", "an object of aspect: score (1 to 5), not empty")
+    aspects = rules.survey.aspects
+    scores: dict[str, int] = {}
+    for aspect, value in raw_scores.items():
+        if aspect not in aspects:
+            raise RuleError(
+                f"{where}.scores.{history.shown(aspect)}",
+                f"not an aspect; one of {aspects.allowed()}",
+            )
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise RuleError(
+                f"{where}.scores.{aspect}", f"a score from 1 to 5, not {_kind_of(value)}"
+            )
+        scores[aspect] = survey.score(f"{where}.scores.{aspect}", value)
+    return Stored(
+        response_id,
+        client_id,
+        required("at", check.time(data.get("at"), f"{where}.at")),
+        required("method", check.term(SURVEY_METHODS, data.get("method"), f"{where}.method")),
+        check.text(data.get("respondent"), f"{where}.respondent"),
+        check.text(data.get("comment"), f"{where}.comment", limit=fields.TEXT_MAX, multiline=True),
+        scores,
+        check.required_text(data.get("by"), f"{where}.by"),
+        required("recorded_at", check.time(data.get("recorded_at"), f"{where}.recorded_at")),
+    )

@@ -82,6 +82,11 @@ def examine(conn: sqlite3.Connection) -> Findings:
         add(Problem(None, f"ledger entry {e} {why}") for e, why in health.bad_reversals(conn))
         add(Problem(cid, what) for cid, what in health.search_index_disagrees(conn))
         add(Problem(cid, f"attachment {n}: {why}") for cid, n, why in attachments.damaged(conn))
+        add(Problem(None, what) for what in health.registry_problems(conn))
+        add(
+            Problem(None, f"survey response {rid} {what}")
+            for rid, what in health.survey_totals_disagree(conn)
+        )
         add(_complaint_problems(conn))
     except sqlite3.DatabaseError as exc:
         add([Problem(None, f"could not read every complaint ({exc})")])

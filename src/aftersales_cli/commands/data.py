@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 import sys
@@ -198,6 +199,9 @@ def export(
 ) -> None:
     """Export complaints with their whole history as JSON Lines or CSV.
 
+    JSON Lines then holds every client (aliases, history) and every survey response;
+    CSV holds the complaints only.
+
     CSV is UTF-8 with BOM, formula cells neutralised. Phones are masked unless --show-phone,
     in the history too (not inside attached files). A file given with --out lands whole or
     not at all. With --attachments each attachment follows its complaint as records of its
@@ -243,6 +247,8 @@ def export(
             )
             if with_files:
                 records = _with_attachments(conn, records)
+            if kind == "jsonl":
+                records = itertools.chain(records, _registry(conn, show_phone=show_phone))
             if target is None:
                 _write(records, sys.stdout, kind)
                 return
@@ -291,6 +297,17 @@ def _with_attachments(
             for kept in attachments.of_case(conn, record["id"]):
                 _, content = attachments.content(conn, kept.complaint_id, kept.number)
                 yield from exchange.attachment_records(kept, content)
+
+
+def _registry(conn: sqlite3.Connection, *, show_phone: bool) -> Iterator[dict[str, Any]]:
+    """After the complaints (JSON Lines): every client, with its aliases and history, then
+    every survey response with its scores — whatever the filters, the whole of both."""
+    from aftersales_cli.store import clients, survey
+
+    for client, history in clients.every(conn):
+        yield exchange.client_record(client, history, show_phone=show_phone)
+    for response in survey.stored(conn):
+        yield exchange.response_record(response)
 
 
 def _write(records: Iterable[dict[str, Any]], handle: IO[str], kind: str) -> None:

@@ -8,9 +8,11 @@ all or nothing, with memory flat however large the file.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from array import array
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -42,6 +44,7 @@ from aftersales_cli.store import actions, attachments
 from aftersales_cli.store import complaints as store
 from aftersales_cli.store import ledger as books
 from aftersales_cli.store.events import Event
+from aftersales_cli.store.survey import Stored
 
 # Finding the earlier line of a doubled id scans what was imported so far; after this
 # many the message no longer names it (a file imported twice into itself stays fast).
@@ -109,17 +112,23 @@ def import_(
                 raise BadInput("file", f"cannot read {source}: {exc.strerror or exc}") from None
         ids = importer.ids
         files = importer.attachments
+        # each only when the file held some (attachments: an export with --attachments)
+        held = {
+            "attachments": files,
+            "clients": importer.clients,
+            "survey_responses": importer.responses,
+        }
         if json_:
-            # `attachments` only when the file held some (an export with --attachments)
-            extra = {"attachments": files} if files else {}
+            extra = {key: n for key, n in held.items() if n}
             output.print_json({"imported": len(ids), "ids": ids.tolist(), **extra})
             return
+        besides = [f"{n:,} {key.replace('_', ' ')[:-1]}(s)" for key, n in held.items() if n]
         output.show(
             [
                 Line(
                     f"Imported {len(ids):,} complaint(s) from {source}"
                     + (f" (ids {min(ids)}–{max(ids)})" if ids else "")
-                    + (f", with {files:,} attachment(s)." if files else "."),
+                    + (f", with {', '.join(besides)}." if besides else "."),
                     "ok",
                 )
             ]
@@ -141,6 +150,11 @@ class _Importer:
         self.lookups = 0
         self.files = exchange.Assembler()  # the attachment being read, part by part
         self.attachments = 0  # attachments restored
+        self.clients = 0  # clients restored
+        self.responses = 0  # survey responses restored
+        self.merges: list[tuple[int, int, int]] = []  # (line, client id, merged into)
+        self.merged: set[int] = set()  # the ids of those clients
+        self.orgs: dict[str, tuple[str, datetime]] = {}  # restored complaints' clients
 
     def report(self, line: int, problem: str) -> None:
         self.bad += 1
@@ -152,6 +166,10 @@ class _Importer:
                 continue
             if row.problem is not None:
                 self.report(row.line, row.problem)
+                continue
+            registry = None if row.from_csv else exchange.kind_of_row(row.values)
+            if registry is not None:
+                self._registry(conn, row, registry)
                 continue
             try:
                 if row.is_record:
@@ -186,6 +204,118 @@ class _Importer:
         left = self.files.unfinished()
         if left is not None:
             self.report(*left)
+        self._merge(conn)
+        self._file_orgs(conn)
+
+    def _registry(self, conn: sqlite3.Connection, row: exchange.Row, kind: str) -> None:
+        """A client (its id, names and history kept) or a survey response (its id kept)."""
+        try:
+            if kind == "client":
+                self._client(conn, row.line, exchange.client_from_record(row.values, self.now))
+            else:
+                found = exchange.response_from_record(row.values, self.now, self.rules)
+                self._response(conn, row.line, found)
+        except RuleError as exc:
+            self.report(row.line, f"{exc.field}: {exc.message}")
+        except RecursionError:
+            self.report(row.line, "nested deeper than a record can be")
+
+    def _client(self, conn: sqlite3.Connection, line: int, row: exchange.ClientRow) -> None:
+        """A client of the file: refused when its id, its name or an alias is already
+        another client's here (import does not merge: `client merge` does, afterwards)."""
+        from aftersales_cli.rules import clients as client_rules
+        from aftersales_cli.store import clients
+
+        client = row.client
+        assert client.id is not None
+        if clients.exists(conn, client.id):
+            raise RuleError(
+                "client.id",
+                f"client {client.id} is already in this database or earlier in this file",
+            )
+        names = [("client.name", client.name)] + [
+            (f"client.aliases[{i}]", a) for i, a in enumerate(client.aliases)
+        ]
+        for field, name in names:
+            held = clients.holder(conn, client_rules.key(field, name))
+            # (a merged client's name is an alias of the client it went into)
+            if held is not None and not (
+                (field == "client.name" and client.merged_into)
+                or (not held.as_alias and self._merged(conn, held.client_id))
+            ):
+                what = "an alias of" if held.as_alias else "the client"
+                raise RuleError(
+                    field,
+                    f"{name} is already {what} {held.name} (id {held.client_id}) in this "
+                    "database or earlier in this file; import does not merge clients",
+                )
+        try:
+            clients.restore(conn, client, row.events)
+        except sqlite3.IntegrityError:
+            raise RuleError(
+                "client.name", f"{client.name} is already a client's name in this database"
+            ) from None
+        if client.merged_into is not None:
+            self.merges.append((line, client.id, client.merged_into))
+            self.merged.add(client.id)
+        self.clients += 1
+
+    def _merged(self, conn: sqlite3.Connection, client_id: int) -> bool:
+        """Whether a client is a merged one (in the database, or so said earlier in the
+        file: its pointer is set at the end)."""
+        from aftersales_cli.store import clients
+
+        return client_id in self.merged or clients.get(conn, client_id).merged_into is not None
+
+    def _merge(self, conn: sqlite3.Connection) -> None:
+        """The merged clients point at the clients they went into, once all are in: a
+        chain is followed to its end (as `client merge` leaves it), a cycle refused."""
+        from aftersales_cli.store import clients
+
+        into = {client_id: target for _, client_id, target in self.merges}
+        for line, client_id, target in self.merges:
+            seen = {client_id}
+            while target in into and target not in seen:
+                seen.add(target)
+                target = into[target]
+            if target in seen:
+                self.report(line, f"client.merged_into: client {client_id} is merged in a circle")
+            elif not clients.exists(conn, target):
+                self.report(
+                    line,
+                    f"client.merged_into: client {target} is neither in this database nor in "
+                    "this file",
+                )
+            else:
+                clients.restore_merge(conn, client_id, target)
+
+    def _response(self, conn: sqlite3.Connection, line: int, response: Stored) -> None:
+        from aftersales_cli.store import clients, survey
+
+        if not clients.exists(conn, response.client_id):
+            raise RuleError(
+                "survey_response.client_id",
+                f"client {response.client_id} is neither in this database nor (imported) "
+                "earlier in this file",
+            )
+        try:
+            survey.restore(conn, response)
+        except sqlite3.IntegrityError:
+            raise RuleError(
+                "survey_response.id",
+                f"response {response.id} is already in this database or earlier in this file",
+            ) from None
+        self.responses += 1
+
+    def _file_orgs(self, conn: sqlite3.Connection) -> None:
+        """Each client a restored complaint names that no client is known by is
+        registered, as `log` registers a new name."""
+        from aftersales_cli.desk.clients import file_under
+
+        for org, received_at in self.orgs.values():
+            _, told = file_under(conn, org, received_at, self.now, self.operator)
+            for warning in told:
+                output.note(f"warning: {warning}")
 
     def _attachment(self, conn: sqlite3.Connection, row: exchange.Row) -> bool:
         """A row of an attachment (True): checked, and stored once its last part is in,
@@ -229,13 +359,22 @@ class _Importer:
         return True
 
     def _insert(self, conn: sqlite3.Connection, line: int, case: Case) -> None:
+        note = f"imported from {self.name}, line {line}"
+        if case.org is not None:  # filed under the registered client, as `log` files it
+            from aftersales_cli.desk.clients import file_under
+
+            org, told = file_under(conn, case.org, case.received_at, self.now, self.operator)
+            case = dataclasses.replace(case, org=org)
+            for warning in told:
+                output.note(f"warning: line {line}: {warning}")
+                note += f"; warning: {warning}"
         stored = store.insert(
             conn,
             case,
             by=self.operator,
             at=self.now,
             action="import",
-            note=f"imported from {self.name}, line {line}",
+            note=note,
         )
         assert stored.id is not None
         self.ids.append(stored.id)
@@ -264,6 +403,13 @@ class _Importer:
             return
         books.restore(conn, entries)
         actions.restore(conn, corrective)
+        if case.org is not None:
+            from aftersales_cli.rules.fields import client_key
+
+            key = client_key(case.org)
+            # (named as its earliest complaint spells it, as migration 0015 does)
+            if key is not None and (key not in self.orgs or case.received_at < self.orgs[key][1]):
+                self.orgs[key] = (case.org, case.received_at)
         self.ids.append(case.id)
         self.lines.append(line)
 

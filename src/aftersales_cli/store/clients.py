@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -252,7 +252,11 @@ def merge(
         "INSERT INTO client_aliases (key, alias, client_id) VALUES (?, ?, ?)",
         (source.key, source.name, target.id),
     )
-    conn.execute("UPDATE clients SET merged_into = ? WHERE id = ?", (target.id, source.id))
+    # (the clients merged into `source` before now count for `target` too: no chains)
+    conn.execute(
+        "UPDATE clients SET merged_into = ?1 WHERE id = ?2 OR merged_into = ?2",
+        (target.id, source.id),
+    )
     _event(
         conn,
         source.id,
@@ -291,6 +295,53 @@ def history(conn: sqlite3.Connection, client_id: int) -> list[Event]:
             (client_id,),
         )
     ]
+
+
+def every(conn: sqlite3.Connection) -> Iterator[tuple[Client, list[Event]]]:
+    """Every client, merged ones too, in id order, with its aliases and history (export)."""
+    by_client: dict[int, list[str]] = {}
+    for client_id, alias in conn.execute(
+        "SELECT client_id, alias FROM client_aliases ORDER BY rowid"
+    ):
+        by_client.setdefault(client_id, []).append(alias)
+    for row in conn.execute(f"SELECT {_COLUMNS} FROM clients ORDER BY id").fetchall():
+        yield _client(row, tuple(by_client.get(row[0], ()))), history(conn, row[0])
+
+
+def restore(
+    conn: sqlite3.Connection,
+    client: Client,
+    events: Sequence[tuple[datetime, str, str, dict[str, Any], str | None]],
+) -> None:
+    """A client as exported — its id, aliases and whole history; the client it was merged
+    into is set by `restore_merge` once every client is in. IntegrityError when its id,
+    key or an alias key is taken."""
+    conn.execute(
+        """INSERT INTO clients (id, name, key, kind, since, key_account, contact, phone,
+             registered_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (client.id, *_values(client)),
+    )
+    assert client.id is not None
+    conn.executemany(
+        "INSERT INTO client_aliases (key, alias, client_id) VALUES (?, ?, ?)",
+        [(_key(alias), alias, client.id) for alias in client.aliases],
+    )
+    for at, by, action, changes, note in events:
+        _event(conn, client.id, at, by, action, changes, note)
+
+
+def _key(name: str) -> str:
+    from aftersales_cli.rules.clients import key
+
+    return key("alias", name)
+
+
+def restore_merge(conn: sqlite3.Connection, client_id: int, into: int) -> None:
+    conn.execute("UPDATE clients SET merged_into = ? WHERE id = ?", (into, client_id))
+
+
+def exists(conn: sqlite3.Connection, client_id: int) -> bool:
+    return conn.execute("SELECT 1 FROM clients WHERE id = ?", (client_id,)).fetchone() is not None
 
 
 # ---- one client's profile (`client show`) -----------------------------------------------

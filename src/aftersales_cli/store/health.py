@@ -160,3 +160,62 @@ def search_index_disagrees(
     ):
         if (0 if size is None else _varint(size)) != token_count(note):
             yield int(complaint_id), f"the search index entry of history entry {event_id} disagrees"
+
+
+def registry_problems(conn: sqlite3.Connection) -> list[str]:
+    """What is wrong with the client registry: a key that is both a live client's name and
+    an alias (intake would not know whose it is), an alias of a merged client (its names
+    went to the client it was merged into), a merged client pointing at a client that is
+    itself merged (a chain, or a circle)."""
+    found = [
+        f"client {row[0]} ({row[1]}): its name is also an alias of client {row[2]}"
+        for row in conn.execute(
+            """SELECT c.id, c.name, a.client_id FROM clients c
+               JOIN client_aliases a ON a.key = c.key
+               WHERE c.merged_into IS NULL ORDER BY c.id"""
+        )
+    ]
+    found += [
+        f"client {row[0]} ({row[1]}) was merged into client {row[2]} but keeps the alias {row[3]}"
+        for row in conn.execute(
+            """SELECT c.id, c.name, c.merged_into, a.alias FROM client_aliases a
+               JOIN clients c ON c.id = a.client_id
+               WHERE c.merged_into IS NOT NULL ORDER BY c.id, a.rowid"""
+        )
+    ]
+    found += [
+        f"client {row[0]} ({row[1]}) is merged into client {row[2]}, itself merged into "
+        f"client {row[3]} (a chain{' that comes back to it' if row[4] else ''})"
+        for row in conn.execute(
+            """SELECT c.id, c.name, c.merged_into, t.merged_into,
+                      EXISTS (WITH RECURSIVE hop(id, n) AS (
+                                SELECT c.merged_into, 1
+                                UNION SELECT x.merged_into, hop.n + 1 FROM clients x
+                                JOIN hop ON x.id = hop.id
+                                WHERE x.merged_into IS NOT NULL AND hop.n < 1000)
+                              SELECT 1 FROM hop WHERE id = c.id)
+               FROM clients c JOIN clients t ON t.id = c.merged_into
+               WHERE t.merged_into IS NOT NULL ORDER BY c.id"""
+        )
+    ]
+    return found
+
+
+def survey_totals_disagree(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+    """Survey responses whose kept sum and count of scores are not their scores':
+    (response id, what it keeps and what its scores give)."""
+    return [
+        (
+            int(row[0]),
+            f"keeps {row[1]} over {row[2]} score(s), its scores give {row[3]} over {row[4]}",
+        )
+        for row in conn.execute(
+            """SELECT r.id, r.score_total, r.score_count,
+                      COALESCE(SUM(s.score), 0), COUNT(s.score)
+               FROM survey_responses r LEFT JOIN survey_scores s ON s.response_id = r.id
+               GROUP BY r.id
+               HAVING r.score_total != COALESCE(SUM(s.score), 0)
+                   OR r.score_count != COUNT(s.score)
+               ORDER BY r.id"""
+        )
+    ]

@@ -107,6 +107,73 @@ def _responses(conn: sqlite3.Connection, where: str, params: tuple[Any, ...]) ->
         )
 
 
+class Stored(NamedTuple):
+    """A response as kept, its client by id (export and import)."""
+
+    id: int
+    client_id: int
+    at: datetime
+    method: str
+    respondent: str | None
+    comment: str | None
+    scores: dict[str, int]
+    by: str
+    recorded_at: datetime
+
+
+def stored(conn: sqlite3.Connection) -> Iterator[Stored]:
+    """Every response as kept, in id order, its scores in the order written."""
+    import json
+
+    zone = local_zone()
+    for row in conn.execute(
+        """SELECT r.id, r.client_id, r.at, r.method, r.respondent, r.comment, r.by,
+                  r.recorded_at,
+                  (SELECT json_group_array(json_array(aspect, score)) FROM
+                     (SELECT aspect, score FROM survey_scores s
+                      WHERE s.response_id = r.id ORDER BY s.aspect))
+           FROM survey_responses r ORDER BY r.id"""
+    ):
+        yield Stored(
+            row[0],
+            row[1],
+            from_utc_text(row[2], zone),
+            row[3],
+            row[4],
+            row[5],
+            dict(json.loads(row[8])),
+            row[6],
+            from_utc_text(row[7], zone),
+        )
+
+
+def restore(conn: sqlite3.Connection, response: Stored) -> None:
+    """A response as exported, its id kept (IntegrityError when taken)."""
+    when = to_utc_text(response.at)
+    conn.execute(
+        """INSERT INTO survey_responses (id, client_id, at, method, respondent,
+               respondent_key, comment, score_total, score_count, by, recorded_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            response.id,
+            response.client_id,
+            when,
+            response.method,
+            response.respondent,
+            client_key(response.respondent) or "" if response.respondent else "",
+            response.comment,
+            sum(response.scores.values()),
+            len(response.scores),
+            response.by,
+            to_utc_text(response.recorded_at),
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO survey_scores (response_id, aspect, score, at) VALUES (?, ?, ?, ?)",
+        [(response.id, aspect, value, when) for aspect, value in response.scores.items()],
+    )
+
+
 class Quarter(NamedTuple):
     """A quarter's counts: what `rules.survey.figures` makes the figures of."""
 
