@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
 from aftersales_cli.rules import survey
@@ -15,20 +15,6 @@ from aftersales_cli.rules.fields import client_key
 
 # A response's client as counted: the client it was merged into, if it was.
 _COUNTED = "COALESCE(c.merged_into, c.id)"
-
-
-class Response(NamedTuple):
-    """A response as stored (and exported)."""
-
-    id: int
-    client: str  # the name of the client it counts for
-    at: datetime
-    method: str
-    respondent: str | None
-    comment: str | None
-    scores: dict[str, int]
-    by: str
-    recorded_at: datetime
 
 
 def insert(
@@ -43,68 +29,37 @@ def insert(
     now: datetime,
 ) -> int:
     """Write one response and its scores; its id."""
-    when = to_utc_text(at)
+    return _write(conn, Stored(0, client_id, at, method, respondent, comment, scores, by, now))
+
+
+def _write(conn: sqlite3.Connection, response: Stored, *, keep_id: bool = False) -> int:
+    """A response and its scores (under its own id when `keep_id`); the id it has."""
+    when = to_utc_text(response.at)
     cursor = conn.execute(
-        """INSERT INTO survey_responses (client_id, at, method, respondent, respondent_key,
-               comment, score_total, score_count, by, recorded_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        """INSERT INTO survey_responses (id, client_id, at, method, respondent,
+               respondent_key, comment, score_total, score_count, by, recorded_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
-            client_id,
+            response.id if keep_id else None,
+            response.client_id,
             when,
-            method,
-            respondent,
-            client_key(respondent) or "" if respondent else "",
-            comment,
-            sum(scores.values()),
-            len(scores),
-            by,
-            to_utc_text(now),
+            response.method,
+            response.respondent,
+            (client_key(response.respondent) or "") if response.respondent else "",
+            response.comment,
+            sum(response.scores.values()),
+            len(response.scores),
+            response.by,
+            to_utc_text(response.recorded_at),
         ),
     )
     response_id = cursor.lastrowid
     assert response_id is not None
     conn.executemany(
         "INSERT INTO survey_scores (response_id, aspect, score, at) VALUES (?, ?, ?, ?)",
-        [(response_id, aspect, value, when) for aspect, value in scores.items()],
+        [(response_id, aspect, value, when) for aspect, value in response.scores.items()],
     )
     return response_id
-
-
-def get(conn: sqlite3.Connection, response_id: int) -> Response | None:
-    return next(_responses(conn, "WHERE r.id = ?", (response_id,)), None)
-
-
-def every(conn: sqlite3.Connection) -> Iterator[Response]:
-    """Every response, in the order recorded (export)."""
-    return _responses(conn, "", ())
-
-
-def _responses(conn: sqlite3.Connection, where: str, params: tuple[Any, ...]) -> Iterator[Response]:
-    zone = local_zone()
-    rows = conn.execute(
-        f"""SELECT r.id, counted.name, r.at, r.method, r.respondent, r.comment, r.by,
-                   r.recorded_at,
-                   (SELECT json_group_object(aspect, score) FROM survey_scores
-                    WHERE response_id = r.id)
-            FROM survey_responses r JOIN clients c ON c.id = r.client_id
-            JOIN clients counted ON counted.id = {_COUNTED}
-            {where} ORDER BY r.id""",
-        params,
-    )
-    import json
-
-    for rid, name, at, method, respondent, comment, by, recorded, scores in rows:
-        yield Response(
-            rid,
-            name,
-            from_utc_text(at, zone),
-            method,
-            respondent,
-            comment,
-            json.loads(scores or "{}"),
-            by,
-            from_utc_text(recorded, zone),
-        )
 
 
 class Stored(NamedTuple):
@@ -149,29 +104,7 @@ def stored(conn: sqlite3.Connection) -> Iterator[Stored]:
 
 def restore(conn: sqlite3.Connection, response: Stored) -> None:
     """A response as exported, its id kept (IntegrityError when taken)."""
-    when = to_utc_text(response.at)
-    conn.execute(
-        """INSERT INTO survey_responses (id, client_id, at, method, respondent,
-               respondent_key, comment, score_total, score_count, by, recorded_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (
-            response.id,
-            response.client_id,
-            when,
-            response.method,
-            response.respondent,
-            client_key(response.respondent) or "" if response.respondent else "",
-            response.comment,
-            sum(response.scores.values()),
-            len(response.scores),
-            response.by,
-            to_utc_text(response.recorded_at),
-        ),
-    )
-    conn.executemany(
-        "INSERT INTO survey_scores (response_id, aspect, score, at) VALUES (?, ?, ?, ?)",
-        [(response.id, aspect, value, when) for aspect, value in response.scores.items()],
-    )
+    _write(conn, response, keep_id=True)
 
 
 class Quarter(NamedTuple):
