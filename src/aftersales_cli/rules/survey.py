@@ -221,11 +221,13 @@ class ClientFigures(NamedTuple):
 
 
 class Figures(NamedTuple):
-    """A quarter's survey: the JSON `survey` of DECISIONS §13."""
+    """A quarter's survey: the JSON `survey` of DECISIONS §13. Over a span that is not a
+    quarter (a month's or a range's report) there is no plan: `quarter`, `planned` and
+    `answered` are None, and so is the response rate."""
 
-    quarter: str
-    planned: int
-    answered: int
+    quarter: str | None
+    planned: int | None
+    answered: int | None
     responses: int
     satisfied: int
     previous_rate: float | None
@@ -236,7 +238,9 @@ class Figures(NamedTuple):
 
     @property
     def response_rate(self) -> float | None:
-        return self.answered / self.planned if self.planned else None
+        if self.answered is None or not self.planned:
+            return None
+        return self.answered / self.planned
 
     @property
     def satisfaction_rate(self) -> float | None:
@@ -271,9 +275,9 @@ class Figures(NamedTuple):
 
 
 def figures(
-    quarter: str,
-    planned: int,
-    answered_rows: int,
+    quarter: str | None,
+    planned: int | None,
+    answered_rows: int | None,
     responses: int,
     satisfied_responses: int,
     previous: tuple[int, int],
@@ -283,8 +287,9 @@ def figures(
     survey: SurveyRules,
     target: float | None,
 ) -> Figures:
-    """The quarter's figures from the store's counts. `previous` is (satisfied, responses)
-    of the quarter before; `comments` the comments of responses that scored an aspect
+    """The quarter's figures from the store's counts (a span that is not a quarter: no
+    quarter, nothing planned or answered: None). `previous` is (satisfied, responses)
+    of the quarter (or span) before; `comments` the comments of responses that scored an aspect
     below `satisfied_min`, by aspect. An aspect is low when its mean is below `low_mean`
     or its satisfied share below `low_share`; the lowest mean comes first."""
     tallies = {t.key: t for t in aspects}
