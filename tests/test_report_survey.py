@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Run, ok
+from tests.conftest import Run, ok, refused
 from tests.test_cli_survey import scores
 
 
@@ -121,3 +121,69 @@ def test_html_has_a_survey_section(surveyed: Run, tmp_path: Path) -> None:
     for name in ("survey", "survey_aspects", "survey_clients", "survey_low_aspects"):
         assert f'id="{name}"' in text
     assert "Satisfied (survey, mean 4-5)" in text and "太贵" in text
+
+
+# ---- corrective actions for a low aspect (action add --survey-aspect) -------------------
+
+FIX = ("--text", "调整午餐配送路线", "--dept", "配送", "--due", "2026-12-01 18:00")
+
+
+@pytest.fixture
+def with_case(surveyed: Run, log: Any) -> Run:
+    log("午餐送晚了", category="delivery_delay", org="星河科技园", now="2026-11-20 09:00")
+    return surveyed
+
+
+def test_an_action_answers_a_survey_aspect_and_the_survey_lists_it(with_case: Run) -> None:
+    run = with_case
+    added = ok(run("action", "add", "1", *FIX, "--survey-aspect", "配送准时", "--json"))
+    assert added["survey_aspect"] == "delivery"  # the label read as its key
+    plain = ok(run("action", "add", "1", *FIX, "--json"))
+    assert "survey_aspect" not in plain  # only an action that answers one says so
+    priced = ok(run("action", "add", "1", *FIX, "--survey-aspect", "PRICE", "--json"))
+    report = ok(run("survey", "report", "--quarter", "2026Q4", "--json"))
+    lows = {a["key"]: a["actions"] for a in report["low_aspects"]}
+    assert lows["price"] == [priced["id"]] and lows["delivery"] == [added["id"]]
+    assert lows["taste"] == []
+    # the report's section is the same, and so the CSV and the terminal
+    assert ok(run("report", "--quarter", "2026Q4", "--json"))["survey"] == report
+    text = run("survey", "report", "--quarter", "2026Q4").stdout
+    assert f"corrective action {priced['id']}" in text
+    assert "no corrective action yet: open one with action add --survey-aspect taste" in text
+    # another quarter's survey does not list them
+    before = ok(run("survey", "report", "--quarter", "2026Q3", "--json"))
+    assert all(a["actions"] == [] for a in before["low_aspects"])
+
+
+def test_the_aspect_shows_in_list_show_and_the_history(with_case: Run) -> None:
+    run = with_case
+    ok(run("action", "add", "1", *FIX, "--survey-aspect", "price", "--json"))
+    ok(run("action", "add", "1", *FIX, "--json"))
+    listed = run("action", "list").stdout
+    assert "survey aspect" in listed and "price" in listed
+    shown = ok(run("show", "1", "--json"))
+    assert [a.get("survey_aspect") for a in shown["actions"]] == ["price", None]
+    opened = [e for e in shown["events"] if e["action"] == "action"][0]
+    assert opened["changes"]["actions.1.survey_aspect"] == [None, "price"]
+    assert "for survey aspect price" in opened["note"]
+    assert "survey aspect" in run("show", "1").stdout
+    assert ok(run("check", "--json"))["ok"] is True  # the history agrees with the action
+
+
+def test_an_unknown_aspect_is_refused_and_nothing_written(with_case: Run, db_path: Path) -> None:
+    before = db_path.read_bytes()
+    message = refused(
+        with_case("action", "add", "1", *FIX, "--survey-aspect", "portion"),
+        "survey_aspect",
+        "price",
+    )
+    assert "portion" in message
+    assert db_path.read_bytes() == before
+
+
+def test_the_aspect_an_action_answers_never_changes(with_case: Run, db_path: Path) -> None:
+    import sqlite3
+
+    ok(with_case("action", "add", "1", *FIX, "--survey-aspect", "price", "--json"))
+    with sqlite3.connect(db_path) as conn, pytest.raises(sqlite3.IntegrityError, match="moves on"):
+        conn.execute("UPDATE actions SET survey_aspect = 'taste' WHERE id = 1")

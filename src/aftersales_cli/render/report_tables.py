@@ -281,9 +281,16 @@ def survey_tables(report: Report) -> list[ReportTable]:
             Column("mean", Unit.SCORE),
             Column("satisfied (4-5)", Unit.RATE),
             text("comments"),
+            text("actions"),
         ],
         [
-            [f"{a.key} {a.label}", a.mean, a.satisfied_share, " / ".join(a.comments)]
+            [
+                f"{a.key} {a.label}",
+                a.mean,
+                a.satisfied_share,
+                " / ".join(a.comments),
+                " ".join(str(i) for i in a.actions),
+            ]
             for a in f.low_aspects
         ],
     )

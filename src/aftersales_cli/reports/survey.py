@@ -15,6 +15,7 @@ from datetime import datetime
 from aftersales_cli.reports.period import Period
 from aftersales_cli.rules import survey
 from aftersales_cli.rules.config import Rules, SurveyRules
+from aftersales_cli.store import actions as action_store
 from aftersales_cli.store import survey as store
 
 # Comments shown per low aspect.
@@ -39,7 +40,8 @@ def figures(
     conn: sqlite3.Connection, period: Period, now: datetime, rules: Rules
 ) -> survey.Figures:
     """The period's responses (against its plan, when it is a quarter), its aspects and
-    clients, the low aspects with their comments, and the previous period's rate."""
+    clients, the low aspects with their comments and the corrective actions opened for
+    them in the period, and the previous period's rate."""
     survey_rules = rules.survey
     least = survey_rules.satisfied_min
     counts = store.quarter(conn, period.start, period.end, least)
@@ -67,6 +69,7 @@ def figures(
         comments,
         survey_rules,
         rules.targets.survey_satisfaction_rate,
+        actions=action_store.answering_aspects(conn, period.start, period.end),
     )
 
 
