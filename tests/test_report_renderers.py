@@ -31,6 +31,7 @@ from aftersales_cli.reports.report import (
     Trend,
     TrendPoint,
 )
+from aftersales_cli.rules.survey import Aspect, ClientFigures, Figures, LowAspect
 
 FORMULA = '=HYPERLINK("http://x")'
 SCRIPT = "<script>alert(1)</script>"
@@ -59,6 +60,23 @@ PREVIOUS_KPIS = {
     )
 }
 DELTAS = {"responded_24h_rate": -0.035, "resolution_rate": 0.1, "avg_handling_hours": -3.5}
+
+
+SURVEY = Figures(
+    quarter="2026Q4",
+    planned=12,
+    answered=3,
+    responses=4,
+    satisfied=3,
+    previous_rate=None,
+    target=0.9,
+    aspects=(
+        Aspect("food", "菜品质量", 4, 13 / 3, 2 / 3),
+        Aspect("price", "价格", 4, 3.25, 0.5),
+    ),
+    clients=(ClientFigures(FORMULA, 3, 4.1667, 1.0), ClientFigures("实验小学", 1, 3.0, 0.0)),
+    low_aspects=(LowAspect("price", "价格", 3.25, 0.5, (SCRIPT, "偏贵")),),
+)
 
 
 def sample_report() -> Report:
@@ -117,6 +135,7 @@ def sample_report() -> Report:
             ),
         ),
         previous=Previous(quarter(2026, 3, TZ), 8, PREVIOUS_KPIS),
+        survey=SURVEY,
     )
 
 
@@ -305,11 +324,15 @@ def test_html_escapes_customer_text() -> None:
     assert SCRIPT not in page
     assert SCRIPT in parsed.cells  # shown as text
     assert FORMULA in parsed.cells
+    assert f"{SCRIPT} / 偏贵" in parsed.cells  # a survey comment too
 
 
 @settings(max_examples=50, deadline=None)
 @given(st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40))
+@example("none")
 def test_html_any_org_name_is_text_never_markup(name: str) -> None:
+    from aftersales_cli.render.blocks import client
+
     baseline = sample_report()
     first, *rest = baseline.penalties
     penalties = (dataclasses.replace(first, org=name), *rest)
@@ -317,7 +340,7 @@ def test_html_any_org_name_is_text_never_markup(name: str) -> None:
     parsed = parse(render_html(report))
     expected = parse(render_html(dataclasses.replace(baseline, by_org={"x": 1})))
     assert parsed.names() == expected.names()
-    assert name in parsed.cells
+    assert client(name) in parsed.cells  # `none`, no client at all, reads as such
 
 
 def test_money_reads_the_same_in_the_report_as_on_the_case_card() -> None:

@@ -72,7 +72,7 @@ def test_a_sheet_per_table_kpis_first(demo: tuple[dict[str, Any], Path]) -> None
     book = load_workbook(path)
     assert book.sheetnames[0] == "kpis"
     assert "batch_clusters" in book.sheetnames and "ledger_largest" in book.sheetnames
-    assert len(book.sheetnames) == 22  # illness and corrective_actions since issue 12
+    assert len(book.sheetnames) == 26  # illness, corrective_actions (12), the survey's four (13)
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A3"  # the title and the header stay in view
         assert sheet.cell(HEADER, 1).font.bold
@@ -240,3 +240,23 @@ def test_a_sheet_prints_one_a4_page_wide(demo: tuple[dict[str, Any], Path]) -> N
         assert sheet.print_title_rows == "$2:$2"
     assert book["ledger_largest"].page_setup.orientation == "landscape"
     assert book["by_category"].page_setup.orientation == "portrait"
+
+
+def test_survey_sheets_hold_numbers_formatted_by_unit(demo: tuple[dict[str, Any], Path]) -> None:
+    data, path = demo
+    book = load_workbook(path)
+    rows = _rows(book["survey_aspects"])
+    aspects = data["survey"]["aspects"]
+    assert [r["aspect"].split()[0] for r in rows] == list(aspects)
+    for row, (key, aspect) in zip(rows, aspects.items(), strict=True):
+        assert row["mean"] == pytest.approx(aspect["mean"], abs=1e-4), key
+        assert row["satisfied (4-5)"] == pytest.approx(aspect["satisfied_share"], abs=1e-4)
+        assert type(row["scores"]) is int
+    assert {c.number_format for c in _cells(book["survey_aspects"], "mean")} == {"0.00"}
+    assert {c.number_format for c in _cells(book["survey_clients"], "satisfied")} == {"0.0%"}
+    summary = {r["measure"]: r["value"] for r in _rows(book["survey"])}
+    assert summary["responses"] == data["survey"]["responses"]
+    assert summary["response rate"] == pytest.approx(data["survey"]["response_rate"], abs=1e-4)
+    lows = _rows(book["survey_low_aspects"])
+    low_keys = [a["key"] for a in data["survey"]["low_aspects"]]
+    assert [r["aspect"].split()[0] for r in lows] == low_keys

@@ -170,7 +170,7 @@ def test_the_figures_of_a_quarter_hand_counted() -> None:
     clients = [ClientTally("实验小学", 3, 2, 40, 21), ClientTally("滨江中学", 1, 1, 28, 7)]
     got = figures(
         "2026Q4", 10, 4, 4, 3, (1, 2), tallies, clients,
-        {"taste": ["太咸了"]}, SURVEY, 0.9,
+        {"taste": ["太咸了"]}, SURVEY, 0.9, actions={"taste": [3], "food": [9]},
     )  # fmt: skip
     data = got.to_json()
     assert data["response_rate"] == 0.4
@@ -183,13 +183,15 @@ def test_the_figures_of_a_quarter_hand_counted() -> None:
         ("taste", ["太咸了"]),
         ("price", []),
     ]
+    # the actions opened for a low aspect are listed with it (food is not low)
+    assert [a["actions"] for a in data["low_aspects"]] == [[3], []]
     assert data["clients"][0] == {
         "client": "实验小学", "responses": 3, "mean": 1.9048, "satisfaction_rate": 0.6667,
     }  # fmt: skip
 
 
 def test_no_responses_is_no_data_never_zero() -> None:
-    data = figures("2026Q4", 0, 0, 0, 0, (0, 0), [], [], {}, SURVEY, 0.9).to_json()
+    data = figures("2026Q4", 0, 0, 0, 0, (0, 0), [], [], {}, SURVEY, 0.9, actions={}).to_json()
     assert data["response_rate"] is None
     assert data["satisfaction_rate"] is None and data["met"] is None
     assert data["change"] is None and data["low_aspects"] == []

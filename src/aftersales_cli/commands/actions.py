@@ -80,6 +80,15 @@ def add(
         ),
     ],
     owner: Annotated[str | None, typer.Option("--owner", help="The person who does it.")] = None,
+    survey_aspect: Annotated[
+        str | None,
+        typer.Option(
+            "--survey-aspect",
+            metavar="KEY",
+            help="The survey aspect it is the improvement measure of: a key or label of the "
+            "rules file's [survey] aspects (price 价格, delivery 配送准时, …).",
+        ),
+    ] = None,
     json_: JsonOption = False,
     db: DbOption = None,
     rules: RulesOption = None,
@@ -88,13 +97,23 @@ def add(
     """Open a corrective action on a complaint: what, which department, by when.
 
     Any complaint, closed ones most often. Past its due time and not done, it is listed
-    by `aftersales overdue` and escalated as a late milestone is.
+    by `aftersales overdue` and escalated as a late milestone is. With --survey-aspect it
+    is the improvement measure of a low survey aspect: `survey report` lists it there.
 
     Example: aftersales action add 42 --text "冷藏车温控改造" --dept 配送 --owner 王强
     --due "2026-12-01 18:00"
     """
     with session(ctx, db=db, rules=rules, by=by) as s:
-        command = parse.add_action(complaint_id, text, dept, owner, due, s.now)
+        command = parse.add_action(
+            complaint_id,
+            text,
+            dept,
+            owner,
+            due,
+            s.now,
+            survey_aspect=survey_aspect,
+            aspects=s.rules.survey.aspects,
+        )
         _print(s, desk.add(s.desk(), command), "Opened {action}.", json_=json_)
 
 

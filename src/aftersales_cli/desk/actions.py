@@ -29,9 +29,11 @@ def add(desk: Desk, command: cmd.AddAction) -> Action:
             due_at=command.due,
             now=desk.now,
             by=desk.operator,
+            survey_aspect=command.survey_aspect,
         )
         who = f", owner {command.owner}" if command.owner else ""
-        note = f"{command.text} — {command.department}{who}, due {clock.show(command.due)}"
+        answers = f"; for survey aspect {command.survey_aspect}" if command.survey_aspect else ""
+        note = f"{command.text} — {command.department}{who}, due {clock.show(command.due)}{answers}"
         stored = store.insert(conn, action, note=note)
         _note_late(desk, conn, stored)
     return store.get(desk.conn, stored.id or 0)

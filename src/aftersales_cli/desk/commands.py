@@ -93,6 +93,7 @@ class AddAction(NamedTuple):
     department: str
     due: datetime
     owner: str | None = None
+    survey_aspect: str | None = None  # the key of the survey aspect it answers
 
 
 class MoveAction(NamedTuple):

@@ -262,14 +262,31 @@ def reverse_payment(complaint_id: int, entry: int, reason: str | None) -> cmd.Re
 
 
 def add_action(
-    complaint_id: int, text: str, department: str, owner: str | None, due: str, now: datetime
+    complaint_id: int,
+    text: str,
+    department: str,
+    owner: str | None,
+    due: str,
+    now: datetime,
+    *,
+    survey_aspect: str | None = None,
+    aspects: Vocabulary | None = None,
 ) -> cmd.AddAction:
+    """`survey_aspect`, when given, is a key or label of the rules' survey `aspects`."""
+    aspect = None
+    if survey_aspect is not None:
+        assert aspects is not None, "a survey aspect is parsed against the rules' aspects"
+        try:
+            aspect = aspects.parse(survey_aspect)
+        except RuleError as error:
+            raise RuleError("survey_aspect", error.message) from None
     return cmd.AddAction(
         complaint_id,
         fields.text("text", text, limit=fields.TEXT_MAX, multiline=True),
         DEPARTMENTS.parse(department),
         clock.parse_time(due, "due", now),
         fields.optional_text("owner", owner),
+        aspect,
     )
 
 

@@ -4,21 +4,17 @@ plan of who to ask in a quarter, and the quarter's figures."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
 from typing import NamedTuple
 
 from aftersales_cli.desk import commands as cmd
 from aftersales_cli.desk.work import Desk
+from aftersales_cli.reports import survey as figures_of
 from aftersales_cli.reports.period import Period
 from aftersales_cli.rules import clients as client_rules
 from aftersales_cli.rules import survey
-from aftersales_cli.rules.config import SurveyRules
 from aftersales_cli.rules.errors import RuleError
 from aftersales_cli.store import clients as client_store
 from aftersales_cli.store import survey as store
-
-# Comments shown per low aspect.
-COMMENTS_SHOWN = 5
 
 
 class Recorded(NamedTuple):
@@ -66,46 +62,11 @@ def record(desk: Desk, command: cmd.RecordSurvey) -> Recorded:
 
 def plan(desk: Desk, period: Period) -> list[survey.PlanRow]:
     """`survey plan`: who to ask in the quarter (`rules.survey.plan`)."""
-    return survey.plan(
-        store.plan_clients(desk.conn),
-        store.closed_customers(desk.conn, period.start, period.end),
-        (period.start, period.end),
-        period.previous().start,
-        desk.now,
-        desk.rules.survey,
-    )
+    return figures_of.plan(desk.conn, period, desk.now, desk.rules.survey)
 
 
 def figures(desk: Desk, period: Period) -> survey.Figures:
-    """`survey report` and the report's survey section: the quarter's responses against
-    its plan, its aspects and clients, the low aspects with their comments, and the
-    previous quarter's rate."""
-    rules = desk.rules.survey
-    conn = desk.conn
-    counts = store.quarter(conn, period.start, period.end, rules.satisfied_min)
-    rows = plan(desk, period)
-    previous = period.previous()
-    tallies = {t.key: t for t in counts.aspects}
-    comments = {
-        key: store.low_comments(
-            conn, period.start, period.end, key, rules.satisfied_min, COMMENTS_SHOWN
-        )
-        for key in _low_keys(tallies.values(), rules)
-    }
-    return survey.figures(
-        period.label,
-        len(rows),
-        sum(survey.answered(r, counts.respondents) for r in rows),
-        counts.responses,
-        counts.satisfied,
-        store.satisfied_share(conn, previous.start, previous.end, rules.satisfied_min),
-        counts.aspects,
-        counts.clients,
-        comments,
-        rules,
-        desk.rules.targets.survey_satisfaction_rate,
-    )
-
-
-def _low_keys(tallies: Iterable[survey.AspectTally], rules: SurveyRules) -> list[str]:
-    return [t.key for t in tallies if t.n and survey.low(t.total / t.n, t.satisfied / t.n, rules)]
+    """`survey report`: the quarter's responses against its plan, its aspects and
+    clients, the low aspects with their comments, and the previous quarter's rate (the
+    report's survey section is the same figures, `reports.survey`)."""
+    return figures_of.figures(desk.conn, period, desk.now, desk.rules)

@@ -67,8 +67,8 @@ def entry_json(entry: Entry) -> dict[str, Any]:
 def action_json(action: Action, now: datetime) -> dict[str, Any]:
     """A corrective action: `{id, complaint_id, text, department, owner, due_at, state,
     done_at, verified_at, opened_at, by, late}` (`late`: done after its due time, or open
-    past it now)."""
-    return {
+    past it now), and `survey_aspect` (the aspect's key) when it answers one."""
+    data: dict[str, Any] = {
         "id": action.id,
         "complaint_id": action.complaint_id,
         "text": action.text,
@@ -82,6 +82,9 @@ def action_json(action: Action, now: datetime) -> dict[str, Any]:
         "by": action.by,
         "late": action.late(now),
     }
+    if action.survey_aspect is not None:
+        data["survey_aspect"] = action.survey_aspect
+    return data
 
 
 def attachment_json(attachment: Attachment) -> dict[str, Any]:

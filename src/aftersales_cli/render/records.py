@@ -204,8 +204,9 @@ def action_state_cell(action: Action, now: datetime) -> Cell:
 
 def actions_table(actions: Sequence[Action], now: datetime, *, title: str) -> Table:
     """Corrective actions: id, what, department, owner, due and state (with the complaint
-    when they are of several)."""
+    when they are of several, and the survey aspect each answers when any does)."""
     several = len({a.complaint_id for a in actions}) > 1
+    surveyed = any(a.survey_aspect for a in actions)
     rows: list[list[Cell | str]] = []
     for a in actions:
         rows.append(
@@ -217,11 +218,12 @@ def actions_table(actions: Sequence[Action], now: datetime, *, title: str) -> Ta
                 a.owner or "",
                 show(a.due_at),
                 action_state_cell(a, now),
+                *([a.survey_aspect or ""] if surveyed else []),
             ]
         )
     columns = ["action", *(["complaint"] if several else []), "what", "department", "owner"]
     return Table(
-        [*columns, "due", "state"],
+        [*columns, "due", "state", *(["survey aspect"] if surveyed else [])],
         rows,
         title=title,
         right=frozenset({0}),

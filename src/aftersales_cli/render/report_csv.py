@@ -3,8 +3,8 @@
 UTF-8 with a byte-order mark so Excel opens Chinese correctly (LibreOffice asks: import
 as UTF-8, see the README); text that a spreadsheet would run as a formula
 (customer-supplied org names, say) gets a leading apostrophe. Rates and shares are
-fractions rounded to 4 decimals (0.3333 is 33.33 %); times stay ISO
-text.
+fractions rounded to 4 decimals (0.3333 is 33.33 %), so are survey scores' means; times
+stay ISO text.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ RATE_DECIMALS = 4
 
 
 def _rounded(table: ReportTable) -> Iterator[list[Value]]:
-    """The table's rows, each rate (a column's, or in a table of measures, a row's) to
-    `RATE_DECIMALS` decimals."""
+    """The table's rows, each rate and mean score (a column's, or in a table of measures,
+    a row's) to `RATE_DECIMALS` decimals."""
     for r, row in enumerate(table.rows):
         yield [_cell(table, r, row, i) for i in range(len(row))]
 
@@ -33,7 +33,7 @@ def _cell(table: ReportTable, r: int, row: Sequence[Value], i: int) -> Value:
     if isinstance(value, bool) or not isinstance(value, float):
         return value
     unit = table.columns[i].unit or table.row_units[r]
-    return round(value, RATE_DECIMALS) if unit is Unit.RATE else value
+    return round(value, RATE_DECIMALS) if unit in (Unit.RATE, Unit.SCORE) else value
 
 
 def write_csv(

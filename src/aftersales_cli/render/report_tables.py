@@ -18,6 +18,7 @@ from aftersales_cli.render.blocks import client, person, show_yuan
 from aftersales_cli.reports.kpi import Handling, Kpi
 from aftersales_cli.reports.report import CauseCharge, LedgerEntry, Report
 from aftersales_cli.reports.units import Unit
+from aftersales_cli.rules.survey import Figures
 from aftersales_cli.rules.taxonomy import (
     CATEGORIES,
     CAUSES,
@@ -34,6 +35,7 @@ KPI_NAMES = {
     "responded_24h_rate": "Responded within {within_hours} h",
     "resolution_rate": "Resolved (closed)",
     "satisfaction_rate": "Satisfied (4-5 of revisits)",
+    "survey_satisfaction_rate": "Satisfied (survey, mean 4-5)",
     "avg_handling_hours": "Average handling time (h)",
     "repeat_rate": "Repeat complaints",
     "repeat_clients": "Repeat complaints by client (no target)",
@@ -208,6 +210,91 @@ CHARGE_COLUMNS = (
     count("breaches"),
     amount("penalties"),
 )
+
+
+def survey_tables(report: Report) -> list[ReportTable]:
+    """The survey's responses given in the period (DECISIONS §13): the summary (a
+    quarter's against its plan), each aspect, each client, the low aspects."""
+    f: Figures = report.survey
+    previous = report.previous.period.label
+    measures: list[tuple[str, Value, Unit]] = [("responses", f.responses, Unit.COUNT)]
+    if f.quarter is not None:
+        measures += [
+            ("planned (to ask)", f.planned, Unit.COUNT),
+            ("answered of the plan", f.answered, Unit.COUNT),
+            ("response rate", f.response_rate, Unit.RATE),
+        ]
+    measures += [
+        ("satisfied (mean 4-5)", f.satisfaction_rate, Unit.RATE),
+        ("target", f.target, Unit.RATE),
+        (f"satisfied in {previous}", f.previous_rate, Unit.RATE),
+    ]
+    span = f.quarter or f"{report.period.label} (no plan: a quarter's report has one)"
+    summary = ReportTable(
+        "survey",
+        f"Satisfaction survey 满意度调查 {span}",
+        [text("measure"), Column("value", None)],
+        [[name, value] for name, value, _ in measures],
+        row_units=[unit for _, _, unit in measures],
+    )
+    answered = f.responses > 0
+    aspects = ReportTable(
+        "survey_aspects",
+        "Survey scores by aspect (1-5)",
+        [
+            text("aspect"),
+            Column("mean", Unit.SCORE),
+            Column("satisfied (4-5)", Unit.RATE),
+            count("scores"),
+            text("needs a measure"),
+        ],
+        [
+            [
+                f"{a.key} {a.label}",
+                a.mean,
+                a.satisfied_share,
+                a.n,
+                "yes" if any(low.key == a.key for low in f.low_aspects) else "",
+            ]
+            for a in f.aspects
+        ]
+        if answered
+        else [],
+        chart=1,
+    )
+    clients = ReportTable(
+        "survey_clients",
+        "Survey by client",
+        [
+            text("client"),
+            count("responses"),
+            Column("mean", Unit.SCORE),
+            Column("satisfied", Unit.RATE),
+        ],
+        [[client(c.client), c.responses, c.mean, c.satisfaction_rate] for c in f.clients],
+    )
+    lows = ReportTable(
+        "survey_low_aspects",
+        "Survey aspects that need an improvement measure 需改进",
+        [
+            text("aspect"),
+            Column("mean", Unit.SCORE),
+            Column("satisfied (4-5)", Unit.RATE),
+            text("comments"),
+            text("actions"),
+        ],
+        [
+            [
+                f"{a.key} {a.label}",
+                a.mean,
+                a.satisfied_share,
+                " / ".join(a.comments),
+                " ".join(str(i) for i in a.actions),
+            ]
+            for a in f.low_aspects
+        ],
+    )
+    return [summary, aspects, clients, lows]
 
 
 def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
@@ -460,6 +547,7 @@ def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
         people,
         fines,
         corrective,
+        *survey_tables(report),
         clusters,
         repeaters,
     ]
@@ -467,7 +555,7 @@ def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
 
 def format_value(value: Value, unit: Unit, *, change: bool = False) -> str:
     """A cell for people by its unit: rates as percentages (changes in points), yuan with
-    ¥, hours with h, booleans as yes/no, nothing as —."""
+    ¥, hours with h, scores with two decimals, booleans as yes/no, nothing as —."""
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -479,6 +567,8 @@ def format_value(value: Value, unit: Unit, *, change: bool = False) -> str:
             return f"{value * 100:+.1f} pp" if change else f"{value * 100:.1f} %"
         if unit is Unit.MONEY:
             return show_yuan(value)
+        if unit is Unit.SCORE:
+            return f"{value:.2f}"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)

@@ -2,7 +2,8 @@
 
 Cells keep their type, as in the CSV files, and each is formatted by its column's unit
 (in the sheet of KPIs, by its row's): counts and money are numbers (money shown `¥`),
-rates are fractions shown in percent, hours are numbers shown `h`, met or missed is
+rates are fractions shown in percent, hours are numbers shown `h`, survey scores'
+means are numbers shown with two decimals, met or missed is
 text. The report's times (the columns whose unit is `time`) are date-time cells in the
 report's local time (a workbook has no time zones). Text stays text: a customer's name
 that starts with `=` is never a formula. Each sheet has its title on the first row and
@@ -38,6 +39,7 @@ FORMATS = {
     Unit.RATE: "0.0%",
     Unit.HOURS: '0.0" h"',
     Unit.MONEY: '"¥"#,##0.00;-"¥"#,##0.00',
+    Unit.SCORE: "0.00",
 }
 CHANGES = {
     Unit.COUNT: "+0;-0;0",

@@ -119,4 +119,14 @@ def figures_blocks(f: Figures) -> list[Block]:
             )
         )
         blocks.extend(Line(f"  “{c}”") for c in a.comments)
+        if a.actions:
+            ids = ", ".join(str(i) for i in a.actions)
+            blocks.append(Line(f"  corrective action{'s' * (len(a.actions) > 1)} {ids}", "ok"))
+        else:
+            blocks.append(
+                Line(
+                    f"  no corrective action yet: open one with action add --survey-aspect {a.key}",
+                    "dim",
+                )
+            )
     return blocks

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from aftersales_cli.clock import from_utc_text, local_zone
-from aftersales_cli.reports import kpi, ledger_sums, queries, review
+from aftersales_cli.reports import kpi, ledger_sums, queries, review, survey
 from aftersales_cli.reports.period import Period
 from aftersales_cli.reports.report import (
     ActionCount,
@@ -39,6 +39,7 @@ from aftersales_cli.reports.report import (
 from aftersales_cli.rules.config import Rules
 from aftersales_cli.rules.fields import mask_phone
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS, SEVERITIES
+from aftersales_cli.store.survey import satisfied_share
 
 
 def yuan_number(fen: int | None) -> float:
@@ -94,12 +95,23 @@ def build(
         "total": lambda c: queries.total(c, w),
         "corrective_actions": lambda c: queries.corrective_actions(c, w),
         "previous_total": lambda c: queries.total(c, pw),
+        "survey": lambda c: survey.figures(c, period, now, rules),
+        "previous_survey": lambda c: satisfied_share(
+            c, before.start, before.end, rules.survey.satisfied_min
+        ),
     }
     r = _run(tasks, connect)
     counts, on_time = r["figures"]
-    current = kpi.kpis(queries.kpi_inputs(counts, on_time, r["spread"]), rules.targets)
+    surveyed = r["survey"]
+    current = kpi.kpis(
+        queries.kpi_inputs(counts, on_time, r["spread"], (surveyed.satisfied, surveyed.responses)),
+        rules.targets,
+    )
     previous_counts, previous_on_time = r["previous_figures"]
-    previous = kpi.kpis(queries.kpi_inputs(previous_counts, previous_on_time, None), rules.targets)
+    previous = kpi.kpis(
+        queries.kpi_inputs(previous_counts, previous_on_time, None, r["previous_survey"]),
+        rules.targets,
+    )
     clusters, cluster_count = r["clusters"]
     statutory, ledger = r["statutory"], r["ledger"]
     by_org = ledger_sums.by_org(ledger, r["suggested"])
@@ -168,6 +180,7 @@ def build(
         trend=Trend(period.trend_unit, tuple(TrendPoint(**p) for p in r["trend"])),
         previous=Previous(before, r["previous_total"], previous),
         corrective_actions=tuple(ActionCount(**a) for a in r["corrective_actions"]),
+        survey=surveyed,
         ledger=Listing(lambda: _ledger_rows(connect, w)),
     )
 

@@ -15,11 +15,18 @@ from aftersales_cli.reports.units import Unit
 from aftersales_cli.rules.config import Targets
 
 # Higher is better for these; lower is better for handling time and repeats.
-HIGHER_IS_BETTER = {"responded_24h_rate", "resolution_rate", "satisfaction_rate", "on_time_rate"}
+HIGHER_IS_BETTER = {
+    "responded_24h_rate",
+    "resolution_rate",
+    "satisfaction_rate",
+    "survey_satisfaction_rate",
+    "on_time_rate",
+}
 KPI_KEYS = (
     "responded_24h_rate",
     "resolution_rate",
     "satisfaction_rate",
+    "survey_satisfaction_rate",
     "avg_handling_hours",
     "repeat_rate",
     "repeat_clients",
@@ -57,6 +64,8 @@ class Inputs:
     on_time: Ratio  # met / (met + breached)
     # same client (any phone), same category within 30 days before / received; no target
     client_repeats: Ratio = Ratio(0, 0)
+    # survey responses given in the period whose mean score is satisfied / responses
+    survey_satisfied: Ratio = Ratio(0, 0)
 
 
 def percentile_positions(count: int, fraction: float) -> tuple[int, int, float]:
@@ -146,6 +155,7 @@ def kpis(inputs: Inputs, targets: Targets) -> dict[str, Kpi]:
         "responded_24h_rate": (inputs.responded, targets.responded_24h_rate),
         "resolution_rate": (inputs.resolved, targets.resolution_rate),
         "satisfaction_rate": (inputs.satisfied, targets.satisfaction_rate),
+        "survey_satisfaction_rate": (inputs.survey_satisfied, targets.survey_satisfaction_rate),
         "repeat_rate": (inputs.repeats, targets.repeat_rate),
         "repeat_clients": (inputs.client_repeats, None),
         "on_time_rate": (inputs.on_time, targets.on_time_rate),

@@ -154,8 +154,10 @@ def kpi_inputs(
     counts: dict[str, Any],
     table: dict[str, dict[str, dict[str, int]]],
     spread: tuple[float, float] | None,
+    survey: tuple[int, int],
 ) -> kpi.Inputs:
-    """The KPIs' inputs from the counts, the on-time table and the handling spread."""
+    """The KPIs' inputs from the counts, the on-time table, the handling spread and the
+    survey's (satisfied, responses)."""
     met = sum(c["met"] for by in table.values() for c in by.values())
     breached = sum(c["breached"] for by in table.values() for c in by.values())
     handled = counts["handled"]
@@ -169,6 +171,7 @@ def kpi_inputs(
         repeats=kpi.Ratio(counts["repeats"], counts["received"]),
         client_repeats=kpi.Ratio(counts.get("client_repeats", 0), counts["received"]),
         on_time=kpi.Ratio(met, met + breached),
+        survey_satisfied=kpi.Ratio(*survey),
     )
 
 

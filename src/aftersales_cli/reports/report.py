@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from aftersales_cli.clock import iso_local
 from aftersales_cli.reports.kpi import ComparedKpi, Kpi
 from aftersales_cli.reports.period import Period
+from aftersales_cli.rules.survey import Figures
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,8 @@ class Report:
     trend: Trend
     previous: Previous
     corrective_actions: tuple[ActionCount, ...] = ()
+    # the survey responses given in the period (a quarter's: against its plan)
+    survey: Figures = field(kw_only=True)
     # every entry, read from the database as ledger.csv is written: not in the JSON
     ledger: Iterable[LedgerEntry] = field(default=(), metadata={"json": False})
 
@@ -267,7 +270,7 @@ def as_json(value: object) -> Any:
             "label": value.label,
             "kind": value.kind,
         }
-    if isinstance(value, Kpi):
+    if isinstance(value, Kpi | Figures):
         return value.to_json()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {

@@ -33,6 +33,7 @@ FIELDS: tuple[str, ...] = (
     "state",
     "done_at",
     "verified_at",
+    "survey_aspect",
 )
 LATE = "late"
 TIME_FIELDS = frozenset({"due_at", "done_at", "verified_at"})
@@ -42,7 +43,8 @@ KEY = re.compile(r"actions\.([1-9][0-9]{0,18})\.([a-z_]+)")
 @dataclass(frozen=True)
 class Action:
     """`{id, complaint_id, text, department, owner, due_at, state, done_at, verified_at}`,
-    with when it was opened and by whom; `breach_noted`: its `breached` entry is written."""
+    with when it was opened and by whom; `breach_noted`: its `breached` entry is written;
+    `survey_aspect`: the survey aspect (its key) it is the improvement measure of, if any."""
 
     complaint_id: int
     text: str
@@ -55,6 +57,7 @@ class Action:
     done_at: datetime | None = None
     verified_at: datetime | None = None
     breach_noted: bool = False
+    survey_aspect: str | None = None
     id: int | None = None
 
     def late(self, now: datetime) -> bool:
@@ -82,15 +85,19 @@ def open_action(
     due_at: datetime,
     now: datetime,
     by: str,
+    survey_aspect: str | None = None,
 ) -> Action:
-    """A new action on a complaint: due after the complaint was received."""
+    """A new action on a complaint: due after the complaint was received; it may answer a
+    survey aspect (the key, as the parser found it among the rules' aspects)."""
     if due_at <= received_at:
         raise RuleError(
             "due",
             f"must be after the complaint was received ({received_at:%Y-%m-%d %H:%M}), "
             f"not {due_at:%Y-%m-%d %H:%M}",
         )
-    return Action(complaint_id, text, department, owner, due_at, now, by)
+    return Action(
+        complaint_id, text, department, owner, due_at, now, by, survey_aspect=survey_aspect
+    )
 
 
 def mark_done(action: Action, now: datetime) -> Action:

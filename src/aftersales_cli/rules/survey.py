@@ -194,6 +194,7 @@ class LowAspect(NamedTuple):
     mean: float
     satisfied_share: float
     comments: tuple[str, ...]
+    actions: tuple[int, ...] = ()  # the corrective actions opened for it in the span
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -202,6 +203,7 @@ class LowAspect(NamedTuple):
             "mean": _round(self.mean),
             "satisfied_share": _round(self.satisfied_share),
             "comments": list(self.comments),
+            "actions": list(self.actions),
         }
 
 
@@ -221,11 +223,13 @@ class ClientFigures(NamedTuple):
 
 
 class Figures(NamedTuple):
-    """A quarter's survey: the JSON `survey` of DECISIONS §13."""
+    """A quarter's survey: the JSON `survey` of DECISIONS §13. Over a span that is not a
+    quarter (a month's or a range's report) there is no plan: `quarter`, `planned` and
+    `answered` are None, and so is the response rate."""
 
-    quarter: str
-    planned: int
-    answered: int
+    quarter: str | None
+    planned: int | None
+    answered: int | None
     responses: int
     satisfied: int
     previous_rate: float | None
@@ -236,7 +240,9 @@ class Figures(NamedTuple):
 
     @property
     def response_rate(self) -> float | None:
-        return self.answered / self.planned if self.planned else None
+        if self.answered is None or not self.planned:
+            return None
+        return self.answered / self.planned
 
     @property
     def satisfaction_rate(self) -> float | None:
@@ -271,9 +277,9 @@ class Figures(NamedTuple):
 
 
 def figures(
-    quarter: str,
-    planned: int,
-    answered_rows: int,
+    quarter: str | None,
+    planned: int | None,
+    answered_rows: int | None,
     responses: int,
     satisfied_responses: int,
     previous: tuple[int, int],
@@ -282,11 +288,16 @@ def figures(
     comments: Mapping[str, Sequence[str]],
     survey: SurveyRules,
     target: float | None,
+    *,
+    actions: Mapping[str, Sequence[int]],
 ) -> Figures:
-    """The quarter's figures from the store's counts. `previous` is (satisfied, responses)
-    of the quarter before; `comments` the comments of responses that scored an aspect
-    below `satisfied_min`, by aspect. An aspect is low when its mean is below `low_mean`
-    or its satisfied share below `low_share`; the lowest mean comes first."""
+    """The quarter's figures from the store's counts (a span that is not a quarter: no
+    quarter, nothing planned or answered: None). `previous` is (satisfied, responses) of
+    the quarter (or span) before; `comments` the comments of responses that scored an
+    aspect below `satisfied_min`, by aspect; `actions` the ids of the corrective actions
+    opened in the span as the improvement measure of an aspect, by aspect. An aspect is
+    low when its mean is below `low_mean` or its satisfied share below `low_share`; the
+    lowest mean comes first."""
     tallies = {t.key: t for t in aspects}
     shown: list[Aspect] = []
     for key in survey.aspects:
@@ -295,7 +306,14 @@ def figures(
         share = t.satisfied / t.n if t.n else None
         shown.append(Aspect(key, survey.aspects.zh(key), t.n, mean, share))
     lows = [
-        LowAspect(a.key, a.label, a.mean, a.satisfied_share, tuple(comments.get(a.key, ())))
+        LowAspect(
+            a.key,
+            a.label,
+            a.mean,
+            a.satisfied_share,
+            tuple(comments.get(a.key, ())),
+            tuple(actions.get(a.key, ())),
+        )
         for a in shown
         if a.mean is not None
         and a.satisfied_share is not None

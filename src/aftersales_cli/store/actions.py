@@ -34,6 +34,9 @@ COLUMNS = (
     "verified_at",
     "breach_noted",
 )
+# COLUMNS are migration 0013's, in the order benchmarks/seed.py fills them; what an
+# action is written with adds the survey aspect it answers (0018), null for most.
+WRITTEN = (*COLUMNS, "survey_aspect")
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -53,6 +56,7 @@ def _row(action: Action) -> dict[str, Any]:
         "done_at": _time(action.done_at),
         "verified_at": _time(action.verified_at),
         "breach_noted": int(action.breach_noted),
+        "survey_aspect": action.survey_aspect,
     }
 
 
@@ -71,6 +75,7 @@ def action_of(row: sqlite3.Row, zone: tzinfo | None = None) -> Action:
         done_at=None if row["done_at"] is None else from_utc_text(row["done_at"], zone),
         verified_at=None if row["verified_at"] is None else from_utc_text(row["verified_at"], zone),
         breach_noted=bool(row["breach_noted"]),
+        survey_aspect=row["survey_aspect"],
     )
 
 
@@ -87,9 +92,9 @@ def changes_json(changes: dict[str, tuple[Any, Any]]) -> str:
 
 def insert(conn: sqlite3.Connection, action: Action, *, note: str | None) -> Action:
     """Store a new action and its history entry."""
-    marks = ", ".join(f":{c}" for c in COLUMNS)
+    marks = ", ".join(f":{c}" for c in WRITTEN)
     cursor = conn.execute(
-        f"INSERT INTO actions ({', '.join(COLUMNS)}) VALUES ({marks})", _row(action)
+        f"INSERT INTO actions ({', '.join(WRITTEN)}) VALUES ({marks})", _row(action)
     )
     assert cursor.lastrowid is not None
     stored = Action(**{**action.__dict__, "id": cursor.lastrowid})
@@ -133,9 +138,9 @@ def _record(
 def restore(conn: sqlite3.Connection, actions: Sequence[Action]) -> None:
     """Store a complaint's actions as exported, with their ids (its history, which names
     them, comes with the complaint)."""
-    marks = ", ".join(f":{c}" for c in COLUMNS)
+    marks = ", ".join(f":{c}" for c in WRITTEN)
     conn.executemany(
-        f"INSERT INTO actions (id, {', '.join(COLUMNS)}) VALUES (:id, {marks})",
+        f"INSERT INTO actions (id, {', '.join(WRITTEN)}) VALUES (:id, {marks})",
         [{**_row(a), "id": a.id} for a in actions],
     )
 
@@ -175,6 +180,22 @@ def of_cases(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[Act
             f"SELECT * FROM actions WHERE complaint_id IN ({marks}) ORDER BY id", chunk
         ):
             found[row["complaint_id"]].append(action_of(row, zone))
+    return found
+
+
+def answering_aspects(
+    conn: sqlite3.Connection, start: datetime, end: datetime
+) -> dict[str, list[int]]:
+    """The actions opened in [start, end) as the improvement measure of a survey aspect:
+    their ids by aspect, oldest first."""
+    found: dict[str, list[int]] = {}
+    for aspect, action_id in conn.execute(
+        """SELECT survey_aspect, id FROM actions
+           WHERE survey_aspect IS NOT NULL AND opened_at >= ? AND opened_at < ?
+           ORDER BY survey_aspect, opened_at, id""",
+        (to_utc_text(start), to_utc_text(end)),
+    ):
+        found.setdefault(aspect, []).append(action_id)
     return found
 
 

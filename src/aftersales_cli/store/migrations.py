@@ -653,6 +653,19 @@ M0017_OPEN_BY_CLIENT = _statements(
 
 
 # In order; a database's `user_version` is how many of these it has.
+M0018_ACTION_SURVEY_ASPECT = _statements(
+    # A corrective action may be the improvement measure of a survey aspect (its key, from
+    # the rules' [survey] aspects); said when it is opened, never changed after.
+    "ALTER TABLE actions ADD COLUMN survey_aspect TEXT",
+    # what the survey's low aspects read: the actions opened for an aspect in a quarter
+    """CREATE INDEX actions_by_survey_aspect ON actions (survey_aspect, opened_at)
+       WHERE survey_aspect IS NOT NULL""",
+    """CREATE TRIGGER actions_survey_aspect_kept BEFORE UPDATE OF survey_aspect ON actions
+       WHEN NEW.survey_aspect IS NOT OLD.survey_aspect
+       BEGIN SELECT RAISE(ABORT, 'a corrective action only moves on: open, done, verified'); END""",
+)
+
+
 STEPS: tuple[tuple[str, Step], ...] = (
     ("0001_initial", M0001_INITIAL),
     ("0002_breaches", M0002_BREACHES),
@@ -671,6 +684,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("0015_clients", M0015_CLIENTS),
     ("0016_survey", M0016_SURVEY),
     ("0017_open_by_client", M0017_OPEN_BY_CLIENT),
+    ("0018_action_survey_aspect", M0018_ACTION_SURVEY_ASPECT),
 )
 
 SCHEMA_VERSION = len(STEPS)
