@@ -227,6 +227,8 @@ def test_export_import_round_trip_keeps_actions(
             "qc",
             "--due",
             "+5d",
+            "--survey-aspect",
+            "口味",
             now="2026-11-24 09:30",
         )
     )
@@ -238,6 +240,7 @@ def test_export_import_round_trip_keeps_actions(
         mine = ok(run("show", "1", "--json", now="2026-11-24 10:00"))
         theirs = ok(run("show", "1", "--json", "--db", other, now="2026-11-24 10:00"))
         assert theirs["actions"] == mine["actions"] and len(mine["actions"]) == 2
+        assert theirs["actions"][1]["survey_aspect"] == "taste"
         assert ok(run("check", "--json", "--db", other))["ok"] is True
         again = run("import", str(out), "--db", other, now="2026-11-24 10:00")
         assert again.exit_code == 2 and "already exists" in again.stderr
@@ -354,3 +357,16 @@ def test_the_report_counts_actions_per_department(
     html = tmp_path / "r.html"
     ok(run("report", "--month", "2026-11", "--html", str(html), now="2026-11-24 10:00"))
     assert "Corrective actions (整改)" in html.read_text("utf-8")
+
+
+def test_import_checks_the_survey_aspect_an_action_answers(
+    run: Run, food_case: dict[str, Any], tmp_path: Path
+) -> None:
+    ok(run("action", "add", "1", *FIX, "--due", "+2d", "--survey-aspect", "price"))
+    record = json.loads(run("export", "--show-phone").stdout.splitlines()[0])
+    record["actions"][0]["survey_aspect"] = "Price!"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = run("import", str(bad), "--db", str(tmp_path / "other.db"))
+    assert result.exit_code == 2
+    assert "actions[0].survey_aspect: an aspect's key" in result.stderr

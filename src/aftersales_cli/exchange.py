@@ -166,6 +166,7 @@ ACTION_KEYS = (
     "opened_at",
     "by",
     "late",
+    "survey_aspect",
 )
 STAFF_FINE_KEYS = ("staff", "amount")
 EVENT_KEYS = ("at", "by", "action", "changes", "note")
@@ -1061,7 +1062,20 @@ def _action(check: Checker, item: Any, where: str, case: Case) -> Action:
         state=state,
         done_at=done,
         verified_at=verified,
+        survey_aspect=_aspect_key(
+            check.text(get("survey_aspect"), f"{where}.survey_aspect"), where
+        ),
     )
+
+
+def _aspect_key(value: str | None, where: str) -> str | None:
+    """A survey aspect's key as a rules file names them (the aspect may have been added by
+    a rules file other than today's: its shape is checked, not its presence)."""
+    if value is not None and not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", value):
+        raise RuleError(
+            f"{where}.survey_aspect", "an aspect's key: lower-case letters, digits and _"
+        )
+    return value
 
 
 def _ledger_of_old(case: Case, event: str | None) -> list[Entry]:

@@ -163,7 +163,14 @@ def _apply(
         cases.edit(desk, parse.edit(complaint_id, values, args.get("reason"), now, rules))
     elif action == "action add":
         add = parse.add_action(
-            complaint_id, args["text"], args["dept"], args.get("owner"), args["due"], now
+            complaint_id,
+            args["text"],
+            args["dept"],
+            args.get("owner"),
+            args["due"],
+            now,
+            survey_aspect=args.get("survey_aspect"),
+            aspects=rules.survey.aspects,
         )
         opened.append(actions.add(desk, add).id or 0)
     elif action in ("action done", "action verify"):
