@@ -14,6 +14,7 @@ REASONS = {
     "new": "new 新客户",
     "customer": "complained 投诉客户",
 }
+SHORT_REASONS = {"long_term": "长期客户", "new": "新客户", "customer": "投诉客户"}
 
 
 def plan_blocks(
@@ -30,7 +31,7 @@ def plan_blocks(
             [
                 [
                     str(i),
-                    REASONS[r.reason],
+                    Cell(REASONS[r.reason], short=SHORT_REASONS[r.reason]),
                     client(r.client),
                     r.name or "",
                     phone(r.phone) or "",
