@@ -272,3 +272,20 @@ def test_responses_are_never_deleted_nor_changed(run: Run, client: str, db_path:
             with pytest.raises(sqlite3.IntegrityError):
                 conn.execute(sql)
     assert json.loads(run("survey", "report", "--json").stdout)["responses"] == 1
+
+
+def test_client_show_has_the_clients_survey(run: Run, client: str) -> None:
+    assert ok(run("client", "show", client, "--json"))["survey"] == {
+        "responses": 0, "satisfaction_rate": None, "mean": None, "last_at": None,
+    }  # fmt: skip
+    ok(run("survey", "record", "--client", client, *FOURS, "--at", "2026-11-01 09:00"))
+    ok(run("client", "add", "实验小学东校"))
+    ok(run("survey", "record", "--client", "实验小学东校", *scores(taste=1, price=1)))
+    ok(run("client", "merge", "实验小学东校", client))
+    assert ok(run("client", "show", "实小", "--json"))["survey"] == {
+        "responses": 2,
+        "satisfaction_rate": 0.5,
+        "mean": 3.57,
+        "last_at": "2026-11-22T10:00:00+08:00",
+    }
+    assert "2 response(s), 50% satisfied" in run("client", "show", client).stdout

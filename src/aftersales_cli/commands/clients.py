@@ -27,6 +27,7 @@ from aftersales_cli.rules.fields import mask_phone
 from aftersales_cli.rules.taxonomy import CATEGORIES, CLIENT_KINDS, STATUSES
 from aftersales_cli.store import clients as store
 from aftersales_cli.store.db import snapshot
+from aftersales_cli.store.survey import ClientSurvey
 
 NameArgument = Annotated[
     str,
@@ -162,6 +163,29 @@ def list_(
         )
 
 
+def _survey_json(survey: ClientSurvey) -> dict[str, Any]:
+    """Its satisfaction survey responses: how many, the share satisfied (mean ≥ 4), the
+    mean score, the last one's time."""
+    return {
+        "responses": survey.responses,
+        "satisfaction_rate": round(survey.satisfied / survey.responses, 4)
+        if survey.responses
+        else None,
+        "mean": round(survey.total / survey.n, 2) if survey.n else None,
+        "last_at": clock.iso_local(survey.last_at),
+    }
+
+
+def _survey_text(survey: ClientSurvey) -> str:
+    if not survey.responses:
+        return "no responses"
+    return (
+        f"{survey.responses:,} response(s), {survey.satisfied / survey.responses:.0%} "
+        f"satisfied (mean ≥ 4), mean {survey.total / survey.n:.2f}, the last "
+        f"{clock.show(survey.last_at)[:10]}"
+    )
+
+
 def show(
     ctx: typer.Context,
     name: NameArgument,
@@ -218,6 +242,7 @@ def show(
                         "satisfaction_rate": None if rate is None else round(rate, 4),
                         "mean": None if mean is None else round(mean, 2),
                     },
+                    "survey": _survey_json(p.survey),
                     "latest": [_brief_json(b) for b in p.latest],
                 }
             )
@@ -245,6 +270,7 @@ def show(
                         if rate is not None and mean is not None
                         else "none scored",
                     ),
+                    ("survey", _survey_text(p.survey)),
                     (
                         "offences",
                         f"{len(p.offences)} in the last {s.rules.penalties.window_days} days; "

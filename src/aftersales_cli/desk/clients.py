@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from aftersales_cli.clock import local_zone
 from aftersales_cli.desk import commands as cmd
@@ -18,6 +18,9 @@ from aftersales_cli.rules import clients as rules
 from aftersales_cli.rules.clients import Client
 from aftersales_cli.rules.errors import Refused
 from aftersales_cli.store import clients as store
+
+if TYPE_CHECKING:
+    from aftersales_cli.store.survey import ClientSurvey
 
 
 class Added(NamedTuple):
@@ -183,12 +186,14 @@ class Profile(NamedTuple):
     offences: list[Offence]  # standing fines delivered in [today − window, today], by day
     next_multiplier: Decimal  # what the client's next offence would be fined at
     money: dict[tuple[str, str | None], int]  # net fen by (kind, payment kind)
+    survey: ClientSurvey  # its satisfaction survey responses
 
 
 def profile(desk: Desk, conn: sqlite3.Connection, name: str) -> Profile:
     """Everything `client show` prints, read on one snapshot."""
     from aftersales_cli.rules import ledger, penalties, supply
     from aftersales_cli.store import ledger as books
+    from aftersales_cli.store import survey as surveys
 
     client = store.named(conn, rules.key("name", name), "name")
     assert client.id is not None
@@ -226,4 +231,5 @@ def profile(desk: Desk, conn: sqlite3.Connection, name: str) -> Profile:
         offences,
         penalties.multiplier(len(offences) + 1, desk.rules),
         store.money(conn, keys),
+        surveys.of_client(conn, client.id, desk.rules.survey.satisfied_min),
     )

@@ -223,3 +223,25 @@ def closed_customers(
             {"start": to_utc_text(start), "end": to_utc_text(end)},
         )
     ]
+
+
+class ClientSurvey(NamedTuple):
+    """A client's survey responses, all of them (the clients merged into it counted)."""
+
+    responses: int
+    satisfied: int  # responses whose mean is satisfied
+    total: int  # the sum of every score
+    n: int  # how many scores
+    last_at: datetime | None
+
+
+def of_client(conn: sqlite3.Connection, client_id: int, satisfied_min: int) -> ClientSurvey:
+    row = conn.execute(
+        f"""SELECT COUNT(*), COALESCE(SUM(r.score_total >= :min * r.score_count), 0),
+                   COALESCE(SUM(r.score_total), 0), COALESCE(SUM(r.score_count), 0), MAX(r.at)
+            FROM survey_responses r JOIN clients c ON c.id = r.client_id
+            WHERE {_COUNTED} = :client""",
+        {"min": satisfied_min, "client": client_id},
+    ).fetchone()
+    last = None if row[4] is None else from_utc_text(row[4], local_zone())
+    return ClientSurvey(int(row[0]), int(row[1]), int(row[2]), int(row[3]), last)
