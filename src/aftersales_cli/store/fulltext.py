@@ -155,6 +155,28 @@ def add_cases(conn: sqlite3.Connection, complaint_ids: Sequence[int]) -> None:
     )
 
 
+def forget_cases(conn: sqlite3.Connection, chosen: str) -> None:
+    """Drop from the index the complaints the query `chosen` selects (their ids), before
+    a set-based UPDATE of their texts: told what each held, as stored now."""
+    register(conn)
+    conn.execute(
+        f"""INSERT INTO search_cases (search_cases, rowid, terms)
+            SELECT 'delete', id, {CASE_TERMS_FUNCTION}({", ".join(CASE_FIELDS)})
+            FROM complaints WHERE id IN ({chosen})"""
+    )
+
+
+def add_cases_where(conn: sqlite3.Connection, chosen: str) -> None:
+    """Index the complaints the query `chosen` selects, reading their texts back (after
+    `forget_cases` and the UPDATE)."""
+    register(conn)
+    conn.execute(
+        f"""INSERT INTO search_cases (rowid, terms)
+            SELECT id, {CASE_TERMS_FUNCTION}({", ".join(CASE_FIELDS)}) FROM complaints
+            WHERE id IN ({chosen})"""
+    )
+
+
 def add_documents(conn: sqlite3.Connection, documents: Iterable[tuple[int, str]]) -> None:
     """Index complaints a bulk load inserted, given as (id, `case_terms` of its texts)."""
     conn.executemany("INSERT INTO search_cases (rowid, terms) VALUES (?, ?)", documents)
