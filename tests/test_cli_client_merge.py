@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from aftersales_cli.store.fulltext import phrase
 from tests.conftest import Run, ok, refused
 
 Log = Callable[..., dict[str, Any]]
@@ -92,9 +93,9 @@ def test_the_ladder_numbers_both_histories_together(
 
 
 def test_a_moved_complaint_says_so_in_its_history(
-    run: Run, two_ladders: tuple[int, int, int]
+    run: Run, two_ladders: tuple[int, int, int], db_path: Path
 ) -> None:
-    a, b, _ = two_ladders
+    a, b, c = two_ladders
     ok(run("client", "merge", FROM, INTO))
     data = ok(run("show", str(a), "--json"))
     assert data["org"] == INTO
@@ -109,6 +110,15 @@ def test_a_moved_complaint_says_so_in_its_history(
     # the moved complaint is found by the client it is filed under now
     found = ok(run("list", "--text", INTO, "--json"))
     assert {r["id"] for r in found} >= {a, b}
+    with sqlite3.connect(db_path) as conn:  # the index holds the org as it is now
+        assert (
+            conn.execute(
+                "SELECT rowid FROM search_cases WHERE search_cases MATCH ?", (phrase("东校区"),)
+            ).fetchall()
+            == []
+        )
+    # (found by the old name only through the notes that name the merge)
+    assert {r["id"] for r in ok(run("list", "--text", "东校区", "--json"))} == {a, b, c}
 
 
 def test_the_report_counts_one_client(run: Run, two_ladders: tuple[int, int, int]) -> None:

@@ -237,7 +237,7 @@ def refile(
         if not moved:
             return 0
         chosen = "SELECT id FROM temp.refiled"
-        fulltext.forget_cases(conn, chosen)
+        fulltext.refile_cases(conn, chosen, org)
         conn.execute(
             f"""UPDATE complaints SET org = :org, org_key = :key,
                   supply_event = CASE WHEN supply_event IS NULL THEN NULL
@@ -245,7 +245,6 @@ def refile(
                 WHERE id IN ({chosen})""",
             {"org": org, "key": key},
         )
-        fulltext.add_cases_where(conn, chosen)
         (last,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()
         conn.execute(
             """INSERT INTO events (complaint_id, at, by, action, changes, note)

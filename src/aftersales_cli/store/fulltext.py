@@ -155,26 +155,24 @@ def add_cases(conn: sqlite3.Connection, complaint_ids: Sequence[int]) -> None:
     )
 
 
-def forget_cases(conn: sqlite3.Connection, chosen: str) -> None:
-    """Drop from the index the complaints the query `chosen` selects (their ids), before
-    a set-based UPDATE of their texts: told what each held, as stored now."""
-    register(conn)
-    conn.execute(
-        f"""INSERT INTO search_cases (search_cases, rowid, terms)
-            SELECT 'delete', id, {CASE_TERMS_FUNCTION}({", ".join(CASE_FIELDS)})
-            FROM complaints WHERE id IN ({chosen})"""
+def refile_cases(conn: sqlite3.Connection, chosen: str, org: str) -> None:
+    """Re-index the complaints the query `chosen` selects (their ids) as filed under
+    `org`, before a set-based UPDATE of their org: each told what it held, as stored now,
+    and given its texts with the new org — each text's tokens made once."""
+    at = CASE_FIELDS.index("org")
+    rows = conn.execute(
+        f"SELECT id, {', '.join(CASE_FIELDS)} FROM complaints WHERE id IN ({chosen})"
+    ).fetchall()
+    forget, add = [], []
+    for complaint_id, *values in rows:
+        parts = [" ".join(bigrams(text)) for text in case_texts(*values)]
+        forget.append((complaint_id, " ".join(p for p in parts if p)))
+        parts[at] = " ".join(bigrams(org))
+        add.append((complaint_id, " ".join(p for p in parts if p)))
+    conn.executemany(
+        "INSERT INTO search_cases (search_cases, rowid, terms) VALUES ('delete', ?, ?)", forget
     )
-
-
-def add_cases_where(conn: sqlite3.Connection, chosen: str) -> None:
-    """Index the complaints the query `chosen` selects, reading their texts back (after
-    `forget_cases` and the UPDATE)."""
-    register(conn)
-    conn.execute(
-        f"""INSERT INTO search_cases (rowid, terms)
-            SELECT id, {CASE_TERMS_FUNCTION}({", ".join(CASE_FIELDS)}) FROM complaints
-            WHERE id IN ({chosen})"""
-    )
+    conn.executemany("INSERT INTO search_cases (rowid, terms) VALUES (?, ?)", add)
 
 
 def add_documents(conn: sqlite3.Connection, documents: Iterable[tuple[int, str]]) -> None:
