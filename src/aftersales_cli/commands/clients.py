@@ -378,15 +378,24 @@ def merge(
 ) -> None:
     """Merge one client into another (合并): two spellings that are one client.
 
-    Nothing is lost: FROM's name and aliases become INTO's aliases, its complaints count
-    as INTO's, and both histories say so. INTO keeps its name and details; what it leaves
-    unsaid comes from FROM, and it is a client since the earlier of the two.
+    Nothing is lost: FROM's name and aliases become INTO's aliases, and both histories
+    say so. INTO keeps its name and details; what it leaves unsaid comes from FROM, and
+    it is a client since the earlier of the two. FROM's complaints are filed under INTO
+    (each with an edit entry naming the merge), so the penalty ladder, client repeats,
+    clusters and reports count one client: FROM's fines are reversed and the fined
+    events of both numbered anew together, through the ledger.
 
     Example: aftersales client merge "实验小学(东校区)" 实验小学
     """
     with session(ctx, db=db, rules=rules, by=by) as s:
-        client = desk.merge(s.desk(), parse.merge_clients(from_, into))
-        _print(client, f"Merged {from_} into {client.name}.", json_=json_, extra={})
+        merged = desk.merge(s.desk(), parse.merge_clients(from_, into))
+        _print(
+            merged.client,
+            f"Merged {from_} into {merged.client.name}: {merged.moved} complaint(s) filed "
+            f"under {merged.client.name}.",
+            json_=json_,
+            extra={"moved": merged.moved},
+        )
 
 
 client = Group(

@@ -15,6 +15,7 @@ from aftersales_cli.clock import local_zone
 from aftersales_cli.desk import commands as cmd
 from aftersales_cli.desk.work import Desk
 from aftersales_cli.rules import clients as rules
+from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.clients import Client
 from aftersales_cli.rules.errors import Refused
 from aftersales_cli.store import clients as store
@@ -96,18 +97,66 @@ def alias(desk: Desk, command: cmd.AliasClient) -> Client:
     return store.get(desk.conn, client.id)
 
 
-def merge(desk: Desk, command: cmd.MergeClients) -> Client:
+class Merged(NamedTuple):
+    client: Client
+    moved: int  # complaints filed under the client from now on
+
+
+def merge(desk: Desk, command: cmd.MergeClients) -> Merged:
     """`source` into `target` (DECISIONS §13): nothing is lost — its names become aliases,
-    its complaints are the target's from then on, both histories say so."""
+    both histories say so — and its complaints are filed under the target, so that the
+    penalty ladder, client repeats, clusters and reports count one client (issue 13):
+    each complaint's org (and what derives from it) changes with an `edit` history entry
+    naming the merge; the source's fines are reversed and the joined client's events
+    numbered anew across both histories (DECISIONS §9). Set-based: a client may have tens
+    of thousands of complaints. One transaction."""
+    from aftersales_cli.desk.ledger import join_clients
+    from aftersales_cli.store import complaints
+
     with desk.transaction() as conn:
         source = store.named(conn, rules.key("from", command.source), "from")
         target = store.named(conn, rules.key("into", command.target), "into")
         after = rules.merge(source, target)
+        assert source.id is not None and target.id is not None
+        old_keys = store.keys(conn, source.id)
         store.merge(
             conn, source, after, rules.changes(target, after), at=desk.now, by=desk.operator
         )
-    assert target.id is not None
-    return store.get(desk.conn, target.id)
+        why = f"client merge {source.name} into {target.name}"
+        moved = _recount(desk, conn, old_keys, target, why)
+        moved += complaints.refile(
+            conn, old_keys, target.name, target.key, at=desk.now, by=desk.operator, note=why
+        )
+        join_clients(conn, old_keys, target.key, desk.rules, by=desk.operator, at=desk.now, why=why)
+    return Merged(store.get(desk.conn, target.id), moved)
+
+
+def _recount(
+    desk: Desk, conn: sqlite3.Connection, old_keys: list[str], target: Client, why: str
+) -> int:
+    """The complaints of the source whose pending deadlines the target's terms count
+    otherwise (its terms differ from the key's they were filed under): each refiled one by
+    one as `edit --org` does — settled as of now, its deadlines counted again by the
+    target's terms, its `edit` entry written. How many."""
+    from aftersales_cli.desk.work import apply, settle_case
+    from aftersales_cli.rules import lifecycle
+    from aftersales_cli.store import complaints, events
+
+    wanted = desk.rules.clients.get(target.key)
+    differ = [k for k in old_keys if desk.rules.clients.get(k) != wanted]
+    if not differ:
+        return 0
+    ids = complaints.pending_of(conn, differ)
+
+    def step(conn: sqlite3.Connection, case: Case) -> Case:
+        assert case.id is not None
+        logged = events.opened_at(conn, case.id)
+        return lifecycle.edit(case, {"org": target.name}, logged, desk.now, desk.rules)
+
+    for complaint_id in ids:
+        settled = settle_case(desk, conn, complaints.get(conn, complaint_id))
+        apply(desk, conn, settled, "edit", step, why)
+    return len(ids)
 
 
 def file_under(

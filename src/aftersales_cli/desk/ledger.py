@@ -120,3 +120,63 @@ def settle(
             updated = dataclasses.replace(other, penalty=their_penalty)
             store.update(conn, other, updated, action="penalty", by=by, at=at, note=reason)
     return dataclasses.replace(after, penalty=penalty)
+
+
+def join_clients(
+    conn: sqlite3.Connection,
+    old_keys: list[str],
+    key: str,
+    rules: Rules,
+    *,
+    by: str,
+    at: datetime,
+    why: str,
+) -> None:
+    """After the complaints filed under `old_keys` were filed under the client `key`
+    (`client merge`): every standing fine of an event of theirs is reversed (its event
+    has another key now), and the joined client's events are numbered anew across both
+    histories (DECISIONS §9) — a new fine for each of the moved events, a reversal and a
+    new fine for each of the client's own whose offence number changed. The fines keep
+    their carriers and same-day order. The cases whose penalty changes get a `penalty`
+    history entry. `why` goes into every reason."""
+
+    def moved(event: str | None) -> str:
+        return key + (event or "")[len(supply.client_of(event or "")) :]
+
+    old = [e for k in old_keys for e in books.of_client(conn, k)]
+    rekeyed = [dataclasses.replace(e, event=moved(e.event)) for e in old]
+    own = books.of_client(conn, key)
+    terms = rules.clients.get(key)
+    target = ledger.fines(
+        books.candidates(conn, key, rules.penalties.findings, None),
+        ledger.carriers_of([*own, *rekeyed]),
+        rules.penalties.window_days,
+        rules.penalties.ladder,
+        ledger.first_fined([*own, *rekeyed]),
+        None if terms is None else terms.contract_start,
+    )
+    gone = [
+        ledger.reversal(
+            e,
+            f"{why}: {supply.shown(e.event or '')} is now {supply.shown(moved(e.event))}",
+            by,
+            at,
+        )
+        for e in ledger.standing(old)
+        if e.kind == "fine" and e.event
+    ]
+    window = rules.penalties.window_days
+    new = [*gone, *ledger.reconcile(own, target, by=by, at=at, window_days=window, why=why)]
+    books.append(conn, new)
+    reasons: dict[int, str] = {}
+    for entry in new:  # the reversals come first: what changed, before the new sum
+        reasons.setdefault(entry.complaint_id, entry.reason or why)
+    carried = {fine.complaint_id: fine for fine in target.values()}
+    for complaint_id in sorted(reasons):
+        case = store.get(conn, complaint_id)
+        penalty = _penalty(carried.get(complaint_id), complaint_id)
+        if case.penalty != penalty:
+            updated = dataclasses.replace(case, penalty=penalty)
+            store.update(
+                conn, case, updated, action="penalty", by=by, at=at, note=reasons[complaint_id]
+            )

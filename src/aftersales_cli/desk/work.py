@@ -53,16 +53,32 @@ def change(
     has passed is recorded as breached (its `breached` event first), so nothing the step
     does can turn it into met. A step that refuses writes nothing. `said`: what the
     history entry records besides the changes (a note's `note.kind`)."""
+    with on_case(desk, complaint_id) as (conn, before, settled):
+        after = apply(desk, conn, settled, action, step, note, said)
+    return Changed(before, after)
+
+
+def apply(
+    desk: Desk,
+    conn: sqlite3.Connection,
+    settled: Case,
+    action: str,
+    step: Step,
+    note: str | None,
+    said: Mapping[str, tuple[Any, Any]] | None = None,
+) -> Case:
+    """One step on a case settled as of now (`settle_case`), inside the caller's
+    transaction: the step, the breaches it brings, the case and its history written —
+    `change`'s body, for a use case that changes several complaints at once."""
     from aftersales_cli.rules.lifecycle import note_breaches
 
-    with on_case(desk, complaint_id) as (conn, before, settled):
-        after = step(conn, settled)
-        after, more = note_breaches(settled, after, desk.now, desk.rules)
-        store.update(
-            conn, settled, after, action=action, by=desk.operator, at=desk.now, note=note, said=said
-        )
-        _breach_events(desk, conn, settled, after, more)
-    return Changed(before, after)
+    after = step(conn, settled)
+    after, more = note_breaches(settled, after, desk.now, desk.rules)
+    store.update(
+        conn, settled, after, action=action, by=desk.operator, at=desk.now, note=note, said=said
+    )
+    _breach_events(desk, conn, settled, after, more)
+    return after
 
 
 class OnCase(NamedTuple):

@@ -17,7 +17,7 @@ from dataclasses import fields
 from datetime import datetime, tzinfo
 from typing import Any
 
-from aftersales_cli.clock import local_zone
+from aftersales_cli.clock import local_zone, to_utc_text
 from aftersales_cli.errors import NotFound
 from aftersales_cli.rules.case import Case, Deadline
 from aftersales_cli.store import events, fulltext
@@ -208,3 +208,79 @@ def totals(conn: sqlite3.Connection) -> tuple[int, int]:
     complaints = conn.execute("SELECT COUNT(*) FROM complaints").fetchone()[0]
     events_ = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
     return int(complaints), int(events_)
+
+
+def refile(
+    conn: sqlite3.Connection,
+    keys: Sequence[str],
+    org: str,
+    key: str,
+    *,
+    at: datetime,
+    by: str,
+    note: str,
+) -> int:
+    """File every complaint whose client key is one of `keys` under the client `org`
+    (its key `key`) — what `write` does for one complaint, done for all of them in a few
+    set-based statements (a client may have tens of thousands): the org and what derives
+    from it (org_key; supply_event, whose client part is replaced), the text index, one
+    `edit` history entry each (org old → new, the reason in `note`), and the client
+    repeat figures of the whole joined client. Returns how many complaints moved."""
+    marks = ",".join("?" * len(keys))
+    conn.execute("CREATE TEMP TABLE refiled (id INTEGER PRIMARY KEY, org TEXT)")
+    try:
+        conn.execute(
+            f"INSERT INTO temp.refiled SELECT id, org FROM complaints WHERE org_key IN ({marks})",
+            list(keys),
+        )
+        (moved,) = conn.execute("SELECT COUNT(*) FROM temp.refiled").fetchone()
+        if not moved:
+            return 0
+        chosen = "SELECT id FROM temp.refiled"
+        fulltext.refile_cases(conn, chosen, org)
+        conn.execute(
+            f"""UPDATE complaints SET org = :org, org_key = :key,
+                  supply_event = CASE WHEN supply_event IS NULL THEN NULL
+                    ELSE :key || substr(supply_event, instr(supply_event, char(31))) END
+                WHERE id IN ({chosen})""",
+            {"org": org, "key": key},
+        )
+        (last,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()
+        conn.execute(
+            """INSERT INTO events (complaint_id, at, by, action, changes, note)
+               SELECT id, ?, ?, 'edit', json_object('org', json_array(org, ?)), ?
+               FROM temp.refiled ORDER BY id""",
+            (to_utc_text(at), by, org, note),
+        )
+        fulltext.add_notes_after(conn, last)
+    finally:
+        conn.execute("DROP TABLE temp.refiled")
+    # minutes since the client's previous complaint in the category, for the joined
+    # client: one sorted pass (as migration 0006 computed them), written where they differ
+    conn.execute(
+        """WITH g AS (
+             SELECT id, CAST((julianday(received_at) - julianday(LAG(received_at) OVER (
+                               PARTITION BY category ORDER BY received_at, id)))
+                             * 1440 AS INTEGER) AS gap
+             FROM complaints WHERE org_key = ?)
+           UPDATE complaints SET client_gap_minutes = g.gap FROM g
+           WHERE g.id = complaints.id AND complaints.client_gap_minutes IS NOT g.gap""",
+        (key,),
+    )
+    return int(moved)
+
+
+def pending_of(conn: sqlite3.Connection, keys: Sequence[str]) -> list[int]:
+    """The complaints filed under one of the client `keys` that have a milestone pending
+    (not done, with a due), by id."""
+    marks = ",".join("?" * len(keys))
+    return [
+        r[0]
+        for r in conn.execute(
+            f"""SELECT c.id FROM complaints c WHERE c.org_key IN ({marks}) AND EXISTS (
+                  SELECT 1 FROM deadlines d WHERE d.complaint_id = c.id
+                    AND d.done_at IS NULL AND d.due_at IS NOT NULL)
+                ORDER BY c.id""",
+            list(keys),
+        )
+    ]

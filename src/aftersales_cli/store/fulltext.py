@@ -155,6 +155,26 @@ def add_cases(conn: sqlite3.Connection, complaint_ids: Sequence[int]) -> None:
     )
 
 
+def refile_cases(conn: sqlite3.Connection, chosen: str, org: str) -> None:
+    """Re-index the complaints the query `chosen` selects (their ids) as filed under
+    `org`, before a set-based UPDATE of their org: each told what it held, as stored now,
+    and given its texts with the new org — each text's tokens made once."""
+    at = CASE_FIELDS.index("org")
+    rows = conn.execute(
+        f"SELECT id, {', '.join(CASE_FIELDS)} FROM complaints WHERE id IN ({chosen})"
+    ).fetchall()
+    forget, add = [], []
+    for complaint_id, *values in rows:
+        parts = [" ".join(bigrams(text)) for text in case_texts(*values)]
+        forget.append((complaint_id, " ".join(p for p in parts if p)))
+        parts[at] = " ".join(bigrams(org))
+        add.append((complaint_id, " ".join(p for p in parts if p)))
+    conn.executemany(
+        "INSERT INTO search_cases (search_cases, rowid, terms) VALUES ('delete', ?, ?)", forget
+    )
+    conn.executemany("INSERT INTO search_cases (rowid, terms) VALUES (?, ?)", add)
+
+
 def add_documents(conn: sqlite3.Connection, documents: Iterable[tuple[int, str]]) -> None:
     """Index complaints a bulk load inserted, given as (id, `case_terms` of its texts)."""
     conn.executemany("INSERT INTO search_cases (rowid, terms) VALUES (?, ?)", documents)
