@@ -218,11 +218,12 @@ def profile(desk: Desk, conn: sqlite3.Connection, name: str) -> Profile:
         ),
         key=lambda o: (o.day, o.complaint_id),
     )
+    counts = store.counts(conn, keys)
     return Profile(
         client,
-        store.counts(conn, keys),
+        counts,
         store.open_cases(conn, keys)[0],
-        store.latest(conn, keys, LATEST),
+        store.latest(conn, keys, LATEST, counts.by_category),
         offences,
         penalties.multiplier(len(offences) + 1, desk.rules),
         store.money(conn, keys),

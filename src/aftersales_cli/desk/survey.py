@@ -64,11 +64,12 @@ def record(desk: Desk, command: cmd.RecordSurvey) -> Recorded:
         return write(conn, desk, command)
 
 
-def plan(desk: Desk, period: Period) -> list[survey.PlanRow]:
-    """`survey plan`: who to ask in the quarter (`rules.survey.plan`)."""
+def plan(desk: Desk, period: Period, *, customers: bool = True) -> list[survey.PlanRow]:
+    """`survey plan`: who to ask in the quarter (`rules.survey.plan`); without the
+    customers, the clients' rows alone."""
     return survey.plan(
         store.plan_clients(desk.conn),
-        store.closed_customers(desk.conn, period.start, period.end),
+        store.closed_customers(desk.conn, period.start, period.end) if customers else (),
         (period.start, period.end),
         period.previous().start,
         desk.now,
@@ -83,7 +84,10 @@ def figures(desk: Desk, period: Period) -> survey.Figures:
     rules = desk.rules.survey
     conn = desk.conn
     counts = store.quarter(conn, period.start, period.end, rules.satisfied_min)
-    rows = plan(desk, period)
+    # the plan counted: its clients' rows, and its customers by client and name (a
+    # quarter's customers are a hundred thousand at a million complaints)
+    rows = plan(desk, period, customers=False)
+    customers = store.closed_customer_counts(conn, period.start, period.end, desk.now)
     previous = period.previous()
     tallies = {t.key: t for t in counts.aspects}
     comments = {
@@ -94,8 +98,9 @@ def figures(desk: Desk, period: Period) -> survey.Figures:
     }
     return survey.figures(
         period.label,
-        len(rows),
-        sum(survey.answered(r, counts.respondents) for r in rows),
+        len(rows) + sum(n for _, _, n in customers),
+        sum(survey.answered(r, counts.respondents) for r in rows)
+        + survey.answered_customers(customers, counts.respondents),
         counts.responses,
         counts.satisfied,
         store.satisfied_share(conn, previous.start, previous.end, rules.satisfied_min),

@@ -427,13 +427,23 @@ def open_cases(
     return (found if limit is None else found[::-1]), int(count)
 
 
-def latest(conn: sqlite3.Connection, keys_: Iterable[str], limit: int) -> list[Brief]:
-    marks, wanted = _in(keys_)
+def latest(
+    conn: sqlite3.Connection, keys_: Iterable[str], limit: int, categories: Iterable[str]
+) -> list[Brief]:
+    """The client's newest `limit` complaints. `categories`: those it has complaints in
+    (`counts`) — the newest of each (key, category) are a few rows at the end of a range of
+    complaints_by_client, in order; the newest of all would be a sort of every one."""
+    wanted = sorted(set(keys_))
+    pairs = [(key, category) for key in wanted for category in sorted(set(categories))]
+    if not pairs:
+        return []
+    newest = """SELECT * FROM (SELECT id, received_at, category, severity, status, customer
+                 FROM complaints WHERE org_key = ? AND category = ?
+                 ORDER BY received_at DESC, id DESC LIMIT ?)"""
     return _briefs(
         conn,
-        f"""SELECT id, received_at, category, severity, status, customer FROM complaints
-            WHERE org_key IN ({marks}) ORDER BY received_at DESC, id DESC LIMIT ?""",
-        [*wanted, limit],
+        " UNION ALL ".join([newest] * len(pairs)) + " ORDER BY received_at DESC, id DESC LIMIT ?",
+        [value for pair in pairs for value in (*pair, limit)] + [limit],
     )
 
 

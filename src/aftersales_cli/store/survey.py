@@ -272,6 +272,26 @@ def plan_clients(conn: sqlite3.Connection) -> list[survey.Client]:
     ]
 
 
+def closed_customer_counts(
+    conn: sqlite3.Connection, start: datetime, end: datetime, now: datetime
+) -> list[tuple[str | None, str, int]]:
+    """How many customers the plan asks for the complaints closed in [start, end), by
+    (client key, customer name) of each one's complaint closed last (none when that was
+    after now) — the plan's customer rows counted, not drawn (`closed_customers`, then
+    `rules.survey.plan`): read off the index complaints_closed alone."""
+    return [
+        (key, customer, int(n))
+        for key, customer, n in conn.execute(
+            """SELECT org_key, customer, COUNT(*) FROM (
+                 SELECT org_key, customer, closed_at, ROW_NUMBER() OVER (
+                          PARTITION BY phone_key ORDER BY closed_at DESC, id DESC) AS n
+                 FROM complaints WHERE closed_at >= :start AND closed_at < :end)
+               WHERE n = 1 AND closed_at <= :now GROUP BY org_key, customer""",
+            {"start": to_utc_text(start), "end": to_utc_text(end), "now": to_utc_text(now)},
+        )
+    ]
+
+
 def closed_customers(
     conn: sqlite3.Connection, start: datetime, end: datetime
 ) -> list[survey.Customer]:
