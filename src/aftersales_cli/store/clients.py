@@ -448,14 +448,15 @@ def latest(
 
 
 def money(conn: sqlite3.Connection, keys_: Iterable[str]) -> dict[tuple[str, str | None], int]:
-    """Net ledger sums (fen) of the client's complaints by kind and payment kind."""
+    """Net ledger sums (fen) of the client's complaints by kind and payment kind (their
+    ids gathered and sorted first: the ledger's index is then read in its own order)."""
     marks, wanted = _in(keys_)
     return {
         (r[0], r[1]): r[2]
         for r in conn.execute(
-            f"""SELECT l.kind, l.payment_kind, SUM(l.amount_fen)
-                FROM complaints c JOIN ledger l ON l.complaint_id = c.id
-                WHERE c.org_key IN ({marks}) GROUP BY l.kind, l.payment_kind""",
+            f"""SELECT kind, payment_kind, SUM(amount_fen) FROM ledger
+                WHERE complaint_id IN (SELECT id FROM complaints WHERE org_key IN ({marks}))
+                GROUP BY kind, payment_kind""",
             wanted,
         )
     }
