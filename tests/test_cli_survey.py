@@ -272,3 +272,25 @@ def test_responses_are_never_deleted_nor_changed(run: Run, client: str, db_path:
             with pytest.raises(sqlite3.IntegrityError):
                 conn.execute(sql)
     assert json.loads(run("survey", "report", "--json").stdout)["responses"] == 1
+
+
+def test_the_report_counts_a_customer_once_by_the_complaint_closed_last(
+    run: Run, client: str, log: Log
+) -> None:
+    """The report counts the plan's customers without drawing them: each phone once, for
+    its complaint closed last — the higher number when two closed in the same second."""
+    ok(run("client", "add", "滨江中学", "--since", "2026-08-01"))
+    first = log(org=client)
+    second = log(org="滨江中学", customer="李娜")  # the same phone
+    for complaint in (first, second):
+        closed(run, str(complaint["id"]))  # at the same (pinned) moment
+    plan = ok(run("survey", "plan", "--quarter", "2026Q4", "--json"))["rows"]
+    assert [(r["reason"], r["client"], r["name"]) for r in plan][-1] == (
+        "customer",
+        "滨江中学",
+        "李娜",
+    )
+    ok(run("survey", "record", "--client", "滨江中学", "--respondent", "李娜", *FOURS))
+    got = ok(run("survey", "report", "--quarter", "2026Q4", "--json"))
+    assert got["planned"] == len(plan) == 3
+    assert got["answered"] == 2  # 滨江中学, and 李娜 as its customer
