@@ -51,7 +51,8 @@ def hello() -> None:
 app()
 """
 
-# Targets: medians as ratios to F1 (issue 5; the searches and the terminal list: issue 11).
+# Targets: medians as ratios to F1 (issue 5; the searches and the terminal list: issue 11;
+# the client's profile and the survey's quarter: issue 13).
 TARGETS = {
     "--version": 1.25,
     "--help": 1.25,
@@ -65,6 +66,8 @@ TARGETS = {
     "overdue --json": 1.6,
     "report --quarter": 4.0,
     "report --quarter --json": 4.0,
+    "client show": 2.0,
+    "survey report --quarter": 2.0,
 }
 MEMORY_LIMIT_MIB = 80
 TERMINAL_SIZE = (50, 80)  # rows, columns: the narrowest terminal the views are made for
@@ -144,6 +147,11 @@ def commands(exe: str, db: Path) -> list[tuple[str, list[str], tuple[int, ...]]]
         "SELECT id, customer, phone_key FROM complaints ORDER BY id LIMIT 1"
         " OFFSET (SELECT COUNT(*) / 2 FROM complaints)"
     ).fetchone()
+    # the client with the most complaints (a large client's whole history is read)
+    (largest,) = conn.execute(
+        "SELECT org FROM complaints WHERE org IS NOT NULL GROUP BY org ORDER BY COUNT(*) DESC"
+        " LIMIT 1"
+    ).fetchone()
     conn.close()
     newest = ["list", "--all", "--limit", "20", "--text"]  # what an operator searches
     base = [exe, "--db", str(db)]
@@ -183,6 +191,9 @@ def commands(exe: str, db: Path) -> list[tuple[str, list[str], tuple[int, ...]]]
         # the last full quarter (a quarter's worth, with the one before it to compare)
         ("report --quarter", [*base, "report", "--quarter", "last"], (0,)),
         ("report --quarter --json", [*base, "report", "--quarter", "last", "--json"], (0,)),
+        ("client show", [*base, "client", "show", largest], (0,)),
+        # the last full quarter's responses, against its plan and the quarter before
+        ("survey report --quarter", [*base, "survey", "report", "--quarter", "last"], (0,)),
     ]
 
 

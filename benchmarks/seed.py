@@ -17,9 +17,13 @@ rules. Each complaint's history is the one the commands would have written for i
 `log`, `classify`, `assign`, `done`, `extend`, `close`, `revisit` (a low score reopens
 it), `action add`/`done`/`verify`, `breached` — in time order, each entry with what it
 changed, so that `aftersales check` and `import` accept the data, and the report figures
-kept on the rows are the ones the case derives. The database is made by the tool's own
-storage layer — the same schema and migrations (`open_db`) — and the rows go in through
-`store.bulk.load` in one transaction.
+kept on the rows are the ones the case derives. The client registry holds every client
+the complaints name (as migration 0015 would have found them, with the details an
+operator fills in: kind, since, key accounts, contacts, a few aliases) and a few more —
+two merged into another, two new this quarter; and one survey response for every ten
+complaints over the same two years, every aspect scored (issue 13). The database is made
+by the tool's own storage layer — the same schema and migrations (`open_db`) — and the
+rows go in through `store.bulk.load` in one transaction.
 """
 
 from __future__ import annotations
@@ -34,12 +38,14 @@ import random
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from aftersales_cli import clock
+from aftersales_cli.rules import clients as client_rules
 from aftersales_cli.rules import penalties
 from aftersales_cli.rules.config import default_rules
 from aftersales_cli.rules.fields import client_key, phone_key
@@ -51,6 +57,7 @@ from aftersales_cli.rules.taxonomy import (
 )
 from aftersales_cli.store import actions as corrective
 from aftersales_cli.store import bulk, codec, fulltext
+from aftersales_cli.store import clients as registry
 from aftersales_cli.store import ledger as books
 from aftersales_cli.store.db import open_db, transaction
 
@@ -638,6 +645,213 @@ class PlannedAction:
         return entries
 
 
+# ---- The client registry and the survey (issue 13) ------------------------------------
+# Drawn from a random stream of their own (`SURVEY_SEED`): the complaints stay the same.
+SURVEY_SEED = 13
+# Every client the complaints name: (kind, key account, contact's title or None). Kinds
+# and contacts as an operator fills them in; a client since some years before its first
+# complaint on file.
+CLIENTS: dict[str, tuple[str, bool, str | None]] = {
+    "实验小学": ("school", True, "后勤主任"),
+    "第二中学": ("school", False, "老师"),
+    "阳光幼儿园": ("school", False, "园长"),
+    "滨江小学": ("school", False, "老师"),
+    "育才中学": ("school", True, "后勤主任"),
+    "星河科技园": ("office", False, "行政主管"),
+    "华鑫电子厂食堂": ("canteen", False, "食堂经理"),
+    "市第一人民医院职工食堂": ("canteen", True, "食堂经理"),
+    "鼓楼区机关食堂": ("canteen", False, None),
+    "Greenfield International School": ("school", False, "老师"),
+    "Brightwave Tech": ("office", False, "行政主管"),
+    "新城外国语学校": ("school", False, "后勤主任"),
+    "城南小学": ("school", False, "老师"),
+    "东方幼儿园": ("school", False, "园长"),
+    "创新产业园": ("office", False, "行政主管"),
+    "金桥物流园": ("office", False, None),
+    "市妇幼保健院食堂": ("canteen", False, "食堂经理"),
+    "第三中学": ("school", False, "老师"),
+    "科技大学后勤": ("canteen", True, "后勤主任"),
+    "宏达机械厂": ("other", False, "经理"),
+    "Harbor Logistics": ("office", False, "经理"),
+    "青少年宫": ("other", False, "老师"),
+    "区政务中心食堂": ("canteen", True, "食堂经理"),
+    "北湖小学": ("school", False, "老师"),
+}
+ALIASES = {  # other names the operators know a client by
+    "第二中学": "二中",
+    "市第一人民医院职工食堂": "一院食堂",
+    "Greenfield International School": "Greenfield School",
+    "区政务中心食堂": "政务中心食堂",
+}
+# Entered twice under another spelling, and merged a few months later: (name, into, kind).
+MERGED = (
+    ("实验小学(东校区)", "实验小学", "school"),
+    ("Brightwave Technology", "Brightwave Tech", "office"),
+)
+NEW_CLIENTS = (("滨江第二幼儿园", "school"), ("云谷软件园", "office"))  # this quarter
+REGISTRAR = STAFF[-1]  # the supervisor keeps the registry
+SURVEY_EVERY = 10  # one response per ten complaints: 100,000 at a million
+SURVEY_METHODS = (["phone", "questionnaire", "online"], [0.5, 0.3, 0.2])
+# Each aspect's scores 5, 4, 3, 2, 1: mostly 4–5; taste and price lower.
+SURVEY_SCORES = {
+    "food": [0.45, 0.38, 0.11, 0.04, 0.02],
+    "taste": [0.30, 0.38, 0.20, 0.08, 0.04],
+    "hygiene": [0.55, 0.35, 0.07, 0.02, 0.01],
+    "delivery": [0.48, 0.36, 0.10, 0.04, 0.02],
+    "packaging": [0.50, 0.37, 0.09, 0.03, 0.01],
+    "service": [0.55, 0.33, 0.08, 0.03, 0.01],
+    "price": [0.22, 0.38, 0.26, 0.10, 0.04],
+}
+COMMENT_SHARE = 0.4
+NAMED_SHARE = 0.85  # the rest answered without a name (online, mostly)
+CONTACT_SHARE = 0.3  # of the named: the client's contact; else a teacher, a parent...
+LOW_COMMENTS = {  # on a response's lowest aspect, when it scored 3 or less
+    "food": ("菜品质量不稳定，有时候肉太少", "米饭偶尔夹生，希望改进"),
+    "taste": ("口味偏咸，希望清淡一些", "菜品重复太多，希望多换花样", "孩子们反映太辣"),
+    "hygiene": ("餐盒外面有油渍，不太卫生", "希望配送员注意个人卫生"),
+    "delivery": ("经常晚到十几分钟，影响午休", "配送时间不固定，希望准时"),
+    "packaging": ("汤容易洒出来，包装要改进", "餐盒太薄，容易变形"),
+    "service": ("客服电话不好打通", "反映的问题处理得比较慢"),
+    "price": ("价格偏高，希望有优惠", "涨价了但份量没变，性价比一般"),
+}
+PRAISE = ("总体满意，继续保持", "菜品不错，孩子们爱吃", "服务很好，谢谢", "配送很准时")
+
+
+def _moment(t: int) -> datetime:
+    return datetime.fromtimestamp(t, UTC)
+
+
+def _local_day(t: int) -> date:
+    return datetime.fromtimestamp(t + LOCAL, UTC).date()
+
+
+Span = tuple[int, int, int, str | None]  # a client's id, from, until, its contact
+
+
+def seed_registry(conn: Any, rand: Any, start: int, now: int) -> list[Span]:
+    """The registry as `client add`, `client alias` and `client merge` would have written
+    it, history entries and all; the clients a survey response may be for, with their
+    contacts: merged ones until their merge, new ones from when they were registered."""
+    phones = iter(f"1{'3589'[int(rand() * 4)]}{int(rand() * 10**9):09d}" for _ in range(99))
+    registered = start - 30 * DAY  # the registry was filled in before the first complaint
+
+    def add(
+        name: str, kind: str, key_account: bool, title: str | None, since: int, at: int
+    ) -> Span:
+        contact = f"{SURNAMES[int(rand() * len(SURNAMES))]}{title}" if title else None
+        details = client_rules.Details(
+            kind,
+            _local_day(since),
+            key_account,
+            contact,
+            next(phones) if contact else None,
+        )
+        client = client_rules.register(
+            name,
+            details,
+            today=_local_day(at),
+            now=_moment(at),
+            registered_by="operator",
+        )
+        changes = client_rules.changes(None, client)
+        client_id = registry.insert(conn, client, changes, by=REGISTRAR, note=None)
+        return client_id, max(since, start), now, contact
+
+    ids: dict[str, int] = {}
+    spans: list[Span] = []
+    for n, (name, (kind, key_account, title)) in enumerate(CLIENTS.items()):
+        since = start - int((0.2 + rand() * 6) * 365) * DAY  # months to years before
+        spans.append(add(name, kind, key_account, title, since, registered + n * 600))
+        ids[name] = spans[-1][0]
+    for n, (name, alias) in enumerate(ALIASES.items()):
+        at = _moment(start + int((0.1 + n * 0.2) * (now - start)))
+        registry.add_alias(
+            conn, ids[name], alias, client_rules.key("alias", alias), at=at, by=REGISTRAR
+        )
+    for n, (name, into, kind) in enumerate(MERGED):
+        added = start + int((0.3 + n * 0.3) * (now - start))
+        merged = added + (60 + int(rand() * 60)) * DAY
+        source_id, _, _, _ = add(name, kind, False, None, added, added)
+        spans.append((source_id, added, merged, None))
+        source, target = registry.get(conn, source_id), registry.get(conn, ids[into])
+        after = client_rules.merge(source, target)
+        registry.merge(
+            conn,
+            source,
+            after,
+            client_rules.changes(target, after),
+            at=_moment(merged),
+            by=REGISTRAR,
+        )
+    for n, (name, kind) in enumerate(NEW_CLIENTS):
+        added = now - (20 + n * 25) * DAY
+        spans.append(add(name, kind, False, "老师", added, added))
+    return spans
+
+
+def survey_rows(
+    rng: random.Random, count: int, spans: list[Span], start: int, now: int
+) -> tuple[Rows, Rows]:
+    """`count` responses spread over the two years (in the daytime, as the calls are
+    made and the forms filled in), each for a client registered then, and their scores:
+    the rows of survey_responses and survey_scores, in time order."""
+    rand = rng.random
+
+    def pick(seq: Sequence[str]) -> str:
+        return seq[int(rand() * len(seq))]
+
+    text = Clock(start, now + 10 * DAY).text
+    times = sorted(start + int(rand() * (now - 60 - start)) for _ in range(count))
+    methods = rng.choices(*SURVEY_METHODS, k=count)
+    drawn = {a: rng.choices([5, 4, 3, 2, 1], w, k=count) for a, w in SURVEY_SCORES.items()}
+    responses: Rows = []
+    scores: Rows = []
+    for i, at in enumerate(times):
+        rid = i + 1
+        client_id, contact = 0, None
+        while not client_id:
+            cid, begin, end, known_as = spans[int(rand() * len(spans))]
+            if begin <= at < end:
+                client_id, contact = cid, known_as
+        given = {a: drawn[a][i] for a in SURVEY_SCORES}
+        comment = None
+        if rand() < COMMENT_SHARE:
+            lowest = min(given, key=given.__getitem__)
+            pool = LOW_COMMENTS[lowest] if given[lowest] <= 3 else PRAISE
+            comment = pick(pool)
+        respondent = None
+        if rand() < NAMED_SHARE:
+            respondent = contact if contact and rand() < CONTACT_SHARE else None
+            respondent = respondent or f"{pick(SURNAMES)}{pick(TITLES)}"
+        method = methods[i]
+        recorded = at if method == "phone" else min(at + int(rand() * 3 * DAY), now - 60)
+        at_text = text(at)
+        responses.append(
+            (
+                rid,
+                client_id,
+                at_text,
+                method,
+                respondent,
+                client_key(respondent) or "" if respondent else "",
+                comment,
+                sum(given.values()),
+                len(given),
+                pick(STAFF),
+                text(recorded),
+            )
+        )
+        scores.extend((rid, aspect, score, at_text) for aspect, score in given.items())
+    return responses, scores
+
+
+RESPONSE_INSERT = (
+    "INSERT INTO survey_responses (id, client_id, at, method, respondent, respondent_key,"
+    " comment, score_total, score_count, by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+SCORE_INSERT = "INSERT INTO survey_scores (response_id, aspect, score, at) VALUES (?, ?, ?, ?)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=100_000)
@@ -667,12 +881,19 @@ def main(argv: list[str] | None = None) -> int:
             )
             conn.executemany(ACTION_INSERT, actions)  # a few: their indexes stay
         books.backfill(conn, "seed", "paid and fined at the close")  # what close appends
+        surveyed = random.Random(args.seed + SURVEY_SEED)
+        start = now - YEARS * 365 * DAY
+        spans = seed_registry(conn, surveyed.random, start, now)
+        responses, scores = survey_rows(surveyed, args.count // SURVEY_EVERY, spans, start, now)
+        conn.executemany(RESPONSE_INSERT, responses)
+        conn.executemany(SCORE_INSERT, scores)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.close()
     took = time.perf_counter() - started
     size = args.db.stat().st_size / 2**20
     print(
-        f"seeded {args.count:,} complaints into {args.db} ({size:,.0f} MiB) in {took:.1f} s",
+        f"seeded {args.count:,} complaints and {len(responses):,} survey responses into "
+        f"{args.db} ({size:,.0f} MiB) in {took:.1f} s",
         file=sys.stderr,
     )
     return 0

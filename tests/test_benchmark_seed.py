@@ -16,17 +16,21 @@ from typing import Any
 from conftest import Run, ok
 
 from aftersales_cli import clock
+from aftersales_cli.reports import period
 from aftersales_cli.rules import actions as action_rules
 from aftersales_cli.rules import fields, history, lifecycle
+from aftersales_cli.rules import survey as survey_rules
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.taxonomy import ACTIVE_STATUSES, MILESTONE_KEYS, SEVERITY_RANK
 from aftersales_cli.store import actions as action_store
 from aftersales_cli.store import codec, health, search
 from aftersales_cli.store import complaints as store
+from aftersales_cli.store import survey as survey_store
 from aftersales_cli.store.db import open_db
 from aftersales_cli.store.events import Event
 from aftersales_cli.store.migrations import SCHEMA_VERSION
 
+SURVEY_ASPECTS = ("food", "taste", "hygiene", "delivery", "packaging", "service", "price")
 SEED = Path(__file__).resolve().parent.parent / "benchmarks" / "seed.py"
 
 
@@ -323,3 +327,118 @@ def test_the_case_file_is_seeded_as_the_commands_would_have_kept_it(
     report = ok(run("report", "--from", "2024-11-01", "--json", "--db", str(db)))
     assert sum(row["opened"] for row in report["corrective_actions"]) == sum(states.values())
     assert report["illness"]["cases"] == ill[0] and report["illness"]["hospital"] == ill[4]
+
+
+def test_the_registry_and_the_survey_are_seeded_as_the_commands_would_have_kept_them(
+    run: Run, tmp_path: Path
+) -> None:
+    """Issue 13: every client the complaints name is registered (kinds, since dates before
+    its first complaint, key accounts, contacts with phones, a few aliases, two clients
+    merged into others, two new ones), and one survey response per ten complaints over the
+    two years, every aspect scored — which `check` and `import` accept and the commands
+    show."""
+    db = seed(tmp_path, 3000)
+    assert ok(run("check", "--json", "--db", str(db)))["problem_count"] == 0
+    conn = open_db(db)
+    named = {row[0] for row in conn.execute("SELECT DISTINCT org FROM complaints")} - {None}
+    live = {
+        row[0]: row
+        for row in conn.execute(
+            "SELECT name, kind, since, key_account, contact, phone FROM clients"
+            " WHERE merged_into IS NULL"
+        )
+    }
+    assert named < set(live)  # and the new ones, with no complaint yet
+    firsts = dict(conn.execute("SELECT org, MIN(received_at) FROM complaints GROUP BY org"))
+    for name in named:
+        _, kind, since, _, contact, phone = live[name]
+        assert kind in ("school", "office", "canteen", "other") and since < firsts[name][:10]
+        assert (contact is None) == (phone is None)
+        assert phone is None or fields.phone(phone)
+    assert 0 < sum(row[3] for row in live.values()) < len(live) / 2  # some key accounts
+    assert sum(row[4] is not None for row in live.values()) > len(live) * 0.8
+    merged = conn.execute(
+        "SELECT c.name, t.name FROM clients c JOIN clients t ON t.id = c.merged_into"
+    ).fetchall()
+    assert len(merged) == 2
+    for source, target in merged:  # its name is an alias of the client it went into
+        assert source in ok(run("client", "show", target, "--json", "--db", str(db)))["aliases"]
+    assert conn.execute("SELECT COUNT(*) FROM client_aliases").fetchone()[0] > len(merged)
+    now = clock.to_utc_text(clock.now())
+    new = conn.execute(
+        "SELECT COUNT(*) FROM clients WHERE since >= date(?, '-3 months')", (now[:10],)
+    ).fetchone()[0]
+    assert new == 2
+    # the survey: every aspect scored 1–5, taste and price lower, most 4–5
+    assert conn.execute("SELECT COUNT(*) FROM survey_responses").fetchone()[0] == 300
+    span = "SELECT MIN(at) < date(?, '-23 months'), MAX(at) < ? FROM survey_responses"
+    assert tuple(conn.execute(span, (now, now)).fetchone()) == (1, 1)
+    means = dict(conn.execute("SELECT aspect, AVG(score) FROM survey_scores GROUP BY aspect"))
+    assert (
+        len(means) == 7 and conn.execute("SELECT COUNT(*) FROM survey_scores").fetchone()[0] == 2100
+    )
+    assert max(means["price"], means["taste"]) < min(
+        v for k, v in means.items() if k not in ("price", "taste")
+    )
+    assert 0.7 < conn.execute("SELECT AVG(score >= 4) FROM survey_scores").fetchone()[0] < 0.95
+    shares = conn.execute(
+        "SELECT AVG(comment IS NOT NULL), COUNT(DISTINCT method), AVG(respondent IS NOT NULL)"
+        " FROM survey_responses"
+    ).fetchone()
+    assert 0.3 < shares[0] < 0.5 and shares[1] == 3 and shares[2] > 0.7, tuple(shares)
+    for respondent, key in conn.execute("SELECT respondent, respondent_key FROM survey_responses"):
+        assert key == (fields.client_key(respondent) if respondent else "")
+    # responses of a merged client before its merge count for the client it went into
+    assert (
+        conn.execute(
+            "SELECT COUNT(*) FROM survey_responses r JOIN clients c ON c.id = r.client_id"
+            " WHERE c.merged_into IS NOT NULL"
+        ).fetchone()[0]
+        > 0
+    )
+    report = ok(run("survey", "report", "--quarter", "last", "--json", "--db", str(db)))
+    assert report["responses"] > 0 and report["planned"] > 0 and report["low_aspects"]
+    # the report counts the plan's customers without drawing them: the plan's own rows,
+    # a few customers among them answering (by name, for their client)
+    planned = ok(run("survey", "plan", "--quarter", "last", "--json", "--db", str(db)))["rows"]
+    rows = [
+        survey_rules.PlanRow(r["reason"], r["client"], r["name"], r["phone"], r["detail"])
+        for r in planned
+    ]
+    customers = [r for r in rows if r.reason == "customer" and r.client]
+    assert len(customers) > 100
+    aspects = [f"--{aspect}={n}" for aspect, n in zip(SURVEY_ASPECTS, "4445534", strict=True)]
+    quarter = period.parse_quarter("last", clock.now())
+    for row in customers[::40]:
+        ok(run("survey", "record", "--client", row.client, "--respondent", row.name, *aspects,
+               "--at", clock.show(quarter.start + (quarter.end - quarter.start) / 2),
+               "--db", str(db)))  # fmt: skip
+    report = ok(run("survey", "report", "--quarter", "last", "--json", "--db", str(db)))
+    respondents = survey_store.quarter(conn, quarter.start, quarter.end, 4).respondents
+    assert report["planned"] == len(rows)
+    answered = [survey_rules.answered(r, respondents) for r in rows]
+    assert report["answered"] == sum(answered)
+    assert sum(a for a, r in zip(answered, rows, strict=True) if r.reason == "customer") >= len(
+        customers[::40]
+    )
+    biggest = conn.execute(
+        "SELECT org FROM complaints WHERE org IS NOT NULL GROUP BY org ORDER BY COUNT(*) DESC"
+    ).fetchone()[0]
+    shown = ok(run("client", "show", biggest, "--json", "--db", str(db)))
+    assert shown["complaints"] > 50
+    # import takes the registry, the responses and their histories back as they are
+    exported = tmp_path / "seeded.jsonl"
+    ok(run("export", "--show-phone", "--out", str(exported), "--db", str(db)))
+    again = tmp_path / "again.db"
+    ok(run("import", str(exported), "--db", str(again)))
+    copy = open_db(again)
+    for query in (
+        "SELECT * FROM clients ORDER BY id",
+        "SELECT * FROM client_aliases ORDER BY key",
+        "SELECT client_id, at, by, action, changes, note FROM client_events"
+        " ORDER BY client_id, id",  # (numbered anew, client by client)
+        "SELECT * FROM survey_responses ORDER BY id",
+        "SELECT * FROM survey_scores ORDER BY response_id, aspect",
+    ):
+        rows = [tuple(row) for row in conn.execute(query)]
+        assert [tuple(row) for row in copy.execute(query)] == rows, query

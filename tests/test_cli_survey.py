@@ -289,3 +289,25 @@ def test_client_show_has_the_clients_survey(run: Run, client: str) -> None:
         "last_at": "2026-11-22T10:00:00+08:00",
     }
     assert "2 response(s), 50% satisfied" in run("client", "show", client).stdout
+
+
+def test_the_report_counts_a_customer_once_by_the_complaint_closed_last(
+    run: Run, client: str, log: Log
+) -> None:
+    """The report counts the plan's customers without drawing them: each phone once, for
+    its complaint closed last — the higher number when two closed in the same second."""
+    ok(run("client", "add", "滨江中学", "--since", "2026-08-01"))
+    first = log(org=client)
+    second = log(org="滨江中学", customer="李娜")  # the same phone
+    for complaint in (first, second):
+        closed(run, str(complaint["id"]))  # at the same (pinned) moment
+    plan = ok(run("survey", "plan", "--quarter", "2026Q4", "--json"))["rows"]
+    assert [(r["reason"], r["client"], r["name"]) for r in plan][-1] == (
+        "customer",
+        "滨江中学",
+        "李娜",
+    )
+    ok(run("survey", "record", "--client", "滨江中学", "--respondent", "李娜", *FOURS))
+    got = ok(run("survey", "report", "--quarter", "2026Q4", "--json"))
+    assert got["planned"] == len(plan) == 3
+    assert got["answered"] == 2  # 滨江中学, and 李娜 as its customer

@@ -15,7 +15,9 @@ from aftersales_cli.rules.survey import (
     Client,
     ClientTally,
     Customer,
+    PlanRow,
     answered,
+    answered_customers,
     figures,
     plan,
     satisfied,
@@ -159,6 +161,24 @@ def test_a_planned_row_is_answered_by_its_client_or_by_the_customer_by_name() ->
     assert [answered(r, {"实验小学": {"王老师"}}) for r in rows] == [True, False]
     assert [answered(r, {"实验小学": {"张三"}}) for r in rows] == [True, True]
     assert [answered(r, {}) for r in rows] == [False, False]
+
+
+def test_the_customers_answered_are_counted_as_each_row_is_judged() -> None:
+    """The report counts the plan's customers by (client key, name) without drawing them:
+    the same count as judging each row, full-width and case folded names alike."""
+    rows = [
+        PlanRow("customer", "实验小学", "张三", "13800000003", "#9"),
+        PlanRow("customer", "实验小学", "Ｌｉ Ｍｉｎｇ", "13800000004", "#10"),
+        PlanRow("customer", "实验小学", "李四", "13800000005", "#11"),
+        PlanRow("customer", "第二中学", "张三", "13800000006", "#12"),
+        PlanRow("customer", None, "张三", "13800000007", "#13"),
+    ]
+    respondents = {"实验小学": {"张三", "li ming"}, "第三中学": {"张三"}}
+    counts = [("实验小学", "张三", 3), ("实验小学", "Ｌｉ Ｍｉｎｇ", 1), ("实验小学", "李四", 2)]
+    counts += [("第二中学", "张三", 1), (None, "张三", 1)]
+    assert [answered(r, respondents) for r in rows] == [True, True, False, False, False]
+    assert answered_customers(counts, respondents) == 3 + 1
+    assert answered_customers(counts, {}) == 0
 
 
 def test_the_figures_of_a_quarter_hand_counted() -> None:

@@ -186,6 +186,9 @@ def _survey_text(survey: ClientSurvey) -> str:
     )
 
 
+OPEN_SHOWN = 10  # open cases `client show` prints (JSON has them all)
+
+
 def show(
     ctx: typer.Context,
     name: NameArgument,
@@ -204,7 +207,8 @@ def show(
     """
     with session(ctx, db=db, rules=rules) as s:
         with snapshot(s.conn) as conn:
-            p = desk.profile(s.desk(), conn, name)
+            # on a screen the newest open cases (a large client has hundreds); JSON all
+            p = desk.profile(s.desk(), conn, name, open_shown=None if json_ else OPEN_SHOWN)
         counts = p.counts
         rate = counts.satisfied / counts.revisited if counts.revisited else None
         mean = counts.score_sum / counts.revisited if counts.revisited else None
@@ -305,7 +309,16 @@ def show(
                     keep=frozenset({0, 1, 2, 3, 4}),
                 )
             )
-        blocks.append(_briefs(p.open_cases, f"Open cases ({len(p.open_cases)})"))
+        shown = len(p.open_cases)
+        blocks.append(
+            _briefs(
+                p.open_cases,
+                f"Open cases ({p.open_total})"
+                if shown == p.open_total
+                else f"Open cases: the newest {shown} of {p.open_total:,} "
+                f"(aftersales list --org {p.client.name} lists them all)",
+            )
+        )
         blocks.append(_briefs(p.latest, f"Last complaints ({s.zone_name})"))
         output.show(blocks)
 

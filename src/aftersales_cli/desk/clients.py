@@ -230,7 +230,8 @@ class Offence(NamedTuple):
 class Profile(NamedTuple):
     client: Client
     counts: store.Counts
-    open_cases: list[store.Brief]
+    open_cases: list[store.Brief]  # all of them, or the newest `open_shown`
+    open_total: int
     latest: list[store.Brief]
     offences: list[Offence]  # standing fines delivered in [today − window, today], by day
     next_multiplier: Decimal  # what the client's next offence would be fined at
@@ -238,7 +239,9 @@ class Profile(NamedTuple):
     survey: ClientSurvey  # its satisfaction survey responses
 
 
-def profile(desk: Desk, conn: sqlite3.Connection, name: str) -> Profile:
+def profile(
+    desk: Desk, conn: sqlite3.Connection, name: str, *, open_shown: int | None = None
+) -> Profile:
     """Everything `client show` prints, read on one snapshot."""
     from aftersales_cli.rules import ledger, penalties, supply
     from aftersales_cli.store import ledger as books
@@ -272,11 +275,12 @@ def profile(desk: Desk, conn: sqlite3.Connection, name: str) -> Profile:
         ),
         key=lambda o: (o.day, o.complaint_id),
     )
+    counts = store.counts(conn, keys)
     return Profile(
         client,
-        store.counts(conn, keys),
-        store.open_cases(conn, keys)[0],
-        store.latest(conn, keys, LATEST),
+        counts,
+        *store.open_cases(conn, keys, limit=open_shown),
+        store.latest(conn, keys, LATEST, counts.by_category),
         offences,
         penalties.multiplier(len(offences) + 1, desk.rules),
         store.money(conn, keys),

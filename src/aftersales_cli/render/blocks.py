@@ -91,3 +91,15 @@ STYLES: dict[str, str] = {
     "bold": "bold",
     "ok": "green",
 }
+
+
+BAR_WIDTH = 28
+
+
+def bar(value: float, largest: float) -> str:
+    """A bar of block characters proportional to `value` (an eighth of a cell precise)."""
+    if largest <= 0 or value <= 0:
+        return ""
+    eighths = max(1, round(value / largest * BAR_WIDTH * 8))
+    full, rest = divmod(eighths, 8)
+    return "█" * full + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[rest]

@@ -5,21 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aftersales_cli.clock import local_zone
-from aftersales_cli.render.blocks import Block, Cell, Heading, Line, Table
+from aftersales_cli.render.blocks import Block, Cell, Heading, Line, Table, bar
 from aftersales_cli.render.report_tables import ReportTable, formatted, tables
 from aftersales_cli.reports.report import Report
 from aftersales_cli.reports.units import Unit
-
-BAR_WIDTH = 28
-
-
-def bar(value: float, largest: float) -> str:
-    """A bar of block characters proportional to `value` (an eighth of a cell precise)."""
-    if largest <= 0 or value <= 0:
-        return ""
-    eighths = max(1, round(value / largest * BAR_WIDTH * 8))
-    full, rest = divmod(eighths, 8)
-    return "█" * full + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[rest]
 
 
 def _met_cell(met: object, *, has_value: bool) -> Cell:

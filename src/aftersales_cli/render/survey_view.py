@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from aftersales_cli.render.blocks import Block, Cell, Fields, Heading, Line, Table, client
-from aftersales_cli.render.report_view import bar
+from aftersales_cli.render.blocks import Block, Cell, Fields, Heading, Line, Table, bar, client
 from aftersales_cli.rules.survey import Figures, PlanRow
 
 REASONS = {

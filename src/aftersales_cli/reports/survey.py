@@ -23,12 +23,18 @@ COMMENTS_SHOWN = 5
 
 
 def plan(
-    conn: sqlite3.Connection, period: Period, now: datetime, rules: SurveyRules
+    conn: sqlite3.Connection,
+    period: Period,
+    now: datetime,
+    rules: SurveyRules,
+    *,
+    customers: bool = True,
 ) -> list[survey.PlanRow]:
-    """Who to ask in the quarter (`rules.survey.plan`)."""
+    """Who to ask in the quarter (`rules.survey.plan`); without the customers, the
+    clients' rows alone."""
     return survey.plan(
         store.plan_clients(conn),
-        store.closed_customers(conn, period.start, period.end),
+        store.closed_customers(conn, period.start, period.end) if customers else (),
         (period.start, period.end),
         period.previous().start,
         now,
@@ -54,9 +60,15 @@ def figures(
     quarter: str | None = None
     planned = answered = None
     if period.kind == "quarter":
-        rows = plan(conn, period, now, survey_rules)
-        quarter, planned = period.label, len(rows)
-        answered = sum(survey.answered(r, counts.respondents) for r in rows)
+        # the plan counted: its clients' rows, and its customers by client and name (a
+        # quarter's customers are a hundred thousand at a million complaints)
+        rows = plan(conn, period, now, survey_rules, customers=False)
+        customers = store.closed_customer_counts(conn, period.start, period.end, now)
+        quarter = period.label
+        planned = len(rows) + sum(n for _, _, n in customers)
+        answered = sum(
+            survey.answered(r, counts.respondents) for r in rows
+        ) + survey.answered_customers(customers, counts.respondents)
     return survey.figures(
         quarter,
         planned,

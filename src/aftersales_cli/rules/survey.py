@@ -152,6 +152,26 @@ def answered(row: PlanRow, respondents: Mapping[str, set[str]]) -> bool:
     return row.reason != "customer" or (client_key(row.name) or "") in names
 
 
+def answered_customers(
+    counts: Iterable[tuple[str | None, str, int]], respondents: Mapping[str, set[str]]
+) -> int:
+    """How many of the plan's customer rows were answered, as `answered` judges each, from
+    their counts by (client key, customer name) — a quarter's customers are counted, not
+    drawn one row each."""
+    found = 0
+    name_keys: dict[str, str] = {}
+    for client, name, n in counts:
+        names = respondents.get(client or "")
+        if names is None:
+            continue
+        key = name_keys.get(name)
+        if key is None:
+            key = name_keys[name] = client_key(name) or ""
+        if key in names:
+            found += n
+    return found
+
+
 # --- a quarter's figures -------------------------------------------------------------
 
 

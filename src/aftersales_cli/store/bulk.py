@@ -67,7 +67,7 @@ def indexes_rebuilt(conn: sqlite3.Connection) -> Iterator[None]:
     the tool would have them."""
     indexes = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-        "AND tbl_name IN ('complaints', 'deadlines', 'events')"
+        "AND tbl_name IN ('complaints', 'deadlines', 'events', 'survey_responses', 'survey_scores')"
     ).fetchall()
     for name, _ in indexes:
         conn.execute(f'DROP INDEX "{name}"')

@@ -407,11 +407,13 @@ def open_cases(
 ) -> tuple[list[Brief], int]:
     """The client's open cases (oldest first; the newest `limit` when given) and how many
     there are — read off the partial index complaints_open_by_client (its condition
-    repeated here, word for word, so the planner uses it)."""
+    repeated here, word for word, so that it may be used; named, because sampled
+    statistics may tell the planner a client's whole history is fewer rows)."""
     marks, wanted = _in(keys_)
     statuses = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
     where = f"org_key IN ({marks}) AND status IN ({statuses})"
-    (count,) = conn.execute(f"SELECT COUNT(*) FROM complaints WHERE {where}", wanted).fetchone()
+    table = "complaints INDEXED BY complaints_open_by_client"
+    (count,) = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}", wanted).fetchone()
     params: list[Any] = list(wanted)
     if limit is None:
         order = "ORDER BY received_at, id"
@@ -420,32 +422,43 @@ def open_cases(
         params.append(limit)
     found = _briefs(
         conn,
-        f"""SELECT id, received_at, category, severity, status, customer FROM complaints
+        f"""SELECT id, received_at, category, severity, status, customer FROM {table}
             WHERE {where} {order}""",
         params,
     )
     return (found if limit is None else found[::-1]), int(count)
 
 
-def latest(conn: sqlite3.Connection, keys_: Iterable[str], limit: int) -> list[Brief]:
-    marks, wanted = _in(keys_)
+def latest(
+    conn: sqlite3.Connection, keys_: Iterable[str], limit: int, categories: Iterable[str]
+) -> list[Brief]:
+    """The client's newest `limit` complaints. `categories`: those it has complaints in
+    (`counts`) — the newest of each (key, category) are a few rows at the end of a range of
+    complaints_by_client, in order; the newest of all would be a sort of every one."""
+    wanted = sorted(set(keys_))
+    pairs = [(key, category) for key in wanted for category in sorted(set(categories))]
+    if not pairs:
+        return []
+    newest = """SELECT * FROM (SELECT id, received_at, category, severity, status, customer
+                 FROM complaints WHERE org_key = ? AND category = ?
+                 ORDER BY received_at DESC, id DESC LIMIT ?)"""
     return _briefs(
         conn,
-        f"""SELECT id, received_at, category, severity, status, customer FROM complaints
-            WHERE org_key IN ({marks}) ORDER BY received_at DESC, id DESC LIMIT ?""",
-        [*wanted, limit],
+        " UNION ALL ".join([newest] * len(pairs)) + " ORDER BY received_at DESC, id DESC LIMIT ?",
+        [value for pair in pairs for value in (*pair, limit)] + [limit],
     )
 
 
 def money(conn: sqlite3.Connection, keys_: Iterable[str]) -> dict[tuple[str, str | None], int]:
-    """Net ledger sums (fen) of the client's complaints by kind and payment kind."""
+    """Net ledger sums (fen) of the client's complaints by kind and payment kind (their
+    ids gathered and sorted first: the ledger's index is then read in its own order)."""
     marks, wanted = _in(keys_)
     return {
         (r[0], r[1]): r[2]
         for r in conn.execute(
-            f"""SELECT l.kind, l.payment_kind, SUM(l.amount_fen)
-                FROM complaints c JOIN ledger l ON l.complaint_id = c.id
-                WHERE c.org_key IN ({marks}) GROUP BY l.kind, l.payment_kind""",
+            f"""SELECT kind, payment_kind, SUM(amount_fen) FROM ledger
+                WHERE complaint_id IN (SELECT id FROM complaints WHERE org_key IN ({marks}))
+                GROUP BY kind, payment_kind""",
             wanted,
         )
     }

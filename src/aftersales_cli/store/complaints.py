@@ -38,15 +38,17 @@ GAPS = {"phone_key": "same_gap_minutes", "org_key": "client_gap_minutes"}
 
 def previous_gap(row: str, by: str = "phone_key") -> str:
     """SQL for "minutes since the previous complaint in the same category with the same
-    `by` (phone_key or org_key)" of the complaint `row` names (a table alias)."""
-    return f"""(
+    `by` (phone_key or org_key)" of the complaint `row` names (a table alias). None
+    without a key — said first, or the planner looks for a predecessor among every
+    complaint of the category (a complaint filed under no client)."""
+    return f"""(CASE WHEN {row}.{by} IS NULL THEN NULL ELSE (
              SELECT CAST((julianday({row}.received_at) - julianday(p.received_at)) * 1440
                          AS INTEGER)
              FROM complaints p
              WHERE p.{by} = {row}.{by} AND p.category = {row}.category
                AND p.received_at <= {row}.received_at
                AND (p.received_at < {row}.received_at OR p.id < {row}.id)
-             ORDER BY p.received_at DESC, p.id DESC LIMIT 1)"""
+             ORDER BY p.received_at DESC, p.id DESC LIMIT 1) END)"""
 
 
 def refresh_repeats(
@@ -61,7 +63,14 @@ def refresh_repeats(
     """Keep "minutes since the same phone's (or, by org_key, client's) previous complaint
     in the same category" true around one complaint that entered (or left) that key and
     category: its own figure, and that of the next complaint after it, whose predecessor
-    it now is (or was)."""
+    it now is (or was). No key (a complaint filed under no client) has no next complaint:
+    its own figure alone."""
+    if key is None:
+        conn.execute(
+            f"UPDATE complaints SET {GAPS[by]} = {previous_gap('complaints', by)} WHERE id = ?",
+            (complaint_id,),
+        )
+        return
     conn.execute(
         f"""UPDATE complaints SET {GAPS[by]} = {previous_gap("complaints", by)}
            WHERE id = :id OR id = (

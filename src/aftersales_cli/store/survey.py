@@ -205,6 +205,30 @@ def plan_clients(conn: sqlite3.Connection) -> list[survey.Client]:
     ]
 
 
+def closed_customer_counts(
+    conn: sqlite3.Connection, start: datetime, end: datetime, now: datetime
+) -> list[tuple[str | None, str, int]]:
+    """How many customers the plan asks for the complaints closed in [start, end), by
+    (client key, customer name) of each one's complaint closed last (none when that was
+    after now) — the plan's customer rows counted, not drawn (`closed_customers`, then
+    `rules.survey.plan`): read off the index complaints_closed alone."""
+    return [
+        (key, customer, int(n))
+        for key, customer, n in conn.execute(
+            # Each phone's last closing, (closed_at, id) as one text that sorts as the pair
+            # does (a time is 20 characters, an id padded to 13 digits), whose row's client
+            # and name SQLite gives with its MAX: one sort, where a window over the pair
+            # took a third longer.
+            """SELECT org_key, customer, COUNT(*) FROM (
+                 SELECT org_key, customer, MAX(closed_at || (1000000000000 + id)) AS last
+                 FROM complaints WHERE closed_at >= :start AND closed_at < :end
+                 GROUP BY phone_key)
+               WHERE substr(last, 1, 20) <= :now GROUP BY org_key, customer""",
+            {"start": to_utc_text(start), "end": to_utc_text(end), "now": to_utc_text(now)},
+        )
+    ]
+
+
 def closed_customers(
     conn: sqlite3.Connection, start: datetime, end: datetime
 ) -> list[survey.Customer]:
