@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -27,7 +27,9 @@ from aftersales_cli.rules.fields import mask_phone
 from aftersales_cli.rules.taxonomy import CATEGORIES, CLIENT_KINDS, STATUSES
 from aftersales_cli.store import clients as store
 from aftersales_cli.store.db import snapshot
-from aftersales_cli.store.survey import ClientSurvey
+
+if TYPE_CHECKING:
+    from aftersales_cli.store.survey import ClientSurvey
 
 NameArgument = Annotated[
     str,

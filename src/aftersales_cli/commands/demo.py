@@ -23,7 +23,6 @@ received, "do": what, "by": who, ...}`, the options of that command by name:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -179,6 +178,8 @@ def _apply(
         actions.move(desk, move)
     elif action == "attach":
         content = scenario_file(args["file"])
+        import hashlib  # (its OpenSSL costs every command's --help 8 ms at the top)
+
         digest = hashlib.sha256(content).hexdigest()
         name = args.get("name", args["file"])
         evidence.attach(
