@@ -76,6 +76,8 @@ def build(
     tasks: dict[str, Callable[[sqlite3.Connection], Any]] = {
         # the most expensive first, so that the two workers finish together
         "figures": lambda c: queries.figures(c, w, rules),
+        # (a quarter's plan counts its customers: a sort of the quarter's closings)
+        "survey": lambda c: survey.figures(c, period, now, rules),
         "clusters": lambda c: queries.batch_clusters(c, w, rules),
         "previous_figures": lambda c: queries.figures(c, pw, rules),
         "repeaters": lambda c: queries.repeat_complainants(c, w),
@@ -95,7 +97,6 @@ def build(
         "total": lambda c: queries.total(c, w),
         "corrective_actions": lambda c: queries.corrective_actions(c, w),
         "previous_total": lambda c: queries.total(c, pw),
-        "survey": lambda c: survey.figures(c, period, now, rules),
         "previous_survey": lambda c: satisfied_share(
             c, before.start, before.end, rules.survey.satisfied_min
         ),
