@@ -83,6 +83,9 @@ def test_one_business_hour_from_the_eve_of_national_day() -> None:
     assert counted.due == at(2026, 10, 8, 9, 0)
     assert shown(counted) == [f"10-0{d} holiday 国庆节" for d in range(1, 8)]
     assert counted.makeup == () and counted.unofficial_years == ()
+    assert business.spans(counted.skipped) == (
+        business.Span(date(2026, 10, 1), date(2026, 10, 7), "holiday", ("国庆节",)),
+    )
 
 
 def test_the_make_up_saturday_after_national_day_counts() -> None:
@@ -105,6 +108,7 @@ def test_spring_festival_2026() -> None:
     counted = add_minutes(at(2026, 2, 14, 17), 120, OFFICE)
     assert counted.due == at(2026, 2, 24, 9)
     assert shown(counted) == [f"02-{d} holiday 春节" for d in range(15, 24)]
+    assert [(s.first.day, s.last.day) for s in business.spans(counted.skipped)] == [(15, 23)]
     # One working day from the eve: the same time on the next working day, 02-24.
     assert add_days(at(2026, 2, 14, 10, 15), 1, OFFICE).due == at(2026, 2, 24, 10, 15)
     # ... and 02-28 (Saturday) is 补班 too: 3 working days from Thursday 02-26 11:00 are
@@ -129,6 +133,9 @@ def test_off_hours_lunch_and_the_end_of_the_day() -> None:
     weekend = add_minutes(at(2026, 11, 6, 17, 50), 60, OFFICE)
     assert weekend.due == at(2026, 11, 9, 8, 50)
     assert shown(weekend) == ["11-07 weekend", "11-08 weekend"]
+    assert business.spans(weekend.skipped) == (
+        business.Span(date(2026, 11, 7), date(2026, 11, 8), "weekend", ()),
+    )
 
 
 def test_working_days_keep_the_local_time() -> None:
@@ -286,3 +293,14 @@ def test_working_days_land_on_a_working_day_in_order(
     assert start <= due < more
     assert working(due, cal, closed_end=True)
     assert add_minutes(start, 0, cal).due <= due
+
+
+def test_spans_keep_holidays_and_weekends_apart() -> None:
+    # A company holiday on Friday 2026-11-13, then the weekend: two runs, named apart.
+    cal = WorkCalendar(holidays={date(2026, 11, 13): "公司庆典"})
+    counted = add_minutes(at(2026, 11, 12, 17), 120, cal)
+    assert counted.due == at(2026, 11, 16, 9)
+    assert business.spans(counted.skipped) == (
+        business.Span(date(2026, 11, 13), date(2026, 11, 13), "holiday", ("公司庆典",)),
+        business.Span(date(2026, 11, 14), date(2026, 11, 15), "weekend", ()),
+    )

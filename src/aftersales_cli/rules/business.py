@@ -21,7 +21,7 @@ import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from aftersales_cli.rules.errors import RuleError
 
@@ -35,8 +35,7 @@ DEFAULT_WEEK: tuple[Hours, ...] = (OFFICE,) * 5 + ((), ())
 SEARCH_LIMIT_DAYS = 3 * 366
 
 
-@dataclass(frozen=True)
-class Holiday:
+class Holiday(NamedTuple):
     """A named day off (`name` Chinese, `english` English; the rules file's own name is
     both)."""
 
@@ -44,8 +43,7 @@ class Holiday:
     english: str
 
 
-@dataclass(frozen=True)
-class OfficialYear:
+class OfficialYear(NamedTuple):
     """One year's official notice: the days off (weekends inside a holiday included) and
     the make-up workdays, each with the holiday it belongs to."""
 
@@ -56,8 +54,7 @@ class OfficialYear:
 DayKind = Literal["workday", "weekend", "holiday", "makeup"]
 
 
-@dataclass(frozen=True)
-class Day:
+class Day(NamedTuple):
     """What one date is: `kind` workday (its weekday's hours), weekend (a weekday with no
     hours), holiday (off) or makeup (a working day that would be off); `source` says who
     decided (the rules file, the official notice or the plain week); `official` whether
@@ -174,8 +171,7 @@ class WorkCalendar:
         return self.makeup_hours
 
 
-@dataclass(frozen=True)
-class Counted:
+class Counted(NamedTuple):
     """A due time and how it was counted: the off-days from the start to the due (weekends
     and holidays), the make-up workdays counted, and the years counted without official
     data (the caller warns about those)."""
@@ -184,6 +180,31 @@ class Counted:
     skipped: tuple[Day, ...]
     makeup: tuple[Day, ...]
     unofficial_years: tuple[int, ...]
+
+
+class Span(NamedTuple):
+    """Consecutive days of one kind, for an explanation: `first` to `last`, with the
+    names of the holidays among them (Chinese, in order, each once)."""
+
+    first: date
+    last: date
+    kind: DayKind
+    names: tuple[str, ...]
+
+
+def spans(days: tuple[Day, ...]) -> tuple[Span, ...]:
+    """`days` (in order) grouped into runs of consecutive dates of the same kind — a
+    holiday's weekend days belong to the holiday, so 10-01 to 10-07 is one run."""
+    result: list[Span] = []
+    for day in days:
+        name = (day.holiday.name,) if day.holiday else ()
+        last = result[-1] if result else None
+        if last and last.kind == day.kind and last.last + timedelta(days=1) == day.day:
+            names = last.names + tuple(n for n in name if n not in last.names)
+            result[-1] = Span(last.first, day.day, day.kind, names)
+        else:
+            result.append(Span(day.day, day.day, day.kind, name))
+    return tuple(result)
 
 
 def _periods(day: Day, zone: tzinfo | None) -> Iterator[tuple[datetime, datetime]]:
