@@ -134,8 +134,29 @@ def test_reading_a_case_loads_no_heavy_library(run: Run) -> None:
     0.29 builds a pydantic TypeAdapter per option: +70 ms a command, so it is pinned
     below; this fails if an upgrade brings it back)."""
     run("log", "米饭偏硬", "--channel", "online", "--customer", "a", "--phone", "13800000000")
-    heavy = {"rich", "sqlite_utils", "pendulum", "pydantic"}
+    heavy = {"rich", "sqlite_utils", "pendulum", "pydantic", "chinese_calendar"}
     assert heavy & {m.split(".")[0] for m in _modules_loaded("show", "1")} == set()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("show", "1"),
+        ("list",),
+        ("overdue",),
+        ("log", "饭凉了", "--channel", "online", "--customer", "b", "--phone", "13800000001"),
+    ],
+)
+def test_the_holiday_calendar_is_not_loaded_by_the_everyday_commands(
+    run: Run, argv: tuple[str, ...]
+) -> None:
+    """Business time is not wired into deadlines yet: the everyday commands load neither
+    the chinesecalendar package nor the business-time core."""
+    run("log", "米饭偏硬", "--channel", "online", "--customer", "a", "--phone", "13800000000")
+    loaded = _modules_loaded(*argv)
+    assert "chinese_calendar" not in {m.split(".")[0] for m in loaded}
+    assert "aftersales_cli.rules.business" not in loaded
+    assert "aftersales_cli.rules.business" in _modules_loaded("calendar")
 
 
 def test_python_dash_m_works(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from datetime import date, time
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -240,11 +241,21 @@ causes = { processing = "质控", traffic = "delivery" }
 [targets]
 avg_handling_hours = 36.5
 """
+CALENDAR = """
+[calendar]
+holidays = { 2027-02-05 = "春节", "2027-02-08" = "" }
+workdays = [2027-02-14, "2027-02-20"]
+[calendar.hours]
+mon = ["13:00-18:00", "08:00-12:00"]
+sat = ["09:00-12:00"]
+"""
 
 
 @pytest.mark.parametrize("ascii_only", [False, True])
 @pytest.mark.parametrize(
-    "text", ["", EXAMPLE.read_text("utf-8"), ODD], ids=["defaults", "example", "odd"]
+    "text",
+    ["", EXAMPLE.read_text("utf-8"), ODD, CALENDAR],
+    ids=["defaults", "example", "odd", "calendar"],
 )
 def test_the_effective_rules_as_toml_give_the_same_rules(text: str, ascii_only: bool) -> None:
     rules = parse_rules(text, "company.toml")
@@ -318,3 +329,65 @@ def test_a_folder_that_keeps_nothing_still_gives_the_defaults(tmp_path: Path) ->
         config.parsed_once(shipped)["penalties"]
         == config.parsed_once(config.DEFAULTS_FILE)["penalties"]
     )
+
+
+def test_the_calendar_defaults_to_weekdays_eight_to_six_with_no_dates_of_its_own() -> None:
+    calendar = default_rules().calendar
+    office = ((time(8), time(18)),)
+    assert calendar.week == (office,) * 5 + ((), ())
+    assert calendar.holidays == {} and calendar.workdays == {}
+
+
+def test_the_calendar_reads_ranges_and_dates_and_builds_a_work_calendar() -> None:
+    calendar = parse_rules(CALENDAR, "company.toml").calendar
+    assert calendar.week[0] == ((time(8), time(12)), (time(13), time(18)))  # sorted
+    assert calendar.week[5] == ((time(9), time(12)),)
+    assert calendar.holidays == {date(2027, 2, 5): "春节", date(2027, 2, 8): ""}
+    assert calendar.workdays == {date(2027, 2, 14): "", date(2027, 2, 20): ""}
+    work = calendar.work_calendar()
+    assert work.day(date(2027, 2, 5)).kind == "holiday"
+    assert work.day(date(2027, 2, 14)).kind == "makeup"  # a Sunday that is worked
+    assert work.day(date(2027, 2, 14)).source == "rules"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (
+            '[calendar.hours]\nmon = ["08:00-12:00", "11:00-18:00"]',
+            ["calendar.hours.mon", "overlap"],
+        ),
+        ('[calendar.hours]\ntue = ["18:00-08:00"]', ["calendar.hours.tue", "before it ends"]),
+        ('[calendar.hours]\nwed = ["8-18"]', ["calendar.hours.wed", "08:00-18:00"]),
+        ('[calendar.hours]\nthu = ["08:00-25:00"]', ["calendar.hours.thu", "time of day"]),
+        ('[calendar.hours]\nfri = "08:00-18:00"', ["calendar.hours.fri", "a list of ranges"]),
+        ("[calendar.hours]\nfunday = []", ["calendar.hours.funday"]),
+        (
+            "[calendar.hours]\nmon = []\ntue = []\nwed = []\nthu = []\nfri = []",
+            ["calendar.hours", "at least one weekday"],
+        ),
+        ('[calendar]\nholidays = { 2027-02-30 = "x" }', ["calendar.holidays", "2027-02-30"]),
+        ('[calendar]\nworkdays = ["tomorrow"]', ["calendar.workdays", "a date like"]),
+        ("[calendar]\nholidays = 5", ["calendar.holidays", "list of dates"]),
+        ("[calendar]\nholidays = { 2027-02-05 = 1 }", ["calendar.holidays.2027-02-05"]),
+        ('[calendar]\nholidays = [2027-02-05, "2027-02-05"]', ["2027-02-05 is given twice"]),
+        (
+            '[calendar]\nholidays = [2027-02-05]\nworkdays = { 2027-02-05 = "补班" }',
+            ["calendar.workdays", "2027-02-05", "calendar.holidays"],
+        ),
+        ("[calendar]\nweekends = []", ["calendar.weekends"]),
+    ],
+)
+def test_a_bad_calendar_is_refused_naming_the_key(text: str, words: list[str]) -> None:
+    with pytest.raises(RulesFileError) as raised:
+        parse_rules(text, "company.toml")
+    for word in words:
+        assert word in str(raised.value)
+
+
+def test_rules_json_carries_the_calendar_dates_as_text(run: Run, tmp_path: Path) -> None:
+    company = tmp_path / "company.toml"
+    company.write_text(CALENDAR, encoding="utf-8")
+    data: Any = ok(run("rules", "--rules", str(company), "--json"))
+    assert data["calendar"]["workdays"] == ["2027-02-14", "2027-02-20"]
+    assert data["calendar"]["hours"]["mon"] == ["13:00-18:00", "08:00-12:00"]

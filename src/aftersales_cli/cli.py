@@ -210,6 +210,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("survey", "survey:survey"),
     ("check", "check:check"),
     ("rules", "policy:rules_command"),
+    ("calendar", "calendar:calendar"),
     ("demo", "demo:demo"),
 )
 _WHERE = dict(COMMANDS)

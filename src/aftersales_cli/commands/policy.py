@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from aftersales_cli import clock
 from aftersales_cli.commands.context import JsonOption, RulesOption, session
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import holds_unicode, output
@@ -80,6 +81,8 @@ def policy_view(rules: Rules, source: str) -> list[Block]:
                 f"{rules.statutory.loss_multiple} × loss, ¥{rules.statutory.minimum})",
             ),
             ("not ours", _list(sorted(rules.causes.not_ours))),
+            ("working hours", _working_hours(rules)),
+            ("calendar dates", _calendar_dates(rules)),
             ("repeat window", f"{rules.intake.repeat_window_days} days"),
             ("batch window", f"{rules.intake.batch_window_hours} h"),
             ("client clusters", f"{_list(sorted(rules.intake.cluster_categories))}, one local day"),
@@ -112,6 +115,22 @@ def policy_view(rules: Rules, source: str) -> list[Block]:
         title="Penalties, windows and targets",
     )
     return [Line(f"Rules in force: {source}", "dim"), deadlines, categories, numbers]
+
+
+def _working_hours(rules: Rules) -> str:
+    from aftersales_cli.render.calendar_view import week_text
+
+    return f"{week_text(rules.calendar.week)} (local time; not yet used by deadlines)"
+
+
+def _calendar_dates(rules: Rules) -> str:
+    """`2 holidays and 1 workday of the rules file's own, over the official calendar`."""
+    holidays, workdays = len(rules.calendar.holidays), len(rules.calendar.workdays)
+    return (
+        f"{holidays} {'holiday' if holidays == 1 else 'holidays'} and {workdays} "
+        f"{'workday' if workdays == 1 else 'workdays'} of the rules file's own, over "
+        "China's official holidays and make-up workdays (aftersales calendar)"
+    )
 
 
 def _client_terms(terms: ClientTerms) -> str:
@@ -215,6 +234,15 @@ def _toml_string(text: str, ascii_only: bool) -> str:
     return '"' + "".join(out) + '"'
 
 
+def _warn_unofficial(year: int, rules: Rules) -> None:
+    """The current year without official holidays: said on stderr, never guessed."""
+    from aftersales_cli.render.calendar_view import unofficial_warning
+    from aftersales_cli.rules import business
+
+    if not rules.calendar.work_calendar().has_official(year):
+        output.warn(unofficial_warning(year, business.china_years()))
+
+
 TomlOption = Annotated[
     bool, typer.Option("--toml", help="Print the rules in force as a rules file (TOML).")
 ]
@@ -234,6 +262,7 @@ def rules_command(
         raise BadInput("--toml", "give --json or --toml, not both")
     with session(ctx, rules=rules) as s:
         effective = s.rules
+        _warn_unofficial(s.now.astimezone(clock.local_zone()).year, effective)
         if json_:
             output.print_json(effective.effective)
             return

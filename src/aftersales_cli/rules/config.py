@@ -11,11 +11,11 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aftersales_cli.rules import fields
 from aftersales_cli.rules.errors import RuleError, RulesFileError
@@ -31,6 +31,9 @@ from aftersales_cli.rules.taxonomy import (
     Term,
     Vocabulary,
 )
+
+if TYPE_CHECKING:
+    from aftersales_cli.rules.business import WorkCalendar
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)\s*$")
 
@@ -196,6 +199,26 @@ class SurveyRules(NamedTuple):
     long_term_months: int
 
 
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WorkingHours = tuple[tuple[time, time], ...]
+
+
+class CalendarRules(NamedTuple):
+    """`[calendar]`: the working hours of Monday..Sunday (sorted ranges, none overlapping)
+    and the rules file's own dated holidays and workdays (补班), date → name ("" unnamed),
+    which override the official calendar."""
+
+    week: tuple[WorkingHours, ...]
+    holidays: Mapping[date, str]
+    workdays: Mapping[date, str]
+
+    def work_calendar(self) -> WorkCalendar:
+        """The calendar business time counts by (official dates looked up per year)."""
+        from aftersales_cli.rules.business import WorkCalendar  # only where time is counted
+
+        return WorkCalendar(self.week, self.holidays, self.workdays)
+
+
 class Rules(NamedTuple):
     """The effective policy, one field per section of the rules file. Built only by
     `parse_rules`, so it is always valid."""
@@ -213,6 +236,7 @@ class Rules(NamedTuple):
     targets: Targets
     attachments: AttachmentRules
     survey: SurveyRules
+    calendar: CalendarRules
     clients: Mapping[str, ClientTerms]  # by client key (rules.fields.client_key)
     effective: Mapping[str, Any]  # the merged table, for `aftersales rules`
 
@@ -306,6 +330,10 @@ def _toml(text: str, source: str) -> dict[str, Any]:
         raise RulesFileError(f"{source}: not valid TOML: {exc}") from None
 
 
+# Values a rules file gives whole (a table or a list), replacing the defaults'.
+_WHOLE = frozenset({"calendar.holidays", "calendar.workdays"})
+
+
 def _merge(base: dict[str, Any], over: Mapping[str, Any], prefix: str, source: str) -> None:
     for key, value in over.items():
         path = f"{prefix}{key}"
@@ -315,11 +343,18 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any], prefix: str, source: s
                 base[key].update({"keywords": [], "zh": ""})
             elif prefix == "survey.aspects.":
                 base[key] = value  # an aspect the rules file adds
-            elif prefix == "clients.":
+            elif prefix == "clients." or path in _WHOLE:
                 base[key] = copy.deepcopy(value)  # a client's terms: `_clients` checks them
                 continue
             else:
                 raise RulesFileError(f"{source}: unknown key {path!r}")
+        if path in _WHOLE:  # the rules file's dates, as text (JSON has no date): `_calendar`
+            base[key] = (  # checks them
+                [v.isoformat() if isinstance(v, date) else v for v in value]
+                if isinstance(value, list)
+                else copy.deepcopy(value)
+            )
+            continue
         if isinstance(base[key], dict):
             if not isinstance(value, dict):
                 raise RulesFileError(f"{source}: {path} must be a table")
@@ -415,6 +450,7 @@ def _build(raw: dict[str, Any]) -> Rules:
             * 1024
         ),
         survey=_survey(raw["survey"]),
+        calendar=_calendar(raw["calendar"]),
         clients=_clients(raw["clients"], by_severity),
         effective=raw,
     )
@@ -764,3 +800,92 @@ def _check_severities(deadlines: Mapping[str, Mapping[str, Duration | None]]) ->
                     f"deadlines.{stricter}.{milestone}: {a} is later than "
                     f"{looser}'s {b}; a more severe level never gets more time"
                 )
+
+
+_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _calendar(table: Mapping[str, Any]) -> CalendarRules:
+    """`[calendar]`: `hours.mon` .. `hours.sun`, each a list of "HH:MM-HH:MM" ranges
+    (none overlapping, within a day), at least one weekday working; `holidays` and
+    `workdays`, each a table of date = "name" or a list of dates, no date in both."""
+    unknown = sorted(set(table) - {"hours", "holidays", "workdays"})
+    if unknown:
+        raise RulesFileError(f"unknown key 'calendar.{unknown[0]}'")
+    hours = table["hours"]
+    if not isinstance(hours, Mapping):
+        raise RulesFileError("calendar.hours: a table of weekdays (mon .. sun)")
+    extra = sorted(set(hours) - set(WEEKDAYS))
+    if extra:
+        raise RulesFileError(f"calendar.hours.{extra[0]}: a weekday, one of {', '.join(WEEKDAYS)}")
+    week = tuple(_hours(hours.get(day, []), f"calendar.hours.{day}") for day in WEEKDAYS)
+    if not any(week):
+        raise RulesFileError("calendar.hours: at least one weekday needs working hours")
+    holidays = _dates(table["holidays"], "calendar.holidays")
+    workdays = _dates(table["workdays"], "calendar.workdays")
+    both = sorted(set(holidays) & set(workdays))
+    if both:
+        raise RulesFileError(
+            f"calendar.workdays: {both[0]} is also in calendar.holidays; a date is one or the other"
+        )
+    return CalendarRules(week, holidays, workdays)
+
+
+def _hours(value: Any, where: str) -> WorkingHours:
+    if not isinstance(value, list):
+        raise RulesFileError(f'{where}: a list of ranges like ["08:00-12:00", "13:00-18:00"]')
+    ranges: list[tuple[time, time]] = []
+    for item in value:
+        match = _RANGE.match(item) if isinstance(item, str) else None
+        if not match:
+            raise RulesFileError(f"{where}: a range like '08:00-18:00', got {item!r}")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if h1 > 23 or m1 > 59 or h2 > 23 or m2 > 59:
+            raise RulesFileError(f"{where}: not a time of day in {item!r}")
+        start, end = time(h1, m1), time(h2, m2)
+        if not start < end:
+            raise RulesFileError(f"{where}: {item!r} must start before it ends")
+        ranges.append((start, end))
+    ranges.sort()
+    for (_, end), (start, _) in zip(ranges, ranges[1:], strict=False):
+        if start < end:
+            raise RulesFileError(f"{where}: the ranges {_range_text(ranges)} overlap")
+    return tuple(ranges)
+
+
+def _range_text(ranges: list[tuple[time, time]]) -> str:
+    return ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in ranges)
+
+
+def _dates(value: Any, where: str) -> dict[date, str]:
+    """A table of date = "name" (a date key, or a TOML date), or a list of dates."""
+    pairs: list[tuple[Any, Any]]
+    if isinstance(value, Mapping):
+        pairs = list(value.items())
+    elif isinstance(value, list):
+        pairs = [(item, "") for item in value]
+    else:
+        raise RulesFileError(f'{where}: a table of date = "name", or a list of dates')
+    found: dict[date, str] = {}
+    for raw, name in pairs:
+        day = _a_date(raw, where)
+        if day in found:
+            raise RulesFileError(f"{where}: {day} is given twice")
+        if not isinstance(name, str):
+            raise RulesFileError(f"{where}.{day}: a name, got {name!r}")
+        try:
+            found[day] = fields.text(f"{where}.{day}", name) if name.strip() else ""
+        except RuleError as exc:
+            raise RulesFileError(str(exc)) from None
+    return dict(sorted(found.items()))
+
+
+def _a_date(value: Any, where: str) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    try:
+        if isinstance(value, str) and len(value.strip()) == 10:
+            return date.fromisoformat(value.strip())
+    except ValueError:
+        pass
+    raise RulesFileError(f"{where}: a date like 2027-02-05, got {value!r}")
