@@ -16,7 +16,7 @@ from aftersales_cli.rules import history, lifecycle
 from aftersales_cli.rules.case import Case, Deadline, Penalty
 from aftersales_cli.rules.config import default_rules
 from aftersales_cli.rules.lifecycle import Closing, Intake
-from aftersales_cli.rules.taxonomy import MILESTONE_KEYS, STATUSES
+from aftersales_cli.rules.taxonomy import MILESTONE_KEYS, NOTE_KINDS, STATUSES
 
 RULES = default_rules()
 TZ = ZoneInfo("Asia/Shanghai")
@@ -315,8 +315,23 @@ def test_any_history_is_judged_without_raising(entries: list[Entry], status: str
             and all(isinstance(v, list | tuple) and len(v) == 2 for v in e.changes.values())
             for e in entries
         )
+        and all(
+            e.changes["note.kind"][1] in NOTE_KINDS
+            for e in entries
+            if isinstance(e.changes, Mapping) and "note.kind" in e.changes
+        )
         and _folds(entries, status)
     )
+
+
+def test_a_note_kind_that_is_not_text_is_a_problem_not_a_crash() -> None:
+    """Found by Hypothesis: `note.kind` [] (a hand-edited export) raised TypeError."""
+    entries = [
+        Entry(datetime(2026, 11, 22, 10, tzinfo=TZ), "log", {}),
+        Entry(datetime(2026, 11, 22, 11, tzinfo=TZ), "note", {"note.kind": (None, [])}),
+    ]
+    problems = history.history_problems(_case("new"), entries)
+    assert any(field.endswith("note.kind") for field, _ in problems), problems
 
 
 def _folds(entries: list[Entry], status: str) -> bool:

@@ -43,7 +43,7 @@ class Vocabulary:
         }
 
     def __contains__(self, key: object) -> bool:
-        return key in self.terms
+        return isinstance(key, str) and key in self.terms  # (a list, from a file, is no term)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.terms)
