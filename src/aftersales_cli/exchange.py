@@ -118,6 +118,23 @@ HEADER_ALIASES = {
     "就医": "hospital",
 }
 
+# A survey form's headers (`survey import`) besides the aspects' own labels.
+SURVEY_HEADER_ALIASES = {
+    "提交时间": "at",
+    "答题时间": "at",
+    "时间": "at",
+    "单位": "client",
+    "客户单位": "client",
+    "学校": "client",
+    "姓名": "respondent",
+    "联系人": "respondent",
+    "方式": "method",
+    "调查方式": "method",
+    "意见": "comment",
+    "意见建议": "comment",
+    "建议": "comment",
+}
+
 # What an intake row may say: the options of `log` (the delivery time comes with the
 # delivery date, as `--delivery-date 2026-11-21 11:30`).
 INTAKE_FIELDS: tuple[str, ...] = tuple(

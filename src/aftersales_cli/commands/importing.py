@@ -27,7 +27,7 @@ from aftersales_cli.commands.context import (
     Session,
     session,
 )
-from aftersales_cli.commands.data import file_format
+from aftersales_cli.commands.data import file_format, reading
 from aftersales_cli.desk import parse
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output
@@ -98,22 +98,11 @@ def import_(
             handle = source.open("rb")
         except OSError as exc:
             raise BadInput("file", f"cannot read {source}: {exc.strerror or exc}") from None
-        with handle:
-            try:
-                with s.writing() as conn:
-                    importer.run(conn, exchange.read_rows(handle, kind))
-                    if importer.bad:
-                        raise exchange.ImportError_(importer.bad)  # rolls it all back
-            except exchange.NotText as exc:
-                raise BadInput("file", f"cannot read {source}: {exc}") from None
-            except exchange.ImportError_ as exc:
-                raise BadInput(
-                    "file", f"{exc.bad} bad row(s) in {source}; nothing imported"
-                ) from None
-            except BrokenPipeError:
-                raise
-            except OSError as exc:
-                raise BadInput("file", f"cannot read {source}: {exc.strerror or exc}") from None
+        with handle, reading(source):
+            with s.writing() as conn:
+                importer.run(conn, exchange.read_rows(handle, kind))
+                if importer.bad:
+                    raise exchange.ImportError_(importer.bad)  # rolls it all back
         ids = importer.ids
         files = importer.attachments
         # each only when the file held some (attachments: an export with --attachments)

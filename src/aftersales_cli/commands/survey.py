@@ -242,6 +242,7 @@ def import_(
     Example: aftersales survey import 问卷导出.xlsx
     """
     from aftersales_cli import exchange
+    from aftersales_cli.commands.data import reading
     from aftersales_cli.desk import parse
     from aftersales_cli.desk import survey as desk
 
@@ -251,19 +252,7 @@ def import_(
         columns = exchange.Columns(
             known=(*parse.SURVEY_FIELDS, *aspects),
             aliases={
-                "提交时间": "at",
-                "答题时间": "at",
-                "时间": "at",
-                "单位": "client",
-                "客户单位": "client",
-                "学校": "client",
-                "姓名": "respondent",
-                "联系人": "respondent",
-                "方式": "method",
-                "调查方式": "method",
-                "意见": "comment",
-                "意见建议": "comment",
-                "建议": "comment",
+                **exchange.SURVEY_HEADER_ALIASES,
                 **{aspects.zh(k): k for k in aspects},
             },
             allowed="提交时间, 单位, 姓名, the aspects' labels, 意见 (or the options' names)",
@@ -277,35 +266,30 @@ def import_(
         except OSError as exc:
             raise BadInput("file", f"cannot read {source}: {exc.strerror or exc}") from None
         try:
-            rows = (
-                exchange.xlsx_table(source, columns)
-                if xlsx
-                else exchange.csv_table(handle, columns)  # type: ignore[arg-type]
-            )
-            with s.writing() as conn:
-                for row in rows:
-                    problem = row.problem
-                    if problem is None:
-                        try:
-                            command = parse.survey_response(
-                                row.values, (), s.now, s.rules, method=default_method
-                            )
-                            ids.append(desk.write(conn, the_desk, command).id)
-                        except RuleError as exc:
-                            problem = f"{exc.field}: {exc.message}"
-                        except UserError as exc:
-                            problem = exc.message
-                    if problem is not None:
-                        bad += 1
-                        output.note(f"error: line {row.line}: {problem}")
-                if bad:
-                    raise exchange.ImportError_(bad)
-        except exchange.NotText as exc:
-            raise BadInput("file", f"cannot read {source}: {exc}") from None
-        except exchange.ImportError_ as exc:
-            raise BadInput("file", f"{exc.bad} bad row(s) in {source}; nothing imported") from None
-        except OSError as exc:
-            raise BadInput("file", f"cannot read {source}: {exc.strerror or exc}") from None
+            with reading(source):
+                rows = (
+                    exchange.xlsx_table(source, columns)
+                    if xlsx
+                    else exchange.csv_table(handle, columns)  # type: ignore[arg-type]
+                )
+                with s.writing() as conn:
+                    for row in rows:
+                        problem = row.problem
+                        if problem is None:
+                            try:
+                                command = parse.survey_response(
+                                    row.values, (), s.now, s.rules, method=default_method
+                                )
+                                ids.append(desk.write(conn, the_desk, command).id)
+                            except RuleError as exc:
+                                problem = f"{exc.field}: {exc.message}"
+                            except UserError as exc:
+                                problem = exc.message
+                        if problem is not None:
+                            bad += 1
+                            output.note(f"error: line {row.line}: {problem}")
+                    if bad:
+                        raise exchange.ImportError_(bad)  # rolls it all back
         finally:
             if handle is not None:
                 handle.close()
