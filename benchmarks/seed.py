@@ -287,6 +287,14 @@ LEFT_AT_DEFAULTS = (
     "supply_event",
     "late",
     "last_note_at",
+    # no case is paused, and every due is counted on the 24/7 clock (as before business
+    # time, issue 14: counting a million dues in working time is not what is measured)
+    "paused_at",
+    "pause_reason",
+    "pause_limit_at",
+    "pause_mark",
+    "paused_minutes",
+    "counting",
 )
 COLUMNS = tuple(c for c in codec.COLUMNS if c not in LEFT_AT_DEFAULTS)
 DEADLINE_COLUMNS = tuple(c for c in codec.DEADLINE_COLUMNS if c not in LEFT_AT_DEFAULTS)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal, NamedTuple
 
+from aftersales_cli.rules.case import Counting, Skipped
 from aftersales_cli.rules.errors import RuleError
 
 Hours = tuple[tuple[time, time], ...]
@@ -299,3 +300,27 @@ def minutes_between(earlier: datetime, later: datetime, cal: WorkCalendar) -> in
             if overlap > timedelta():
                 total += overlap
     return int(total.total_seconds() // 60)
+
+
+def explained(
+    start: datetime, due: datetime, duration: str, cal: WorkCalendar, paused_minutes: int = 0
+) -> Counting:
+    """How a due `duration` of working time (and `paused_minutes` more, for pauses) from
+    `start` was counted: the days off from the start's day to the due's, the make-up
+    workdays among them, and the years without official data."""
+    zone = start.tzinfo
+    first, last = start.date(), due.astimezone(zone).date()
+    days = tuple(cal.day(first + timedelta(days=n)) for n in range((last - first).days + 1))
+    off = tuple(day for day in days if not day.working)
+    return Counting(
+        start=start,
+        duration=duration,
+        skipped=tuple(Skipped(s.first, s.last, s.kind, s.names) for s in spans(off)),
+        makeup=tuple(
+            (day.day, day.holiday.name if day.holiday else "")
+            for day in days
+            if day.kind == "makeup"
+        ),
+        unofficial=tuple(sorted({day.day.year for day in days if not day.official})),
+        paused_minutes=paused_minutes,
+    )

@@ -14,6 +14,33 @@ from typing import NamedTuple
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS, OPEN_STATUSES
 
 
+class Skipped(NamedTuple):
+    """Days off between a business-time deadline's start and its due: `first` to `last`,
+    `kind` weekend or holiday, with the holidays' names (Chinese, each once)."""
+
+    first: date
+    last: date
+    kind: str
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Counting:
+    """How a business-time deadline was counted, worked out when it was set (so that
+    `show` explains it without the calendar): `duration` of working time (as the rules
+    write it, "1h", "2d") from `start`; the days off skipped up to the due; the make-up
+    workdays (补班) counted, each with the holiday it belongs to; the years counted
+    without official data (by weekends and the rules file's dates only); and the working
+    minutes pauses moved the due by."""
+
+    start: datetime
+    duration: str
+    skipped: tuple[Skipped, ...] = ()
+    makeup: tuple[tuple[date, str], ...] = ()
+    unofficial: tuple[int, ...] = ()
+    paused_minutes: int = 0
+
+
 @dataclass(frozen=True)
 class Deadline:
     """One milestone of a case.
@@ -25,6 +52,7 @@ class Deadline:
     (reclassified, extended, done back-dated, reopened, closed again). A milestone that
     starts again (resolution after a reopen, the next revisit) carries it.
     `breach_noted` records that the history already says this deadline was breached.
+    `counting` says how a business-time due was counted (None: the clock runs 24/7).
     """
 
     due_at: datetime | None = None
@@ -33,6 +61,11 @@ class Deadline:
     reason: str | None = None
     late: bool = False
     breach_noted: bool = False
+    counting: Counting | None = None
+
+    @property
+    def business_time(self) -> bool:
+        return self.counting is not None
 
     @property
     def outcome(self) -> str | None:
@@ -135,7 +168,20 @@ class Case(Complaint):
     reopen_count: int = 0
     escalated_at: datetime | None = None
     last_note_at: datetime | None = None  # the latest progress note (`aftersales note`)
+    # A pause (`aftersales pause`): since when and why; when it has lasted too long
+    # (`overdue` lists it then); up to when the pending deadlines have already been moved
+    # for it (a reclassification while paused moves them first); and the clock minutes
+    # of the pauses already over, for the report.
+    paused_at: datetime | None = None
+    pause_reason: str | None = None
+    pause_limit_at: datetime | None = None
+    pause_mark: datetime | None = None
+    paused_minutes: int = 0
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_at is not None

@@ -26,6 +26,7 @@ from aftersales_cli.rules.taxonomy import (
     DEPARTMENTS,
     FINDINGS,
     INTAKE_MILESTONES,
+    MILESTONES,
     SEVERITIES,
     SEVERITY_RANK,
     Term,
@@ -111,6 +112,12 @@ class DeadlineRules(NamedTuple):
     lab_report: Duration | None
     qc_categories: frozenset[str]
     confirm: Duration | None
+    business_time: Mapping[str, frozenset[str]]  # severity → milestones in business time
+    pause_limit: Duration
+
+    def business(self, severity: str, milestone: str) -> bool:
+        """Whether this milestone's clock counts working time only at this severity."""
+        return milestone in self.business_time.get(severity, frozenset())
 
 
 class SeverityRules(NamedTuple):
@@ -469,7 +476,21 @@ def _deadline_rules(table: Mapping[str, Any], category_terms: Vocabulary) -> Dea
         lab_report=_switchable(table, "lab_report"),
         qc_categories=_terms(table["qc_categories"], "deadlines.qc_categories", category_terms),
         confirm=_switchable(table, "confirm"),
+        business_time=_business_time(table["business_time"]),
+        pause_limit=_duration(table, "pause_limit"),
     )
+
+
+def _business_time(table: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    """`[deadlines.business_time]`: per severity, the milestones whose clocks count
+    working time only ([calendar]); the others run 24/7."""
+    extra = sorted(set(table) - set(SEVERITIES))
+    if extra:
+        raise RulesFileError(f"unknown key 'deadlines.business_time.{extra[0]}'")
+    return {
+        severity: _terms(table[severity], f"deadlines.business_time.{severity}", MILESTONES)
+        for severity in SEVERITIES
+    }
 
 
 def _severity(table: Mapping[str, Any]) -> SeverityRules:

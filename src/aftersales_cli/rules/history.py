@@ -43,11 +43,15 @@ ACTIONS: tuple[str, ...] = (
     "action",  # a corrective action opened, done or verified (`actions.ID.FIELD`)
     "attach",  # a file kept with the case (`attach`): `attachment` [null, its number]
     "note",  # a progress note (`aftersales note`), its kind as `note.kind`
+    "pause",  # the case's deadlines stopped (`aftersales pause`): `paused_at`, the reason
+    "resume",  # they run again, each moved by the paused time (`aftersales resume`)
+    "recompute",  # business-time dues counted again by a changed calendar
 )
 FIRST_ACTIONS: tuple[str, ...] = ("log", "import")
 
-# A deadline's part that its own `breached` entry records instead of a change.
-_NOT_A_CHANGE = {"breach_noted"}
+# Deadline parts no entry records as a change: `breach_noted` (its own `breached` entry
+# says so) and `counting` (how a business-time due was counted; the due's change is).
+_NOT_A_CHANGE = {"breach_noted", "counting"}
 # Deadline parts that say when something is due rather than when it happened.
 _DUE_PARTS = ("due_at", "extended_from")
 

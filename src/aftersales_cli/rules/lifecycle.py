@@ -159,7 +159,7 @@ def triage_and_open(intake: Intake, now: datetime, rules: Rules) -> tuple[Case, 
     severity = intake.severity or suggested
     check_severity(severity, suggested, intake.reason)
     due = dl.due_times(severity, intake.received_at, rules, category, intake.org)
-    deadlines = {m: Deadline(due_at=due.get(m)) for m in MILESTONE_KEYS}
+    deadlines = {m: due.get(m, Deadline()) for m in MILESTONE_KEYS}
     if intake.channel == "hotline":
         deadlines["contact"] = dl.complete(deadlines["contact"], intake.received_at)
     case = Case(
@@ -200,13 +200,16 @@ def classify(
             f"lowering severity from {SEVERITIES.label(case.severity)} to "
             f"{SEVERITIES.label(severity)} needs --reason",
         )
+    case = _paused_so_far(case, now, rules)  # counted from now on by the new level's clocks
     deadlines = dict(case.deadlines)
     if new_rank > old_rank:
         deadlines = dl.raised(deadlines, severity, now, rules, case.org)
     elif new_rank < old_rank:
-        deadlines = dl.lowered(deadlines, severity, case.received_at, rules, case.org)
+        deadlines = dl.lowered(
+            deadlines, severity, case.received_at, rules, case.org, case.paused_minutes
+        )
     if new_category != case.category:
-        deadlines = dl.recategorised(deadlines, new_category, now, rules)
+        deadlines = dl.recategorised(deadlines, new_category, severity, now, rules)
     department = case.department
     if case.status in ("new", "classified"):
         department = rules.categories[new_category].department
@@ -238,7 +241,7 @@ def assign(
 
 
 def _with_confirm(
-    before: Mapping[str, Deadline], after: dict[str, Deadline], rules: Rules
+    before: Mapping[str, Deadline], after: dict[str, Deadline], severity: str, rules: Rules
 ) -> dict[str, Deadline]:
     """`confirm` falls due once the department has finished: when investigation turns
     done (1 h after it, by default)."""
@@ -246,7 +249,7 @@ def _with_confirm(
     if before["investigation"].done_at is None and finished is not None:
         confirm = after["confirm"]
         if confirm.due_at is None and confirm.done_at is None:
-            after["confirm"] = Deadline(due_at=dl.confirm_due(finished, rules))
+            after["confirm"] = dl.confirm_due(finished, severity, rules)
     return after
 
 
@@ -289,7 +292,9 @@ def mark_done(
     for name in chain[: chain.index(milestone) + 1]:
         if updated[name].open:
             updated[name] = dl.complete(updated[name], at)
-    return dataclasses.replace(case, deadlines=_with_confirm(case.deadlines, updated, rules))
+    return dataclasses.replace(
+        case, deadlines=_with_confirm(case.deadlines, updated, case.severity, rules)
+    )
 
 
 def _not_applying(case: Case, milestone: str, rules: Rules) -> str:
@@ -331,6 +336,12 @@ def extend(
     """A new time promised to the customer. Promised past the resolution deadline, the
     resolution moves with it (same time, same reason): the case stays coherent."""
     _require_open(case, "extend")
+    if case.paused_at is not None:
+        raise Refused(
+            "status",
+            f"complaint {case.id} is paused; resume it first (a time promised while its "
+            "clocks are stopped would move when they run again)",
+        )
     if milestone == "revisit":
         raise RuleError("milestone", "the revisit is not extended; record it with revisit")
     updated = dict(case.deadlines)
@@ -346,6 +357,75 @@ def extend(
     return dataclasses.replace(case, deadlines=updated)
 
 
+def pause(case: Case, reason: str, now: datetime, rules: Rules) -> Case:
+    """Stop the case's clocks (the customer cannot be reached, a sample is awaited from
+    the customer): while paused its pending deadlines do not run; `resume` moves each by
+    the paused time. Overdue lists it once paused `deadlines.pause_limit` (working days)."""
+    if case.paused_at is not None:
+        raise Refused(
+            "status",
+            f"complaint {case.id} is already paused (since {case.paused_at:%Y-%m-%d %H:%M}); "
+            "resume it first",
+        )
+    if not any(d.open and not d.late for d in case.deadlines.values()):
+        raise Refused("status", f"complaint {case.id} has no deadline running; nothing to pause")
+    text = (reason or "").strip()
+    if not text:
+        raise RuleError(
+            "reason",
+            "a pause needs its reason (the customer cannot be reached, a sample is "
+            "awaited from the customer…)",
+        )
+    limit = dl.due(now, rules.deadlines.pause_limit, rules.calendar.work_calendar())
+    return dataclasses.replace(
+        case, paused_at=now, pause_reason=text, pause_limit_at=limit.due_at, pause_mark=now
+    )
+
+
+def resume(case: Case, now: datetime, rules: Rules) -> Case:
+    """The clocks run again: each pending deadline moves by the paused time — working
+    minutes on a business-time clock, elapsed time on a 24/7 one. Breaches recorded
+    before the pause stay breached."""
+    if case.paused_at is None:
+        raise Refused("status", f"complaint {case.id} is not paused; nothing to resume")
+    return _end_pause(case, now, rules)
+
+
+def _paused_so_far(case: Case, now: datetime, rules: Rules) -> Case:
+    """A paused case with its pending deadlines moved by the pause up to `now` (which
+    then counts on from now): before a step that sets deadlines by the clock while
+    paused (a reclassification), so that no paused time is lost or counted twice."""
+    since = case.pause_mark
+    if since is None or now <= since:
+        return case
+    cal = rules.calendar.work_calendar() if _counted(case) else None
+    moved = {m: dl.resumed(d, since, now, cal) for m, d in case.deadlines.items()}
+    elapsed_minutes = int((now - since).total_seconds() // 60)
+    return dataclasses.replace(
+        case,
+        deadlines=moved,
+        pause_mark=now,
+        paused_minutes=case.paused_minutes + elapsed_minutes,
+    )
+
+
+def _counted(case: Case) -> bool:
+    return any(d.counting is not None for d in case.deadlines.values())
+
+
+def _end_pause(case: Case, now: datetime, rules: Rules) -> Case:
+    """The pause over (resumed, or ended by a close or a revisit), its time applied."""
+    if case.paused_at is None:
+        return case
+    return dataclasses.replace(
+        _paused_so_far(case, now, rules),
+        paused_at=None,
+        pause_reason=None,
+        pause_limit_at=None,
+        pause_mark=None,
+    )
+
+
 def close(case: Case, closing: Closing, now: datetime, rules: Rules) -> Case:
     """Close the case: remedies, cause, responsibility, and what the policy asks of them.
 
@@ -354,9 +434,10 @@ def close(case: Case, closing: Closing, now: datetime, rules: Rules) -> Case:
     an exchange or return (001 §6); a fining close without its supply event (org,
     delivery day, batch or product) or supply value. The fine itself is the supply
     event's (`rules.ledger`): the shell sets `penalty` after numbering the client's
-    events.
+    events. Closing a paused case ends the pause (its time applied first).
     """
     _require_open(case, "close")
+    case = _end_pause(case, now, rules)
     if closing.finding is None and case.category in rules.statutory.categories:
         raise RuleError(
             "finding",
@@ -401,11 +482,11 @@ def close(case: Case, closing: Closing, now: datetime, rules: Rules) -> Case:
     for milestone in (*CLOSE_COMPLETES, "resolution"):
         if updated[milestone].open:
             updated[milestone] = dl.complete(updated[milestone], now)
-    updated["revisit"] = dl.again(updated["revisit"], dl.revisit_due(now, rules))
+    updated["revisit"] = dl.again(updated["revisit"], dl.revisit_due(now, case.severity, rules))
     confirm = updated["confirm"]
     if case.deadlines["investigation"].done_at is None and confirm.due_at is None:
         if confirm.done_at is None:  # no investigation before the close: due after it
-            updated["confirm"] = Deadline(due_at=dl.confirm_due(now, rules))
+            updated["confirm"] = dl.confirm_due(now, case.severity, rules)
     return dataclasses.replace(
         dated,
         status="closed",
@@ -437,12 +518,13 @@ def revisit(
     rules: Rules,
 ) -> Case:
     """The follow-up call. 1–2 reopens the case with a fresh resolution deadline counted
-    from now; 3–5 ends it."""
+    from now; 3–5 ends it. Either ends a pause (its time applied first)."""
     if case.status != "closed":
         raise Refused(
             "status",
             f"complaint {case.id} is {case.status}; only a closed complaint is revisited",
         )
+    case = _end_pause(case, now, rules)
     updated = dict(case.deadlines)
     updated["revisit"] = dl.complete(updated["revisit"], now)
     common: dict[str, Any] = {
@@ -556,18 +638,22 @@ def _counted_again(
             )
     was = dl.due_times(case.severity, case.received_at, rules, case.category, case.org)
     due = dl.due_times(case.severity, received, rules, case.category, after.org)
-    for milestone, old_due in was.items():
+    for milestone, old in was.items():
         deadline = updated[milestone]
         if (
             deadline.due_at is None
-            or deadline.due_at != old_due
+            or deadline.due_at != old.due_at
             or deadline.extended_from is not None
             or (milestone == "resolution" and case.reopen_count)
         ):
             continue  # not counted from the receipt
         breached = deadline.late or deadline.outcome == "breached"
+        fresh = due[milestone]
         updated[milestone] = dl.settle(
-            dataclasses.replace(deadline, due_at=due[milestone], late=breached), now
+            dataclasses.replace(
+                deadline, due_at=fresh.due_at, counting=fresh.counting, late=breached
+            ),
+            now,
         )
     return updated
 
@@ -576,7 +662,10 @@ def settle(case: Case, now: datetime, rules: Rules) -> tuple[Case, list[str]]:
     """The case as of `now`, before a command changes it: every pending milestone whose
     deadline has passed is breached for good (so nothing the command does can make it
     met). Returns the milestones whose breach the history does not record yet — the
-    shell writes one `breached` event each — and escalates an urgent case the first time."""
+    shell writes one `breached` event each — and escalates an urgent case the first time.
+    A paused case's deadlines do not run: nothing is breached while it is paused."""
+    if case.paused:
+        return case, []
     updated = dict(case.deadlines)
     noted: list[str] = []
     for milestone, deadline in case.deadlines.items():
@@ -615,6 +704,8 @@ def note_breaches(before: Case, after: Case, now: datetime, rules: Rules) -> tup
     """Milestones this step left overdue whose breach the history does not record yet.
     They are marked as noted — the shell writes one `breached` event each — and an urgent
     case is escalated to management the first time."""
+    if after.paused:
+        return after, []
     updated = dict(after.deadlines)
     noted: list[str] = []
     for milestone, deadline in after.deadlines.items():
@@ -639,7 +730,9 @@ def _flatten(case: Case | None) -> dict[str, Any]:
             deadlines: Mapping[str, Deadline] = value
             for milestone, deadline in deadlines.items():
                 for sub in dataclasses.fields(Deadline):
-                    if sub.name != "breach_noted":  # its own `breached` event says so
+                    # breach_noted: its own `breached` event says so; counting: how the
+                    # due was counted, which `show` explains (the due's change is here)
+                    if sub.name not in ("breach_noted", "counting"):
                         flat[f"deadlines.{milestone}.{sub.name}"] = getattr(deadline, sub.name)
         elif f.name == "penalty":
             for part in ("offence", "multiplier", "amount"):

@@ -18,7 +18,7 @@ from typing import Any
 
 from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
 from aftersales_cli.errors import DatabaseUnusable
-from aftersales_cli.rules.case import Case, Deadline, Penalty
+from aftersales_cli.rules.case import Case, Counting, Deadline, Penalty, Skipped
 from aftersales_cli.rules.fields import client_key, phone_key
 from aftersales_cli.rules.supply import event_key
 from aftersales_cli.rules.taxonomy import MILESTONE_BITS, MILESTONE_KEYS
@@ -90,6 +90,11 @@ _KEPT: dict[str, str] = {
     "eaten": "text",
     "hospital": "bool",
     "last_note_at": "time",
+    "paused_at": "time",
+    "pause_reason": "text",
+    "pause_limit_at": "time",
+    "pause_mark": "time",
+    "paused_minutes": "int",
 }
 COLUMNS: tuple[str, ...] = tuple(_KEPT)
 
@@ -114,6 +119,7 @@ DEADLINE_COLUMNS: tuple[str, ...] = (
     "reason",
     "late",
     "breach_noted",
+    "counting",
 )
 
 
@@ -217,6 +223,7 @@ def deadline_of(row: sqlite3.Row, zone: tzinfo) -> Deadline:
         reason=row["reason"],
         late=bool(row["late"]),
         breach_noted=bool(row["breach_noted"]),
+        counting=counting_of(row["counting"], zone),
     )
 
 
@@ -231,7 +238,68 @@ def deadline_row(complaint_id: int, milestone: str, deadline: Deadline) -> dict[
         "reason": deadline.reason,
         "late": int(deadline.late),
         "breach_noted": int(deadline.breach_noted),
+        "counting": counting_text(deadline.counting),
     }
+
+
+def counting_parts(counting: Counting, start: str) -> dict[str, Any]:
+    """How a business-time due was counted, as JSON keeps it (`start` as the caller
+    writes times): `{start, duration, skipped: [{first, last, kind, names}], makeup:
+    [{day, name}], unofficial_years, paused_minutes}`."""
+    return {
+        "start": start,
+        "duration": counting.duration,
+        "skipped": [
+            {
+                "first": s.first.isoformat(),
+                "last": s.last.isoformat(),
+                "kind": s.kind,
+                "names": list(s.names),
+            }
+            for s in counting.skipped
+        ],
+        "makeup": [{"day": day.isoformat(), "name": name} for day, name in counting.makeup],
+        "unofficial_years": list(counting.unofficial),
+        "paused_minutes": counting.paused_minutes,
+    }
+
+
+def counting_from(parts: Mapping[str, Any], start: datetime) -> Counting:
+    """`counting_parts`' inverse (raises on a damaged value: the callers name it)."""
+    return Counting(
+        start=start,
+        duration=str(parts["duration"]),
+        skipped=tuple(
+            Skipped(
+                date.fromisoformat(s["first"]),
+                date.fromisoformat(s["last"]),
+                str(s["kind"]),
+                tuple(str(n) for n in s["names"]),
+            )
+            for s in parts["skipped"]
+        ),
+        makeup=tuple((date.fromisoformat(m["day"]), str(m["name"])) for m in parts["makeup"]),
+        unofficial=tuple(int(y) for y in parts["unofficial_years"]),
+        paused_minutes=int(parts["paused_minutes"]),
+    )
+
+
+def counting_text(counting: Counting | None) -> str | None:
+    if counting is None:
+        return None
+    import json
+
+    parts = counting_parts(counting, to_utc_text(counting.start))
+    return json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+
+
+def counting_of(text: str | None, zone: tzinfo) -> Counting | None:
+    if text is None:
+        return None
+    import json
+
+    parts = json.loads(text)
+    return counting_from(parts, from_utc_text(parts["start"], zone))
 
 
 class Unreadable(DatabaseUnusable):

@@ -695,6 +695,23 @@ M0018_ACTION_SURVEY_ASPECT = _statements(
        BEGIN SELECT RAISE(ABORT, 'a corrective action only moves on: open, done, verified'); END""",
 )
 
+M0020_BUSINESS_TIME = _statements(
+    # How a business-time due was counted (issue 14): JSON — its start (UTC text), the
+    # working time, the days off skipped, the make-up workdays counted, the years without
+    # official data, the working minutes pauses moved it by; NULL on a 24/7 clock.
+    "ALTER TABLE deadlines ADD COLUMN counting TEXT",
+    # A pause (`aftersales pause`): since when and why, when it has lasted too long, up
+    # to when the pending deadlines were moved for it, and the minutes of pauses over.
+    "ALTER TABLE complaints ADD COLUMN paused_at TEXT",
+    "ALTER TABLE complaints ADD COLUMN pause_reason TEXT",
+    "ALTER TABLE complaints ADD COLUMN pause_limit_at TEXT",
+    "ALTER TABLE complaints ADD COLUMN pause_mark TEXT",
+    "ALTER TABLE complaints ADD COLUMN paused_minutes INTEGER NOT NULL DEFAULT 0",
+    # what `overdue` reads: the paused cases, by when they have been paused too long
+    """CREATE INDEX complaints_paused ON complaints (pause_limit_at)
+       WHERE paused_at IS NOT NULL""",
+)
+
 
 STEPS: tuple[tuple[str, Step], ...] = (
     ("0001_initial", M0001_INITIAL),
@@ -716,6 +733,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("0017_open_by_client", M0017_OPEN_BY_CLIENT),
     ("0018_action_survey_aspect", M0018_ACTION_SURVEY_ASPECT),
     ("0019_client_and_survey_figures", M0019_CLIENT_AND_SURVEY_FIGURES),
+    ("0020_business_time", M0020_BUSINESS_TIME),
 )
 
 SCHEMA_VERSION = len(STEPS)
