@@ -292,7 +292,7 @@ LEFT_AT_DEFAULTS = (
     "paused_at",
     "pause_reason",
     "pause_limit_at",
-    "pause_mark",
+    "pause_applied_at",
     "paused_minutes",
     "counting",
 )

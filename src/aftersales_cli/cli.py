@@ -211,6 +211,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("check", "check:check"),
     ("rules", "policy:rules_command"),
     ("calendar", "calendar:calendar"),
+    ("recompute", "recount:recompute"),
     ("demo", "demo:demo"),
 )
 _WHERE = dict(COMMANDS)

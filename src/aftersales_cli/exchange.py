@@ -46,9 +46,9 @@ from aftersales_cli.rules import fields, history
 from aftersales_cli.rules.actions import STATES, Action
 from aftersales_cli.rules.actions import history_problems as action_problems
 from aftersales_cli.rules.attachments import TYPES, Attachment, clean_name, size_text
-from aftersales_cli.rules.case import Case, Deadline, Penalty
-from aftersales_cli.rules.config import Rules
-from aftersales_cli.rules.errors import RuleError
+from aftersales_cli.rules.case import Case, Counting, Deadline, Penalty, counting_from
+from aftersales_cli.rules.config import Rules, parse_duration
+from aftersales_cli.rules.errors import RuleError, RulesFileError
 from aftersales_cli.rules.ledger import Entry
 from aftersales_cli.rules.lifecycle import Intake
 from aftersales_cli.rules.supply import event_key
@@ -147,7 +147,18 @@ _INTAKE_TEXTS = tuple(f for f in INTAKE_FIELDS if f not in _INTAKE_INTS and f no
 
 # What an exported record holds. `state`, `sample_until` and `staff_fine.staff` are
 # derived (from the clock, the rules, `staff`) and read only to be known.
-DEADLINE_KEYS = ("due_at", "done_at", "state", "extended_from", "reason", "late", "breach_noted")
+# `business_time` is derived (from `counting`); `counting` is one JSON cell in CSV.
+DEADLINE_KEYS = (
+    "due_at",
+    "done_at",
+    "state",
+    "extended_from",
+    "reason",
+    "late",
+    "breach_noted",
+    "business_time",
+    "counting",
+)
 # `event`, `same_offence_as` and `earlier_events` are derived (from the ledger and the
 # client's other cases) and read only to be known; an older export has none of them.
 PENALTY_KEYS: tuple[str, ...] = (
@@ -186,6 +197,9 @@ ACTION_KEYS = (
     "survey_aspect",
 )
 STAFF_FINE_KEYS = ("staff", "amount")
+COUNTING_KEYS = ("start", "duration", "skipped", "makeup", "unofficial_years", "paused_minutes")
+# What reading a damaged `counting` raises (its parts are checked by reading them).
+UNREADABLE_PARTS = (ValueError, TypeError, KeyError, AttributeError)
 EVENT_KEYS = ("at", "by", "action", "changes", "note")
 RECORD_KEYS: tuple[str, ...] = tuple(
     """
@@ -195,7 +209,8 @@ RECORD_KEYS: tuple[str, ...] = tuple(
     category severity department assignee deadlines remedy remedies amount cause ours finding
     note supply_value price loss staff penalty staff_fine statutory_compensation
     incident satisfaction revisit_method revisit_note closed_at reopened_at reopen_count
-    escalated_at last_note_at sample_until ledger actions events
+    escalated_at last_note_at paused_at pause_reason pause_limit_at pause_applied_at
+    paused_minutes sample_until ledger actions events
     """.split()
 )
 _OBJECTS: dict[str, tuple[str, ...]] = {"penalty": PENALTY_KEYS, "staff_fine": STAFF_FINE_KEYS}
@@ -271,6 +286,8 @@ def flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         name = f"{prefix}{key}"
         if value is None and not prefix and key in NULLABLE_OBJECTS:
             flat.update({f"{name}.{part}": None for part in NULLABLE_OBJECTS[key]})
+        elif key == "counting":  # one cell, whatever it holds: every row has its column
+            flat[name] = None if value is None else json.dumps(value, ensure_ascii=False)
         elif isinstance(value, dict):
             flat.update(flatten(value, name + "."))
         elif isinstance(value, list):
@@ -957,11 +974,28 @@ def case_from_record(
         reopen_count=check.integer(get("reopen_count"), "reopen_count", 0, fields.COUNT_MAX) or 0,
         escalated_at=check.time(get("escalated_at"), "escalated_at"),
         last_note_at=check.time(get("last_note_at"), "last_note_at"),
+        paused_at=check.time(get("paused_at"), "paused_at"),
+        pause_reason=check.text(get("pause_reason"), "pause_reason", limit=long),
+        pause_limit_at=check.time(get("pause_limit_at"), "pause_limit_at", due=True),
+        pause_applied_at=check.time(get("pause_applied_at"), "pause_applied_at"),
+        paused_minutes=check.integer(get("paused_minutes"), "paused_minutes", 0, 2**40) or 0,
     )
+    _check_pause(case)
     events = _events(check, get("events"))
     for field, message in history.history_problems(case, events):
         raise RuleError(field, message)
     return case, events
+
+
+def _check_pause(case: Case) -> None:
+    """A pause is whole: since when, why and until when it may last, or none of them."""
+    parts = (case.paused_at, case.pause_reason, case.pause_limit_at, case.pause_applied_at)
+    if any(p is not None for p in parts) and not all(p is not None for p in parts):
+        raise RuleError(
+            "paused_at",
+            "a paused complaint has paused_at, pause_reason, pause_limit_at and "
+            "pause_applied_at; one that is not has none of them",
+        )
 
 
 def _json_cell(check: Checker, data: Any, field: str) -> Any:
@@ -1186,7 +1220,33 @@ def _deadline(check: Checker, data: Any, where: str) -> Deadline:
         reason=check.text(get("reason"), f"{where}.reason", limit=fields.TEXT_MAX),
         late=bool(check.flag(get("late"), f"{where}.late")),
         breach_noted=bool(check.flag(get("breach_noted"), f"{where}.breach_noted")),
+        counting=_counting(check, get("counting"), f"{where}.counting"),
     )
+
+
+def _counting(check: Checker, data: Any, where: str) -> Counting | None:
+    """How a business-time due was counted (`counting_parts`), or null."""
+    data = _json_cell(check, data, where)
+    if data is None:
+        return None
+    check.object(data, where, COUNTING_KEYS)
+    start = check.time(data.get("start"), f"{where}.start")
+    duration = data.get("duration")
+    try:
+        if start is None or not isinstance(duration, str):
+            raise ValueError("start and duration are required")
+        parse_duration(duration, f"{where}.duration")
+        counting = counting_from(data, start)
+    except (RulesFileError, *UNREADABLE_PARTS) as exc:
+        raise RuleError(
+            where,
+            "how a business-time due was counted: {start, duration, skipped: [{first, "
+            "last, kind, names}], makeup: [{day, name}], unofficial_years, paused_minutes}"
+            f" ({exc})",
+        ) from None
+    if counting.paused_minutes < 0:
+        raise RuleError(f"{where}.paused_minutes", "must be 0 or more")
+    return counting
 
 
 def _penalty(check: Checker, data: Any) -> Penalty | None:

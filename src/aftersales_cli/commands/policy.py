@@ -16,8 +16,13 @@ from aftersales_cli.errors import BadInput
 from aftersales_cli.render import holds_unicode, output
 from aftersales_cli.render.blocks import Block, Fields, Line, Table
 from aftersales_cli.render.text import width
-from aftersales_cli.rules.config import ClientTerms, Rules
-from aftersales_cli.rules.taxonomy import DEPARTMENTS, INTAKE_MILESTONES, SEVERITIES
+from aftersales_cli.rules.config import ClientTerms, Duration, Rules
+from aftersales_cli.rules.taxonomy import (
+    DEPARTMENTS,
+    INTAKE_MILESTONES,
+    MILESTONE_KEYS,
+    SEVERITIES,
+)
 
 
 def _list(values: Any) -> str:
@@ -30,12 +35,13 @@ def policy_view(rules: Rules, source: str) -> list[Block]:
         [
             [
                 SEVERITIES.label(severity),
-                *(str(row[m]) if row[m] else "—" for m in INTAKE_MILESTONES),
+                *(_clock(rules, severity, m, row[m]) for m in INTAKE_MILESTONES),
             ]
             for severity, row in rules.deadlines.by_severity.items()
         ],
-        title=f"Deadlines from receipt (revisit {rules.deadlines.revisit_after_close} after close; "
-        f"done --at more than {rules.deadlines.backdate_needs_reason} back needs --reason)",
+        title=f"Deadlines from receipt, * in business time (revisit "
+        f"{rules.deadlines.revisit_after_close} after close; done --at more than "
+        f"{rules.deadlines.backdate_needs_reason} back needs --reason)",
     )
     categories = Table(
         ["category", "severity", "department", "keywords"],
@@ -81,6 +87,7 @@ def policy_view(rules: Rules, source: str) -> list[Block]:
                 f"{rules.statutory.loss_multiple} × loss, ¥{rules.statutory.minimum})",
             ),
             ("not ours", _list(sorted(rules.causes.not_ours))),
+            ("business time", _business_time(rules)),
             ("working hours", _working_hours(rules)),
             ("calendar dates", _calendar_dates(rules)),
             ("repeat window", f"{rules.intake.repeat_window_days} days"),
@@ -117,10 +124,31 @@ def policy_view(rules: Rules, source: str) -> list[Block]:
     return [Line(f"Rules in force: {source}", "dim"), deadlines, categories, numbers]
 
 
+def _clock(rules: Rules, severity: str, milestone: str, duration: Duration | None) -> str:
+    """`1h*` in business time, `30m` on the 24/7 clock, `—` switched off."""
+    if duration is None:
+        return "—"
+    return f"{duration}{'*' if rules.deadlines.business(severity, milestone) else ''}"
+
+
+def _business_time(rules: Rules) -> str:
+    """Which clocks count working time only, per severity."""
+    parts = []
+    for severity in SEVERITIES:
+        listed = [m for m in MILESTONE_KEYS if rules.deadlines.business(severity, m)]
+        parts.append(f"{severity}: {', '.join(listed) if listed else 'none (24/7)'}")
+    return (
+        "; ".join(parts) + "; the others run 24/7, and so does the KPI 'responded within "
+        f"{rules.targets.responded_within_hours} h'. Days (d) in business time are the same "
+        f"time on the Nth working day. A paused case is listed by overdue after "
+        f"{rules.deadlines.pause_limit} of working time"
+    )
+
+
 def _working_hours(rules: Rules) -> str:
     from aftersales_cli.render.calendar_view import week_text
 
-    return f"{week_text(rules.calendar.week)} (local time; not yet used by deadlines)"
+    return f"{week_text(rules.calendar.week)} (local time)"
 
 
 def _calendar_dates(rules: Rules) -> str:
@@ -262,7 +290,10 @@ def rules_command(
         raise BadInput("--toml", "give --json or --toml, not both")
     with session(ctx, rules=rules) as s:
         effective = s.rules
-        _warn_unofficial(s.now.astimezone(clock.local_zone()).year, effective)
+        today = s.now.astimezone(clock.local_zone()).date()
+        _warn_unofficial(today.year, effective)
+        if today.month == 12:  # December's deadlines fall into the next year
+            _warn_unofficial(today.year + 1, effective)
         if json_:
             output.print_json(effective.effective)
             return

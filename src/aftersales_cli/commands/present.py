@@ -42,6 +42,8 @@ def print_case(
     """`money` (the case's ledger and its supply event's penalty) where the command read
     it: `show`, `close`, `pay`; `actions` (its corrective actions) and `attachments` (their
     metadata) where it read them: `show`."""
+    for warning in records.unofficial_warnings(case):
+        output.warn(warning)
     until = sample_until(case, s)
     if json_:
         data = record_json.case_json(case, s.now, sample_until=until, money=money, actions=actions)

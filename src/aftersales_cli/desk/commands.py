@@ -144,3 +144,10 @@ class AliasClient(NamedTuple):
 class MergeClients(NamedTuple):
     source: str  # merged away: its names become aliases of `target`
     target: str
+
+
+class Recompute(NamedTuple):
+    """Count the pending business-time deadlines again: of these complaints, or (none
+    named) of every complaint that has one."""
+
+    complaint_ids: tuple[int, ...] = ()

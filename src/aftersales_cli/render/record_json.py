@@ -3,7 +3,8 @@ the records `import` reads back (CSV is the same record, flattened, in `exchange
 
 The JSON keys are stable (scripts rely on them): times in local time with offset,
 money in yuan, every deadline `{"due_at", "done_at", "state", "extended_from",
-"reason"}`.
+"reason", "business_time", "counting"}` (`counting`: how a business-time due was counted,
+`rules.case.counting_parts`; null on a 24/7 clock).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aftersales_cli.clock import from_utc_text, iso_local
-from aftersales_cli.rules.case import Case, Deadline
+from aftersales_cli.rules.case import Case, Deadline, counting_parts
 from aftersales_cli.rules.fields import mask_phone
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
 
@@ -38,6 +39,12 @@ def deadline_json(deadline: Deadline, now: datetime) -> dict[str, Any]:
         "state": deadline.state(now),
         "extended_from": iso_local(deadline.extended_from),
         "reason": deadline.reason,
+        "business_time": deadline.business_time,
+        "counting": (
+            None
+            if deadline.counting is None
+            else counting_parts(deadline.counting, iso_local(deadline.counting.start) or "")
+        ),
     }
 
 
@@ -194,6 +201,11 @@ def _case_json(
         "reopen_count": case.reopen_count,
         "escalated_at": iso_local(case.escalated_at),
         "last_note_at": iso_local(case.last_note_at),
+        "paused_at": iso_local(case.paused_at),
+        "pause_reason": case.pause_reason,
+        "pause_limit_at": iso_local(case.pause_limit_at),
+        "pause_applied_at": iso_local(case.pause_applied_at),
+        "paused_minutes": case.paused_minutes,
         "sample_until": iso_local(sample_until),
     }
 

@@ -5,11 +5,11 @@ and the list, as blocks that `text` and `console` render. Their JSON is `record_
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from aftersales_cli.clock import from_utc_text, relative, show, span
+from aftersales_cli.clock import from_utc_text, local_zone, relative, show, span
 from aftersales_cli.render.blocks import (
     Block,
     Cell,
@@ -22,7 +22,7 @@ from aftersales_cli.render.blocks import (
 )
 from aftersales_cli.render.record_json import Money, is_time_key, penalty_json
 from aftersales_cli.render.text import Columns
-from aftersales_cli.rules.case import Case, Deadline
+from aftersales_cli.rules.case import Case, Counting, Deadline
 from aftersales_cli.rules.fields import mask_phone
 from aftersales_cli.rules.taxonomy import (
     CATEGORIES,
@@ -81,8 +81,77 @@ def deadline_cell(deadline: Deadline, now: datetime) -> Cell:
 _LISTED_WHEN_DUE = frozenset({"forward", "sample", "lab_report", "confirm"})
 
 
+_UNITS = {"d": "business day", "h": "business hour", "m": "business minute"}
+
+
+def _business(duration: str) -> str:
+    """`1h` → `1 business hour`, `2d` → `2 business days`."""
+    amount, unit = duration[:-1], _UNITS[duration[-1]]
+    return f"{amount} {unit}{'' if amount == '1' else 's'}"
+
+
+def _day(day: date, year: int) -> str:
+    return f"{day:%m-%d}" if day.year == year else f"{day:%Y-%m-%d}"
+
+
+def counted_text(counting: Counting, above: Counting | None = None) -> str:
+    """How a business-time due was counted, for people: `1 business hour from 09-30
+    18:20; skipped 10-01 to 10-07 (国庆节); 10-10 Sat is a working day (补班)` — the days
+    said once: the same days as the row `above` are `days off as above`."""
+    start = counting.start.astimezone(local_zone())
+    year = start.year
+    parts = [f"{_business(counting.duration)} from {_day(start.date(), year)} {start:%H:%M}"]
+    same = (counting.skipped, counting.makeup, counting.unofficial)
+    if above is not None and (counting.skipped or counting.makeup):
+        if same == (above.skipped, above.makeup, above.unofficial):
+            parts.append("days off as above")
+            if counting.paused_minutes:
+                parts.append(f"moved {span(counting.paused_minutes * 60)} by pauses")
+            return "; ".join(parts)
+    skipped = []
+    for off in counting.skipped:
+        days = _day(off.first, year)
+        if off.last != off.first:
+            days += f" to {_day(off.last, year)}"
+        skipped.append(f"{days} ({'、'.join(off.names) if off.names else off.kind})")
+    if skipped:
+        parts.append("skipped " + ", ".join(skipped))
+    for day, name in counting.makeup:
+        parts.append(f"{_day(day, year)} {day:%a} is a working day ({name}补班)")
+    if counting.paused_minutes:
+        parts.append(f"moved {span(counting.paused_minutes * 60)} by pauses")
+    if counting.unofficial:
+        years = ", ".join(str(y) for y in counting.unofficial)
+        parts.append(f"{years} counted without official holidays")
+    return "; ".join(parts)
+
+
+def unofficial_warnings(case: Case) -> list[str]:
+    """A warning per year a pending deadline was counted in without official holidays
+    (stored with the deadline: no calendar is read to say it)."""
+    years = sorted(
+        {
+            year
+            for deadline in case.deadlines.values()
+            if deadline.open and deadline.counting is not None
+            for year in deadline.counting.unofficial
+        }
+    )
+    return [unofficial_text(year, f"complaint {case.id}'s deadlines") for year in years]
+
+
+def unofficial_text(year: int, what: str) -> str:
+    return (
+        f"{year} has no official holidays or make-up workdays (调休) in the calendar: "
+        f"{what} in {year} are counted by weekends and the rules file's own dates only. "
+        f"Add the State Council's notice for {year} to the rules file ([calendar] holidays, "
+        "workdays), then run `aftersales recompute --open`."
+    )
+
+
 def deadline_rows(case: Case, now: datetime) -> list[list[Cell | str]]:
     rows: list[list[Cell | str]] = []
+    above: Counting | None = None
     for milestone in MILESTONE_KEYS:
         deadline = case.deadlines[milestone]
         if deadline.due_at is None and milestone == "revisit" and case.is_open:
@@ -92,6 +161,9 @@ def deadline_rows(case: Case, now: datetime) -> list[list[Cell | str]]:
         extra = ""
         if deadline.extended_from is not None:
             extra = f"extended from {show(deadline.extended_from)}: {deadline.reason}"
+        elif deadline.counting is not None:
+            extra = counted_text(deadline.counting, above)
+        above = deadline.counting
         rows.append([milestone, show(deadline.due_at), deadline_cell(deadline, now), extra])
     return rows
 

@@ -59,7 +59,8 @@ class Day(NamedTuple):
     """What one date is: `kind` workday (its weekday's hours), weekend (a weekday with no
     hours), holiday (off) or makeup (a working day that would be off); `source` says who
     decided (the rules file, the official notice or the plain week); `official` whether
-    the year has official data."""
+    the year's holidays are known (its official notice, or dates the rules file gives for
+    it)."""
 
     day: date
     kind: DayKind
@@ -128,6 +129,8 @@ class WorkCalendar:
     workdays: Mapping[date, str] = field(default_factory=dict)
     makeup_hours: Hours | None = None
     official: Callable[[int], OfficialYear | None] = china
+    # the years the rules file gives dates for (their holidays count as known)
+    entered: frozenset[int] = field(init=False, default=frozenset())
 
     def __post_init__(self) -> None:
         if len(self.week) != 7:
@@ -140,18 +143,22 @@ class WorkCalendar:
             makeup = _checked_hours(self.makeup_hours, "hours")
             if not makeup:
                 raise RuleError("hours", "a make-up workday needs working hours")
+        both_kinds = (*self.holidays, *self.workdays)
         both = sorted(set(self.holidays) & set(self.workdays))
         if both:
             raise RuleError("holidays", f"{both[0]} is both a holiday and a workday")
+        object.__setattr__(self, "entered", frozenset(d.year for d in both_kinds))
         object.__setattr__(self, "week", week)
         object.__setattr__(self, "makeup_hours", makeup)
 
     def has_official(self, year: int) -> bool:
-        return self.official(year) is not None
+        """Whether the year's holidays are known: the official notice, or dates the rules
+        file gives for it (the company entering a new notice the day it is published)."""
+        return self.official(year) is not None or year in self.entered
 
     def day(self, day: date) -> Day:
         notice = self.official(day.year)
-        found = notice is not None
+        found = notice is not None or day.year in self.entered
         usual = self.week[day.weekday()]
         makeup = usual or self._makeup()
         if day in self.holidays:

@@ -6,10 +6,11 @@ converts), money is `Decimal` yuan.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS, OPEN_STATUSES
 
@@ -39,6 +40,48 @@ class Counting:
     makeup: tuple[tuple[date, str], ...] = ()
     unofficial: tuple[int, ...] = ()
     paused_minutes: int = 0
+
+
+def counting_parts(counting: Counting, start: str) -> dict[str, Any]:
+    """How a business-time due was counted, as the database and the JSON record keep it
+    (`start` as the caller writes times): `{start, duration, skipped: [{first, last,
+    kind, names}], makeup: [{day, name}], unofficial_years, paused_minutes}`."""
+    return {
+        "start": start,
+        "duration": counting.duration,
+        "skipped": [
+            {
+                "first": s.first.isoformat(),
+                "last": s.last.isoformat(),
+                "kind": s.kind,
+                "names": list(s.names),
+            }
+            for s in counting.skipped
+        ],
+        "makeup": [{"day": day.isoformat(), "name": name} for day, name in counting.makeup],
+        "unofficial_years": list(counting.unofficial),
+        "paused_minutes": counting.paused_minutes,
+    }
+
+
+def counting_from(parts: Mapping[str, Any], start: datetime) -> Counting:
+    """`counting_parts`' inverse (raises on a damaged value: the callers name it)."""
+    return Counting(
+        start=start,
+        duration=str(parts["duration"]),
+        skipped=tuple(
+            Skipped(
+                date.fromisoformat(s["first"]),
+                date.fromisoformat(s["last"]),
+                str(s["kind"]),
+                tuple(str(n) for n in s["names"]),
+            )
+            for s in parts["skipped"]
+        ),
+        makeup=tuple((date.fromisoformat(m["day"]), str(m["name"])) for m in parts["makeup"]),
+        unofficial=tuple(int(y) for y in parts["unofficial_years"]),
+        paused_minutes=int(parts["paused_minutes"]),
+    )
 
 
 @dataclass(frozen=True)
@@ -175,7 +218,7 @@ class Case(Complaint):
     paused_at: datetime | None = None
     pause_reason: str | None = None
     pause_limit_at: datetime | None = None
-    pause_mark: datetime | None = None
+    pause_applied_at: datetime | None = None
     paused_minutes: int = 0
 
     @property

@@ -378,7 +378,7 @@ def pause(case: Case, reason: str, now: datetime, rules: Rules) -> Case:
         )
     limit = dl.due(now, rules.deadlines.pause_limit, rules.calendar.work_calendar())
     return dataclasses.replace(
-        case, paused_at=now, pause_reason=text, pause_limit_at=limit.due_at, pause_mark=now
+        case, paused_at=now, pause_reason=text, pause_limit_at=limit.due_at, pause_applied_at=now
     )
 
 
@@ -395,7 +395,7 @@ def _paused_so_far(case: Case, now: datetime, rules: Rules) -> Case:
     """A paused case with its pending deadlines moved by the pause up to `now` (which
     then counts on from now): before a step that sets deadlines by the clock while
     paused (a reclassification), so that no paused time is lost or counted twice."""
-    since = case.pause_mark
+    since = case.pause_applied_at
     if since is None or now <= since:
         return case
     cal = rules.calendar.work_calendar() if _counted(case) else None
@@ -404,7 +404,7 @@ def _paused_so_far(case: Case, now: datetime, rules: Rules) -> Case:
     return dataclasses.replace(
         case,
         deadlines=moved,
-        pause_mark=now,
+        pause_applied_at=now,
         paused_minutes=case.paused_minutes + elapsed_minutes,
     )
 
@@ -422,8 +422,23 @@ def _end_pause(case: Case, now: datetime, rules: Rules) -> Case:
         paused_at=None,
         pause_reason=None,
         pause_limit_at=None,
-        pause_mark=None,
+        pause_applied_at=None,
     )
+
+
+def recounted(case: Case, rules: Rules) -> Case:
+    """The case's pending business-time deadlines counted again by the calendar in force
+    (a holiday notice entered after they were set): the same working time from the same
+    start, moved by the same pauses. A time promised to the customer (an extension), a
+    breach and a done milestone stay as they are."""
+    cal = rules.calendar.work_calendar() if _counted(case) else None
+    if cal is None:
+        return case
+    updated = {
+        m: dl.counted_again(d, cal) if d.open and not d.late and d.extended_from is None else d
+        for m, d in case.deadlines.items()
+    }
+    return dataclasses.replace(case, deadlines=updated)
 
 
 def close(case: Case, closing: Closing, now: datetime, rules: Rules) -> Case:

@@ -18,7 +18,14 @@ from typing import Any
 
 from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
 from aftersales_cli.errors import DatabaseUnusable
-from aftersales_cli.rules.case import Case, Counting, Deadline, Penalty, Skipped
+from aftersales_cli.rules.case import (
+    Case,
+    Counting,
+    Deadline,
+    Penalty,
+    counting_from,
+    counting_parts,
+)
 from aftersales_cli.rules.fields import client_key, phone_key
 from aftersales_cli.rules.supply import event_key
 from aftersales_cli.rules.taxonomy import MILESTONE_BITS, MILESTONE_KEYS
@@ -93,7 +100,7 @@ _KEPT: dict[str, str] = {
     "paused_at": "time",
     "pause_reason": "text",
     "pause_limit_at": "time",
-    "pause_mark": "time",
+    "pause_applied_at": "time",
     "paused_minutes": "int",
 }
 COLUMNS: tuple[str, ...] = tuple(_KEPT)
@@ -240,48 +247,6 @@ def deadline_row(complaint_id: int, milestone: str, deadline: Deadline) -> dict[
         "breach_noted": int(deadline.breach_noted),
         "counting": counting_text(deadline.counting),
     }
-
-
-def counting_parts(counting: Counting, start: str) -> dict[str, Any]:
-    """How a business-time due was counted, as JSON keeps it (`start` as the caller
-    writes times): `{start, duration, skipped: [{first, last, kind, names}], makeup:
-    [{day, name}], unofficial_years, paused_minutes}`."""
-    return {
-        "start": start,
-        "duration": counting.duration,
-        "skipped": [
-            {
-                "first": s.first.isoformat(),
-                "last": s.last.isoformat(),
-                "kind": s.kind,
-                "names": list(s.names),
-            }
-            for s in counting.skipped
-        ],
-        "makeup": [{"day": day.isoformat(), "name": name} for day, name in counting.makeup],
-        "unofficial_years": list(counting.unofficial),
-        "paused_minutes": counting.paused_minutes,
-    }
-
-
-def counting_from(parts: Mapping[str, Any], start: datetime) -> Counting:
-    """`counting_parts`' inverse (raises on a damaged value: the callers name it)."""
-    return Counting(
-        start=start,
-        duration=str(parts["duration"]),
-        skipped=tuple(
-            Skipped(
-                date.fromisoformat(s["first"]),
-                date.fromisoformat(s["last"]),
-                str(s["kind"]),
-                tuple(str(n) for n in s["names"]),
-            )
-            for s in parts["skipped"]
-        ),
-        makeup=tuple((date.fromisoformat(m["day"]), str(m["name"])) for m in parts["makeup"]),
-        unofficial=tuple(int(y) for y in parts["unofficial_years"]),
-        paused_minutes=int(parts["paused_minutes"]),
-    )
 
 
 def counting_text(counting: Counting | None) -> str | None:

@@ -293,3 +293,17 @@ def pending_of(conn: sqlite3.Connection, keys: Sequence[str]) -> list[int]:
             list(keys),
         )
     ]
+
+
+def counted_pending(conn: sqlite3.Connection) -> list[int]:
+    """The complaints with a pending deadline counted in business time (not breached, not
+    a time promised by an extension), in id order."""
+    return [
+        row[0]
+        for row in conn.execute(
+            """SELECT DISTINCT complaint_id FROM deadlines
+               WHERE done_at IS NULL AND due_at IS NOT NULL AND late = 0
+                 AND counting IS NOT NULL AND extended_from IS NULL
+               ORDER BY complaint_id"""
+        )
+    ]

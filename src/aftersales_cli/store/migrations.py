@@ -705,7 +705,7 @@ M0020_BUSINESS_TIME = _statements(
     "ALTER TABLE complaints ADD COLUMN paused_at TEXT",
     "ALTER TABLE complaints ADD COLUMN pause_reason TEXT",
     "ALTER TABLE complaints ADD COLUMN pause_limit_at TEXT",
-    "ALTER TABLE complaints ADD COLUMN pause_mark TEXT",
+    "ALTER TABLE complaints ADD COLUMN pause_applied_at TEXT",
     "ALTER TABLE complaints ADD COLUMN paused_minutes INTEGER NOT NULL DEFAULT 0",
     # what `overdue` reads: the paused cases, by when they have been paused too long
     """CREATE INDEX complaints_paused ON complaints (pause_limit_at)
