@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from aftersales_cli.reports.period import Period
 
 DEMO_FILE = "aftersales-demo.db"
+_DAY_AND_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
 _OFFSET = re.compile(r"^([+-])(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:\s+(\d{1,2}):(\d{2}))?$")
 
 
@@ -66,7 +67,11 @@ def scenario_text() -> str:
 
 
 def offset(text: str, base: datetime) -> datetime:
-    """`-13d 09:20` (13 days before `base`, at 09:20 local), `-2h30m`, `+25m`, `+1d2h`."""
+    """`-13d 09:20` (13 days before `base`, at 09:20 local), `-2h30m`, `+25m`, `+1d2h`;
+    or a day of the calendar, `2026-09-30 18:20` local (a holiday's eve, a make-up
+    Saturday: what business time counts around)."""
+    if _DAY_AND_TIME.match(text.strip()):
+        return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=base.tzinfo)
     match = _OFFSET.match(text.strip())
     if not match or not any(match.group(i) for i in (2, 3, 4, 5)):
         raise ValueError(f"bad offset {text!r}")
