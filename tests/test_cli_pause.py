@@ -13,6 +13,7 @@ run in business time; an urgent one's run 24/7.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from conftest import BASIC, Run, closed, ok, refused, revisited
@@ -232,3 +233,47 @@ def test_pause_prints_the_case_and_when_overdue_will_list_it(run: Run) -> None:
     assert "Listed by overdue from 2026-11-24 09:30 if still paused." in shown  # 3 working d
     resumed = run("resume", "1", now="2026-11-19 10:30").stdout
     assert "Resumed complaint #1." in resumed and "Paused 1 h;" in resumed
+
+
+# ---- the report: paused time per complaint and in all -------------------------------------
+
+
+def test_the_report_shows_the_paused_time_in_every_format(run: Run, tmp_path: Path) -> None:
+    """Clock hours: #1 paused 09:30-11:30 (2 h, over), #2 paused since 10:00 (6 h at
+    16:00, still paused); #3 never paused is not listed."""
+    for text in ("米饭偏硬", "送餐迟到", "汤洒了"):
+        logged(run, THU, text=text)
+    ok(run("pause", "1", "--reason", "客户电话无人接听", now="2026-11-19 09:30"))
+    ok(run("resume", "1", now="2026-11-19 11:30"))
+    ok(run("pause", "2", "--reason", "等待客户寄回样品", now="2026-11-19 10:00"))
+    now = "2026-11-19 16:00"
+    data = ok(run("report", "--month", "2026-11", "--json", now=now))
+    assert data["paused"] == {
+        "hours": 8.0,
+        "complaints": 2,
+        "still_paused": 1,
+        "longest": [
+            {"id": 2, "hours": 6.0, "still_paused": True},
+            {"id": 1, "hours": 2.0, "still_paused": False},
+        ],
+    }
+    shown = run("report", "--month", "2026-11", now=now).stdout
+    section = shown[shown.index("Paused time of the period's complaints") :].splitlines()
+    assert section[2].split() == ["#2", "6.0", "h", "yes"]
+    assert section[3].split() == ["#1", "2.0", "h", "no"]
+    assert section[4].split() == ["all", "2", "8.0", "h", "1", "still"]
+    ok(run("report", "--month", "2026-11", "--csv", str(tmp_path / "csv"), now=now))
+    lines = (tmp_path / "csv" / "paused.csv").read_text("utf-8-sig").splitlines()
+    assert lines[0].split(",") == ["complaint", "paused", "still paused"]
+    assert lines[1].split(",")[:2] == ["#2", "6.0"]
+    ok(run("report", "--month", "2026-11", "--html", str(tmp_path / "r.html"), now=now))
+    assert "Paused time of the period" in (tmp_path / "r.html").read_text("utf-8")
+
+
+def test_a_month_without_pauses_reports_none(run: Run) -> None:
+    logged(run, THU)
+    data = ok(run("report", "--month", "2026-11", "--json", now="2026-11-19 16:00"))
+    assert data["paused"] == {"hours": 0, "complaints": 0, "still_paused": 0, "longest": []}
+    shown = run("report", "--month", "2026-11", now="2026-11-19 16:00").stdout
+    assert "Paused time of the period's complaints (aftersales pause; the 20 longest" in shown
+    assert "then all): none." in shown
