@@ -72,7 +72,9 @@ def test_a_sheet_per_table_kpis_first(demo: tuple[dict[str, Any], Path]) -> None
     book = load_workbook(path)
     assert book.sheetnames[0] == "kpis"
     assert "batch_clusters" in book.sheetnames and "ledger_largest" in book.sheetnames
-    assert len(book.sheetnames) == 26  # illness, corrective_actions (12), the survey's four (13)
+    assert len(book.sheetnames) == 27  # illness, corrective_actions (12), the survey's four (13),
+    # paused (14)
+    assert "paused" in book.sheetnames
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A3"  # the title and the header stay in view
         assert sheet.cell(HEADER, 1).font.bold

@@ -191,6 +191,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("assign", "handling:assign"),
     ("done", "handling:done"),
     ("extend", "handling:extend"),
+    ("pause", "pausing:pause"),
+    ("resume", "pausing:resume"),
     ("close", "handling:close"),
     ("edit", "edit:edit"),
     ("note", "casefile:note"),

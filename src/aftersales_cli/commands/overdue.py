@@ -72,7 +72,10 @@ class Lateness:
         return row.severity in self.levels and row.due_at < self.now_text
 
     def due(self, row: breaches.Overdue) -> datetime:
-        return datetime.fromisoformat(row.due_at).astimezone(self.zone)
+        return self.local(row.due_at)
+
+    def local(self, stored: str) -> datetime:
+        return datetime.fromisoformat(stored).astimezone(self.zone)
 
     def json_row(self, row: breaches.Overdue) -> dict[str, Any]:
         due = self.due(row)
@@ -93,6 +96,14 @@ class Lateness:
                 if row.action_id is not None
                 else {}
             ),
+            **(
+                {
+                    "paused_at": self.local(row.paused_at).isoformat(),
+                    "pause_reason": row.pause_reason,
+                }
+                if row.paused_at is not None
+                else {}
+            ),
         }
 
     def cells(self, row: breaches.Overdue) -> list[str]:
@@ -109,8 +120,16 @@ class Lateness:
             row.assignee or "",
             row.org or "",
             row.customer,
-            "ESCALATE" if self.escalate(row) else "",
+            " ".join(filter(None, ("ESCALATE" if self.escalate(row) else "", paused(row)))),
         ]
+
+
+def paused(row: breaches.Overdue) -> str:
+    """A case paused past its limit: since when and why (`paused 11-20 16:00: 等待样品`)."""
+    if row.paused_at is None:
+        return ""
+    since = datetime.fromisoformat(row.paused_at).astimezone(clock.local_zone())
+    return f"paused {since:%m-%d %H:%M}: {row.pause_reason}"
 
 
 def milestone(row: breaches.Overdue) -> str:
@@ -152,7 +171,10 @@ def overdue(
     """List every pending milestone past its deadline, most urgent first.
 
     Most urgent and most late first. Open corrective actions past their due time are
-    listed too, as milestone `action N` with their department and owner.
+    listed too, as milestone `action N` with their department and owner. A paused
+    complaint's deadlines are left out (and not breached) until it resumes; once it has
+    been paused longer than the rules allow (pause_limit) it is listed as milestone
+    `paused`, due when the limit was reached, with since when and why.
 
     Exit code 1 when anything is overdue, 0 when nothing is; prints nothing at all when
     nothing is overdue or due soon. The first run that sees a milestone late writes its
@@ -214,7 +236,9 @@ def terminal_view(rows: Iterator[breaches.Overdue], lateness: Lateness, zone: st
         texts = lateness.cells(row)
         style = "breached" if lateness.late(row) else "pending"
         late = Cell(texts[4], style, texts[4].removesuffix(" late"))
-        if row.action_id is None:
+        if row.paused_at is not None:
+            when, late = records.when_cells(row.milestone, lateness.due(row), late, "暂停")
+        elif row.action_id is None:
             when, late = records.when_cells(row.milestone, lateness.due(row), late)
         else:
             action = f"整改 {row.action_id}"
@@ -230,7 +254,9 @@ def terminal_view(rows: Iterator[breaches.Overdue], lateness: Lateness, zone: st
                 row.org or "",
                 records.term_cell(DEPARTMENTS, row.department),
                 Cell(assignee) if row.assignee else Cell(assignee, None, "—"),
-                Cell(texts[9], "danger") if texts[9] else "",
+                Cell(texts[9], "danger" if lateness.escalate(row) else "warning")
+                if texts[9]
+                else "",
             ]
         )
     title = f"Overdue at {clock.show(lateness.now)} ({zone})"

@@ -113,6 +113,28 @@ def extend(desk: Desk, command: cmd.Extend) -> Changed:
     )
 
 
+def pause(desk: Desk, command: cmd.Pause) -> Changed:
+    """Stop the case's clocks; the history entry `pause` keeps the reason as its note."""
+    return change(
+        desk,
+        command.complaint_id,
+        "pause",
+        lambda conn, case: lifecycle.pause(case, command.reason, desk.now, desk.rules),
+        note=command.reason,
+    )
+
+
+def resume(desk: Desk, command: cmd.Resume) -> Changed:
+    """The clocks run again; the history entry `resume` shows each pending due moving."""
+    return change(
+        desk,
+        command.complaint_id,
+        "resume",
+        lambda conn, case: lifecycle.resume(case, desk.now, desk.rules),
+        note=command.note,
+    )
+
+
 def close(desk: Desk, command: cmd.Close) -> Changed:
     """Close the case and settle its ledger (its fines, its client's other supply events,
     its staff fine, what was paid) in the same transaction."""

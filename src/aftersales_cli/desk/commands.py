@@ -47,6 +47,16 @@ class Extend(NamedTuple):
     reason: str
 
 
+class Pause(NamedTuple):
+    complaint_id: int
+    reason: str
+
+
+class Resume(NamedTuple):
+    complaint_id: int
+    note: str | None = None
+
+
 class Close(NamedTuple):
     complaint_id: int
     closing: Closing

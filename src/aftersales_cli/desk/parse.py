@@ -184,6 +184,15 @@ def extend(complaint_id: int, milestone: str, until: str, reason: str, now: date
     )
 
 
+def pause(complaint_id: int, reason: str | None) -> cmd.Pause:
+    """`aftersales pause ID --reason TEXT`: why the clocks stop (never empty)."""
+    return cmd.Pause(complaint_id, fields.text("reason", reason or "", limit=fields.TEXT_MAX))
+
+
+def resume(complaint_id: int, note: str | None) -> cmd.Resume:
+    return cmd.Resume(complaint_id, _text("note", note))
+
+
 def payment(text: str) -> tuple[str | None, Decimal]:
     """`--amount 36` (the first paying remedy) or `--amount refund=36` (Chinese kinds too)."""
     kind: str | None = None

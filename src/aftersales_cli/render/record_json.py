@@ -32,11 +32,13 @@ def number(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def deadline_json(deadline: Deadline, now: datetime) -> dict[str, Any]:
+def deadline_json(deadline: Deadline, now: datetime, paused: bool = False) -> dict[str, Any]:
+    """`state` is `paused` for a pending deadline of a paused case (it does not run)."""
+    still = paused and deadline.open and not deadline.late
     return {
         "due_at": iso_local(deadline.due_at),
         "done_at": iso_local(deadline.done_at),
-        "state": deadline.state(now),
+        "state": "paused" if still else deadline.state(now),
         "extended_from": iso_local(deadline.extended_from),
         "reason": deadline.reason,
         "business_time": deadline.business_time,
@@ -173,7 +175,9 @@ def _case_json(
         "severity": case.severity,
         "department": case.department,
         "assignee": case.assignee,
-        "deadlines": {m: deadline_json(case.deadlines[m], now) for m in MILESTONE_KEYS},
+        "deadlines": {
+            m: deadline_json(case.deadlines[m], now, case.paused) for m in MILESTONE_KEYS
+        },
         "remedy": case.remedy,
         "remedies": list(case.remedies),
         "amount": number(case.amount),

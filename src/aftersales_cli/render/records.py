@@ -47,8 +47,11 @@ if TYPE_CHECKING:
     from aftersales_cli.rules.ledger import Entry
 
 
-def deadline_cell(deadline: Deadline, now: datetime) -> Cell:
-    """`met · done 16:20`, `pending · in 1 h 25 min`, `breached · 3 h late`."""
+def deadline_cell(deadline: Deadline, now: datetime, paused: bool = False) -> Cell:
+    """`met · done 16:20`, `pending · in 1 h 25 min`, `breached · 3 h late`; a pending
+    deadline of a paused case `paused` (it does not run: `resume` moves it)."""
+    if paused and deadline.open and not deadline.late:
+        return Cell("paused", "dim")
     state = deadline.state(now)
     if state == "n/a":
         return Cell("n/a", "n/a")
@@ -164,7 +167,9 @@ def deadline_rows(case: Case, now: datetime) -> list[list[Cell | str]]:
         elif deadline.counting is not None:
             extra = counted_text(deadline.counting, above)
         above = deadline.counting
-        rows.append([milestone, show(deadline.due_at), deadline_cell(deadline, now), extra])
+        rows.append(
+            [milestone, show(deadline.due_at), deadline_cell(deadline, now, case.paused), extra]
+        )
     return rows
 
 
@@ -434,6 +439,11 @@ def case_fields(case: Case, extra: Money | None = None) -> Fields:
         )
     if case.last_note_at:
         rows.append(("last note", show(case.last_note_at)))
+    if case.paused_at is not None:
+        since = f"since {show(case.paused_at)} — {case.pause_reason}"
+        rows.append(("paused", Cell(since, "warning")))
+    elif case.paused_minutes:
+        rows.append(("paused", f"{span(case.paused_minutes * 60)} in all"))
     if case.reopen_count:
         rows.append(("reopened", f"{case.reopen_count} time(s), last {show(case.reopened_at)}"))
     return Fields(rows)
@@ -472,9 +482,9 @@ def _list_cells(case: Case, now: datetime, show_phone: bool) -> list[Cell | str]
     upcoming = next_deadline(case, now)
     if upcoming:
         milestone, deadline = upcoming
-        due = deadline_cell(deadline, now)
+        due = _listed_state(case, deadline, now)
         next_cell = Cell(
-            f"{milestone} {show(deadline.due_at)[5:]} · {due.text.split(' · ', 1)[1]}",
+            f"{milestone} {show(deadline.due_at)[5:]} · {due.text.split(' · ', 1)[-1]}",
             due.style,
         )
     else:
@@ -490,6 +500,12 @@ def _list_cells(case: Case, now: datetime, show_phone: bool) -> list[Cell | str]
         case.phone if show_phone else mask_phone(case.phone),
         next_cell,
     ]
+
+
+def _listed_state(case: Case, deadline: Deadline, now: datetime) -> Cell:
+    """The state of a case's next deadline as the list shows it; `paused` for any deadline
+    of a paused case (one breached before the pause too: its page says which)."""
+    return Cell("paused", "dim") if case.paused else deadline_cell(deadline, now)
 
 
 def list_line(case: Case, now: datetime, *, show_phone: bool) -> str:
@@ -526,8 +542,8 @@ def list_table(
         upcoming = next_deadline(case, now)
         if upcoming:
             milestone, deadline = upcoming
-            due = deadline_cell(deadline, now)
-            late = Cell(due.text.split(" · ", 1)[1], due.style)
+            due = _listed_state(case, deadline, now)
+            late = Cell(due.text.split(" · ", 1)[-1], due.style)
             when, late = when_cells(milestone, deadline.due_at, late)
         else:
             when, late = Cell("—", "dim"), Cell("")
@@ -572,7 +588,8 @@ _SCREEN_COLUMNS = (
 
 
 # Shown by the event's own note, or derived: not repeated in the summary.
-_SKIP = {"note", "revisit_note", "last_note_at"}
+# (A pause's reason is its entry's note; its mark is bookkeeping for a reclassification.)
+_SKIP = {"note", "revisit_note", "last_note_at", "pause_reason", "pause_applied_at"}
 _MONEY_KEYS = {
     "amount",
     "supply_value",

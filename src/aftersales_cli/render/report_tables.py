@@ -16,7 +16,7 @@ from typing import Any
 from aftersales_cli.clock import local_zone
 from aftersales_cli.render.blocks import client, person, show_yuan
 from aftersales_cli.reports.kpi import Handling, Kpi
-from aftersales_cli.reports.report import CauseCharge, LedgerEntry, Report
+from aftersales_cli.reports.report import PAUSED_LISTED, CauseCharge, LedgerEntry, Report
 from aftersales_cli.reports.units import Unit
 from aftersales_cli.rules.survey import Figures
 from aftersales_cli.rules.taxonomy import (
@@ -475,6 +475,18 @@ def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
             for a in report.corrective_actions
         ],
     )
+    paused = report.paused
+    paused_rows: list[list[Value]] = [[f"#{p.id}", p.hours, p.still_paused] for p in paused.longest]
+    if paused.complaints:
+        still = f"{paused.still_paused} still"
+        paused_rows.append([f"all {paused.complaints}", paused.hours, still])
+    pauses = ReportTable(
+        "paused",
+        f"Paused time of the period's complaints (aftersales pause; the {PAUSED_LISTED} "
+        "longest, then all)",
+        [text("complaint"), Column("paused", Unit.HOURS), text("still paused")],
+        paused_rows,
+    )
     clusters = ReportTable(
         "batch_clusters",
         "Batch clusters (possible batch incidents)",
@@ -547,6 +559,7 @@ def tables(report: Report, *, full: bool = False) -> list[ReportTable]:
         people,
         fines,
         corrective,
+        pauses,
         *survey_tables(report),
         clusters,
         repeaters,

@@ -15,6 +15,7 @@ from aftersales_cli.clock import from_utc_text, local_zone
 from aftersales_cli.reports import kpi, ledger_sums, queries, review, survey
 from aftersales_cli.reports.period import Period
 from aftersales_cli.reports.report import (
+    PAUSED_LISTED,
     ActionCount,
     Cause,
     CauseCharge,
@@ -26,6 +27,8 @@ from aftersales_cli.reports.report import (
     LedgerEntry,
     LedgerSum,
     OnTime,
+    Paused,
+    PausedCase,
     PersonCharge,
     Previous,
     Repeater,
@@ -96,6 +99,7 @@ def build(
         "by_org": lambda c: queries.counts_by(c, w, "org", "none"),
         "total": lambda c: queries.total(c, w),
         "corrective_actions": lambda c: queries.corrective_actions(c, w),
+        "paused": lambda c: queries.paused_time(c, w),
         "previous_total": lambda c: queries.total(c, pw),
         "previous_survey": lambda c: satisfied_share(
             c, before.start, before.end, rules.survey.satisfied_min
@@ -181,8 +185,21 @@ def build(
         trend=Trend(period.trend_unit, tuple(TrendPoint(**p) for p in r["trend"])),
         previous=Previous(before, r["previous_total"], previous),
         corrective_actions=tuple(ActionCount(**a) for a in r["corrective_actions"]),
+        paused=_paused(r["paused"]),
         survey=surveyed,
         ledger=Listing(lambda: _ledger_rows(connect, w)),
+    )
+
+
+def _paused(rows: list[tuple[int, int, bool]]) -> Paused:
+    return Paused(
+        hours=round(sum(minutes for _, minutes, _ in rows) / 60, 1),
+        complaints=len(rows),
+        still_paused=sum(still for _, _, still in rows),
+        longest=tuple(
+            PausedCase(cid, round(minutes / 60, 1), still)
+            for cid, minutes, still in rows[:PAUSED_LISTED]
+        ),
     )
 
 

@@ -201,6 +201,29 @@ def top_causes(conn: sqlite3.Connection, w: Window, limit: int = 10) -> list[dic
     return [{"cause": r[0], "count": r[1], "ours": r[2], "not_ours": r[3]} for r in rows]
 
 
+# The condition of the partial index complaints_paused_time (migration 0021), word for word.
+PAUSED_ROWS = "(paused_minutes > 0 OR paused_at IS NOT NULL)"
+
+
+def paused_time(conn: sqlite3.Connection, w: Window) -> list[tuple[int, int, bool]]:
+    """The period's complaints ever paused (`aftersales pause`), the longest first: id,
+    clock minutes paused as of now (the pauses over, and the one still running), and
+    whether it is paused still. Read off their own partial index."""
+    return [
+        (int(row[0]), int(row[1]), bool(row[2]))
+        for row in conn.execute(
+            f"""SELECT id, paused_minutes + CASE WHEN paused_at IS NULL THEN 0
+                         ELSE MAX(0, CAST((julianday(:now) - julianday(pause_applied_at)) * 1440
+                                          AS INTEGER)) END AS minutes,
+                       paused_at IS NOT NULL
+                FROM complaints c INDEXED BY complaints_paused_time
+                WHERE {PAUSED_ROWS} AND {IN_PERIOD}
+                ORDER BY minutes DESC, id""",
+            w.params,
+        )
+    ]
+
+
 # Ledger entries of the complaints received in the period (net of reversals: a reversal
 # is an entry of its own, with the opposite amount).
 def corrective_actions(conn: sqlite3.Connection, w: Window) -> list[dict[str, Any]]:

@@ -203,6 +203,29 @@ class ActionCount:
     late: int
 
 
+# The longest pauses the report lists (all of them are summed).
+PAUSED_LISTED = 20
+
+
+@dataclass(frozen=True)
+class PausedCase:
+    id: int
+    hours: float
+    still_paused: bool
+
+
+@dataclass(frozen=True)
+class Paused:
+    """The period's complaints ever paused (`aftersales pause`): the clock hours paused in
+    all (a pause still running counted up to the report), how many, how many are paused
+    still, and the longest of them."""
+
+    hours: float = 0
+    complaints: int = 0
+    still_paused: int = 0
+    longest: tuple[PausedCase, ...] = ()
+
+
 @dataclass(frozen=True)
 class Previous:
     period: Period
@@ -241,6 +264,7 @@ class Report:
     trend: Trend
     previous: Previous
     corrective_actions: tuple[ActionCount, ...] = ()
+    paused: Paused = Paused()
     # the survey responses given in the period (a quarter's: against its plan)
     survey: Figures = field(kw_only=True)
     # every entry, read from the database as ledger.csv is written: not in the JSON

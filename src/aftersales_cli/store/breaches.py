@@ -1,6 +1,10 @@
 """Late milestones: listing those past (or near) their deadline, as `overdue` shows them,
 and writing the `breached` event of each whose breach is not yet in the history.
 
+A paused case's deadlines do not run (`aftersales pause`): they are neither listed nor
+breached while it is paused; the case itself is listed (milestone `paused`) once it has
+been paused longer than the rules allow, read off the index of paused cases alone.
+
 Named for the job rather than the command (`commands.overdue` is the command; a store
 module of the same name would shadow it where both are imported). The events are
 written through `events.append_all`, like every other history entry.
@@ -38,6 +42,12 @@ class Overdue(NamedTuple):
     escalated: int
     action_id: int | None = None  # milestone `action`: a late corrective action
     owner: str | None = None
+    paused_at: str | None = None  # milestone `paused`: paused since (stored UTC text)
+    pause_reason: str | None = None
+
+
+# The complaints that are paused (the partial index `complaints_paused` holds just them).
+_PAUSED = "SELECT id FROM complaints WHERE paused_at IS NOT NULL"
 
 
 # What `overdue` lists of a row of its query (the rest are its sort keys).
@@ -50,8 +60,9 @@ def unnoted_breaches(conn: sqlite3.Connection, now: datetime) -> bool:
     stamp = to_utc_text(now)
     return (
         conn.execute(
-            """SELECT 1 FROM deadlines
+            f"""SELECT 1 FROM deadlines
                WHERE done_at IS NULL AND due_at IS NOT NULL AND due_at < ? AND breach_noted = 0
+                 AND complaint_id NOT IN ({_PAUSED})
                LIMIT 1""",
             (stamp,),
         ).fetchone()
@@ -77,8 +88,9 @@ def note_overdue(
     inside a write transaction: two runs at the same moment write each event once."""
     stamp = to_utc_text(now)
     noted = conn.execute(
-        """UPDATE deadlines SET breach_noted = 1
+        f"""UPDATE deadlines SET breach_noted = 1
            WHERE done_at IS NULL AND due_at IS NOT NULL AND due_at < ? AND breach_noted = 0
+             AND complaint_id NOT IN ({_PAUSED})
            RETURNING complaint_id, milestone, due_at""",
         (stamp,),
     ).fetchall()
@@ -172,11 +184,12 @@ def pending_before(conn: sqlite3.Connection, until: datetime) -> int:
     """How many pending milestones are due before `until`, counted by reading the whole
     deadlines table rather than the index `overdue` reads: a second route to the same
     answer, for when the first found nothing (an index page emptied by damage reads as
-    "nothing late")."""
+    "nothing late"). Paused cases' deadlines do not count: `overdue` leaves them out."""
     row = conn.execute(
         # `+` keeps every index out (NOT INDEXED alone lets the partial index in)
-        """SELECT (SELECT COUNT(*) FROM deadlines NOT INDEXED
-                   WHERE +done_at IS NULL AND +due_at IS NOT NULL AND +due_at < :until)
+        f"""SELECT (SELECT COUNT(*) FROM deadlines NOT INDEXED
+                   WHERE +done_at IS NULL AND +due_at IS NOT NULL AND +due_at < :until
+                     AND +complaint_id NOT IN ({_PAUSED}))
                 + (SELECT COUNT(*) FROM actions NOT INDEXED
                    WHERE +state = 'open' AND +due_at < :until)""",
         {"until": to_utc_text(until)},
@@ -190,10 +203,12 @@ def overdue(
     until: datetime,
     rank: Mapping[str, int],
 ) -> Iterator[Overdue]:
-    """Pending milestones and open corrective actions due before `until`: those already
-    past `now` first, the most severe and the most late first; then those falling due
-    soon, nearest first. The actions come from their own index (a few rows), never from a
-    second scan of the complaints."""
+    """Pending milestones and open corrective actions due before `until`, and the cases
+    paused until their limit (`pause_limit_at`) before it (milestone `paused`): those
+    already past `now` first, the most severe and the most late first; then those falling
+    due soon, nearest first. A paused case's deadlines are left out. The actions and the
+    paused cases come from their own indexes (a few rows), never from a second scan of
+    the complaints."""
     order = " ".join(f"WHEN '{severity}' THEN {-r}" for severity, r in rank.items())
     steps = " ".join(f"WHEN '{m}' THEN {n}" for n, m in enumerate(MILESTONE_KEYS))
     # One compound SELECT ordered by its result columns: each part is sorted on its own
@@ -202,17 +217,27 @@ def overdue(
     cursor = conn.execute(
         f"""SELECT d.complaint_id, d.milestone, d.due_at, c.severity, c.status, c.customer,
                    c.org, c.department, c.assignee, c.escalated_at IS NOT NULL, NULL, NULL,
-                   d.due_at >= :now, CASE c.severity {order} ELSE 9 END,
+                   NULL, NULL, d.due_at >= :now, CASE c.severity {order} ELSE 9 END,
                    CASE d.milestone {steps} ELSE {len(MILESTONE_KEYS)} END
             FROM deadlines d JOIN complaints c ON c.id = d.complaint_id
             WHERE d.done_at IS NULL AND d.due_at IS NOT NULL AND d.due_at < :until
+              AND c.paused_at IS NULL
             UNION ALL
             SELECT a.complaint_id, 'action', a.due_at, c.severity, c.status, c.customer,
                    c.org, a.department, a.owner, c.escalated_at IS NOT NULL, a.id, a.owner,
+                   NULL, NULL,
                    a.due_at >= :now, CASE c.severity {order} ELSE 9 END, {len(MILESTONE_KEYS)}
             FROM actions a JOIN complaints c ON c.id = a.complaint_id
             WHERE a.state = 'open' AND a.due_at < :until
-            ORDER BY 13, 14, 3, 1, 15, 11""",
+            UNION ALL
+            SELECT c.id, 'paused', c.pause_limit_at, c.severity, c.status, c.customer,
+                   c.org, c.department, c.assignee, c.escalated_at IS NOT NULL, NULL, NULL,
+                   c.paused_at, c.pause_reason,
+                   c.pause_limit_at >= :now, CASE c.severity {order} ELSE 9 END,
+                   {len(MILESTONE_KEYS) + 1}
+            FROM complaints c INDEXED BY complaints_paused
+            WHERE c.paused_at IS NOT NULL AND c.pause_limit_at < :until
+            ORDER BY 15, 16, 3, 1, 17, 11""",
         {"until": to_utc_text(until), "now": to_utc_text(now)},
     )
     return map(Overdue._make, map(_LISTED, cursor))

@@ -712,6 +712,13 @@ M0020_BUSINESS_TIME = _statements(
        WHERE paused_at IS NOT NULL""",
 )
 
+M0021_PAUSED_TIME = _statements(
+    # what the report reads for its paused time: only the complaints ever paused, by
+    # when they were received (the condition is reports.queries.PAUSED_ROWS, word for word)
+    """CREATE INDEX complaints_paused_time ON complaints (received_at, paused_minutes,
+       paused_at, pause_applied_at) WHERE paused_minutes > 0 OR paused_at IS NOT NULL""",
+)
+
 
 STEPS: tuple[tuple[str, Step], ...] = (
     ("0001_initial", M0001_INITIAL),
@@ -734,6 +741,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("0018_action_survey_aspect", M0018_ACTION_SURVEY_ASPECT),
     ("0019_client_and_survey_figures", M0019_CLIENT_AND_SURVEY_FIGURES),
     ("0020_business_time", M0020_BUSINESS_TIME),
+    ("0021_paused_time", M0021_PAUSED_TIME),
 )
 
 SCHEMA_VERSION = len(STEPS)
