@@ -325,3 +325,18 @@ def test_raising_to_urgent_never_makes_a_deadline_later(
         was = before[milestone].due_at
         if was is not None and deadline.due_at is not None:
             assert deadline.due_at <= was
+
+
+def test_overdue_warns_of_a_year_without_data_only_for_what_it_lists(run: Run) -> None:
+    ok(run("log", "包装破了", *BASIC, now="2026-12-31 17:00"))  # plan in 2027
+    early = run("overdue", now="2026-12-31 17:30")  # nothing late yet: nothing said
+    assert early.exit_code == 0 and early.stdout == "" and early.stderr == ""
+    late = run("overdue", now="2027-01-01 12:00")  # plan (2027-01-01 11:00) is listed
+    assert late.exit_code == 1 and "plan" in late.stdout
+    assert late.stderr.count("2027 has no official holidays") == 1
+    listed = run("overdue", "--json", now="2027-01-01 12:00")
+    assert [r["milestone"] for r in json.loads(listed.stdout)] == ["contact", "forward", "plan"]
+    assert "2027 has no official holidays" in listed.stderr
+    ok(run("log", "包装破了", *BASIC, now="2026-12-29 09:00"))  # late in 2026 only
+    quiet = run("overdue", "--json", now="2026-12-31 17:30")
+    assert quiet.exit_code == 1 and "no official holidays" not in quiet.stderr

@@ -7,10 +7,12 @@ or due soon: cron mails whatever a job prints.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import sys
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 from itertools import chain, islice
 from typing import Annotated, Any
 
@@ -30,6 +32,7 @@ from aftersales_cli.render import output, records
 from aftersales_cli.render.blocks import Block, Cell, Line, Table, person
 from aftersales_cli.render.text import Columns
 from aftersales_cli.rules.calendar import elapsed
+from aftersales_cli.rules.case import unofficial_warning
 from aftersales_cli.rules.config import parse_duration
 from aftersales_cli.rules.errors import RulesFileError
 from aftersales_cli.rules.taxonomy import DEPARTMENTS, SEVERITIES, SEVERITY_RANK
@@ -211,15 +214,25 @@ def overdue(
                 output.print_json([])
             return
         found = lateness.late(first)
-        everything = chain([first], rows)
+        unofficial: set[int] = set()
+        everything = map(partial(_noting, unofficial), chain([first], rows))
         if json_:
             output.stream_json(map(lateness.json_row, everything), indent=None)
         elif output.on_terminal():
             output.show(terminal_view(everything, lateness, s.zone_name))
         else:
             PLAIN.write(chain([COLUMNS], map(lateness.cells, everything)), sys.stdout)
+        for year in sorted(unofficial):  # only for what was listed: cron mail stays quiet
+            output.warn(unofficial_warning(year, "the listed deadlines"))
         if found:
             raise typer.Exit(FOUND)
+
+
+def _noting(years: set[int], row: breaches.Overdue) -> breaches.Overdue:
+    """The row, its deadline's years without official holidays noted in `years`."""
+    if row.unofficial is not None:
+        years.update(json.loads(row.unofficial)["unofficial_years"])
+    return row
 
 
 def terminal_view(rows: Iterator[breaches.Overdue], lateness: Lateness, zone: str) -> list[Block]:

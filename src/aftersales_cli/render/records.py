@@ -22,7 +22,7 @@ from aftersales_cli.render.blocks import (
 )
 from aftersales_cli.render.record_json import Money, is_time_key, penalty_json
 from aftersales_cli.render.text import Columns
-from aftersales_cli.rules.case import Case, Counting, Deadline
+from aftersales_cli.rules.case import Case, Counting, Deadline, unofficial_warning
 from aftersales_cli.rules.fields import mask_phone
 from aftersales_cli.rules.taxonomy import (
     CATEGORIES,
@@ -140,16 +140,7 @@ def unofficial_warnings(case: Case) -> list[str]:
             for year in deadline.counting.unofficial
         }
     )
-    return [unofficial_text(year, f"complaint {case.id}'s deadlines") for year in years]
-
-
-def unofficial_text(year: int, what: str) -> str:
-    return (
-        f"{year} has no official holidays or make-up workdays (调休) in the calendar: "
-        f"{what} in {year} are counted by weekends and the rules file's own dates only. "
-        f"Add the State Council's notice for {year} to the rules file ([calendar] holidays, "
-        "workdays), then run `aftersales recompute --open`."
-    )
+    return [unofficial_warning(year, f"complaint {case.id}'s deadlines") for year in years]
 
 
 def deadline_rows(case: Case, now: datetime) -> list[list[Cell | str]]:

@@ -84,6 +84,16 @@ def counting_from(parts: Mapping[str, Any], start: datetime) -> Counting:
     )
 
 
+def unofficial_warning(year: int, what: str) -> str:
+    """What is said of deadlines counted in a year without official holidays."""
+    return (
+        f"{year} has no official holidays or make-up workdays (调休) in the calendar: "
+        f"{what} in {year} are counted by weekends and the rules file's own dates only. "
+        f"Add the State Council's notice for {year} to the rules file ([calendar] holidays, "
+        "workdays), then run `aftersales recompute --open`."
+    )
+
+
 @dataclass(frozen=True)
 class Deadline:
     """One milestone of a case.

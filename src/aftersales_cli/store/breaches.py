@@ -44,6 +44,8 @@ class Overdue(NamedTuple):
     owner: str | None = None
     paused_at: str | None = None  # milestone `paused`: paused since (stored UTC text)
     pause_reason: str | None = None
+    # a deadline counted in a year without official holidays: how (`counting`'s JSON)
+    unofficial: str | None = None
 
 
 # The complaints that are paused (the partial index `complaints_paused` holds just them).
@@ -217,7 +219,9 @@ def overdue(
     cursor = conn.execute(
         f"""SELECT d.complaint_id, d.milestone, d.due_at, c.severity, c.status, c.customer,
                    c.org, c.department, c.assignee, c.escalated_at IS NOT NULL, NULL, NULL,
-                   NULL, NULL, d.due_at >= :now, CASE c.severity {order} ELSE 9 END,
+                   NULL, NULL,
+                   CASE WHEN instr(d.counting, '"unofficial_years":[]') = 0 THEN d.counting END,
+                   d.due_at >= :now, CASE c.severity {order} ELSE 9 END,
                    CASE d.milestone {steps} ELSE {len(MILESTONE_KEYS)} END
             FROM deadlines d JOIN complaints c ON c.id = d.complaint_id
             WHERE d.done_at IS NULL AND d.due_at IS NOT NULL AND d.due_at < :until
@@ -225,19 +229,19 @@ def overdue(
             UNION ALL
             SELECT a.complaint_id, 'action', a.due_at, c.severity, c.status, c.customer,
                    c.org, a.department, a.owner, c.escalated_at IS NOT NULL, a.id, a.owner,
-                   NULL, NULL,
+                   NULL, NULL, NULL,
                    a.due_at >= :now, CASE c.severity {order} ELSE 9 END, {len(MILESTONE_KEYS)}
             FROM actions a JOIN complaints c ON c.id = a.complaint_id
             WHERE a.state = 'open' AND a.due_at < :until
             UNION ALL
             SELECT c.id, 'paused', c.pause_limit_at, c.severity, c.status, c.customer,
                    c.org, c.department, c.assignee, c.escalated_at IS NOT NULL, NULL, NULL,
-                   c.paused_at, c.pause_reason,
+                   c.paused_at, c.pause_reason, NULL,
                    c.pause_limit_at >= :now, CASE c.severity {order} ELSE 9 END,
                    {len(MILESTONE_KEYS) + 1}
             FROM complaints c INDEXED BY complaints_paused
             WHERE c.paused_at IS NOT NULL AND c.pause_limit_at < :until
-            ORDER BY 15, 16, 3, 1, 17, 11""",
+            ORDER BY 16, 17, 3, 1, 18, 11""",
         {"until": to_utc_text(until), "now": to_utc_text(now)},
     )
     return map(Overdue._make, map(_LISTED, cursor))
