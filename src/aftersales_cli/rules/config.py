@@ -435,7 +435,7 @@ def _build(raw: dict[str, Any]) -> Rules:
     """The merged table, read section by section; each reader names the key it refuses."""
     categories, category_terms = _categories(raw["categories"])
     deadlines = _deadline_rules(raw["deadlines"], category_terms)
-    by_severity = deadlines.by_severity
+    calendar = _calendar(raw["calendar"])
     return Rules(
         deadlines=deadlines,
         severity=_severity(raw["severity"]),
@@ -457,8 +457,8 @@ def _build(raw: dict[str, Any]) -> Rules:
             * 1024
         ),
         survey=_survey(raw["survey"]),
-        calendar=_calendar(raw["calendar"]),
-        clients=_clients(raw["clients"], by_severity),
+        calendar=calendar,
+        clients=_clients(raw["clients"], deadlines, calendar),
         effective=raw,
     )
 
@@ -683,11 +683,14 @@ def _targets(table: Mapping[str, Any]) -> Targets:
 
 
 def _clients(
-    table: Mapping[str, Any], policy: Mapping[str, Mapping[str, Duration | None]]
+    table: Mapping[str, Any], rules: DeadlineRules, calendar: CalendarRules
 ) -> dict[str, ClientTerms]:
     """`[clients."NAME"]`: each client's stricter deadlines — a duration per milestone of a
-    severity's row, none later than the policy's, the row still in order — and its
-    contract start (a date, `2025-09-01`)."""
+    severity's row, none later than the policy's (in business time a day counts as the
+    shortest working day: "12h" is later than "1d" of 08:00-18:00), the row still in
+    order — and its contract start (a date, `2025-09-01`)."""
+    policy = rules.by_severity
+    day = min(_day_minutes(hours) for hours in calendar.week if hours)
     found: dict[str, ClientTerms] = {}
     for name, terms in table.items():
         where = f"clients.{name}"
@@ -720,7 +723,8 @@ def _clients(
                     raise RulesFileError(f"{at}: expected a duration like '15m', got {value!r}")
                 duration = parse_duration(value, at)
                 usual = policy[severity][milestone]
-                if usual is not None and duration.approx_minutes > usual.approx_minutes:
+                per_day = day if rules.business(severity, milestone) else 24 * 60
+                if usual is not None and _span(duration, per_day) > _span(usual, per_day):
                     raise RulesFileError(
                         f"{at}: {value} is later than the policy's {usual}; a client's "
                         "deadlines may only be stricter"
@@ -730,6 +734,17 @@ def _clients(
             deadlines[severity] = mine
         found[key] = ClientTerms(name, deadlines, _day(terms.get("contract_start"), where))
     return found
+
+
+def _day_minutes(hours: WorkingHours) -> int:
+    return sum(
+        (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute) for start, end in hours
+    )
+
+
+def _span(duration: Duration, per_day: int) -> int:
+    """A duration in minutes, a day counted as `per_day` minutes."""
+    return duration.minutes + duration.days * per_day
 
 
 def _day(value: Any, where: str) -> date | None:
