@@ -51,6 +51,14 @@ def twenty_four_seven(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def thursday(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clock on Thursday 2026-11-19 at 10:00, in working hours, for a test about
+    something else than the clocks: there a general complaint's hours count as plain
+    hours do."""
+    monkeypatch.setenv("AFTERSALES_NOW", "2026-11-19 10:00")
+
+
+@pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "aftersales.db"
 
