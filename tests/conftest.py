@@ -13,7 +13,16 @@ from typer.testing import CliRunner, Result
 
 from aftersales_cli.cli import app
 
-NOW = "2026-11-22 10:00"
+NOW = "2026-11-22 10:00"  # a Sunday: a general complaint's clocks start Monday 08:00
+
+# Every clock 24/7. The defaults count the general and non-urgent clocks in working time
+# (DECISIONS §14); a test about clock arithmetic itself runs on this instead.
+TWENTY_FOUR_SEVEN = """\
+[deadlines.business_time]
+urgent = []
+general = []
+non_urgent = []
+"""
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +38,24 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("COLUMNS", raising=False)  # a width would fit piped views to it
     yield
+
+
+@pytest.fixture
+def twenty_four_seven(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every command of the test runs with every clock 24/7 (AFTERSALES_RULES); the rules
+    file's path."""
+    path = tmp_path / "twenty-four-seven.toml"
+    path.write_text(TWENTY_FOUR_SEVEN, encoding="utf-8")
+    monkeypatch.setenv("AFTERSALES_RULES", str(path))
+    return path
+
+
+@pytest.fixture
+def thursday(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clock on Thursday 2026-11-19 at 10:00, in working hours, for a test about
+    something else than the clocks: there a general complaint's hours count as plain
+    hours do."""
+    monkeypatch.setenv("AFTERSALES_NOW", "2026-11-19 10:00")
 
 
 @pytest.fixture

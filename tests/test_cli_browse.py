@@ -11,14 +11,14 @@ Log = Callable[..., dict[str, Any]]
 
 
 def test_show_has_fields_deadline_states_and_timeline(run: Run, log: Log) -> None:
-    log("鸡腿没熟", org="实验小学", now="2026-11-22 08:00")
-    ok(run("done", "1", "contact", now="2026-11-22 08:30"))
-    result = run("show", "1", now="2026-11-22 13:00")
+    log("鸡腿没熟", org="实验小学", now="2026-11-19 08:00")  # a Thursday
+    ok(run("done", "1", "contact", now="2026-11-19 08:30"))
+    result = run("show", "1", now="2026-11-19 13:00")
     assert result.exit_code == 0
     out = result.stdout
     assert "Complaint #1 · food_quality 食品质量 · general 一般 · new" in out
     assert "13812345678" in out  # the operator calls back from it
-    assert "met · done 2026-11-22 08:30" in out
+    assert "met · done 2026-11-19 08:30" in out
     assert "breached · 1 h late" in out  # plan due 12:00
     assert "pending · in 3 h" in out  # investigation due 16:00
     assert "History" in out and "logged via online" in out and "contact done" in out
@@ -33,13 +33,15 @@ def test_show_json_adds_events(run: Run, log: Log) -> None:
     assert data["events"][0]["changes"]["status"] == [None, "new"]
 
 
-def test_list_defaults_to_what_needs_doing_most_pressing_first(run: Run, log: Log) -> None:
-    log("建议增加素食", now="2026-11-22 08:00")  # non_urgent: contact due tomorrow
-    log("米饭变质", now="2026-11-22 09:50")  # urgent: contact due 10:20
-    log("鸡腿没熟", now="2026-11-22 09:00")  # general: contact due 10:00
-    log("送晚了", now="2026-11-20 09:00")
-    ok(run("close", "4", "--remedy", "apology", "--cause", "traffic", now="2026-11-20 12:00"))
-    ok(run("revisit", "4", "--satisfaction", "5", now="2026-11-21 12:00"))
+def test_list_defaults_to_what_needs_doing_most_pressing_first(
+    run: Run, log: Log, thursday: None
+) -> None:
+    log("建议增加素食", now="2026-11-19 08:00")  # non_urgent: contact due tomorrow
+    log("米饭变质", now="2026-11-19 09:50")  # urgent: contact due 10:20
+    log("鸡腿没熟", now="2026-11-19 09:00")  # general: contact due 10:00
+    log("送晚了", now="2026-11-16 09:00")
+    ok(run("close", "4", "--remedy", "apology", "--cause", "traffic", now="2026-11-16 12:00"))
+    ok(run("revisit", "4", "--satisfaction", "5", now="2026-11-17 12:00"))
     listed = ok(run("list", "--json"))
     assert [c["id"] for c in listed] == [3, 2, 1]
     assert listed[0]["phone"] == "138****5678"  # masked in listings

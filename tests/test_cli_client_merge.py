@@ -181,18 +181,20 @@ def test_a_refused_merge_changes_nothing(
     assert _dump(db_path) == before
 
 
-def test_an_open_case_moved_brings_the_targets_terms(run: Run, log: Log, tmp_path: Path) -> None:
+def test_an_open_case_moved_brings_the_targets_terms(
+    run: Run, log: Log, tmp_path: Path, thursday: None
+) -> None:
     rules = tmp_path / "rules.toml"
     rules.write_text(f'[clients."{INTO}"]\ndeadlines.general = {{ plan = "2h" }}\n', "utf-8")
     ok(run("client", "add", INTO))
     opened = log(org=FROM)
-    done = log(org=FROM, now="2026-11-21 09:00")
+    done = log(org=FROM, now="2026-11-18 09:00")
     ok(run("close", str(done["id"]), "--remedy", "refund", "--cause", "processing",
-           now="2026-11-21 10:00"))  # fmt: skip
-    assert opened["deadlines"]["plan"]["due_at"][:16] == "2026-11-22T14:00"
-    ok(run("client", "merge", FROM, INTO, "--rules", str(rules), now="2026-11-22 10:30"))
+           now="2026-11-18 10:00"))  # fmt: skip
+    assert opened["deadlines"]["plan"]["due_at"][:16] == "2026-11-19T14:00"
+    ok(run("client", "merge", FROM, INTO, "--rules", str(rules), now="2026-11-19 10:30"))
     data = ok(run("show", str(opened["id"]), "--json"))
-    assert data["org"] == INTO and data["deadlines"]["plan"]["due_at"][:16] == "2026-11-22T12:00"
+    assert data["org"] == INTO and data["deadlines"]["plan"]["due_at"][:16] == "2026-11-19T12:00"
     assert data["events"][-1]["note"] == f"client merge {FROM} into {INTO}"
     assert "deadlines.plan.due_at" in data["events"][-1]["changes"]
     closed_ = ok(run("show", str(done["id"]), "--json"))

@@ -66,13 +66,13 @@ def history(run: Run, log: Log) -> None:
         )
     )
     ok(run("revisit", "1", "--satisfaction", "5", now="2026-11-03 10:00"))
-    log("配送员态度差", now="2026-11-20 09:00")
+    log("配送员态度差", now="2026-11-20 09:00")  # a Friday: resolution Monday 09:00
     ok(
         run(
             "extend",
             "2",
             "--until",
-            "2026-11-23 09:00",
+            "2026-11-24 09:00",
             "--reason",
             "等负责人回来",
             now="2026-11-20 09:30",

@@ -218,21 +218,25 @@ def test_people_corrected_on_a_closed_statutory_case_follows_into_the_suggestion
 # ---- the received time and the deadlines --------------------------------------------------
 
 
-def test_a_corrected_received_time_counts_the_deadlines_again(run: Run, log: Log) -> None:
+def test_a_corrected_received_time_counts_the_deadlines_again(
+    run: Run, log: Log, thursday: None
+) -> None:
     cid = log()["id"]  # general, received 10:00: contact 11:00, plan 14:00, resolution +24h
-    after = _edit(run, cid, "--received-at", "2026-11-22 09:40")
+    after = _edit(run, cid, "--received-at", "2026-11-19 09:40")
     due = {m: d["due_at"] for m, d in after["deadlines"].items()}
-    assert due["contact"] == "2026-11-22T10:40:00+08:00"
-    assert due["plan"] == "2026-11-22T13:40:00+08:00"
-    assert due["investigation"] == "2026-11-22T17:40:00+08:00"
-    assert due["resolution"] == "2026-11-23T09:40:00+08:00"
+    assert due["contact"] == "2026-11-19T10:40:00+08:00"
+    assert due["plan"] == "2026-11-19T13:40:00+08:00"
+    assert due["investigation"] == "2026-11-19T17:40:00+08:00"
+    assert due["resolution"] == "2026-11-20T09:40:00+08:00"
     changes = _history(run, cid)[-1]["changes"]
-    assert changes["deadlines.contact.due_at"][1] == "2026-11-22T10:40:00+08:00"
+    assert changes["deadlines.contact.due_at"][1] == "2026-11-19T10:40:00+08:00"
 
 
-def test_an_earlier_received_time_can_breach_a_deadline_at_once(run: Run, log: Log) -> None:
+def test_an_earlier_received_time_can_breach_a_deadline_at_once(
+    run: Run, log: Log, thursday: None
+) -> None:
     cid = log()["id"]
-    after = _edit(run, cid, "--received-at", "2026-11-22 08:30")
+    after = _edit(run, cid, "--received-at", "2026-11-19 08:30")
     assert after["deadlines"]["contact"]["state"] == "breached"  # due 09:30, now 10:00
     assert after["deadlines"]["plan"]["state"] == "pending"
     assert after["deadlines"]["forward"]["state"] == "breached"  # due 09:30 too
@@ -241,40 +245,54 @@ def test_an_earlier_received_time_can_breach_a_deadline_at_once(run: Run, log: L
 
 
 def test_a_recorded_breach_stays_breached_when_the_received_time_moves_later(
-    run: Run, log: Log
+    run: Run, log: Log, thursday: None
 ) -> None:
-    cid = log("信件投诉", received_at="2026-11-22 06:00")["id"]  # contact due 07:00
-    after = _edit(run, cid, "--received-at", "2026-11-22 09:30")  # contact due 10:30
+    cid = log("信件投诉", received_at="2026-11-19 06:00")["id"]  # from 08:00: contact 09:00
+    after = _edit(run, cid, "--received-at", "2026-11-19 09:30")  # contact due 10:30
     contact = after["deadlines"]["contact"]
-    assert contact["due_at"] == "2026-11-22T10:30:00+08:00"
+    assert contact["due_at"] == "2026-11-19T10:30:00+08:00"
     assert contact["state"] == "breached"  # it was breached before the correction
     assert after["deadlines"]["plan"]["state"] == "pending"
     actions = [e["action"] for e in _history(run, cid)]
-    # contact's breach and forward's (both due 07:00) are recorded first
+    # contact's breach and forward's (both due 09:00) are recorded first
     assert actions == ["log", "breached", "breached", "edit"]
     ok(run("done", str(cid), "contact"))
     assert ok(run("show", str(cid), "--json"))["deadlines"]["contact"]["state"] == "breached"
 
 
-def test_an_extended_deadline_keeps_its_promised_time(run: Run, log: Log) -> None:
+def test_an_extended_deadline_keeps_its_promised_time(run: Run, log: Log, thursday: None) -> None:
     cid = log()["id"]
     ok(run("extend", str(cid), "--until", "2026-11-24 18:00", "--reason", "等待检测报告"))
-    after = _edit(run, cid, "--received-at", "2026-11-22 09:00")
+    after = _edit(run, cid, "--received-at", "2026-11-19 09:00")
     assert after["deadlines"]["resolution"]["due_at"] == "2026-11-24T18:00:00+08:00"
-    assert after["deadlines"]["contact"]["due_at"] == "2026-11-22T10:00:00+08:00"
+    assert after["deadlines"]["contact"]["due_at"] == "2026-11-19T10:00:00+08:00"
 
 
-def test_a_deadline_counted_from_a_raised_severity_keeps_its_due(run: Run, log: Log) -> None:
-    cid = log(now="2026-11-22 09:00")["id"]  # general: contact 10:00
-    raised = ok(run("classify", str(cid), "--severity", "urgent", "--json", now="2026-11-22 09:40"))
-    assert raised["deadlines"]["plan"]["due_at"] == "2026-11-22T11:40:00+08:00"  # 09:40 + 2 h
-    assert raised["deadlines"]["contact"]["due_at"] == "2026-11-22T10:00:00+08:00"  # general's
-    after = _edit(run, cid, "--received-at", "2026-11-22 08:50", now="2026-11-22 09:45")
+def test_a_deadline_counted_from_a_raised_severity_keeps_its_due(
+    run: Run, log: Log, thursday: None
+) -> None:
+    cid = log(now="2026-11-19 09:00")["id"]  # general: contact 10:00
+    raised = ok(run("classify", str(cid), "--severity", "urgent", "--json", now="2026-11-19 09:40"))
+    assert raised["deadlines"]["plan"]["due_at"] == "2026-11-19T11:40:00+08:00"  # 09:40 + 2 h
+    assert raised["deadlines"]["contact"]["due_at"] == "2026-11-19T10:00:00+08:00"  # general's
+    after = _edit(run, cid, "--received-at", "2026-11-19 08:50", now="2026-11-19 09:45")
     # counted from the raise, or kept from the general table: neither follows the receipt
-    assert after["deadlines"]["plan"]["due_at"] == "2026-11-22T11:40:00+08:00"
-    assert after["deadlines"]["contact"]["due_at"] == "2026-11-22T10:00:00+08:00"
+    assert after["deadlines"]["plan"]["due_at"] == "2026-11-19T11:40:00+08:00"
+    assert after["deadlines"]["contact"]["due_at"] == "2026-11-19T10:00:00+08:00"
     # the resolution is the urgent table's from receipt (24 h either way): it follows
-    assert after["deadlines"]["resolution"]["due_at"] == "2026-11-23T08:50:00+08:00"
+    assert after["deadlines"]["resolution"]["due_at"] == "2026-11-20T08:50:00+08:00"
+
+
+def test_a_received_time_corrected_to_friday_evening_counts_in_working_time(
+    run: Run, log: Log
+) -> None:
+    cid = log()["id"]  # Sunday 10:00: counted from Monday 08:00
+    after = _edit(run, cid, "--received-at", "2026-11-20 17:30")
+    due = {m: d["due_at"] for m, d in after["deadlines"].items()}
+    assert due["contact"] == "2026-11-23T08:30:00+08:00"  # 30 minutes Friday, 30 Monday
+    assert due["plan"] == "2026-11-23T11:30:00+08:00"
+    assert due["resolution"] == "2026-11-23T17:30:00+08:00"  # the next working day
+    assert after["deadlines"]["contact"]["state"] == "pending"
 
 
 def test_the_hotline_contact_made_at_intake_moves_with_the_received_time(

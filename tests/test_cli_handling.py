@@ -36,12 +36,12 @@ def test_classify_raising_counts_the_new_times_from_the_reclassification(
     assert data["deadlines"]["plan"]["due_at"] == "2026-11-22T12:20:00+08:00"
 
 
-def test_classify_lowering_needs_reason_and_keeps_it(run: Run, log: Log) -> None:
+def test_classify_lowering_needs_reason_and_keeps_it(run: Run, log: Log, thursday: None) -> None:
     log("米饭变质")
     refused(run("classify", "1", "--severity", "general"), "reason")
     data = ok(run("classify", "1", "--severity", "一般", "--reason", "只是偏硬", "--json"))
     assert data["severity"] == "general"
-    assert data["deadlines"]["contact"]["due_at"] == "2026-11-22T11:00:00+08:00"
+    assert data["deadlines"]["contact"]["due_at"] == "2026-11-19T11:00:00+08:00"
     events = ok(run("show", "1", "--json"))["events"]
     assert events[-1]["action"] == "classify"
     assert events[-1]["note"] == "只是偏硬"
@@ -67,9 +67,9 @@ def test_classify_after_assign_keeps_status(run: Run, log: Log) -> None:
     assert data["status"] == "assigned"
 
 
-def test_done_records_milestones(run: Run, log: Log) -> None:
+def test_done_records_milestones(run: Run, log: Log, thursday: None) -> None:
     log("鸡腿没熟")
-    data = ok(run("done", "1", "contact", "--json", now="2026-11-22 10:40"))
+    data = ok(run("done", "1", "contact", "--json", now="2026-11-19 10:40"))
     assert data["deadlines"]["contact"]["state"] == "met"
     data = ok(
         run(
@@ -77,24 +77,24 @@ def test_done_records_milestones(run: Run, log: Log) -> None:
             "1",
             "方案",
             "--at",
-            "2026-11-22 14:30",
+            "2026-11-19 14:30",
             "--note",
             "已告知客户",
             "--reason",
             "电话后忘记登记",
             "--json",
-            now="2026-11-22 15:00",
+            now="2026-11-19 15:00",
         )
     )
     assert data["deadlines"]["plan"]["state"] == "breached"
-    assert data["deadlines"]["plan"]["done_at"] == "2026-11-22T14:30:00+08:00"
+    assert data["deadlines"]["plan"]["done_at"] == "2026-11-19T14:30:00+08:00"
     refused(run("done", "1", "plan"), "milestone", "already done")
     refused(run("done", "1", "resolution"), "milestone", "close")
     refused(run("done", "1", "lunch"), "milestone", "contact")
-    refused(run("done", "1", "investigation", "--at", "2026-11-22 09:00"), "at")
+    refused(run("done", "1", "investigation", "--at", "2026-11-19 09:00"), "at")
 
 
-def test_extend_before_and_after_the_deadline(run: Run, log: Log) -> None:
+def test_extend_before_and_after_the_deadline(run: Run, log: Log, thursday: None) -> None:
     log("鸡腿没熟")
     data = ok(
         run(
@@ -105,7 +105,7 @@ def test_extend_before_and_after_the_deadline(run: Run, log: Log) -> None:
             "--reason",
             "等待检测报告",
             "--json",
-            now="2026-11-22 12:00",
+            now="2026-11-19 12:00",
         )
     )
     resolution = data["deadlines"]["resolution"]
@@ -113,7 +113,7 @@ def test_extend_before_and_after_the_deadline(run: Run, log: Log) -> None:
         "due_at": "2026-11-24T18:00:00+08:00",
         "done_at": None,
         "state": "pending",
-        "extended_from": "2026-11-23T10:00:00+08:00",
+        "extended_from": "2026-11-20T10:00:00+08:00",
         "reason": "等待检测报告",
     }
     late = ok(
@@ -127,12 +127,12 @@ def test_extend_before_and_after_the_deadline(run: Run, log: Log) -> None:
             "--reason",
             "客户外出",
             "--json",
-            now="2026-11-22 15:00",
+            now="2026-11-19 15:00",
         )
     )
     assert late["deadlines"]["plan"]["state"] == "breached"
-    assert late["deadlines"]["plan"]["due_at"] == "2026-11-22T17:00:00+08:00"
-    refused(run("extend", "1", "--until", "2026-11-22 09:00", "--reason", "x"), "until")
+    assert late["deadlines"]["plan"]["due_at"] == "2026-11-19T17:00:00+08:00"
+    refused(run("extend", "1", "--until", "2026-11-19 09:00", "--reason", "x"), "until")
     refused(run("extend", "1", "--until", "tomorrow", "--reason", "x"), "until")
     refused(run("extend", "1", "--until", "+1d"), "reason")
 
@@ -285,7 +285,7 @@ def test_close_staff_fine(run: Run, log: Log) -> None:
     assert data["staff_fine"] == {"staff": "小刘", "amount": 50}
 
 
-def test_close_completes_pending_milestones(run: Run, log: Log) -> None:
+def test_close_completes_pending_milestones(run: Run, log: Log, thursday: None) -> None:
     log("鸡腿没熟")
     data = ok(
         run(
@@ -298,7 +298,7 @@ def test_close_completes_pending_milestones(run: Run, log: Log) -> None:
             "--cause",
             "processing",
             "--json",
-            now="2026-11-22 12:00",
+            now="2026-11-19 12:00",
         )
     )
     d = data["deadlines"]
@@ -306,7 +306,7 @@ def test_close_completes_pending_milestones(run: Run, log: Log) -> None:
     assert d["plan"]["state"] == "met"
     assert d["resolution"]["state"] == "met"
     assert d["revisit"] == {
-        "due_at": "2026-11-25T12:00:00+08:00",
+        "due_at": "2026-11-24T12:00:00+08:00",  # 3 working days
         "done_at": None,
         "state": "pending",
         "extended_from": None,

@@ -88,7 +88,7 @@ def test_log_json_is_the_contract(run: Run) -> None:
         "revisit",
     ]
     assert data["deadlines"]["contact"] == {
-        "due_at": "2026-11-22T11:00:00+08:00",
+        "due_at": "2026-11-23T09:00:00+08:00",  # logged on Sunday: an hour into Monday
         "done_at": None,
         "state": "pending",
         "extended_from": None,

@@ -144,19 +144,28 @@ def test_reading_a_case_loads_no_heavy_library(run: Run) -> None:
         ("show", "1"),
         ("list",),
         ("overdue",),
-        ("log", "饭凉了", "--channel", "online", "--customer", "b", "--phone", "13800000001"),
+        ("log", "米饭变质", "--channel", "online", "--customer", "b", "--phone", "13800000001"),
     ],
 )
 def test_the_holiday_calendar_is_not_loaded_by_the_everyday_commands(
     run: Run, argv: tuple[str, ...]
 ) -> None:
-    """Business time is not wired into deadlines yet: the everyday commands load neither
-    the chinesecalendar package nor the business-time core."""
+    """The calendar is read where a deadline is counted in working time, and only there
+    (DECISIONS §14): showing, listing and cron read what was stored, and an urgent
+    complaint's clocks run 24/7."""
     run("log", "米饭偏硬", "--channel", "online", "--customer", "a", "--phone", "13800000000")
     loaded = _modules_loaded(*argv)
     assert "chinese_calendar" not in {m.split(".")[0] for m in loaded}
     assert "aftersales_cli.rules.business" not in loaded
     assert "aftersales_cli.rules.business" in _modules_loaded("calendar")
+
+
+def test_logging_a_general_complaint_counts_its_deadlines_by_the_calendar() -> None:
+    loaded = _modules_loaded(
+        "log", "饭凉了", "--channel", "online", "--customer", "b", "--phone", "13800000001"
+    )
+    assert "aftersales_cli.rules.business" in loaded
+    assert "chinese_calendar" in {m.split(".")[0] for m in loaded}
 
 
 def test_python_dash_m_works(tmp_path: Path) -> None:
@@ -178,7 +187,9 @@ def test_rules_shows_the_policy_in_force(run: Run) -> None:
     assert data["penalties"]["ladder"] == [2, 3, 10]
 
 
-def test_rules_file_changes_deadlines_of_new_complaints(run: Run, tmp_path: Path) -> None:
+def test_rules_file_changes_deadlines_of_new_complaints(
+    run: Run, tmp_path: Path, thursday: None
+) -> None:
     example = README.parent / "examples" / "rules.toml"
     out = run("rules", "--rules", str(example)).stdout
     assert "general 一般       45m" in out and "allergen 过敏原" in out
@@ -212,7 +223,7 @@ def test_rules_file_changes_deadlines_of_new_complaints(run: Run, tmp_path: Path
             "--json",
         )
     )
-    assert data["deadlines"]["contact"]["due_at"] == "2026-11-22T10:45:00+08:00"
+    assert data["deadlines"]["contact"]["due_at"] == "2026-11-19T10:45:00+08:00"
     assert (
         json.loads(run("rules", "--json", "--rules", str(example)).stdout)["penalties"][
             "window_days"

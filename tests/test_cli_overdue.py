@@ -38,11 +38,12 @@ def test_empty_database_is_silent(run: Run) -> None:
 
 
 def test_overdue_lists_most_urgent_and_most_late_first(run: Run, log: Log) -> None:
-    log("建议增加素食", now="2026-11-20 09:00")  # non_urgent contact due 11-21 09:00
-    log("鸡腿没熟", org="实验小学", now="2026-11-22 07:00")  # general: contact 08:00, plan 11:00
-    log("米饭变质", now="2026-11-22 09:00")  # urgent: contact 09:30
-    ok(run("assign", "3", "--to", "李工", now="2026-11-22 09:05"))
-    result = run("overdue", "--json")
+    # on weekdays: Tuesday, then Thursday; cron runs Thursday 11:00
+    log("建议增加素食", now="2026-11-17 10:00")  # non_urgent: contact 11-18 10:00, plan 11-19
+    log("鸡腿没熟", org="实验小学", now="2026-11-19 08:00")  # general: contact 09:00, plan 12:00
+    log("米饭变质", now="2026-11-19 10:00")  # urgent: contact 10:30
+    ok(run("assign", "3", "--to", "李工", now="2026-11-19 10:05"))
+    result = run("overdue", "--json", now="2026-11-19 11:00")
     assert result.exit_code == 1
     rows = json.loads(result.stdout)
     # (#3 was forwarded by its assign in time; forward is due with contact for the others)
@@ -63,7 +64,7 @@ def test_overdue_lists_most_urgent_and_most_late_first(run: Run, log: Log) -> No
         "severity": "urgent",
         "status": "assigned",
         "milestone": "contact",
-        "due_at": "2026-11-22T09:30:00+08:00",
+        "due_at": "2026-11-19T10:30:00+08:00",
         "overdue_minutes": 30,
         "department": "quality_control",
         "assignee": "李工",
@@ -73,11 +74,11 @@ def test_overdue_lists_most_urgent_and_most_late_first(run: Run, log: Log) -> No
 
 
 def test_within_adds_what_falls_due_soon(run: Run, log: Log) -> None:
-    log("鸡腿没熟", now="2026-11-22 09:30")  # contact and forward due 10:30, plan 13:30
-    result = run("overdue", "--within", "1h")
+    log("鸡腿没熟", now="2026-11-19 09:30")  # Thursday: contact and forward due 10:30, plan 13:30
+    result = run("overdue", "--within", "1h", now="2026-11-19 10:00")
     assert result.exit_code == 0  # nothing is late yet
     assert "due in 30 min" in result.stdout
-    rows = json.loads(run("overdue", "--within", "4h", "--json").stdout)
+    rows = json.loads(run("overdue", "--within", "4h", "--json", now="2026-11-19 10:00").stdout)
     assert [(r["milestone"], r["overdue_minutes"]) for r in rows] == [
         ("contact", -30),
         ("forward", -30),
@@ -85,6 +86,22 @@ def test_within_adds_what_falls_due_soon(run: Run, log: Log) -> None:
     ]
     refused(run("overdue", "--within", "soon"), "within")
     refused(run("overdue", "--within", "-1h"), "within")
+
+
+def test_a_general_complaint_of_the_weekend_waits_for_monday(run: Run, log: Log) -> None:
+    """Business time (DECISIONS §14): a general complaint logged on Saturday is due in
+    Monday's working hours, so Sunday's cron stays quiet; an urgent one runs 24/7."""
+    log("鸡腿没熟", now="2026-11-21 09:00")  # Saturday: contact and forward Monday 09:00
+    result = run("overdue")  # Sunday 10:00
+    assert (result.exit_code, result.stdout) == (0, "")
+    rows = json.loads(run("overdue", "--within", "24h", "--json").stdout)
+    assert [(r["milestone"], r["overdue_minutes"]) for r in rows] == [
+        ("contact", -23 * 60),
+        ("forward", -23 * 60),
+    ]
+    log("米饭变质", now="2026-11-21 09:00")  # urgent: contact Saturday 09:30
+    late = json.loads(run("overdue", "--json").stdout)
+    assert {r["id"] for r in late} == {2} and run("overdue").exit_code == 1
 
 
 def test_plain_text_for_cron(run: Run, log: Log) -> None:
@@ -113,14 +130,14 @@ def test_plain_text_for_cron(run: Run, log: Log) -> None:
 def test_a_breach_is_written_once_however_often_cron_runs(
     run: Run, log: Log, db_path: Path
 ) -> None:
-    log("鸡腿没熟", now="2026-11-22 07:00")
+    log("鸡腿没熟", now="2026-11-19 07:00")  # Thursday: counted from 08:00
     for minute in ("10:00", "10:05", "10:10"):
-        assert run("overdue", now=f"2026-11-22 {minute}").exit_code == 1
+        assert run("overdue", now=f"2026-11-19 {minute}").exit_code == 1
     assert breach_events(db_path) == [
-        (1, "deadlines.contact.state", "contact was due 2026-11-22 08:00"),
-        (1, "deadlines.forward.state", "forward was due 2026-11-22 08:00"),
+        (1, "deadlines.contact.state", "contact was due 2026-11-19 09:00"),
+        (1, "deadlines.forward.state", "forward was due 2026-11-19 09:00"),
     ]
-    assert run("overdue", now="2026-11-22 11:30").exit_code == 1  # plan due 11:00 now late
+    assert run("overdue", now="2026-11-19 12:30").exit_code == 1  # plan due 12:00 now late
     assert [e[1] for e in breach_events(db_path)] == [
         "deadlines.contact.state",
         "deadlines.forward.state",
@@ -141,15 +158,17 @@ def test_urgent_overdue_is_escalated_once(run: Run, log: Log, db_path: Path) -> 
 def test_completing_late_writes_the_breach_and_cron_does_not_repeat_it(
     run: Run, log: Log, db_path: Path
 ) -> None:
-    log("鸡腿没熟", now="2026-11-22 07:00")
-    ok(run("done", "1", "contact", now="2026-11-22 09:00"))  # due 08:00, forward too
+    log("鸡腿没熟", now="2026-11-19 07:00")  # Thursday: counted from 08:00
+    ok(run("done", "1", "contact", now="2026-11-19 10:00"))  # due 09:00, forward too
     assert breach_events(db_path) == [
-        (1, "deadlines.contact.state", "contact was due 2026-11-22 08:00"),
-        (1, "deadlines.forward.state", "forward was due 2026-11-22 08:00"),
+        (1, "deadlines.contact.state", "contact was due 2026-11-19 09:00"),
+        (1, "deadlines.forward.state", "forward was due 2026-11-19 09:00"),
     ]
-    run("overdue", now="2026-11-22 09:10")
+    run("overdue", now="2026-11-19 10:10")
     assert len(breach_events(db_path)) == 2
-    history = [e["action"] for e in ok(run("show", "1", "--json"))["events"]]
+    history = [
+        e["action"] for e in ok(run("show", "1", "--json", now="2026-11-19 10:15"))["events"]
+    ]
     # the breaches are recorded before the change
     assert history == ["log", "breached", "breached", "done"]
 
@@ -157,7 +176,7 @@ def test_completing_late_writes_the_breach_and_cron_does_not_repeat_it(
 def test_extension_after_the_deadline_writes_the_breach_and_silences_overdue(
     run: Run, log: Log, db_path: Path
 ) -> None:
-    log("鸡腿没熟", now="2026-11-22 07:00")
+    log("鸡腿没熟", now="2026-11-19 07:00")  # Thursday: contact due 09:00
     ok(
         run(
             "extend",
@@ -168,15 +187,15 @@ def test_extension_after_the_deadline_writes_the_breach_and_silences_overdue(
             "+3h",
             "--reason",
             "客户外出",
-            now="2026-11-22 09:00",
+            now="2026-11-19 10:00",
         )
     )
     assert [e[1] for e in breach_events(db_path)] == [
         "deadlines.contact.state",
         "deadlines.forward.state",
     ]
-    rows = json.loads(run("overdue", "--json", now="2026-11-22 10:00").stdout)
-    assert "contact" not in {r["milestone"] for r in rows}  # promised for 12:00
+    rows = json.loads(run("overdue", "--json", now="2026-11-19 11:00").stdout)
+    assert "contact" not in {r["milestone"] for r in rows}  # promised for 13:00
 
 
 def test_closed_case_with_overdue_revisit(run: Run, log: Log) -> None:
@@ -194,10 +213,10 @@ def test_two_cron_runs_at_the_same_moment_write_each_breach_once(
     log: Log, db_path: Path, tmp_path: Path
 ) -> None:
     for n in range(30):
-        log(f"鸡腿没熟 {n}", now="2026-11-22 06:00")
+        log(f"鸡腿没熟 {n}", now="2026-11-19 06:00")  # Thursday: contact 09:00, plan 12:00
     env = {
         "AFTERSALES_DB": str(db_path),
-        "AFTERSALES_NOW": "2026-11-22 10:30",
+        "AFTERSALES_NOW": "2026-11-19 12:30",
         "AFTERSALES_OPERATOR": "cron",
         "PATH": "/usr/bin:/bin",
         **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},  # a worktree's source

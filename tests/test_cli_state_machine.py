@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 import typer.main
 import typer.testing
+from conftest import TWENTY_FOUR_SEVEN
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -48,7 +49,8 @@ SHANGHAI = timezone(timedelta(hours=8))  # no daylight saving: days are 24 h
 START = datetime(2026, 11, 22, 8, 0, tzinfo=SHANGHAI)
 
 # The policy's default deadlines in minutes from receipt (POLICY.md §3, rules/defaults.toml
-# `[deadlines]`); None: n/a.
+# `[deadlines]`) on the 24/7 clock, which the machine runs on (TWENTY_FOUR_SEVEN: the model
+# counts plain minutes; a day is 24 h); None: n/a.
 COUNTED_FROM_RECEIPT = ("contact", "forward", "plan", "investigation", "resolution")
 DEADLINES: dict[str, dict[str, int | None]] = {
     "urgent": dict(zip(COUNTED_FROM_RECEIPT, (30, 15, 120, 240, 1440), strict=True)),
@@ -346,6 +348,8 @@ class Lifecycle(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="aftersales-sm-"))
+        self.rules = self.folder / "twenty-four-seven.toml"
+        self.rules.write_text(TWENTY_FOUR_SEVEN, encoding="utf-8")
         self.now = START
         self.cases: dict[int, Model] = {}
         self.histories: dict[int, list[dict[str, Any]]] = {}
@@ -368,7 +372,7 @@ class Lifecycle(RuleBasedStateMachine):
             "AFTERSALES_TZ": "Asia/Shanghai",
             "AFTERSALES_OPERATOR": "客服小王",
             "AFTERSALES_DEBUG": "1",
-            "AFTERSALES_RULES": None,
+            "AFTERSALES_RULES": str(self.rules),
         }
         return self.runner.invoke(app, list(argv), env=env)
 

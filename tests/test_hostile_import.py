@@ -388,16 +388,16 @@ def build_odd_database(run: Run) -> None:
     argv = ["log", description, "--channel", "online", "--phone", "+86 139-1608-2245"]
     for name, value in ODD.items():
         argv += [f"--{name.replace('_', '-')}", value]
-    ok(run(*argv, now="2026-11-22 08:00"))
+    ok(run(*argv, now="2026-11-19 08:00"))  # a Thursday: resolution Friday 08:00
     ok(run("log", "米" * 1999 + "饭", "--channel", "hotline", "--customer", "张伟 \u00a0 李",
-           "--phone", "13800001111", now="2026-11-22 08:30"))  # fmt: skip
-    ok(run("assign", "1", "--to", "李工 'x' \"y\" }, {", now="2026-11-22 08:40"))
-    ok(run("done", "1", "contact", "--note", f"={LINES}", now="2026-11-22 08:50"))
+           "--phone", "13800001111", now="2026-11-19 08:30"))  # fmt: skip
+    ok(run("assign", "1", "--to", "李工 'x' \"y\" }, {", now="2026-11-19 08:40"))
+    ok(run("done", "1", "contact", "--note", f"={LINES}", now="2026-11-19 08:50"))
     ok(run("extend", "1", "--until", "+30h", "--reason", f"-{SQL} {EMOJI}",
-           now="2026-11-22 09:00"))  # fmt: skip
+           now="2026-11-19 09:00"))  # fmt: skip
     ok(run("close", "1", "--remedy", "refund", "--amount", "1,800.50", "--cause", "processing",
-           "--staff", EMOJI, "--note", f"@{LINES}{QUOTES}", now="2026-11-22 09:30"))  # fmt: skip
-    ok(run("revisit", "1", "--satisfaction", "2", "--note", f"+{LINES}", now="2026-11-22 10:00"))
+           "--staff", EMOJI, "--note", f"@{LINES}{QUOTES}", now="2026-11-19 09:30"))  # fmt: skip
+    ok(run("revisit", "1", "--satisfaction", "2", "--note", f"+{LINES}", now="2026-11-19 10:00"))
 
 
 @pytest.mark.parametrize(

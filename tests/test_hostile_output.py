@@ -322,7 +322,15 @@ def _check_case(data: dict[str, Any], values: dict[str, str]) -> None:
 
 
 def _log_argv(values: dict[str, str]) -> list[str]:
-    argv = ["log", "--channel", "online", "--phone", "13916082245", "--received-at", "06:00"]
+    argv = [
+        "log",
+        "--channel",
+        "online",
+        "--phone",
+        "13916082245",
+        "--received-at",
+        "2026-11-20 06:00",
+    ]  # a Friday: late by Sunday
     for name in (*LOGGED, "request"):
         argv += [f"--{name.replace('_', '-')}", values[name]]
     return [*argv, "--json", "--", values["description"]]

@@ -844,7 +844,8 @@ def _odd_steps() -> list[tuple[str, list[str]]]:
             ),
             (f"{day} 09:05", ["assign", cid, "--to", one[2]]),
             (f"{day} 09:06", ["done", cid, "contact", "--note", f"{a}\n{b}"]),
-            (f"{day} 09:07", ["extend", cid, "--until", "+30h", "--reason", one[1]]),
+            # past the resolution, which a weekend receipt puts up to 3 days on (business time)
+            (f"{day} 09:07", ["extend", cid, "--until", "+4d", "--reason", one[1]]),
             (
                 f"{day} 20:00",
                 [

@@ -4,6 +4,7 @@ width a terminal gives each character (a Chinese character takes two)."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from conftest import Run, ok
 
@@ -129,7 +130,10 @@ SHOW_TABLES = [
 ]
 
 
-def test_piped_list_overdue_and_show_are_unchanged_for_ascii_names(run: Run) -> None:
+def test_piped_list_overdue_and_show_are_unchanged_for_ascii_names(
+    run: Run, twenty_four_seven: Path
+) -> None:
+    """On the 24/7 clock, as when these bytes were pinned: the layout is the point."""
     _seed(run, ASCII)
     assert run("list").stdout == "\n".join(LIST) + "\n"
     shown = run("show", "3").stdout  # before `overdue` writes the breaches
@@ -143,6 +147,20 @@ def test_piped_list_overdue_and_show_are_unchanged_for_ascii_names(run: Run) -> 
     assert result.stdout == "\n".join(OVERDUE) + "\n"
 
 
+def test_piped_list_shows_a_weekend_general_complaint_due_on_monday(run: Run) -> None:
+    """On the defaults #2 (general, Sunday 07:00) counts from Monday 08:00; #3 is urgent
+    and late all the same."""
+    _seed(run, ASCII)
+    listed = run("list").stdout.splitlines()
+    assert listed[1:4] == LIST[1:3] + [
+        "2       11-22 07:00  general 一般        food_quality 食品质量     new      "
+        "   Bob Marley-Johnson  Westside No. 2 Middle School  138****5678    fo"
+        "rward 11-23 09:00 · in 23 h"
+    ]
+    late = run("overdue").stdout
+    assert "Bob Marley-Johnson" not in late and OVERDUE[1] in late
+
+
 CJK = [("王芳", "阳光幼儿园"), ("欧阳建国", "第二中学食堂"), ("孙", "")]
 
 
@@ -154,7 +172,9 @@ def _starts(lines: list[str], header: str, names: list[str]) -> None:
                 assert width(line[: line.index(name)]) == header.index(heading), (line, name)
 
 
-def test_piped_tables_align_chinese_by_the_columns_it_takes(run: Run) -> None:
+def test_piped_tables_align_chinese_by_the_columns_it_takes(
+    run: Run, twenty_four_seven: Path
+) -> None:
     _seed(run, CJK)
     ok(run("assign", "2", "--to", "质控李工", now="2026-11-21 20:06"))
     header, *rows = run("list").stdout.splitlines()[:-1]

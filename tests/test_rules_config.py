@@ -39,21 +39,30 @@ def test_defaults_are_the_policy_table() -> None:
             "investigation": "4h",
             "resolution": "24h",
         },
+        # in business time, day-long times are working days (DECISIONS §14)
         "general": {
             "contact": "1h",
             "forward": "1h",
             "plan": "4h",
             "investigation": "8h",
-            "resolution": "24h",
+            "resolution": "1d",
         },
         "non_urgent": {
-            "contact": "24h",
-            "forward": "24h",
-            "plan": "48h",
+            "contact": "1d",
+            "forward": "1d",
+            "plan": "2d",
             "investigation": None,
-            "resolution": "48h",
+            "resolution": "2d",
         },
     }
+    # every urgent clock and QC's run 24/7; the rest of general and non-urgent in business time
+    working = {"contact", "forward", "plan", "investigation", "resolution", "confirm", "revisit"}
+    assert rules.deadlines.business_time == {
+        "urgent": set(),
+        "general": working,
+        "non_urgent": working,
+    }
+    assert str(rules.deadlines.pause_limit) == "3d"
     # 004 §3.2–3.3: QC's sample and lab report on its categories, the confirmation
     assert (str(rules.deadlines.sample), str(rules.deadlines.lab_report)) == ("24h", "48h")
     assert rules.deadlines.qc_categories == {"food_safety", "illness", "foreign_object"}
@@ -99,6 +108,8 @@ def test_a_rules_file_overrides_numbers_and_table_entries() -> None:
         plan = "6h"
         [deadlines]
         revisit_after_close = "1d"
+        [deadlines.business_time]
+        urgent = ["方案"]
         [categories.taste_feedback]
         severity = "一般"
         department = "客服"
@@ -110,14 +121,32 @@ def test_a_rules_file_overrides_numbers_and_table_entries() -> None:
         "company.toml",
     )
     assert rules.deadlines.by_severity["general"]["contact"] == Duration(minutes=120)
-    assert rules.deadlines.by_severity["general"]["resolution"] == Duration(
-        minutes=24 * 60
-    )  # untouched
+    assert rules.deadlines.by_severity["general"]["resolution"] == Duration(days=1)  # untouched
     assert rules.deadlines.revisit_after_close == Duration(days=1)
+    assert rules.deadlines.business("urgent", "plan")  # a Chinese milestone name too
+    assert not rules.deadlines.business("urgent", "contact")
+    assert rules.deadlines.business("general", "contact")  # untouched
     assert rules.categories["taste_feedback"].severity == "general"
     assert rules.categories["taste_feedback"].department == "customer_service"
     assert [int(k) for k in rules.penalties.ladder] == [2, 5, 20]
     assert rules.targets.on_time_rate == 0.9
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("soon = []", ("deadlines.business_time.soon", "unknown key")),
+        ('general = ["lunch"]', ("deadlines.business_time.general", "'lunch'", "contact")),
+        ('general = "plan"', ("deadlines.business_time.general", "list of strings")),
+    ],
+)
+def test_a_bad_business_time_list_is_refused_naming_its_key(
+    text: str, words: tuple[str, ...]
+) -> None:
+    with pytest.raises(RulesFileError) as caught:
+        parse_rules(f"[deadlines.business_time]\n{text}\n", "r.toml")
+    for word in words:
+        assert word in str(caught.value)
 
 
 def test_a_rules_file_may_add_a_category() -> None:

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 from decimal import Decimal
 
 import pendulum
 import pytest
+from conftest import TWENTY_FOUR_SEVEN
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from aftersales_cli.rules import lifecycle
 from aftersales_cli.rules.case import Case, Deadline
-from aftersales_cli.rules.config import default_rules
+from aftersales_cli.rules.config import Rules, default_rules, parse_rules
 from aftersales_cli.rules.errors import Refused, RuleError
 from aftersales_cli.rules.lifecycle import Closing, Intake
 
 RULES = default_rules()
+H24 = parse_rules(TWENTY_FOUR_SEVEN, "test")  # every clock 24/7
 TZ = pendulum.timezone("Asia/Shanghai")
-T0 = pendulum.datetime(2026, 11, 22, 10, 0, tz=TZ)
+T0 = pendulum.datetime(2026, 11, 22, 10, 0, tz=TZ)  # a Sunday
+MONDAY = pendulum.datetime(2026, 11, 23, 8, 0, tz=TZ)  # the first working moment after T0
 
 
 def intake(**kw: object) -> Intake:
@@ -34,8 +38,8 @@ def intake(**kw: object) -> Intake:
     return Intake(**base)  # type: ignore[arg-type]
 
 
-def new_case(**kw: object) -> Case:
-    case = lifecycle.open_case(intake(**kw), T0, RULES)
+def new_case(rules: Rules = RULES, **kw: object) -> Case:
+    case = lifecycle.open_case(intake(**kw), T0, rules)
 
     return dataclasses.replace(case, id=1)
 
@@ -48,7 +52,8 @@ def test_intake_suggests_category_severity_department_and_sets_deadlines() -> No
         "general",
         "production",
     )
-    assert case.deadlines["contact"].due_at == T0.add(hours=1)
+    # received on a Sunday: a general contact is due an hour into Monday's working time
+    assert case.deadlines["contact"].due_at == MONDAY.add(hours=1)
     assert case.deadlines["contact"].done_at is None
     assert case.deadlines["revisit"].due_at is None
 
@@ -97,14 +102,16 @@ def test_backdating_done_needs_a_reason() -> None:
 
 
 def test_extending_past_the_resolution_moves_the_resolution() -> None:
-    case = new_case()  # general: investigation T0 + 8 h, resolution T0 + 24 h
-    until = T0.add(hours=30)
+    case = new_case()  # general, on Sunday: investigation Monday 16:00, resolution Tuesday 08:00
+    assert case.deadlines["investigation"].due_at == MONDAY.add(hours=8)
+    assert case.deadlines["resolution"].due_at == MONDAY.add(days=1)
+    until = MONDAY.add(days=1, hours=6)
     extended = lifecycle.extend(case, "investigation", until, "等待检测报告", T0.add(hours=1))
     assert extended.deadlines["investigation"].due_at == until
     assert extended.deadlines["resolution"].due_at == until
     assert extended.deadlines["resolution"].reason == "等待检测报告"
-    assert extended.deadlines["resolution"].extended_from == T0.add(hours=24)
-    inside = lifecycle.extend(case, "plan", T0.add(hours=6), "r", T0.add(hours=1))
+    assert extended.deadlines["resolution"].extended_from == MONDAY.add(days=1)
+    inside = lifecycle.extend(case, "plan", MONDAY.add(hours=6), "r", T0.add(hours=1))
     assert inside.deadlines["resolution"] == case.deadlines["resolution"]
 
 
@@ -146,16 +153,28 @@ def test_done_twice_and_non_urgent_investigation_are_refused() -> None:
 
 
 def test_close_completes_pending_milestones_and_schedules_the_revisit() -> None:
+    at = MONDAY.add(hours=2)  # received Sunday: contact due Monday 09:00, plan 12:00
     closed = lifecycle.close(
-        new_case(), Closing(remedies=("refund",), cause="processing"), T0.add(hours=2), RULES
+        new_case(), Closing(remedies=("refund",), cause="processing"), at, RULES
     )
     assert closed.status == "closed"
     assert closed.ours is True
     for m in ("contact", "plan", "investigation", "resolution"):
-        assert closed.deadlines[m].done_at == T0.add(hours=2)
-    assert closed.deadlines["contact"].state(T0.add(hours=2)) == "breached"  # 1 h late
-    assert closed.deadlines["plan"].state(T0.add(hours=2)) == "met"
-    assert closed.deadlines["revisit"].due_at == T0.add(hours=2).add(days=3)
+        assert closed.deadlines[m].done_at == at
+    assert closed.deadlines["contact"].state(at) == "breached"  # 1 h late
+    assert closed.deadlines["plan"].state(at) == "met"
+    assert closed.deadlines["revisit"].due_at == at.add(days=3)  # Thursday: 3 working days
+
+
+def test_a_close_on_friday_schedules_the_revisit_in_working_days() -> None:
+    friday = pendulum.datetime(2026, 11, 27, 10, 0, tz=TZ)
+    closing = Closing(remedies=("refund",), cause="processing")
+    closed = lifecycle.close(new_case(), closing, friday, RULES)
+    assert closed.deadlines["revisit"].due_at == friday.add(days=5)  # Wednesday 10:00
+    urgent = lifecycle.close(
+        new_case(description="米饭有馊味"), closing._replace(finding="none"), friday, RULES
+    )
+    assert urgent.deadlines["revisit"].due_at == friday.add(days=3)  # 24/7: Monday 10:00
 
 
 def test_a_fining_close_needs_its_supply_event_and_value() -> None:
@@ -275,12 +294,16 @@ def test_changes_list_old_and_new() -> None:
 
 
 class Lifecycle(RuleBasedStateMachine):
-    """Random sequences of steps against a simple model of the status flow."""
+    """Random sequences of steps against a simple model of the status flow, on the
+    default clocks (the case starts urgent; a reclassification may move it into business
+    time)."""
+
+    policy: Rules = RULES
 
     def __init__(self) -> None:
         super().__init__()
         self.now = T0
-        self.case = new_case(description="米饭有馊味", org="实验小学")
+        self.case = new_case(self.policy, description="米饭有馊味", org="实验小学")
         self.model = "new"
         self.closed_once = False  # a reopened case keeps the confirm its close made due
         self.reopens = 0
@@ -289,7 +312,7 @@ class Lifecycle(RuleBasedStateMachine):
     def tick(self, minutes: int) -> None:
         self.now = self.now.add(minutes=minutes)
         # as a command would find the case: passed deadlines recorded as breached first
-        self.case, _ = lifecycle.settle(self.case, self.now, RULES)
+        self.case, _ = lifecycle.settle(self.case, self.now, self.policy)
         self.breached |= {
             m for m, d in self.case.deadlines.items() if d.state(self.now) == "breached"
         }
@@ -308,7 +331,7 @@ class Lifecycle(RuleBasedStateMachine):
         self.tick(minutes)
         at = max(self.case.received_at, self.now.subtract(minutes=back))
         result = self.attempt(
-            lambda: lifecycle.mark_done(self.case, "plan", at, self.now, RULES, "补录"),
+            lambda: lifecycle.mark_done(self.case, "plan", at, self.now, self.policy, "补录"),
             self.model in ("new", "classified", "assigned", "reopened")
             and self.case.deadlines["plan"].done_at is None,
         )
@@ -322,7 +345,9 @@ class Lifecycle(RuleBasedStateMachine):
     def reclassify(self, minutes: int, severity: str | None) -> None:
         self.tick(minutes)
         result = self.attempt(
-            lambda: lifecycle.classify(self.case, None, severity, "客户说明", self.now, RULES),
+            lambda: lifecycle.classify(
+                self.case, None, severity, "客户说明", self.now, self.policy
+            ),
             self.model in ("new", "classified", "assigned", "reopened"),
         )
         if result:
@@ -335,7 +360,7 @@ class Lifecycle(RuleBasedStateMachine):
     def classify(self, minutes: int, category: str | None) -> None:
         self.tick(minutes)
         result = self.attempt(
-            lambda: lifecycle.classify(self.case, category, None, "r", self.now, RULES),
+            lambda: lifecycle.classify(self.case, category, None, "r", self.now, self.policy),
             self.model in ("new", "classified", "assigned", "reopened"),
         )
         if result:
@@ -346,7 +371,7 @@ class Lifecycle(RuleBasedStateMachine):
     def assign(self, minutes: int) -> None:
         self.tick(minutes)
         result = self.attempt(
-            lambda: lifecycle.assign(self.case, None, "李工", RULES, self.now),
+            lambda: lifecycle.assign(self.case, None, "李工", self.policy, self.now),
             self.model in ("new", "classified", "assigned", "reopened"),
         )
         if result:
@@ -357,7 +382,7 @@ class Lifecycle(RuleBasedStateMachine):
         self.tick(minutes)
         closing = Closing(remedies=("refund",), cause="processing", finding="none")
         result = self.attempt(
-            lambda: lifecycle.close(self.case, closing, self.now, RULES),
+            lambda: lifecycle.close(self.case, closing, self.now, self.policy),
             self.model in ("new", "classified", "assigned", "reopened"),
         )
         if result:
@@ -374,7 +399,7 @@ class Lifecycle(RuleBasedStateMachine):
         target = self.case.deadlines[milestone]
         open_case = self.model in ("new", "classified", "assigned", "reopened")
         result = self.attempt(
-            lambda: lifecycle.mark_done(self.case, milestone, self.now, self.now, RULES),
+            lambda: lifecycle.mark_done(self.case, milestone, self.now, self.now, self.policy),
             (open_case or milestone != "investigation")
             and target.applies
             and target.done_at is None,
@@ -398,7 +423,7 @@ class Lifecycle(RuleBasedStateMachine):
     def revisit(self, minutes: int, score: int) -> None:
         self.tick(minutes)
         result = self.attempt(
-            lambda: lifecycle.revisit(self.case, score, "phone", None, self.now, RULES),
+            lambda: lifecycle.revisit(self.case, score, "phone", None, self.now, self.policy),
             self.model == "closed",
         )
         if result:
@@ -412,7 +437,7 @@ class Lifecycle(RuleBasedStateMachine):
         self.tick(0)
         resolution = self.case.deadlines["resolution"]
         assert resolution.due_at is not None
-        until = max(resolution.due_at, self.now).add(minutes=minutes)
+        until = max(resolution.due_at, self.now) + timedelta(minutes=minutes)
         self.case = lifecycle.extend(self.case, "resolution", until, "lab report", self.now)
 
     @invariant()
@@ -456,5 +481,13 @@ class Lifecycle(RuleBasedStateMachine):
             assert self.case.penalty.offence == 1
 
 
+class LifecycleTwentyFourSeven(Lifecycle):
+    """The same, every clock 24/7."""
+
+    policy = H24
+
+
 Lifecycle.TestCase.settings = settings(max_examples=150, stateful_step_count=25, deadline=None)
 TestLifecycle = Lifecycle.TestCase
+LifecycleTwentyFourSeven.TestCase.settings = Lifecycle.TestCase.settings
+TestLifecycleTwentyFourSeven = LifecycleTwentyFourSeven.TestCase

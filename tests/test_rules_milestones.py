@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pendulum
 import pytest
+from conftest import TWENTY_FOUR_SEVEN
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,8 +22,10 @@ from aftersales_cli.rules.lifecycle import Closing, Intake
 from aftersales_cli.rules.taxonomy import MILESTONE_BITS, MILESTONE_KEYS, NOTE_KINDS
 
 RULES = default_rules()
+H24 = parse_rules(TWENTY_FOUR_SEVEN, "test")  # every clock 24/7
 TZ = pendulum.timezone("Asia/Shanghai")
-T0 = pendulum.datetime(2026, 11, 22, 10, 0, tz=TZ)
+T0 = pendulum.datetime(2026, 11, 22, 10, 0, tz=TZ)  # a Sunday
+MONDAY = pendulum.datetime(2026, 11, 23, 8, 0, tz=TZ)  # the first working moment after T0
 CLOSING = Closing(remedies=("refund",), cause="processing", finding="none")
 
 
@@ -71,18 +74,32 @@ def test_the_milestones_come_in_the_order_of_the_decisions() -> None:
         ("孩子吃完腹泻", "illness", 15, True),
         ("菜里有头发", "foreign_object", 60, True),  # general: within 1 h
         ("送错了", "wrong_delivery", 60, False),
-        ("太咸了", "taste_feedback", 24 * 60, False),  # non_urgent: within 24 h
+        ("太咸了", "taste_feedback", 24 * 60, False),  # non_urgent: within a day
     ],
 )
 def test_intake_sets_forward_by_severity_and_qc_on_its_categories(
     description: str, category: str, forward: int, qc: bool
 ) -> None:
-    case = opened(description)
+    case = opened(description, H24)
     assert case.category == category
     assert due(case, "forward") == at(forward)
     assert due(case, "sample") == (at(24 * 60) if qc else None)
     assert due(case, "lab_report") == (at(48 * 60) if qc else None)
     assert due(case, "confirm") is None  # until the department has finished
+
+
+@pytest.mark.parametrize(
+    ("description", "forward"),
+    [
+        ("米饭有馊味", at(15)),  # urgent: 24/7, on the Sunday
+        ("菜里有头发", MONDAY.add(hours=1)),  # general: an hour into Monday's working time
+        ("太咸了", MONDAY.add(days=1)),  # non_urgent: a working day from Monday 08:00
+    ],
+)
+def test_forward_runs_on_its_severitys_clock(description: str, forward: datetime) -> None:
+    case = opened(description)
+    assert due(case, "forward") == forward
+    assert due(case, "sample") in (None, at(24 * 60))  # QC's clocks run 24/7
 
 
 def test_assign_meets_forward_once() -> None:
@@ -117,10 +134,14 @@ def test_a_back_dated_investigation_counts_confirm_from_when_it_was_done() -> No
 
 
 def test_close_without_investigation_makes_confirm_due_after_the_close() -> None:
-    case = opened("太咸了")  # non_urgent: no investigation
+    case = opened("太咸了", H24)  # non_urgent: no investigation
     assert due(case, "investigation") is None
-    closed = lifecycle.close(case, CLOSING, at(300), RULES)
+    closed = lifecycle.close(case, CLOSING, at(300), H24)
     assert due(closed, "confirm") == at(360)
+    # in working time the Sunday close makes it due an hour into Monday
+    assert due(lifecycle.close(opened("太咸了"), CLOSING, at(300), RULES), "confirm") == (
+        MONDAY.add(hours=1)
+    )
     # close completes contact, forward, plan, resolution (as today)
     for milestone in ("contact", "forward", "plan", "resolution"):
         assert closed.deadlines[milestone].done_at == at(300), milestone
