@@ -22,6 +22,7 @@ from aftersales_cli.rules import deadlines as dl
 from aftersales_cli.rules.config import default_rules
 
 Log = Callable[..., dict[str, Any]]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 
 TASTE = "太咸了"  # taste_feedback: non-urgent
 UNDERCOOKED = "鸡腿没熟"  # food_quality: general
@@ -340,3 +341,25 @@ def test_overdue_warns_of_a_year_without_data_only_for_what_it_lists(run: Run) -
     ok(run("log", "包装破了", *BASIC, now="2026-12-29 09:00"))  # late in 2026 only
     quiet = run("overdue", "--json", now="2026-12-31 17:30")
     assert quiet.exit_code == 1 and "no official holidays" not in quiet.stderr
+
+
+@pytest.mark.parametrize(
+    ("toml", "words"),
+    [  # in business time a day holds one working day, not 24 hours
+        (
+            '[deadlines.general]\ninvestigation = "11h"\n',
+            ["deadlines.general.resolution", "earlier than investigation (11h)", "holds 10 h"],
+        ),
+        (
+            "[calendar.hours]\n"
+            + "".join(f'{day} = ["09:00-12:00", "13:00-16:30"]\n' for day in WEEKDAYS),
+            ["deadlines.general.resolution", "holds 6 h 30 min"],
+        ),
+    ],
+)
+def test_a_row_out_of_order_in_working_time_is_refused(
+    run: Run, tmp_path: Path, toml: str, words: list[str]
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(toml, encoding="utf-8")
+    refused(run("rules", "--rules", str(bad)), *words)

@@ -14,7 +14,7 @@ from tests.conftest import BASIC, TWENTY_FOUR_SEVEN, Run, ok, refused
 TERMS = """
 [clients."实验小学"]
 contract_start = 2025-09-01
-deadlines.general = { contact = "30m", plan = "2h", resolution = "12h" }
+deadlines.general = { contact = "30m", plan = "2h", resolution = "9h" }
 deadlines.urgent = { contact = "15m" }
 """
 
@@ -84,22 +84,21 @@ def test_a_key_accounts_resolution_in_hours_on_the_24_7_clock(run: Run, tmp_path
     rules = tmp_path / "terms-24-7.toml"
     rules.write_text(TERMS + TWENTY_FOUR_SEVEN, encoding="utf-8")
     mine = ok(run("log", "米饭偏硬", *BASIC, "--org", "实验小学", "--rules", str(rules), "--json"))
-    assert due(mine, "resolution") == "2026-11-22T22:00"  # 12 h, not the policy's day
+    assert due(mine, "resolution") == "2026-11-22T19:00"  # 9 h, not the policy's day
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: a client's '12h' passes as stricter than the policy's '1d' (12 h < 24 h), "
-    "but in business time 12 working hours outlast one working day (a day holds 10)",
-)
 def test_a_key_accounts_resolution_is_never_later_than_the_policys_in_business_time(
-    run: Run, rules_file: str, thursday: None
+    run: Run, rules_file: str, thursday: None, tmp_path: Path
 ) -> None:
     args = ("log", "米饭偏硬", *BASIC, "--rules", rules_file, "--json")
     mine = ok(run(*args, "--org", "实验小学"))
     other = ok(run(*args, "--org", "第二中学"))
     assert due(other, "resolution") == "2026-11-20T10:00"  # the next working day
-    assert due(mine, "resolution") <= due(other, "resolution")  # got 2026-11-20T12:00
+    assert due(mine, "resolution") == "2026-11-20T09:00"  # 9 working hours: 8 + 1
+    # 12 working hours outlast a working day of 08:00-18:00 (10 h): not stricter, refused
+    later = tmp_path / "later.toml"
+    later.write_text(TERMS.replace('resolution = "9h"', 'resolution = "12h"'), "utf-8")
+    refused(run("rules", "--rules", str(later)), "resolution", "12h is later than the policy's 1d")
 
 
 def test_a_corrected_client_brings_its_terms(run: Run, rules_file: str, thursday: None) -> None:

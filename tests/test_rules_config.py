@@ -219,8 +219,15 @@ def test_every_accepted_rules_file_keeps_deadlines_in_order(
         rules = parse_rules(text, "random.toml")
     except RulesFileError:
         return  # refused with a message: fine
-    for row in rules.deadlines.by_severity.values():
-        dues = [row[m].approx_minutes for m in CHAIN_MILESTONES if row[m] is not None]
+    for severity, row in rules.deadlines.by_severity.items():
+        # in business time a day is a working day (08:00-18:00), on the 24/7 clock 24 h
+        def span(m: str, severity: str = severity) -> int:
+            due = rules.deadlines.by_severity[severity][m]
+            assert due is not None
+            day = 600 if rules.deadlines.business(severity, m) else 1440
+            return due.minutes + due.days * day
+
+        dues = [span(m) for m in CHAIN_MILESTONES if row[m] is not None]
         assert dues == sorted(dues)
     by_rank = sorted(rules.deadlines.by_severity, key=lambda s: -SEVERITY_RANK[s])
     for stricter, looser in zip(by_rank, by_rank[1:], strict=False):

@@ -436,6 +436,8 @@ def _build(raw: dict[str, Any]) -> Rules:
     categories, category_terms = _categories(raw["categories"])
     deadlines = _deadline_rules(raw["deadlines"], category_terms)
     calendar = _calendar(raw["calendar"])
+    for severity, row in deadlines.by_severity.items():
+        _check_order(f"deadlines.{severity}", row, _per_day(deadlines, calendar, severity))
     return Rules(
         deadlines=deadlines,
         severity=_severity(raw["severity"]),
@@ -575,7 +577,6 @@ def _deadline_row(severity: str, table: Mapping[str, Any]) -> dict[str, Duration
     extra = set(table) - set(INTAKE_MILESTONES)
     if extra:
         raise RulesFileError(f"unknown key 'deadlines.{severity}.{sorted(extra)[0]}'")
-    _check_order(f"deadlines.{severity}", row)
     return row
 
 
@@ -690,7 +691,6 @@ def _clients(
     shortest working day: "12h" is later than "1d" of 08:00-18:00), the row still in
     order — and its contract start (a date, `2025-09-01`)."""
     policy = rules.by_severity
-    day = min(_day_minutes(hours) for hours in calendar.week if hours)
     found: dict[str, ClientTerms] = {}
     for name, terms in table.items():
         where = f"clients.{name}"
@@ -723,23 +723,35 @@ def _clients(
                     raise RulesFileError(f"{at}: expected a duration like '15m', got {value!r}")
                 duration = parse_duration(value, at)
                 usual = policy[severity][milestone]
-                per_day = day if rules.business(severity, milestone) else 24 * 60
+                per_day = _per_day(rules, calendar, severity)[milestone]
                 if usual is not None and _span(duration, per_day) > _span(usual, per_day):
                     raise RulesFileError(
                         f"{at}: {value} is later than the policy's {usual}; a client's "
                         "deadlines may only be stricter"
                     )
                 mine[milestone] = duration
-            _check_order(f"{where}.deadlines.{severity}", {**policy[severity], **mine})
+            _check_order(
+                f"{where}.deadlines.{severity}",
+                {**policy[severity], **mine},
+                _per_day(rules, calendar, severity),
+            )
             deadlines[severity] = mine
         found[key] = ClientTerms(name, deadlines, _day(terms.get("contract_start"), where))
     return found
 
 
-def _day_minutes(hours: WorkingHours) -> int:
-    return sum(
-        (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute) for start, end in hours
+def _per_day(rules: DeadlineRules, calendar: CalendarRules, severity: str) -> dict[str, int]:
+    """How many minutes a day (`1d`) counts for, per milestone of a severity, to compare
+    durations: 24 h on the 24/7 clock; in business time the longest working day, so that
+    what is refused is out of order (or later) on every day — a client's "12h" is later
+    than "1d" of 08:00-18:00, "8h" is not later than "1d" where Monday to Friday work
+    08:00-18:00 and Saturday 09:00-12:00."""
+    longest = max(
+        sum((e.hour * 60 + e.minute) - (s.hour * 60 + s.minute) for s, e in hours)
+        for hours in calendar.week
+        if hours
     )
+    return {m: longest if rules.business(severity, m) else 24 * 60 for m in INTAKE_MILESTONES}
 
 
 def _span(duration: Duration, per_day: int) -> int:
@@ -809,20 +821,26 @@ def _cause_departments(table: Any) -> dict[str, str]:
     return result
 
 
-def _check_order(where: str, row: Mapping[str, Duration | None]) -> None:
+def _check_order(
+    where: str, row: Mapping[str, Duration | None], per_day: Mapping[str, int]
+) -> None:
     """Within a level each milestone of the chain is due no earlier than the one before it
-    (`forward` is free)."""
-    previous: tuple[str, Duration] | None = None
+    (`forward` is free); a day counts as `per_day` minutes (`_per_day`)."""
+    previous: tuple[str, Duration, int] | None = None
     for milestone in CHAIN_MILESTONES:
         due = row[milestone]
         if due is None:
             continue
-        if previous and due.approx_minutes < previous[1].approx_minutes:
+        minutes = _span(due, per_day[milestone])
+        if previous and minutes < previous[2]:
+            day = per_day[milestone]
+            hours = f"{day // 60} h" + (f" {day % 60} min" if day % 60 else "")
+            said = "" if day == 24 * 60 else f" (a working day holds {hours})"
             raise RulesFileError(
                 f"{where}.{milestone}: {due} is earlier than "
-                f"{previous[0]} ({previous[1]}); milestones must come in order"
+                f"{previous[0]} ({previous[1]}){said}; milestones must come in order"
             )
-        previous = (milestone, due)
+        previous = (milestone, due, minutes)
 
 
 def _check_severities(deadlines: Mapping[str, Mapping[str, Duration | None]]) -> None:
