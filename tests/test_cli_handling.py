@@ -115,6 +115,8 @@ def test_extend_before_and_after_the_deadline(run: Run, log: Log, thursday: None
         "state": "pending",
         "extended_from": "2026-11-20T10:00:00+08:00",
         "reason": "等待检测报告",
+        "business_time": False,  # a time promised to the customer is on the clock
+        "counting": None,
     }
     late = ok(
         run(
@@ -305,13 +307,15 @@ def test_close_completes_pending_milestones(run: Run, log: Log, thursday: None) 
     assert d["contact"]["state"] == "breached"  # due 11:00
     assert d["plan"]["state"] == "met"
     assert d["resolution"]["state"] == "met"
-    assert d["revisit"] == {
+    assert {k: v for k, v in d["revisit"].items() if k != "counting"} == {
         "due_at": "2026-11-24T12:00:00+08:00",  # 3 working days
         "done_at": None,
         "state": "pending",
         "extended_from": None,
         "reason": None,
+        "business_time": True,
     }
+    assert d["revisit"]["counting"]["duration"] == "3d"
     assert data["amount"] == 18.5
     refused(run("close", "1", "--remedy", "refund", "--cause", "processing"), "status", "closed")
     refused(run("assign", "1"), "status", "closed")

@@ -93,6 +93,17 @@ def test_log_json_is_the_contract(run: Run) -> None:
         "state": "pending",
         "extended_from": None,
         "reason": None,
+        "business_time": True,
+        "counting": {
+            "start": "2026-11-22T10:00:00+08:00",
+            "duration": "1h",
+            "skipped": [
+                {"first": "2026-11-22", "last": "2026-11-22", "kind": "weekend", "names": []}
+            ],
+            "makeup": [],
+            "unofficial_years": [],
+            "paused_minutes": 0,
+        },
     }
     assert data["deadlines"]["revisit"]["state"] == "n/a"
     assert data["deadlines"]["revisit"]["due_at"] is None

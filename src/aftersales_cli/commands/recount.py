@@ -42,7 +42,7 @@ def recompute(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Count pending business-time deadlines again by the calendar in force.
+    """Count pending deadlines again after the calendar changed.
 
     A changed calendar applies to deadlines set after the change; run this after entering
     a holiday notice late (the State Council's notice for a new year) so that deadlines
