@@ -25,8 +25,7 @@ class Skipped(NamedTuple):
     names: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Counting:
+class Counting(NamedTuple):
     """How a business-time deadline was counted, worked out when it was set (so that
     `show` explains it without the calendar): `duration` of working time (as the rules
     write it, "1h", "2d") from `start`; the days off skipped up to the due; the make-up

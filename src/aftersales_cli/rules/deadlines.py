@@ -264,9 +264,7 @@ def _paused(fresh: Deadline, current: Deadline, paused_minutes: int, rules: Rule
     minutes = current.counting.paused_minutes if current.counting else 0
     if not minutes:
         return fresh
-    moved = dataclasses.replace(
-        fresh, counting=dataclasses.replace(fresh.counting, paused_minutes=minutes)
-    )
+    moved = dataclasses.replace(fresh, counting=fresh.counting._replace(paused_minutes=minutes))
     return counted_again(moved, rules.calendar.work_calendar())
 
 
