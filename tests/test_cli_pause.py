@@ -277,3 +277,15 @@ def test_a_month_without_pauses_reports_none(run: Run) -> None:
     shown = run("report", "--month", "2026-11", now="2026-11-19 16:00").stdout
     assert "Paused time of the period's complaints (aftersales pause; the 20 longest" in shown
     assert "then all): none." in shown
+
+
+def test_resume_says_how_long_and_how_much_working_time_that_was(run: Run) -> None:
+    logged(run, FRI_16)
+    ok(run("pause", "1", "--reason", "客户电话无人接听", now=FRI_16))
+    said = run("resume", "1", now=MON_9).stdout
+    assert "Paused 2 d 17 h (3 h of working time); pending deadlines moved by it." in said
+    text = run("show", "1", now=MON_9, env={"COLUMNS": "200"}).stdout
+    assert (
+        "1 business hour from 11-20 16:00; skipped 11-21 to 11-22 (weekend); moved 3 h by pauses"
+        in text
+    )

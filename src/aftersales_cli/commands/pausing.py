@@ -80,5 +80,17 @@ def resume(
         lead = [changed(after, "Resumed")]
         if not json_ and before.paused_at is not None:
             since = clock.span((s.now - before.paused_at).total_seconds())
+            working = max(
+                (
+                    a.counting.paused_minutes - b.counting.paused_minutes
+                    for b, a in zip(
+                        before.deadlines.values(), after.deadlines.values(), strict=True
+                    )
+                    if a.counting is not None and b.counting is not None
+                ),
+                default=0,
+            )
+            if working and clock.span(working * 60) != since:
+                since += f" ({clock.span(working * 60)} of working time)"
             lead.append(Line(f"Paused {since}; pending deadlines moved by it.", "ok"))
         print_case(s, after, json_=json_, lead=lead)
