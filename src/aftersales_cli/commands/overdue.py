@@ -12,7 +12,6 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from datetime import datetime
-from functools import partial
 from itertools import chain, islice
 from typing import Annotated, Any
 
@@ -66,6 +65,7 @@ class Lateness:
         self.now_text = clock.to_utc_text(now)
         self.zone = clock.local_zone()
         self.levels = levels
+        self.unofficial: set[int] = set()  # years without official holidays of rows shown
 
     def late(self, row: breaches.Overdue) -> bool:
         return row.due_at < self.now_text  # stored UTC text sorts as time does
@@ -75,6 +75,10 @@ class Lateness:
         return row.severity in self.levels and row.due_at < self.now_text
 
     def due(self, row: breaches.Overdue) -> datetime:
+        """When the row is due; a due counted in a year without official holidays is
+        noted (`unofficial`) as the row is shown."""
+        if row.unofficial is not None:
+            self.unofficial.update(json.loads(row.unofficial)["unofficial_years"])
         return self.local(row.due_at)
 
     def local(self, stored: str) -> datetime:
@@ -82,7 +86,7 @@ class Lateness:
 
     def json_row(self, row: breaches.Overdue) -> dict[str, Any]:
         due = self.due(row)
-        return {
+        data: dict[str, Any] = {
             "id": row.id,
             "customer": row.customer,
             "org": row.org,
@@ -94,20 +98,13 @@ class Lateness:
             "department": row.department,
             "assignee": row.assignee,
             "escalate": self.escalate(row),
-            **(
-                {"action_id": row.action_id, "owner": row.owner}
-                if row.action_id is not None
-                else {}
-            ),
-            **(
-                {
-                    "paused_at": self.local(row.paused_at).isoformat(),
-                    "pause_reason": row.pause_reason,
-                }
-                if row.paused_at is not None
-                else {}
-            ),
         }
+        if row.action_id is not None:  # (keys added only where they apply: thousands of rows)
+            data["action_id"], data["owner"] = row.action_id, row.owner
+        if row.paused_at is not None:
+            data["paused_at"] = self.local(row.paused_at).isoformat()
+            data["pause_reason"] = row.pause_reason
+        return data
 
     def cells(self, row: breaches.Overdue) -> list[str]:
         due = self.due(row)
@@ -214,25 +211,17 @@ def overdue(
                 output.print_json([])
             return
         found = lateness.late(first)
-        unofficial: set[int] = set()
-        everything = map(partial(_noting, unofficial), chain([first], rows))
+        everything = chain([first], rows)
         if json_:
             output.stream_json(map(lateness.json_row, everything), indent=None)
         elif output.on_terminal():
             output.show(terminal_view(everything, lateness, s.zone_name))
         else:
             PLAIN.write(chain([COLUMNS], map(lateness.cells, everything)), sys.stdout)
-        for year in sorted(unofficial):  # only for what was listed: cron mail stays quiet
+        for year in sorted(lateness.unofficial):  # only for rows shown: cron mail stays quiet
             output.warn(unofficial_warning(year, "the listed deadlines"))
         if found:
             raise typer.Exit(FOUND)
-
-
-def _noting(years: set[int], row: breaches.Overdue) -> breaches.Overdue:
-    """The row, its deadline's years without official holidays noted in `years`."""
-    if row.unofficial is not None:
-        years.update(json.loads(row.unofficial)["unofficial_years"])
-    return row
 
 
 def terminal_view(rows: Iterator[breaches.Overdue], lateness: Lateness, zone: str) -> list[Block]:
