@@ -25,6 +25,7 @@ from aftersales_cli.commands.options import DbOption as DbOption
 from aftersales_cli.commands.options import Globals as Globals
 from aftersales_cli.commands.options import IdArgument as IdArgument
 from aftersales_cli.commands.options import JsonOption as JsonOption
+from aftersales_cli.commands.options import QuietOption as QuietOption
 from aftersales_cli.commands.options import RulesOption as RulesOption
 from aftersales_cli.desk.work import Desk
 from aftersales_cli.errors import BadInput

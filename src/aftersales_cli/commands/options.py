@@ -57,6 +57,12 @@ OnsetOption = Annotated[
 ]
 EatenOption = Annotated[str | None, typer.Option(help="How much was eaten (食用量).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (stable keys) instead.")]
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q", help="No progress bar on a terminal (off a terminal there is none)."
+    ),
+]
 MAX_ID = 2**63 - 1  # SQLite's largest INTEGER
 
 

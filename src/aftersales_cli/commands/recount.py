@@ -3,17 +3,25 @@ rules file has changed (a new year's holiday notice entered after they were set)
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated
 
 import typer
 
 from aftersales_cli import clock
-from aftersales_cli.commands.context import ByOption, DbOption, JsonOption, RulesOption, session
+from aftersales_cli.commands.context import (
+    ByOption,
+    DbOption,
+    JsonOption,
+    QuietOption,
+    RulesOption,
+    session,
+)
 from aftersales_cli.commands.options import whole_number
 from aftersales_cli.desk import commands as cmd
 from aftersales_cli.desk.recount import recompute as recount
 from aftersales_cli.errors import BadInput
-from aftersales_cli.render import output
+from aftersales_cli.render import output, progress
 from aftersales_cli.render.blocks import Line, Table
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
 
@@ -41,6 +49,7 @@ def recompute(
     db: DbOption = None,
     rules: RulesOption = None,
     by: ByOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Count pending deadlines again after the calendar changed.
 
@@ -49,6 +58,7 @@ def recompute(
     already set follow it. Each moves to the same working time from the same start (its
     pauses kept); a deadline already passed stays breached, a time promised to the
     customer (extend) stays as promised. Each complaint that moved gets a history entry.
+    On a terminal a progress bar shows the complaints done (stderr; not with --quiet).
 
     Example: aftersales recompute --open --rules company.toml
     """
@@ -59,8 +69,15 @@ def recompute(
             "name the complaints to count again, or give --open for every one with a "
             "pending deadline in business time (not both)",
         )
-    with session(ctx, db=db, rules=rules, by=by) as s:
-        result = recount(s.desk(), cmd.Recompute(ids))
+    with session(ctx, db=db, rules=rules, by=by) as s, contextlib.ExitStack() as bar:
+
+        def started(total: int) -> progress.Advance:
+            return bar.enter_context(
+                progress.progress("Counting again", total, "complaints", quiet=quiet)
+            )
+
+        result = recount(s.desk(), cmd.Recompute(ids), started)
+        bar.close()  # the bar gone before the result is printed
         moves = [
             (after.id, m, before.deadlines[m].due_at, after.deadlines[m].due_at)
             for before, after in result.moved

@@ -4,6 +4,7 @@ holiday notice entered in the rules file after the deadlines it moves were set."
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from typing import NamedTuple
 
 from aftersales_cli.desk import commands as cmd
@@ -11,6 +12,8 @@ from aftersales_cli.desk.work import Desk, Step, apply, settle_case
 from aftersales_cli.rules import lifecycle
 from aftersales_cli.rules.case import Case
 from aftersales_cli.store import complaints as store
+
+Advance = Callable[[int], None]
 
 NOTE = "counted again by the calendar in force"
 
@@ -31,14 +34,20 @@ class Recounted(NamedTuple):
     moved: list[tuple[Case, Case]]
 
 
-def recompute(desk: Desk, command: cmd.Recompute) -> Recounted:
+def recompute(
+    desk: Desk, command: cmd.Recompute, started: Callable[[int], Advance] | None = None
+) -> Recounted:
     """One transaction: each complaint settled as of now (a deadline already passed is
     breached, whatever the new calendar says), then its pending business-time deadlines
-    counted again; a complaint whose deadlines moved gets a `recompute` history entry."""
+    counted again; a complaint whose deadlines moved gets a `recompute` history entry.
+    `started(total)`, given, returns what to call as each complaint is done (progress)."""
     moved: list[tuple[Case, Case]] = []
     with desk.transaction() as conn:
         ids = list(command.complaint_ids) or store.counted_pending(conn)
+        advance = started(len(ids)) if started else None
         for complaint_id in ids:
+            if advance is not None:
+                advance(1)
             before = store.get(conn, complaint_id)
             settled = settle_case(desk, conn, before)
             after = lifecycle.recounted(settled, desk.rules)
