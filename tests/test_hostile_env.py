@@ -295,7 +295,7 @@ BAD_MORE = [
     bad_row(1, "description", put("description", 12), label="number"),
     bad_row(1, "description", put("description", "x" * 2001), label="2001 chars"),
     bad_row(1, "phone", put("phone", 13812345678), label="number"),
-    bad_row(1, "phone", put("phone", "138****5678"), label="masked"),
+    bad_row(1, "phone", put("phone", "138 ** 5678"), label="starred"),
     bad_row(1, "delivery_date", put("delivery_date", "9999-12-31")),
     bad_row(1, "delivery_date", put("delivery_date", "0001-01-01")),
     bad_row(1, "delivery_date", put("delivery_date", "2026-11-23"), label="after received"),

@@ -266,7 +266,7 @@ RECORD_REFUSALS: list[Any] = [
     ("request LRI", 0, at("request")("\u2066x"), "request"),
     ("note a number", 0, at("note")(1), "note"),
     ("reason two lines", 0, at("deadlines", "plan", "reason")("a\nb"), "deadlines.plan.reason"),
-    ("phone masked", 0, at("phone")("138****5678"), "phone"),
+    ("phone starred", 0, at("phone")("138 ** 5678"), "phone"),  # masked: its own test
     ("phone a number", 0, at("phone")(13812345678), "phone"),
     ("phone short", 0, at("phone")("12345"), "phone"),
     # ---- terms --------------------------------------------------------------------

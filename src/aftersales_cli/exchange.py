@@ -400,6 +400,7 @@ class Row:
     problem: str | None = None  # a row that could not even be read
     from_csv: bool = False
     record: bool | None = None  # a CSV file's header says; a JSON row its own keys
+    field: str | None = None  # what `problem` is about, when it is one field (columns)
 
     @property
     def is_record(self) -> bool:
@@ -415,6 +416,24 @@ class ImportError_(Exception):
     def __init__(self, bad: int) -> None:
         super().__init__(f"{bad} bad row(s)")
         self.bad = bad
+
+
+class MaskedPhone(RuleError):
+    """A record's phone masked as `export` masks it without --show-phone."""
+
+
+class MaskedExport(Exception):
+    """The file is an export made without --show-phone (a record's phone is masked): the
+    import stops at its first such record, inside its transaction (rolled back)."""
+
+    def __init__(self, line: int, field: str) -> None:
+        super().__init__(f"line {line}: {field} is masked")
+        self.line = line
+        self.field = field
+
+
+# What `fields.mask_phone` leaves of a phone: its first and last digits around the stars.
+_MASKED = re.compile(r"[0-9]*\*+[0-9]*")
 
 
 _JSON_SPACE = " \t\r\n"
@@ -585,7 +604,7 @@ def xlsx_table(path: Path, columns: Columns) -> Iterator[Row]:
                     header, columns.known, columns.aliases, columns.allowed
                 )
                 if problem is not None:
-                    yield Row(number, {}, f"columns: {problem}")
+                    yield Row(number, {}, problem, field="columns")
                     return
                 continue
             if any(texts[len(header) :]):
@@ -627,13 +646,13 @@ def _csv_rows(
             return
         except (csv.Error, _LineTooLong) as exc:
             why = f"a line is at most {_size(LINE_MAX)}" if isinstance(exc, _LineTooLong) else exc
-            yield Row(lines.number, {}, f"columns: not a CSV header ({why})")
+            yield Row(lines.number, {}, f"not a CSV header ({why})", field="columns")
             return
     meaning = columns_of([h.strip() for h in header])
     record = meaning.record
     columns, problem = header_problems(header, meaning.known, meaning.aliases, meaning.allowed)
     if problem is not None:
-        yield Row(lines.number, {}, f"columns: {problem}")
+        yield Row(lines.number, {}, problem, field="columns")
         return
     while True:
         start = lines.number + 1
@@ -659,7 +678,7 @@ def _csv_rows(
         try:
             values = unflatten(flat)
         except RuleError as exc:  # the header check leaves none; never a crash if one did
-            yield Row(start, {}, f"{exc.field}: {exc.message}")
+            yield Row(start, {}, exc.message, field=exc.field)
             continue
         yield Row(start, values, from_csv=True, record=record)
 
@@ -858,9 +877,12 @@ class Checker:
         if value is None:
             raise RuleError(field, "is required")
         raw = self.string(value, field, "a phone number as text")
-        if "*" in raw:
-            raise RuleError(field, "is masked; export with --show-phone to move complaints")
-        return fields.phone(raw)
+        if _MASKED.fullmatch(raw):
+            raise MaskedPhone(field, "is masked; export with --show-phone to move complaints")
+        try:
+            return fields.phone(raw)
+        except RuleError as exc:  # (named as the record names it: client.phone)
+            raise RuleError(field, exc.message) from None
 
     def object(self, value: Any, field: str, keys: Iterable[str]) -> dict[str, Any]:
         """A nested object of a record with only the keys it may have."""
@@ -1499,16 +1521,21 @@ class Assembler:
             and piece.part == len(self._chunks) + 1
         )
 
-    def unfinished(self) -> tuple[int, str] | None:
-        """The line and problem of an attachment whose parts stopped coming (forgotten)."""
+    def unfinished(self) -> tuple[int, str, str] | None:
+        """The line, field and problem of an attachment whose parts stopped coming
+        (forgotten)."""
         first = self._first
         if first is None:
             return None
         a, line, got = first.attachment, self._line, len(self._chunks)
         self._reset()
-        return line, (
-            f"attachment: {a.number} of complaint {a.complaint_id} has {got} of its "
-            f"{first.parts} parts; the others must follow it, in order"
+        return (
+            line,
+            "attachment",
+            (
+                f"{a.number} of complaint {a.complaint_id} has {got} of its "
+                f"{first.parts} parts; the others must follow it, in order"
+            ),
         )
 
     def _reset(self) -> None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
 import sqlite3
@@ -42,25 +41,6 @@ if TYPE_CHECKING:
     pass  # (imported where used: 7 ms of every --help)
 
 FORMATS = ("jsonl", "csv")
-
-
-@contextlib.contextmanager
-def reading(source: Path) -> Iterator[None]:
-    """An import reading `source` inside its one transaction: what goes wrong is one line
-    naming the file — not text, bad rows (the transaction rolled back, nothing imported),
-    a read that fails — and a closed pipe stays a closed pipe."""
-    from aftersales_cli import exchange
-
-    try:
-        yield
-    except exchange.NotText as exc:
-        raise BadInput("file", f"cannot read {source}: {exc}") from None
-    except exchange.ImportError_ as exc:
-        raise BadInput("file", f"{exc.bad} bad row(s) in {source}; nothing imported") from None
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        raise BadInput("file", f"cannot read {source}: {exc.strerror or exc}") from None
 
 
 def file_format(given: str | None, path: Path | None) -> str:

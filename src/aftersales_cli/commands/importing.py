@@ -18,6 +18,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from aftersales_cli.commands.bad_rows import (
+    BadRows,
+    ErrorsOption,
+    OverwriteErrorsOption,
+    reading,
+)
 from aftersales_cli.commands.completion import complete_terms
 from aftersales_cli.commands.context import (
     ByOption,
@@ -27,7 +33,7 @@ from aftersales_cli.commands.context import (
     Session,
     session,
 )
-from aftersales_cli.commands.data import file_format, reading
+from aftersales_cli.commands.data import file_format
 from aftersales_cli.desk import parse
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import output
@@ -74,6 +80,8 @@ def import_(
             autocompletion=complete_terms(CHANNELS),
         ),
     ] = None,
+    errors: ErrorsOption = None,
+    overwrite: OverwriteErrorsOption = False,
     json_: JsonOption = False,
     db: DbOption = None,
     rules: RulesOption = None,
@@ -84,25 +92,28 @@ def import_(
     An export of this tool (with its history and ids), or intake rows such as the online
     form platform's export (columns named like the log options, `received_at` or `received-
     at`; Chinese headers accepted). Every field is checked as the command that sets it
-    checks it: all rows are imported or none, and each bad row is reported with its line and
-    field.
+    checks it: all rows are imported or none. A refusal shows the first 20 bad rows with
+    their line and field, and how many more there are; --errors FILE gets every one. An
+    export made without --show-phone is refused at its first record.
 
-    Example: aftersales import form-export.csv --channel online
+    Example: aftersales import form-export.csv --channel online --errors bad-rows.csv
     """
     from aftersales_cli import exchange
 
     with session(ctx, db=db, rules=rules, by=by) as s:
         kind = file_format(fmt, source)
-        importer = _Importer(s, source, CHANNELS.parse(channel) if channel else None)
+        the_channel = CHANNELS.parse(channel) if channel else None
+        bad = BadRows.to(source, errors, overwrite=overwrite, database=s.db_path)
+        importer = _Importer(s, source, the_channel, bad)
         try:
             handle = source.open("rb")
         except OSError as exc:
             raise BadInput("file", f"cannot read {source}: {exc.strerror or exc}") from None
-        with handle, reading(source):
+        with handle, reading(source, bad):
             with s.writing() as conn:
                 importer.run(conn, exchange.read_rows(handle, kind))
-                if importer.bad:
-                    raise exchange.ImportError_(importer.bad)  # rolls it all back
+                if bad.count:
+                    raise exchange.ImportError_(bad.count)  # rolls it all back
         ids = importer.ids
         files = importer.attachments
         # each only when the file held some (attachments: an export with --attachments)
@@ -131,7 +142,7 @@ def import_(
 class _Importer:
     """Checks and writes the rows of one file, counting and reporting the bad ones."""
 
-    def __init__(self, s: Session, source: Path, channel: str | None) -> None:
+    def __init__(self, s: Session, source: Path, channel: str | None, bad: BadRows) -> None:
         from aftersales_cli import exchange
 
         self.rules = s.rules
@@ -139,7 +150,7 @@ class _Importer:
         self.now = s.now
         self.defaults = {"channel": channel} if channel else {}
         self.name = shown(source.name, limit=255)
-        self.bad = 0
+        self.bad = bad
         self.ids = array("q")  # every complaint written, in file order
         self.lines = array("q")  # and its line (negative: an intake row, id given here)
         self.lookups = 0
@@ -151,9 +162,8 @@ class _Importer:
         self.merged: set[int] = set()  # the ids of those clients
         self.orgs: dict[str, tuple[str, datetime]] = {}  # restored complaints' clients
 
-    def report(self, line: int, problem: str) -> None:
-        self.bad += 1
-        output.note(f"error: line {line}: {problem}")
+    def report(self, line: int, field: str | None, message: str) -> None:
+        self.bad.add(line, field, message)
 
     def run(self, conn: sqlite3.Connection, rows: Iterable[exchange.Row]) -> None:
         from aftersales_cli import exchange
@@ -162,7 +172,7 @@ class _Importer:
             if self._attachment(conn, row):
                 continue
             if row.problem is not None:
-                self.report(row.line, row.problem)
+                self.report(row.line, row.field, row.problem)
                 continue
             registry = None if row.from_csv else exchange.kind_of_row(row.values)
             if registry is not None:
@@ -185,14 +195,16 @@ class _Importer:
                     )
                     intake = parse.intake(values, self.now, self.rules).intake
                     case, history = lifecycle.open_case(intake, self.now, self.rules), None
+            except exchange.MaskedPhone as exc:  # an export made without --show-phone
+                raise exchange.MaskedExport(row.line, exc.field) from None
             except RuleError as exc:
-                self.report(row.line, f"{exc.field}: {exc.message}")
+                self.report(row.line, exc.field, exc.message)
                 continue
             except BadInput as exc:
-                self.report(row.line, exc.message)
+                self.report(row.line, exc.field, exc.message.removeprefix(f"{exc.field}: "))
                 continue
             except RecursionError:
-                self.report(row.line, "nested deeper than a record can be")
+                self.report(row.line, None, "nested deeper than a record can be")
                 continue
             if history is None:
                 self._insert(conn, row.line, case)
@@ -214,10 +226,12 @@ class _Importer:
             else:
                 found = exchange.response_from_record(row.values, self.now, self.rules)
                 self._response(conn, row.line, found)
+        except exchange.MaskedPhone as exc:  # a client's, in an export made without it
+            raise exchange.MaskedExport(row.line, exc.field) from None
         except RuleError as exc:
-            self.report(row.line, f"{exc.field}: {exc.message}")
+            self.report(row.line, exc.field, exc.message)
         except RecursionError:
-            self.report(row.line, "nested deeper than a record can be")
+            self.report(row.line, None, "nested deeper than a record can be")
 
     def _client(self, conn: sqlite3.Connection, line: int, row: exchange.ClientRow) -> None:
         """A client of the file: refused when its id, its name or an alias is already
@@ -278,12 +292,13 @@ class _Importer:
                 seen.add(target)
                 target = into[target]
             if target in seen:
-                self.report(line, f"client.merged_into: client {client_id} is merged in a circle")
+                field = "client.merged_into"
+                self.report(line, field, f"client {client_id} is merged in a circle")
             elif not clients.exists(conn, target):
                 self.report(
                     line,
-                    f"client.merged_into: client {target} is neither in this database nor in "
-                    "this file",
+                    "client.merged_into",
+                    f"client {target} is neither in this database nor in this file",
                 )
             else:
                 clients.restore_merge(conn, client_id, target)
@@ -329,7 +344,7 @@ class _Importer:
                 limit = self.rules.attachments.max_bytes
                 piece = exchange.attachment_piece(row.values, self.now, limit)
             except RuleError as exc:
-                self.report(row.line, f"{exc.field}: {exc.message}")
+                self.report(row.line, exc.field, exc.message)
         if piece is None or not self.files.continues(piece):
             left = self.files.unfinished()
             if left is not None:
@@ -339,7 +354,7 @@ class _Importer:
         try:
             whole = self.files.add(piece, row.line)
         except RuleError as exc:
-            self.report(row.line, f"{exc.field}: {exc.message}")
+            self.report(row.line, exc.field, exc.message)
             return True
         if whole is not None:
             attachment, content = whole
@@ -354,7 +369,7 @@ class _Importer:
                         f"{which}: complaint {attachment.complaint_id} is neither in this "
                         "database nor (imported) earlier in this file"
                     )
-                self.report(row.line, f"attachment: {why}")
+                self.report(row.line, "attachment", why)
             else:
                 self.attachments += 1
         return True
@@ -396,11 +411,11 @@ class _Importer:
         except sqlite3.IntegrityError as exc:
             if "complaints.id" not in str(exc):
                 raise
-            self.report(line, f"id: {self._clash(case.id)}")
+            self.report(line, "id", self._clash(case.id))
             return
         taken = actions.taken(conn, [a.id for a in corrective if a.id is not None])
         if taken is not None:  # (the import is rolled back: the complaint goes too)
-            self.report(line, f"actions: corrective action {taken} is already in this database")
+            self.report(line, "actions", f"corrective action {taken} is already in this database")
             return
         books.restore(conn, entries)
         actions.restore(conn, corrective)

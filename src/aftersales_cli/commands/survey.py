@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from aftersales_cli import files
+from aftersales_cli.commands.bad_rows import ErrorsOption, OverwriteErrorsOption
 from aftersales_cli.commands.completion import complete_terms
 from aftersales_cli.commands.context import (
     ByOption,
@@ -227,6 +228,8 @@ def import_(
             autocompletion=complete_terms(SURVEY_METHODS),
         ),
     ] = "online",
+    errors: ErrorsOption = None,
+    overwrite_errors: OverwriteErrorsOption = False,
     json_: JsonOption = False,
     db: DbOption = None,
     rules: RulesOption = None,
@@ -236,13 +239,14 @@ def import_(
 
     Chinese headers as the form has them: 提交时间, 单位, 姓名, one column per aspect
     (菜品质量, 口味, 卫生, 配送准时, 包装, 服务态度, 价格), 意见 — or the options' names.
-    Every row is checked as `survey record` checks it; all rows are imported or none,
-    and each bad row is reported with its line and field.
+    Every row is checked as `survey record` checks it; all rows are imported or none. A
+    refusal shows the first 20 bad rows with their line and field, and how many more
+    there are; --errors FILE gets every one (no file when the import succeeds).
 
-    Example: aftersales survey import 问卷导出.xlsx
+    Example: aftersales survey import 问卷导出.xlsx --errors bad-rows.csv
     """
     from aftersales_cli import exchange
-    from aftersales_cli.commands.data import reading
+    from aftersales_cli.commands.bad_rows import BadRows, reading
     from aftersales_cli.desk import parse
     from aftersales_cli.desk import survey as desk
 
@@ -258,7 +262,7 @@ def import_(
             allowed="提交时间, 单位, 姓名, the aspects' labels, 意见 (or the options' names)",
         )
         xlsx = source.suffix.lower() in (".xlsx", ".xlsm")
-        bad = 0
+        bad = BadRows.to(source, errors, overwrite=overwrite_errors, database=s.db_path)
         ids: list[int] = []
         the_desk = s.desk()
         try:
@@ -266,7 +270,7 @@ def import_(
         except OSError as exc:
             raise BadInput("file", f"cannot read {source}: {exc.strerror or exc}") from None
         try:
-            with reading(source):
+            with reading(source, bad):
                 rows = (
                     exchange.xlsx_table(source, columns)
                     if xlsx
@@ -274,22 +278,22 @@ def import_(
                 )
                 with s.writing() as conn:
                     for row in rows:
-                        problem = row.problem
-                        if problem is None:
-                            try:
-                                command = parse.survey_response(
-                                    row.values, (), s.now, s.rules, method=default_method
-                                )
-                                ids.append(desk.write(conn, the_desk, command).id)
-                            except RuleError as exc:
-                                problem = f"{exc.field}: {exc.message}"
-                            except UserError as exc:
-                                problem = exc.message
-                        if problem is not None:
-                            bad += 1
-                            output.note(f"error: line {row.line}: {problem}")
-                    if bad:
-                        raise exchange.ImportError_(bad)  # rolls it all back
+                        if row.problem is not None:
+                            bad.add(row.line, row.field, row.problem)
+                            continue
+                        try:
+                            command = parse.survey_response(
+                                row.values, (), s.now, s.rules, method=default_method
+                            )
+                            ids.append(desk.write(conn, the_desk, command).id)
+                        except RuleError as exc:
+                            bad.add(row.line, exc.field, exc.message)
+                        except BadInput as exc:
+                            bad.add(row.line, exc.field, exc.message.removeprefix(f"{exc.field}: "))
+                        except UserError as exc:
+                            bad.add(row.line, None, exc.message)
+                    if bad.count:
+                        raise exchange.ImportError_(bad.count)  # rolls it all back
         finally:
             if handle is not None:
                 handle.close()
