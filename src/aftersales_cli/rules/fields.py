@@ -17,6 +17,7 @@ TEXT_MAX = 2000  # description, request, notes, reasons
 COUNT_MAX = 1_000_000  # quantities and people affected
 MONEY_MAX = Decimal("10000000")  # ¥10 million: anything larger is a typing error
 PHONE_DIGITS = (7, 20)
+PHONE_MASKED = 4  # digits a masked phone hides, at least
 
 CENT = Decimal("0.01")
 
@@ -132,8 +133,13 @@ def client_key(value: str | None) -> str | None:
 
 
 def mask_phone(value: str) -> str:
-    """`138****5678`: enough to recognise a caller, not enough to call them."""
+    """`138****5678`: enough to recognise a caller, not enough to call them — at least
+    four digits hidden, so a short landline is `****5678` and a seven-digit one
+    `****567`, never whole."""
     digits = phone_key(value)
     if len(digits) < 7:
         return "*" * len(digits)
-    return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
+    hidden = max(PHONE_MASKED, len(digits) - 7)
+    tail = min(4, len(digits) - hidden)
+    head = len(digits) - hidden - tail
+    return f"{digits[:head]}{'*' * hidden}{digits[len(digits) - tail :]}"
