@@ -75,3 +75,22 @@ def test_recompute_shows_the_complaints_on_a_terminal_and_nothing_on_a_pipe(
     piped = sub("recompute", "--open", db=db, env={"AFTERSALES_NOW": NOW})
     assert piped.returncode == 0 and "Counting again" not in piped.stderr
     assert piped.stderr == ""
+
+
+def test_export_and_import_show_their_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    for _ in range(3):
+        assert sub("log", "米饭偏硬", "--channel", "online", "--customer", "张", "--phone",
+                   "13812345678", db=db).returncode == 0  # fmt: skip
+    out = tmp_path / "all.jsonl"
+    code, _, terminal = on_a_terminal("export", "--show-phone", "--out", str(out), db=db)
+    assert code == 0 and "Exporting" in terminal and "complaints" in terminal
+    piped = sub("export", "--show-phone", "--out", str(tmp_path / "again.jsonl"), db=db)
+    assert piped.returncode == 0 and piped.stderr == ""
+    code, said, terminal = on_a_terminal("import", str(out), db=tmp_path / "b.db")
+    assert code == 0 and "Imported 3 complaint(s)" in said
+    assert "Importing" in terminal and "KiB" in terminal
+    quiet = on_a_terminal("import", str(out), "--quiet", db=tmp_path / "c.db")
+    assert quiet[0] == 0 and "Importing" not in quiet[2]
+    piped = sub("import", str(out), db=tmp_path / "d.db")
+    assert piped.returncode == 0 and piped.stderr == ""

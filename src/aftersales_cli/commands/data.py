@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import sqlite3
@@ -220,6 +221,7 @@ def export(
     ] = False,
     db: DbOption = None,
     rules: RulesOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Export complaints with their whole history as JSON Lines or CSV.
 
@@ -229,7 +231,9 @@ def export(
     CSV is UTF-8 with BOM, formula cells neutralised. Phones are masked unless --show-phone,
     in the history too (not inside attached files). A file given with --out lands whole or
     not at all. With --attachments each attachment follows its complaint as records of its
-    own, its content in base64; `import` restores them, verifying size and SHA-256.
+    own, its content in base64; `import` restores them, verifying size and SHA-256. When
+    stderr is a terminal a progress bar shows the complaints written (not with --quiet,
+    nor when the export itself goes to the terminal).
 
     Example: aftersales export --show-phone --out all.jsonl
     """
@@ -256,7 +260,15 @@ def export(
         target = None
         if out_path is not None:
             target = files.check_target(out_path, "out", overwrite=overwrite, database=s.db_path)
-        with snapshot(s.conn) as conn:
+        with snapshot(s.conn) as conn, contextlib.ExitStack() as bar:
+            found = search.iterate(conn, query)
+            if progress.shown(quiet or (target is None and output.on_terminal())):
+                advance = bar.enter_context(
+                    progress.progress(
+                        "Exporting", search.count(conn, query), "complaints", quiet=quiet
+                    )
+                )
+                found = progress.counted(found, advance)
             records: Iterator[dict[str, Any]] = (
                 exchange.export_record(
                     case,
@@ -267,9 +279,7 @@ def export(
                     ledger=entries,
                     actions=corrective,
                 )
-                for case, history, entries, corrective in with_ledger(
-                    conn, search.iterate(conn, query)
-                )
+                for case, history, entries, corrective in with_ledger(conn, found)
             )
             if with_files:
                 records = _with_attachments(conn, records)

@@ -8,13 +8,15 @@ all or nothing, with memory flat however large the file.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
 import sqlite3
 from array import array
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -29,6 +31,7 @@ from aftersales_cli.commands.context import (
     ByOption,
     DbOption,
     JsonOption,
+    QuietOption,
     RulesOption,
     Session,
     session,
@@ -36,7 +39,7 @@ from aftersales_cli.commands.context import (
 from aftersales_cli.commands.data import file_format
 from aftersales_cli.desk import parse
 from aftersales_cli.errors import BadInput
-from aftersales_cli.render import output
+from aftersales_cli.render import output, progress
 from aftersales_cli.render.blocks import Line
 from aftersales_cli.rules import lifecycle
 from aftersales_cli.rules.actions import Action
@@ -86,6 +89,7 @@ def import_(
     db: DbOption = None,
     rules: RulesOption = None,
     by: ByOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Import complaints from CSV or JSON Lines: exports or intake rows.
 
@@ -94,7 +98,8 @@ def import_(
     at`; Chinese headers accepted). Every field is checked as the command that sets it
     checks it: all rows are imported or none. A refusal shows the first 20 bad rows with
     their line and field, and how many more there are; --errors FILE gets every one. An
-    export made without --show-phone is refused at its first record.
+    export made without --show-phone is refused at its first record. When stderr is a
+    terminal a progress bar shows the file read (not with --quiet).
 
     Example: aftersales import form-export.csv --channel online --errors bad-rows.csv
     """
@@ -109,9 +114,14 @@ def import_(
             handle = source.open("rb")
         except OSError as exc:
             raise BadInput("file", f"cannot read {source}: {exc.strerror or exc}") from None
-        with handle, reading(source, bad):
+        with handle, reading(source, bad), contextlib.ExitStack() as bar:
+            readable: Any = handle
+            if progress.shown(quiet):
+                size = os.fstat(handle.fileno()).st_size >> 10
+                advance = bar.enter_context(progress.progress("Importing", size, "KiB"))
+                readable = progress.CountedReader(handle, advance)
             with s.writing() as conn:
-                importer.run(conn, exchange.read_rows(handle, kind))
+                importer.run(conn, exchange.read_rows(readable, kind))
                 if bad.count:
                     raise exchange.ImportError_(bad.count)  # rolls it all back
         ids = importer.ids

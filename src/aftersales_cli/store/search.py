@@ -212,6 +212,13 @@ def _most_pressing(conn: sqlite3.Connection, query: Query, chunk: int) -> Iterat
             yield from cases_of(conn, rows)
 
 
+def count(conn: sqlite3.Connection, query: Query) -> int:
+    """How many complaints `iterate` gives for `query` (for a progress bar)."""
+    where, params = _where(query)
+    sql = f"SELECT count(*) FROM complaints c {'WHERE ' + where if where else ''}"
+    return int(conn.execute(sql, params).fetchone()[0])
+
+
 def iterate(
     conn: sqlite3.Connection,
     query: Query,
