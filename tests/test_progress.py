@@ -94,3 +94,14 @@ def test_export_and_import_show_their_progress_on_a_terminal_only(tmp_path: Path
     assert quiet[0] == 0 and "Importing" not in quiet[2]
     piped = sub("import", str(out), db=tmp_path / "d.db")
     assert piped.returncode == 0 and piped.stderr == ""
+
+
+def test_check_shows_the_complaints_checked_on_a_terminal_only(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    assert sub("log", "米饭偏硬", "--channel", "online", "--customer", "张", "--phone",
+               "13812345678", db=db).returncode == 0  # fmt: skip
+    code, _, terminal = on_a_terminal("check", db=db)
+    assert code == 0 and "Checking" in terminal and "complaints" in terminal
+    assert "Checking" not in on_a_terminal("check", "-q", db=db)[2]
+    piped = sub("check", db=db)
+    assert piped.returncode == 0 and piped.stderr == "" and piped.stdout == ""

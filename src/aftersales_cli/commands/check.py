@@ -4,6 +4,7 @@ agree with it. For the nightly cron line after `backup`, and for anyone in doubt
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import sys
 from collections.abc import Iterable, Iterator
@@ -11,9 +12,9 @@ from typing import Any, NamedTuple
 
 import typer
 
-from aftersales_cli.commands.context import DbOption, JsonOption, session
+from aftersales_cli.commands.context import DbOption, JsonOption, QuietOption, session
 from aftersales_cli.errors import FOUND
-from aftersales_cli.render import output
+from aftersales_cli.render import output, progress
 from aftersales_cli.render.blocks import Block, Line
 from aftersales_cli.rules.actions import history_problems as action_problems
 from aftersales_cli.rules.history import history_problems
@@ -46,8 +47,9 @@ class Findings(NamedTuple):
 KEPT = 1000  # problems kept to show; a database wrong everywhere is counted, not listed
 
 
-def examine(conn: sqlite3.Connection) -> Findings:
-    """Everything `check` looks at, on one consistent snapshot."""
+def examine(conn: sqlite3.Connection, advance: progress.Advance | None = None) -> Findings:
+    """Everything `check` looks at, on one consistent snapshot; `advance` is told of each
+    complaint checked against its history (the longest part, after SQLite's own check)."""
     integrity = [part for line in health.integrity(conn) for part in line.splitlines()]
     problems = [Problem(None, f"integrity check: {line}") for line in integrity if line != "ok"]
     count = len(problems)
@@ -87,14 +89,16 @@ def examine(conn: sqlite3.Connection) -> Findings:
             Problem(None, f"survey response {rid} {what}")
             for rid, what in health.survey_totals_disagree(conn)
         )
-        add(_complaint_problems(conn))
+        add(_complaint_problems(conn, advance))
     except sqlite3.DatabaseError as exc:
         add([Problem(None, f"could not read every complaint ({exc})")])
     problems.sort(key=lambda p: (p.complaint_id is not None, p.complaint_id or 0))
     return Findings(integrity, complaints, events, problems, count)
 
 
-def _complaint_problems(conn: sqlite3.Connection) -> Iterator[Problem]:
+def _complaint_problems(
+    conn: sqlite3.Connection, advance: progress.Advance | None = None
+) -> Iterator[Problem]:
     """Each complaint's history against the complaint, and its stored report figures
     against what it derives, a batch at a time."""
     unreadable: list[codec.Unreadable] = []
@@ -119,7 +123,8 @@ def _complaint_problems(conn: sqlite3.Connection) -> Iterator[Problem]:
                 yield Problem(case.id, f"stored match keys disagree: {', '.join(wrong)}")
         batch.clear()
 
-    for item in search.iterate(conn, search.Query(), unreadable=unreadable.append):
+    items = search.iterate(conn, search.Query(), unreadable=unreadable.append)
+    for item in items if advance is None else progress.counted(items, advance):
         batch.append(item)
         if len(batch) == 1000:
             yield from settle()
@@ -128,7 +133,12 @@ def _complaint_problems(conn: sqlite3.Connection) -> Iterator[Problem]:
         yield Problem(exc.complaint_id, exc.message.split(": ", 1)[1])
 
 
-def check(ctx: typer.Context, json_: JsonOption = False, db: DbOption = None) -> None:
+def check(
+    ctx: typer.Context,
+    json_: JsonOption = False,
+    db: DbOption = None,
+    quiet: QuietOption = False,
+) -> None:
     """Check the database: SQLite's integrity check and the tool's own.
 
     Every complaint has its deadlines and a history that starts with log (or import), runs
@@ -137,13 +147,18 @@ def check(ctx: typer.Context, json_: JsonOption = False, db: DbOption = None) ->
     still has the size and SHA-256 recorded when it was attached.
 
     Exit 0 when all is well (silent unless on a terminal or --json), 1 with a summary of
-    what is wrong. Run it after the nightly backup.
+    what is wrong. Run it after the nightly backup. On a terminal a progress bar shows the
+    complaints checked (stderr; not with --quiet).
 
     Example: aftersales check
     """
     with session(ctx, db=db) as s:
-        with snapshot(s.conn) as conn:
-            found = examine(conn)
+        with snapshot(s.conn) as conn, contextlib.ExitStack() as bar:
+            advance = None
+            if progress.shown(quiet):
+                total = store.totals(conn)[0]
+                advance = bar.enter_context(progress.progress("Checking", total, "complaints"))
+            found = examine(conn, advance)
         if json_:
             output.print_json(
                 {
