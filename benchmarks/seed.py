@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from aftersales_cli import clock
+from aftersales_cli.render import progress
 from aftersales_cli.rules import clients as client_rules
 from aftersales_cli.rules import penalties
 from aftersales_cli.rules.config import default_rules
@@ -865,6 +866,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--db", required=True, type=Path)
     parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar on a terminal")
     args = parser.parse_args(argv)
     if args.db.exists():
         parser.error(f"{args.db} exists; seed a new file")
@@ -876,7 +878,11 @@ def main(argv: list[str] | None = None) -> int:
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -262144")  # 256 MiB while loading
-    with transaction(conn), bulk.indexes_rebuilt(conn):
+    with (
+        transaction(conn),
+        bulk.indexes_rebuilt(conn),
+        progress.progress("Seeding", args.count, "complaints", quiet=args.quiet) as advance,
+    ):
         for complaints, deadlines, events, actions, documents in chunks(args.count, now, args.seed):
             bulk.load(
                 conn,
@@ -888,6 +894,7 @@ def main(argv: list[str] | None = None) -> int:
                 documents=documents,
             )
             conn.executemany(ACTION_INSERT, actions)  # a few: their indexes stay
+            advance(len(complaints))
         books.backfill(conn, "seed", "paid and fined at the close")  # what close appends
         surveyed = random.Random(args.seed + SURVEY_SEED)
         start = now - YEARS * 365 * DAY
