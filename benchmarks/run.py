@@ -2,6 +2,7 @@
 """Time whole `aftersales` processes on a large database, against two floors.
 
     python benchmarks/run.py --db /tmp/bench-1m.db [--runs 7] [--small /tmp/bench-100k.db]
+    python benchmarks/run.py --db /tmp/bench-1m.db [--small …] --scale [--scale-runs 3]
 
 Each command runs several times as a separate process (output to a pipe, as cron and
 scripts see it — or, for the row "on a terminal", to a pseudo-terminal of TERMINAL_SIZE,
@@ -319,7 +320,7 @@ def measure_scale(exe: str, db: Path, env: dict[str, str], runs: int, cap_mib: i
                     wall, peak, code = run_once(argv, env, errors=stderr.fileno(), cap_mib=cap_mib)
                 if code != 0:
                     failures[name] = f"exit {code}: {_last_line(errors)}"
-                    if name != IMPORT:  # nothing else is worth timing without it
+                    if name != IMPORT:  # an import stopped at the cap is a result
                         raise SystemExit(f"{name}: {failures[name]} ({' '.join(argv)})")
                 elif name == IMPORT and _counts(out) != counts:
                     raise SystemExit(f"{name}: {_counts(out)} imported of {counts}")
