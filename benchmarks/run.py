@@ -2,6 +2,7 @@
 """Time whole `aftersales` processes on a large database, against two floors.
 
     python benchmarks/run.py --db /tmp/bench-1m.db [--runs 7] [--small /tmp/bench-100k.db]
+    python benchmarks/run.py --db /tmp/bench-1m.db [--small …] --scale [--scale-runs 3]
 
 Each command runs several times as a separate process (output to a pipe, as cron and
 scripts see it — or, for the row "on a terminal", to a pseudo-terminal of TERMINAL_SIZE,
@@ -16,6 +17,21 @@ command is also measured there, to show it stays flat as the database grows. The
 is pinned (AFTERSALES_NOW, default the seed's "now") so that every run sees the same data.
 Rounds interleave the floors and the commands in a shuffled order, so that all see the
 same machine.
+
+With --scale it times moving the whole database instead (issue 16), on --small then --db:
+
+  floor  `benchmarks/floor.py`: every row of complaints, deadlines and events read with
+         `sqlite3` and written to a file as one JSON line each;
+  `export --show-phone --out FILE`; `import FILE` of that export into an empty database
+  (a new one each run); `backup FILE`.
+
+Each is a whole process run --scale-runs times (these take minutes at a million), shuffled
+within each round, with its wall time, peak memory and its median as a ratio to the
+floor's; a line on stderr as each run ends. Every run of the section is held under
+--memory-cap (its address space), so that an import that does not stream stops there
+rather than taking a shared machine down: that row then says so. The files are written in a
+private temporary folder (0700, each file 0600: they hold customers' phones), each deleted
+as soon as it has been timed, the folder at the end.
 """
 
 from __future__ import annotations
@@ -26,6 +42,7 @@ import fcntl
 import os
 import pty
 import random
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -70,6 +87,14 @@ TARGETS = {
     "survey report --quarter": 2.0,
 }
 MEMORY_LIMIT_MIB = 80
+# The scale section (issue 16): medians as ratios to the floor, and its memory limit.
+FLOOR = "floor: rows to JSON lines"
+EXPORT = "export --show-phone"
+IMPORT = "import into an empty database"
+BACKUP = "backup"
+SCALE_TARGETS = {EXPORT: 1.5, IMPORT: 3.0}
+SCALE_MEMORY_LIMIT_MIB = 200
+FLOOR_SCRIPT = Path(__file__).resolve().parent / "floor.py"
 TERMINAL_SIZE = (50, 80)  # rows, columns: the narrowest terminal the views are made for
 ON_TERMINAL = "list on a terminal"
 
@@ -92,10 +117,20 @@ def _read_terminal(fd: int) -> None:
 
 
 def run_once(
-    argv: list[str], env: dict[str, str], terminal: bool = False
+    argv: list[str],
+    env: dict[str, str],
+    terminal: bool = False,
+    errors: int = subprocess.DEVNULL,
+    cap_mib: int = 0,
 ) -> tuple[float, float, int]:
     """Wall seconds, max RSS in MiB and exit code of one process, its output read from a
-    pipe or, with `terminal`, from a pseudo-terminal of TERMINAL_SIZE."""
+    pipe or, with `terminal`, from a pseudo-terminal of TERMINAL_SIZE; its stderr to
+    `errors`, its address space limited to `cap_mib` (0: no limit)."""
+
+    def limit() -> None:
+        cap = cap_mib * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
     start = time.perf_counter()
     if terminal:
         main, side = pty.openpty()
@@ -106,7 +141,13 @@ def run_once(
         _read_terminal(main)
         os.close(main)
     else:
-        proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            argv,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            preexec_fn=limit if cap_mib else None,
+        )
         assert proc.stdout is not None
         while proc.stdout.read(1 << 16):
             pass
@@ -197,11 +238,173 @@ def commands(exe: str, db: Path) -> list[tuple[str, list[str], tuple[int, ...]]]
     ]
 
 
+@dataclass
+class Moved:
+    """A database and what the scale section measured on it."""
+
+    db: Path
+    counts: dict[str, int]
+    export_mib: float
+    timings: dict[str, Timing]
+    failures: dict[str, str]  # a job whose run failed: the last line it wrote to stderr
+    load: tuple[float, float]  # the load average (1 minute) as the section began and ended
+
+
+def _counts(db: Path) -> dict[str, int]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    counts = {
+        table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # our own names
+        for table in ("complaints", "deadlines", "events")
+    }
+    conn.close()
+    return counts
+
+
+def _remove(path: Path) -> None:
+    for each in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        each.unlink(missing_ok=True)
+
+
+def _warm(db: Path) -> None:
+    """Read the database through once, so that no run pays for the first read from disk."""
+    with db.open("rb") as handle:
+        while handle.read(1 << 24):
+            pass
+
+
+def _last_line(path: Path) -> str:
+    lines = path.read_text(errors="replace").strip().splitlines()
+    return lines[-1][:120] if lines else "(nothing on stderr)"
+
+
+def measure_scale(exe: str, db: Path, env: dict[str, str], runs: int, cap_mib: int) -> Moved:
+    """The floor, export, import and backup, `runs` rounds of each, shuffled in each round
+    (an import reads the newest export, so the first round exports before it imports)."""
+    jobs = (FLOOR, EXPORT, IMPORT, BACKUP)
+    walls: dict[str, list[float]] = {name: [] for name in jobs}
+    peaks: dict[str, list[float]] = {name: [] for name in jobs}
+    failures: dict[str, str] = {}
+    counts = _counts(db)
+    export_mib = 0.0
+    load = os.getloadavg()[0]
+    _warm(db)
+    shuffle = random.Random(20261122).shuffle
+    with tempfile.TemporaryDirectory(prefix="aftersales-scale-") as folder:  # 0700
+        work = Path(folder)
+        errors = work / "stderr"
+        exported: Path | None = None
+        made = 0
+        for round_ in range(1, runs + 1):
+            order = list(jobs)
+            shuffle(order)
+            if exported is None and order.index(IMPORT) < order.index(EXPORT):
+                order.remove(IMPORT)
+                order.insert(order.index(EXPORT) + 1, IMPORT)
+            for name in order:
+                made += 1
+                if name == FLOOR:
+                    out = work / f"floor-{made}.jsonl"
+                    argv = [sys.executable, str(FLOOR_SCRIPT), str(db), str(out)]
+                elif name == EXPORT:
+                    out = work / f"export-{made}.jsonl"
+                    argv = [exe, "--db", str(db), "export", "--show-phone", "--out", str(out)]
+                elif name == IMPORT:
+                    assert exported is not None
+                    out = work / f"import-{made}.db"
+                    argv = [exe, "--db", str(out), "import", str(exported)]
+                else:
+                    out = work / f"backup-{made}.db"
+                    argv = [exe, "--db", str(db), "backup", str(out)]
+                with errors.open("wb") as stderr:
+                    os.chmod(errors, 0o600)
+                    wall, peak, code = run_once(argv, env, errors=stderr.fileno(), cap_mib=cap_mib)
+                if code != 0:
+                    failures[name] = f"exit {code}: {_last_line(errors)}"
+                    if name != IMPORT:  # an import stopped at the cap is a result
+                        raise SystemExit(f"{name}: {failures[name]} ({' '.join(argv)})")
+                elif name == IMPORT and _counts(out) != counts:
+                    raise SystemExit(f"{name}: {_counts(out)} imported of {counts}")
+                walls[name].append(wall)
+                peaks[name].append(peak)
+                print(
+                    f"{db.name} round {round_}/{runs}: {name} {wall:.1f} s, {peak:.0f} MiB"
+                    + (f" — {failures[name]}" if code else ""),
+                    file=sys.stderr,
+                    flush=True,
+                )
+                if name == EXPORT:
+                    if exported is not None:
+                        _remove(exported)
+                    exported = out
+                    export_mib = out.stat().st_size / 2**20
+                else:
+                    _remove(out)
+    return Moved(
+        db,
+        counts,
+        export_mib,
+        {
+            name: Timing(name, statistics.median(walls[name]), max(walls[name]), max(peaks[name]))
+            for name in jobs
+        },
+        failures,
+        (load, os.getloadavg()[0]),
+    )
+
+
+def print_scale(moved: Moved, runs: int, cap_mib: int) -> int:
+    """The section's table for one database; the number of rows off their targets."""
+    counts = moved.counts
+    print(
+        f"{counts['complaints']:,} complaints, {counts['deadlines']:,} deadlines, "
+        f"{counts['events']:,} history entries in {moved.db} "
+        f"({moved.db.stat().st_size / 2**20:,.0f} MiB; its export {moved.export_mib:,.0f} MiB); "
+        f"{runs} run{'s' * (runs != 1)} each"
+        + (f", within {cap_mib:,} MiB of address space" if cap_mib else "")
+        + f"; load average {moved.load[0]:.1f} → {moved.load[1]:.1f}"
+    )
+    header = f"{'work':<42}{'median':>9}{'max':>9}{'×floor':>8}{'target':>8}{'peak MiB':>10}  "
+    print(header)
+    print("-" * len(header))
+    floor = moved.timings[FLOOR].median
+    failed = 0
+    for name, t in moved.timings.items():
+        label = name if name == FLOOR else f"aftersales {name}"
+        target = SCALE_TARGETS.get(name)
+        ratio = t.median / floor
+        verdicts = []
+        if name != FLOOR:
+            if target is not None and ratio > target:
+                verdicts.append("SLOW")
+            if t.peak_mib > SCALE_MEMORY_LIMIT_MIB:
+                verdicts.append("MEMORY")
+            if name in moved.failures:
+                verdicts = [f"STOPPED, {moved.failures[name]}"]
+            failed += bool(verdicts)
+        print(
+            f"{label:<42}{t.median:>8.1f}s{t.worst:>8.1f}s{ratio:>8.2f}"
+            f"{'≤' + str(target) if target else '':>8}{t.peak_mib:>10.1f}  "
+            + (" ".join(verdicts) or ("" if name == FLOOR else "ok"))
+        )
+    return failed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", type=Path, required=True, help="the large database")
     parser.add_argument("--small", type=Path, help="a ten times smaller one, for memory")
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument(
+        "--scale", action="store_true", help="only the scale section: export, import, backup"
+    )
+    parser.add_argument("--scale-runs", type=int, default=1, help="runs of each, at --scale")
+    parser.add_argument(
+        "--memory-cap",
+        type=int,
+        default=4096,
+        metavar="MIB",
+        help="address space of each run at --scale (0: none) [default: 4096]",
+    )
     args = parser.parse_args()
     exe = shutil.which("aftersales") or sys.exit("aftersales is not installed")
     # As pip does on install: compiled bytecode, so that no run pays for compiling the
@@ -213,6 +416,16 @@ def main() -> int:
     env.setdefault("AFTERSALES_NOW", "2026-11-22 10:00")
     env.setdefault("AFTERSALES_TZ", "Asia/Shanghai")
     env["AFTERSALES_OPERATOR"] = "bench"
+    if args.scale:
+        failed = 0
+        for db in [args.small, args.db] if args.small else [args.db]:
+            moved = measure_scale(exe, db, env, args.scale_runs, args.memory_cap)
+            failed += print_scale(moved, args.scale_runs, args.memory_cap)
+        print(
+            f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; {exe} running "
+            f"{Path(aftersales_cli.__file__).parent}"
+        )
+        return 1 if failed else 0
     with tempfile.TemporaryDirectory() as folder:
         f1 = Path(folder) / "f1.py"
         f1.write_text(F1_APP)
