@@ -281,3 +281,31 @@ def test_survey_import_is_limited_the_same_way(run: Run, tmp_path: Path) -> None
     assert {r["field"] for r in rows} == {"taste"}
     refused(run("survey", "import", str(form), "--errors", str(errors)), "errors:", "exists")
     assert ok(run("survey", "report", "--json", "--quarter", "2026Q4"))["responses"] == 0
+
+
+def test_warnings_of_a_successful_import_stop_at_20_and_stay_in_the_history(
+    run: Run, tmp_path: Path
+) -> None:
+    rows = tmp_path / "new-clients.jsonl"
+    rows.write_text(
+        "".join(
+            json.dumps(
+                {"description": "米饭偏硬", "channel": "online", "customer": "张",
+                 "phone": "13812345678", "org": f"新学校{i}号"},
+                ensure_ascii=False,
+            ) + "\n"
+            for i in range(30)
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    result = run("import", str(rows), now="2026-11-20 10:00")
+    assert ok(result) == {} and "Imported 30 complaint(s)" in result.stdout
+    lines = result.stderr.splitlines()
+    warned = [line for line in lines if line.startswith("warning: ")]
+    assert len(warned) == 20
+    # every new client but the first is like one before it: 29 warnings
+    assert lines[-1] == (
+        "… and 9 more warnings (29 in all); each is in the history of what it is about"
+    )
+    last = ok(run("show", "30", "--json", now="2026-11-20 10:01"))
+    assert "新学校29号 is a new client" in last["events"][0]["note"]

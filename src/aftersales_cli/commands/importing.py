@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from aftersales_cli.commands.bad_rows import (
+    SHOWN,
     BadRows,
     ErrorsOption,
     OverwriteErrorsOption,
@@ -124,6 +125,7 @@ def import_(
                 importer.run(conn, exchange.read_rows(readable, kind))
                 if bad.count:
                     raise exchange.ImportError_(bad.count)  # rolls it all back
+        importer.warned()
         ids = importer.ids
         files = importer.attachments
         # each only when the file held some (attachments: an export with --attachments)
@@ -170,6 +172,7 @@ class _Importer:
         self.responses = 0  # survey responses restored
         self.merges: list[tuple[int, int, int]] = []  # (line, client id, merged into)
         self.merged: set[int] = set()  # the ids of those clients
+        self.warnings = 0  # warnings of rows imported all the same (`warn`)
         self.orgs: dict[str, tuple[str, datetime]] = {}  # restored complaints' clients
 
     def report(self, line: int, field: str | None, message: str) -> None:
@@ -339,7 +342,22 @@ class _Importer:
         for org, received_at in self.orgs.values():
             _, told = file_under(conn, org, received_at, self.now, self.operator)
             for warning in told:
-                output.note(f"warning: {warning}")
+                self.warn(warning)
+
+    def warn(self, text: str) -> None:
+        """A warning of a row imported all the same: the first `SHOWN` printed as they
+        come, the rest counted (`warned`) — each is kept in the history too."""
+        self.warnings += 1
+        if self.warnings <= SHOWN:
+            output.note(f"warning: {text}")
+
+    def warned(self) -> None:
+        """After the import: how many warnings were not printed."""
+        if self.warnings > SHOWN:
+            output.note(
+                f"… and {self.warnings - SHOWN:,} more warnings ({self.warnings:,} in all); "
+                "each is in the history of what it is about"
+            )
 
     def _attachment(self, conn: sqlite3.Connection, row: exchange.Row) -> bool:
         """A row of an attachment (True): checked, and stored once its last part is in,
@@ -392,7 +410,7 @@ class _Importer:
             org, told = file_under(conn, case.org, case.received_at, self.now, self.operator)
             case = dataclasses.replace(case, org=org)
             for warning in told:
-                output.note(f"warning: line {line}: {warning}")
+                self.warn(f"line {line}: {warning}")
                 note += f"; warning: {warning}"
         stored = store.insert(
             conn,
