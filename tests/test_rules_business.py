@@ -19,7 +19,9 @@ from aftersales_cli.rules.errors import RuleError
 
 SH = ZoneInfo("Asia/Shanghai")
 NY = ZoneInfo("America/New_York")
-OFFICE = WorkCalendar()
+# An office open Monday to Friday 08:00-18:00, the hand-checked cases' calendar.
+WEEK = (((time(8), time(18)),),) * 5 + ((), ())
+OFFICE = WorkCalendar(WEEK)
 LUNCH = ((time(8, 30), time(12)), (time(13, 30), time(17, 30)))
 WITH_LUNCH = WorkCalendar(week=(LUNCH,) * 5 + ((), ()))
 
@@ -63,6 +65,7 @@ def test_what_each_kind_of_day_is() -> None:
 
 def test_the_rules_file_dates_override_the_official_ones() -> None:
     cal = WorkCalendar(
+        WEEK,
         holidays={date(2026, 10, 10): "公司庆典", date(2027, 10, 1): "国庆节"},
         workdays={date(2026, 10, 5): ""},
     )
@@ -162,7 +165,7 @@ def test_a_year_without_official_data_counts_weekends_and_says_so() -> None:
     assert add_minutes(at(2026, 12, 31, 17), 120, OFFICE).unofficial_years == (2027,)
     assert add_minutes(at(2026, 12, 30, 17), 60, OFFICE).unofficial_years == ()
     # The rules file's dates count in such a year.
-    entered = WorkCalendar(holidays={date(2027, 10, 1): "国庆节"})
+    entered = WorkCalendar(WEEK, holidays={date(2027, 10, 1): "国庆节"})
     assert add_minutes(at(2027, 9, 30, 17), 120, entered).due == at(2027, 10, 4, 9)
 
 
@@ -174,11 +177,11 @@ def test_refusals() -> None:
     with pytest.raises(RuleError, match="start before it ends"):
         WorkCalendar(week=(((time(18), time(8)),),) * 7)
     with pytest.raises(RuleError, match="both a holiday and a workday"):
-        WorkCalendar(holidays={date(2027, 1, 1): ""}, workdays={date(2027, 1, 1): ""})
+        WorkCalendar(WEEK, holidays={date(2027, 1, 1): ""}, workdays={date(2027, 1, 1): ""})
     with pytest.raises(RuleError, match="minutes"):
         add_minutes(at(2026, 11, 3, 9), -1, OFFICE)
     always_off = WorkCalendar(
-        holidays={date(2030, 1, 1) + timedelta(days=n): "" for n in range(1200)}
+        WEEK, holidays={date(2030, 1, 1) + timedelta(days=n): "" for n in range(1200)}
     )
     with pytest.raises(RuleError, match="no working time"):
         add_minutes(at(2030, 1, 1, 9), 1, always_off)
@@ -193,7 +196,8 @@ def test_the_package_is_imported_only_when_a_date_is_looked_up() -> None:
     code = (
         "import sys; from aftersales_cli.rules import business;"
         "assert 'chinese_calendar' not in sys.modules;"
-        "business.WorkCalendar().day(__import__('datetime').date(2026, 10, 1));"
+        "from datetime import date, time;"
+        "business.WorkCalendar((((time(8), time(18)),),) * 7).day(date(2026, 10, 1));"
         "assert 'chinese_calendar' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -258,7 +262,7 @@ def test_a_make_up_saturday_counts_like_a_weekday(
     saturday: date, clock: time, minutes: int
 ) -> None:
     # 2027 has no official data, so each Saturday is a plain weekend day unless entered.
-    cal = WorkCalendar(workdays={saturday: ""})
+    cal = WorkCalendar(WEEK, workdays={saturday: ""})
     plain_monday = date(2027, 3, 1)  # an ordinary Monday, the day after a weekend too
     on_saturday = add_minutes(datetime.combine(saturday, clock, SH), minutes, cal).due
     on_monday = add_minutes(datetime.combine(plain_monday, clock, SH), minutes, OFFICE).due
@@ -270,7 +274,7 @@ def test_a_make_up_saturday_counts_like_a_weekday(
 
 @given(weekdays, times_of_day, st.integers(0, 6000))
 def test_a_holiday_weekday_counts_like_a_sunday(day: date, clock: time, minutes: int) -> None:
-    cal = WorkCalendar(holidays={day: "假日"})
+    cal = WorkCalendar(WEEK, holidays={day: "假日"})
     next_morning = datetime.combine(day + timedelta(days=1), time(0), SH)
     assert (
         add_minutes(datetime.combine(day, clock, SH), minutes, cal).due
@@ -297,7 +301,7 @@ def test_working_days_land_on_a_working_day_in_order(
 
 def test_spans_keep_holidays_and_weekends_apart() -> None:
     # A company holiday on Friday 2026-11-13, then the weekend: two runs, named apart.
-    cal = WorkCalendar(holidays={date(2026, 11, 13): "公司庆典"})
+    cal = WorkCalendar(WEEK, holidays={date(2026, 11, 13): "公司庆典"})
     counted = add_minutes(at(2026, 11, 12, 17), 120, cal)
     assert counted.due == at(2026, 11, 16, 9)
     assert business.spans(counted.skipped) == (

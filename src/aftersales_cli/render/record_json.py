@@ -34,11 +34,10 @@ def number(value: Decimal | None) -> int | float | None:
 
 def deadline_json(deadline: Deadline, now: datetime, paused: bool = False) -> dict[str, Any]:
     """`state` is `paused` for a pending deadline of a paused case (it does not run)."""
-    still = paused and deadline.open and not deadline.late
     return {
         "due_at": iso_local(deadline.due_at),
         "done_at": iso_local(deadline.done_at),
-        "state": "paused" if still else deadline.state(now),
+        "state": deadline.state(now, paused),
         "extended_from": iso_local(deadline.extended_from),
         "reason": deadline.reason,
         "business_time": deadline.business_time,

@@ -50,9 +50,9 @@ if TYPE_CHECKING:
 def deadline_cell(deadline: Deadline, now: datetime, paused: bool = False) -> Cell:
     """`met · done 16:20`, `pending · in 1 h 25 min`, `breached · 3 h late`; a pending
     deadline of a paused case `paused` (it does not run: `resume` moves it)."""
-    if paused and deadline.open and not deadline.late:
+    state = deadline.state(now, paused)
+    if state == "paused":
         return Cell("paused", "dim")
-    state = deadline.state(now)
     if state == "n/a":
         return Cell("n/a", "n/a")
     assert deadline.due_at is not None

@@ -29,8 +29,6 @@ from aftersales_cli.rules.errors import RuleError
 Hours = tuple[tuple[time, time], ...]
 """The working ranges of one day, sorted, each [start, end) with start < end."""
 
-OFFICE: Hours = ((time(8), time(18)),)
-DEFAULT_WEEK: tuple[Hours, ...] = (OFFICE,) * 5 + ((), ())
 
 # A calendar with no working time for this long is refused rather than searched forever.
 SEARCH_LIMIT_DAYS = 3 * 366
@@ -124,7 +122,7 @@ class WorkCalendar:
     the first weekday's that has some); `holidays`/`workdays` are the rules file's dates,
     overriding the official ones; `official` looks a year's notice up (the package)."""
 
-    week: tuple[Hours, ...] = DEFAULT_WEEK
+    week: tuple[Hours, ...]
     holidays: Mapping[date, str] = field(default_factory=dict)
     workdays: Mapping[date, str] = field(default_factory=dict)
     makeup_hours: Hours | None = None

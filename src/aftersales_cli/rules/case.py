@@ -129,10 +129,13 @@ class Deadline:
             return "breached" if self.late or self.done_at > self.due_at else "met"
         return "breached" if self.late else None
 
-    def state(self, now: datetime) -> str:
-        """`n/a`, `pending`, `met` or `breached` as of `now`."""
+    def state(self, now: datetime, paused: bool = False) -> str:
+        """`n/a`, `pending`, `met` or `breached` as of `now`; `paused` for a pending one
+        of a paused case (it does not run)."""
         if self.due_at is None:
             return "n/a"
+        if paused and self.done_at is None and not self.late:
+            return "paused"
         return self.outcome or ("breached" if now > self.due_at else "pending")
 
     @property

@@ -714,6 +714,7 @@ def _clients(
                     f"{where}.deadlines.{severity}: a table under a severity "
                     f"({', '.join(SEVERITIES)})"
                 )
+            per_day = _per_day(rules, calendar, severity)
             mine: dict[str, Duration] = {}
             for milestone, value in row.items():
                 at = f"{where}.deadlines.{severity}.{milestone}"
@@ -723,18 +724,14 @@ def _clients(
                     raise RulesFileError(f"{at}: expected a duration like '15m', got {value!r}")
                 duration = parse_duration(value, at)
                 usual = policy[severity][milestone]
-                per_day = _per_day(rules, calendar, severity)[milestone]
-                if usual is not None and _span(duration, per_day) > _span(usual, per_day):
+                day = per_day[milestone]
+                if usual is not None and _span(duration, day) > _span(usual, day):
                     raise RulesFileError(
                         f"{at}: {value} is later than the policy's {usual}; a client's "
                         "deadlines may only be stricter"
                     )
                 mine[milestone] = duration
-            _check_order(
-                f"{where}.deadlines.{severity}",
-                {**policy[severity], **mine},
-                _per_day(rules, calendar, severity),
-            )
+            _check_order(f"{where}.deadlines.{severity}", {**policy[severity], **mine}, per_day)
             deadlines[severity] = mine
         found[key] = ClientTerms(name, deadlines, _day(terms.get("contract_start"), where))
     return found

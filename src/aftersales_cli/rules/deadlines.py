@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from aftersales_cli.rules import fields
 from aftersales_cli.rules.calendar import calendar_days, elapsed
 from aftersales_cli.rules.case import Deadline
-from aftersales_cli.rules.config import Duration, Rules
+from aftersales_cli.rules.config import Duration, Rules, parse_duration
 from aftersales_cli.rules.errors import Refused, RuleError
 from aftersales_cli.rules.taxonomy import INTAKE_MILESTONES, QC_MILESTONES
 
@@ -69,7 +69,6 @@ def counted_again(deadline: Deadline, cal: WorkCalendar) -> Deadline:
     if counting is None:
         return deadline
     from aftersales_cli.rules import business
-    from aftersales_cli.rules.config import parse_duration
 
     duration = parse_duration(counting.duration, "duration")
     moment = _working(counting.start, duration, counting.paused_minutes, cal)
