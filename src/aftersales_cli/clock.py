@@ -23,7 +23,6 @@ from aftersales_cli.rules.calendar import calendar_days, elapsed
 ENV_NOW = "AFTERSALES_NOW"
 ENV_TZ = "AFTERSALES_TZ"
 DEFAULT_TZ = "Asia/Shanghai"
-UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 # The years a complaint can be about: anything else is a typing error (and keeps date
 # arithmetic far from the ends of the calendar).
@@ -187,7 +186,8 @@ def end_of(day: date, moment: datetime | None) -> datetime:
 
 
 def to_utc_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime(UTC_FORMAT)
+    # `YYYY-MM-DDTHH:MM:SSZ` (isoformat to the second: half the cost of strftime)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")[:19] + "Z"
 
 
 def from_utc_text(text: str, zone: tzinfo | None = None) -> datetime:

@@ -476,6 +476,9 @@ def canonical(
     return spellings.get(name) or spellings.get(name.replace("-", "_"))
 
 
+_ALIASES = tuple(HEADER_ALIASES.items())
+
+
 @functools.lru_cache(maxsize=8)
 def _spellings(known: tuple[str, ...], aliases: tuple[tuple[str, str], ...]) -> dict[str, str]:
     names = {name: name for name in known}
@@ -718,6 +721,7 @@ def _kind_of(value: Any) -> str:
 
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIME_ALLOWED = "an ISO-8601 time with its offset, like 2026-11-22T09:30:00+08:00"
 _TRUE = ("true", "1", "是")
 _FALSE = ("false", "0", "否")
 
@@ -732,6 +736,15 @@ class Checker:
         self.zone = zone or local_zone()
         self.earliest = datetime(YEARS[0], 1, 1, tzinfo=self.zone)
         self.latest_due = datetime(YEARS[1] + 1, 1, 1, tzinfo=self.zone)
+        # Times already checked in this row, by their text (what has happened, what is
+        # due), and their stored form: a record names each time about three times.
+        self._happened: dict[str, datetime] = {}
+        self._due: dict[str, datetime] = {}
+        self._stored: dict[str, str] = {}
+
+    def inside(self) -> Checker:
+        """The checker of the JSON a CSV cell holds (this one, for a JSON row)."""
+        return Checker(self.now, from_csv=False, zone=self.zone) if self.from_csv else self
 
     def string(self, value: Any, field: str, what: str | Vocabulary) -> str:
         if type(value) is str:
@@ -831,19 +844,23 @@ class Checker:
         """An ISO-8601 time with its offset, as written (its own offset kept)."""
         if value is None:
             return None
-        allowed = "an ISO-8601 time with its offset, like 2026-11-22T09:30:00+08:00"
-        raw = self.string(value, field, allowed)
+        raw = self.string(value, field, _TIME_ALLOWED)
         try:
             parsed = datetime.fromisoformat(raw.strip()) if len(raw) <= 64 else None
         except (ValueError, OverflowError):
             parsed = None
         if parsed is None or parsed.tzinfo is None:
-            raise RuleError(field, f"{allowed}, got {history.quoted(raw)}")
-        return parsed.replace(microsecond=0)
+            raise RuleError(field, f"{_TIME_ALLOWED}, got {history.quoted(raw)}")
+        return parsed.replace(microsecond=0) if parsed.microsecond else parsed
 
     def time(self, value: Any, field: str, *, due: bool = False) -> datetime | None:
         """A time within the years a complaint can be about: up to now for what has
         happened, up to the end of the last year for what is due."""
+        seen = self._due if due else self._happened
+        if type(value) is str:
+            known = seen.get(value)
+            if known is not None:
+                return known
         parsed = self.parse_time(value, field)
         if parsed is None:
             return None
@@ -858,7 +875,18 @@ class Checker:
             raise RuleError(
                 field, f"a time from {YEARS[0]}-01-01 to {until}, got {history.quoted(value)}"
             )
+        seen[value] = moment
         return moment
+
+    def stored_time(self, value: Any, field: str, *, due: bool = False) -> str | None:
+        """`time`, as the database stores it (UTC text)."""
+        moment = self.time(value, field, due=due)
+        if moment is None:
+            return None
+        text = self._stored.get(value)
+        if text is None:
+            text = self._stored[value] = to_utc_text(moment)
+        return text
 
     def day(self, value: Any, field: str) -> date | None:
         if value is None:
@@ -899,8 +927,9 @@ def _known_keys(values: Mapping[str, Any], known: tuple[str, ...]) -> dict[str, 
     """The values keyed by the field each key means; unknown or doubled keys refused."""
     result: dict[str, Any] = {}
     spelled: dict[str, str] = {}
+    spellings = _spellings(known, _ALIASES)
     for key, value in values.items():
-        field = canonical(key, known)
+        field = spellings.get(key) or spellings.get(key.replace("-", "_"))
         if field is None:
             raise RuleError(history.shown(key), "unknown field")
         if field in spelled:
@@ -1056,7 +1085,7 @@ def ledger_from_record(
         return _ledger_of_old(case, event)
     if not isinstance(items, list):
         raise RuleError("ledger", f"a list of ledger entries, not {_kind_of(items)}")
-    json_check = Checker(now, from_csv=False, zone=check.zone)
+    json_check = check.inside()
     entries = [
         _entry(json_check, item, f"ledger[{n}]", case, event) for n, item in enumerate(items)
     ]
@@ -1083,7 +1112,7 @@ def actions_from_record(
         items = []
     if not isinstance(items, list):
         raise RuleError("actions", f"a list of corrective actions, not {_kind_of(items)}")
-    json_check = Checker(now, from_csv=False, zone=check.zone)
+    json_check = check.inside()
     # whether its `breached` entry is written is what the history says
     noted = {key for event in history for key in event.changes if key.endswith(".late")}
     found = [
@@ -1303,7 +1332,7 @@ def _events(check: Checker, data: Any) -> list[Event]:
             raise RuleError("events", _json_problem(exc)) from None
     if not isinstance(data, list):
         raise RuleError("events", f"a list of history entries, not {_kind_of(data)}")
-    json_check = Checker(check.now, from_csv=False, zone=check.zone)  # JSON inside a cell
+    json_check = check.inside()  # (the JSON inside a CSV cell)
     return [_event(json_check, item, f"events[{n}]") for n, item in enumerate(data)]
 
 
@@ -1333,21 +1362,36 @@ def _event(check: Checker, item: Any, where: str) -> Event:
     )
 
 
+class _KeyKind(NamedTuple):
+    timed: bool
+    dated: bool
+    due: bool
+
+
+@functools.lru_cache(maxsize=1024)
+def _key_kind(key: str) -> _KeyKind | None:
+    """What a history key holds (None: no field of a complaint) — asked once per key,
+    not once per change: a history of a million complaints names a few hundred keys."""
+    if not history.is_known_key(key):
+        return None
+    return _KeyKind(history.is_time_key(key), history.is_date_key(key), history.is_due_key(key))
+
+
 def _pair(check: Checker, key: str, pair: Any, where: str) -> list[Any]:
     """One change `[old, new]` as the history stores it (times as UTC text)."""
-    if not history.is_known_key(key):
+    kind = _key_kind(key)
+    if kind is None:
         raise RuleError(f"{where}.{history.shown(key)}", "not a field of a complaint")
     field = f"{where}.{key}"  # a known name: safe to show as it is
     if type(pair) is not list or len(pair) != 2:
         raise RuleError(field, f"a pair [old, new], not {_kind_of(pair)}")
-    timed, dated = history.is_time_key(key), history.is_date_key(key)
+    timed, dated = kind.timed, kind.dated
     stored: list[Any] = []
     for value in pair:
         if value is None:
             stored.append(None)
         elif timed:
-            moment = check.time(value, field, due=history.is_due_key(key))
-            stored.append(to_utc_text(moment) if moment is not None else None)
+            stored.append(check.stored_time(value, field, due=kind.due))
         elif dated:
             day = check.day(value, field)
             stored.append(day.isoformat() if day is not None else None)

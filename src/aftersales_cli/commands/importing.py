@@ -16,7 +16,7 @@ from array import array
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
@@ -57,10 +57,25 @@ from aftersales_cli.store.survey import Stored
 
 if TYPE_CHECKING:
     from aftersales_cli import exchange  # (imported where used: 7 ms of every --help)
+    from aftersales_cli.store.bulk import Indexes
 
 # Finding the earlier line of a doubled id scans what was imported so far; after this
 # many the message no longer names it (a file imported twice into itself stays fast).
 _LOOKUPS = 1000
+# Exported complaints are written this many at a time, a statement per table; a batch
+# that clashes with what is there is written again one complaint at a time, which says
+# which line clashed and why.
+_BATCH = 500
+
+
+class _Restoring(NamedTuple):
+    """An exported complaint, checked, waiting for its batch to be written."""
+
+    line: int
+    case: Case
+    history: list[Event]
+    entries: list[Entry]
+    corrective: list[Action]
 
 
 def import_(
@@ -174,11 +189,38 @@ class _Importer:
         self.merged: set[int] = set()  # the ids of those clients
         self.warnings = 0  # warnings of rows imported all the same (`warn`)
         self.orgs: dict[str, tuple[str, datetime]] = {}  # restored complaints' clients
+        self.pending: list[_Restoring] = []  # the batch being gathered
+        self.conn: sqlite3.Connection | None = None  # while `run` runs
+        self.indexes: Indexes | None = None  # dropped while the complaints go in
 
     def report(self, line: int, field: str | None, message: str) -> None:
+        self._flush()  # the lines before it first: bad rows are told in the file's order
         self.bad.add(line, field, message)
 
     def run(self, conn: sqlite3.Connection, rows: Iterable[exchange.Row]) -> None:
+        from aftersales_cli.store import bulk
+
+        self.conn = conn
+        # Into an empty database, the indexes are built once the complaints are in (at
+        # the first intake row at the latest: `log` reads them).
+        empty = store.none(conn)
+        self.indexes = bulk.Indexes(conn) if empty else None
+        try:
+            self._rows(conn, rows)
+            self._flush()
+            store.refresh_repeats_of(conn, None if empty else self.ids)
+            self._built()
+            self._merge(conn)
+            self._file_orgs(conn)
+        finally:
+            self.conn = None
+
+    def _built(self) -> None:
+        if self.indexes is not None:
+            self.indexes.build()
+            self.indexes = None
+
+    def _rows(self, conn: sqlite3.Connection, rows: Iterable[exchange.Row]) -> None:
         from aftersales_cli import exchange
 
         for row in rows:
@@ -220,19 +262,22 @@ class _Importer:
                 self.report(row.line, None, "nested deeper than a record can be")
                 continue
             if history is None:
+                self._flush()
+                self._built()
                 self._insert(conn, row.line, case)
             else:
-                self._restore(conn, row.line, case, history, entries, corrective)
+                self.pending.append(_Restoring(row.line, case, history, entries, corrective))
+                if len(self.pending) >= _BATCH:
+                    self._flush()
         left = self.files.unfinished()
         if left is not None:
             self.report(*left)
-        self._merge(conn)
-        self._file_orgs(conn)
 
     def _registry(self, conn: sqlite3.Connection, row: exchange.Row, kind: str) -> None:
         """A client (its id, names and history kept) or a survey response (its id kept)."""
         from aftersales_cli import exchange
 
+        self._flush()
         try:
             if kind == "client":
                 self._client(conn, row.line, exchange.client_from_record(row.values, self.now))
@@ -366,6 +411,8 @@ class _Importer:
         from aftersales_cli import exchange
 
         is_piece = row.problem is None and not row.from_csv and exchange.is_attachment(row.values)
+        if is_piece:
+            self._flush()  # (its complaint may be in the batch)
         piece = None
         if is_piece:
             try:
@@ -424,6 +471,29 @@ class _Importer:
         self.ids.append(stored.id)
         self.lines.append(-line)
 
+    def _flush(self) -> None:
+        """Write the batch of exported complaints gathered so far: all at once, or — when
+        something clashes (an id taken) — one at a time, each clash reported."""
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        conn = self.conn
+        assert conn is not None
+        conn.execute("SAVEPOINT batch")
+        try:
+            store.restore_many(conn, [(item.case, item.history) for item in batch])
+            books.restore_many(conn, (e for item in batch for e in item.entries))
+            actions.restore(conn, [a for item in batch for a in item.corrective])
+        except sqlite3.IntegrityError:
+            conn.execute("ROLLBACK TO batch")
+            conn.execute("RELEASE batch")
+            for item in batch:
+                self._restore(conn, *item)
+            return
+        conn.execute("RELEASE batch")
+        for item in batch:
+            self._restored(item.line, item.case)
+
     def _restore(
         self,
         conn: sqlite3.Connection,
@@ -447,6 +517,11 @@ class _Importer:
             return
         books.restore(conn, entries)
         actions.restore(conn, corrective)
+        self._restored(line, case)
+
+    def _restored(self, line: int, case: Case) -> None:
+        """Keep what the import says of a complaint it wrote."""
+        assert case.id is not None
         if case.org is not None:
             from aftersales_cli.rules.fields import client_key
 

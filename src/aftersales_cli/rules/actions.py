@@ -144,6 +144,8 @@ def late_changes(action_id: int) -> dict[str, tuple[Any, Any]]:
 
 def key_parts(key: str) -> tuple[int, str] | None:
     """`actions.7.state` → (7, "state"); None for any other key."""
+    if not key.startswith("actions."):  # (most keys: a history holds many)
+        return None
     match = KEY.fullmatch(key)
     if match is None or match.group(2) not in (*FIELDS, LATE):
         return None

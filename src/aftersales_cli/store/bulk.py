@@ -58,22 +58,44 @@ def load(
     fulltext.add_notes_after(conn, events_before)
 
 
+# The tables whose secondary indexes a bulk load drops and builds again.
+BULK_TABLES = ("complaints", "deadlines", "events", "survey_responses", "survey_scores")
+
+
+class Indexes:
+    """The secondary indexes of `BULK_TABLES`, dropped inside a loading transaction and
+    built again from their own definitions (the same schema) once the rows are in —
+    building an index once over the data is far cheaper than growing it a row at a time.
+    `build` then merges the text index's segments into one and refreshes the query
+    planner's statistics, as a database grown by the tool would have them."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        marks = ", ".join("?" * len(BULK_TABLES))
+        self.dropped: list[str] = []
+        for name, sql in conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({marks})",
+            BULK_TABLES,
+        ).fetchall():
+            conn.execute(f'DROP INDEX "{name}"')
+            self.dropped.append(sql)
+
+    def build(self) -> None:
+        """Build them again (once: a second call does nothing)."""
+        dropped, self.dropped = self.dropped, []
+        if not dropped:
+            return
+        for sql in dropped:
+            self.conn.execute(sql)
+        fulltext.optimize(self.conn)
+        self.conn.execute("PRAGMA analysis_limit = 1000")
+        self.conn.execute("ANALYZE")
+
+
 @contextmanager
 def indexes_rebuilt(conn: sqlite3.Connection) -> Iterator[None]:
-    """Inside the loading transaction: drop the secondary indexes, load, and build them
-    again from their own definitions (the same schema) — building an index once over
-    sorted data is far cheaper than growing it a row at a time; merge the text index's
-    segments into one. Then refresh the query planner's statistics, as a database grown by
-    the tool would have them."""
-    indexes = conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-        "AND tbl_name IN ('complaints', 'deadlines', 'events', 'survey_responses', 'survey_scores')"
-    ).fetchall()
-    for name, _ in indexes:
-        conn.execute(f'DROP INDEX "{name}"')
+    """Inside the loading transaction: `Indexes` dropped, the load, and built again."""
+    indexes = Indexes(conn)
     yield
-    for _, sql in indexes:
-        conn.execute(sql)
-    fulltext.optimize(conn)
-    conn.execute("PRAGMA analysis_limit = 1000")
-    conn.execute("ANALYZE")
+    indexes.build()

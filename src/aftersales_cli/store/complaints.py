@@ -30,6 +30,7 @@ from aftersales_cli.store.codec import (
     to_row,
 )
 from aftersales_cli.store.db import in_chunks
+from aftersales_cli.store.fulltext import CASE_FIELDS
 
 # The repeat figures: minutes since the previous complaint in the same category from the
 # same phone (the repeat KPI, migration 0003) and from the same client (migration 0006).
@@ -140,6 +141,79 @@ def restore(conn: sqlite3.Connection, case: Case, history: Sequence[events.Event
     _upsert_deadlines(conn, case.id, case.deadlines.items())
     _refresh_all(conn, row, case.id)
     events.restore(conn, case.id, history)
+
+
+def restore_many(
+    conn: sqlite3.Connection, items: Sequence[tuple[Case, Sequence[events.Event]]]
+) -> None:
+    """Store many complaints exactly as exported (an import's batch), a statement per
+    table: as `restore` stores one, but their repeat figures are left to
+    `refresh_repeats_of`, once all of an import is in."""
+    rows = [{**to_row(case), "id": case.id} for case, _ in items]
+    if not rows:
+        return
+    names = list(rows[0])
+    conn.executemany(
+        f"INSERT INTO complaints ({', '.join(names)}) VALUES ({', '.join(':' + k for k in names)})",
+        rows,
+    )
+    fulltext.add_documents(
+        conn, [(row["id"], fulltext.case_terms(*(row[f] for f in CASE_FIELDS))) for row in rows]
+    )
+    conn.executemany(
+        _UPSERT_DEADLINES,
+        [
+            deadline_row(case.id, m, d)
+            for case, _ in items
+            if case.id is not None
+            for m, d in case.deadlines.items()
+        ],
+    )
+    events.restore_many(
+        conn,
+        (
+            row
+            for case, history in items
+            if case.id is not None
+            for row in events.stored_rows(case.id, history)
+        ),
+    )
+
+
+def none(conn: sqlite3.Connection) -> bool:
+    """Whether the database holds no complaint yet."""
+    return conn.execute("SELECT 1 FROM complaints LIMIT 1").fetchone() is None
+
+
+def refresh_repeats_of(conn: sqlite3.Connection, ids: Iterable[int] | None) -> None:
+    """Make the repeat figures true around the complaints `ids` (many, restored without
+    them; None: every complaint, a load into an empty database): one sorted pass over the
+    keys and categories they are in, as migration 0006 computed them, written where they
+    differ — what `refresh_repeats` does for one."""
+    if ids is not None:
+        conn.execute("CREATE TEMP TABLE restored (id INTEGER PRIMARY KEY)")
+        conn.executemany("INSERT OR IGNORE INTO temp.restored VALUES (?)", ((i,) for i in ids))
+    try:
+        for by, column in GAPS.items():
+            among = (
+                f"""JOIN (SELECT DISTINCT c.{by} AS key, c.category FROM complaints c
+                          JOIN temp.restored r ON r.id = c.id WHERE c.{by} IS NOT NULL) t
+                      ON c.{by} = t.key AND c.category = t.category"""
+                if ids is not None
+                else f"WHERE c.{by} IS NOT NULL"
+            )
+            conn.execute(
+                f"""WITH g AS (
+                      SELECT c.id, CAST((julianday(c.received_at) - julianday(LAG(c.received_at)
+                               OVER (PARTITION BY c.{by}, c.category
+                                     ORDER BY c.received_at, c.id))) * 1440 AS INTEGER) AS gap
+                      FROM complaints c {among})
+                    UPDATE complaints SET {column} = g.gap FROM g
+                    WHERE g.id = complaints.id AND complaints.{column} IS NOT g.gap"""
+            )
+    finally:
+        if ids is not None:
+            conn.execute("DROP TABLE temp.restored")
 
 
 def update(

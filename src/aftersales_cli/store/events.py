@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -60,20 +60,28 @@ def append(
 
 def restore(conn: sqlite3.Connection, complaint_id: int, history: Sequence[Event]) -> None:
     """Append a history as exported (new ids, the same order)."""
-    append_all(
-        conn,
-        (
-            (
-                complaint_id,
-                to_utc_text(e.at),
-                e.by,
-                e.action,
-                json.dumps(e.changes, ensure_ascii=False),
-                e.note,
-            )
-            for e in history
-        ),
-    )
+    append_all(conn, stored_rows(complaint_id, history))
+
+
+def stored_rows(complaint_id: int, history: Iterable[Event]) -> Iterator[Row]:
+    """A history as exported, in its stored form (`Row`)."""
+    for e in history:
+        yield (
+            complaint_id,
+            to_utc_text(e.at),
+            e.by,
+            e.action,
+            json.dumps(e.changes, ensure_ascii=False),
+            e.note,
+        )
+
+
+def restore_many(conn: sqlite3.Connection, rows: Iterable[Row]) -> None:
+    """Append the histories of many complaints at once (`stored_rows` of each, in order),
+    and index their notes: what `restore` does for one, in two statements."""
+    [(last,)] = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchall()
+    conn.executemany(_INSERT, rows)
+    fulltext.add_notes_after(conn, last)
 
 
 def _encode(value: Any) -> Any:

@@ -107,6 +107,16 @@ def restore(conn: sqlite3.Connection, entries: Sequence[Entry]) -> None:
         renamed[e.id] = cursor.lastrowid
 
 
+def restore_many(conn: sqlite3.Connection, entries: Iterable[Entry]) -> None:
+    """Store the entries of many complaints as exported, each with its id: an
+    IntegrityError when one is taken (then `restore` them one complaint at a time)."""
+    marks = ", ".join(f":{c}" for c in COLUMNS)
+    conn.executemany(
+        f"INSERT INTO ledger (id, {', '.join(COLUMNS)}) VALUES (:id, {marks})",
+        ({**_row(e), "id": e.id} for e in entries),
+    )
+
+
 def of_case(conn: sqlite3.Connection, complaint_id: int) -> list[Entry]:
     zone = local_zone()
     return [
