@@ -11,6 +11,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from aftersales_cli import row_checks
 from tests.conftest import Run, complaint_records, ok
 
 PHONE = "13812345678"
@@ -142,3 +145,72 @@ def test_a_clash_deep_in_a_large_file_is_named_by_its_line_alone(run: Run, tmp_p
     imported = ok(run("import", str(clean), "--db", str(db), "--json"))
     assert imported["ids"] == list(range(1000, 2200))
     ok(run("check", "--db", str(db)))
+
+
+# ---- the rows checked in worker processes (a large JSON Lines file) ---------------------
+
+
+@pytest.fixture
+def workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every JSON Lines import of the test is checked by two worker processes, seven
+    lines at a time (as a file of more than `PARALLEL_FROM` bytes is)."""
+    monkeypatch.setattr(row_checks, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(row_checks, "CHUNK", 7)
+    monkeypatch.setattr(row_checks, "_workers", lambda: 2)
+
+
+@pytest.mark.usefixtures("workers")
+def test_checked_by_workers_the_demo_database_comes_back_byte_for_byte(
+    run: Run, tmp_path: Path
+) -> None:
+    demo, empty = tmp_path / "demo.db", tmp_path / "empty.db"
+    ok(run("demo", "--db", str(demo)))
+    exported, again = tmp_path / "demo.jsonl", tmp_path / "again.jsonl"
+    ok(run("export", "--show-phone", "--attachments", "--out", str(exported), "--db", str(demo)))
+    ok(run("import", str(exported), "--db", str(empty)))
+    ok(run("export", "--show-phone", "--attachments", "--out", str(again), "--db", str(empty)))
+    assert again.read_bytes() == exported.read_bytes()
+    ok(run("check", "--db", str(empty)))
+
+
+@pytest.mark.usefixtures("workers")
+def test_checked_by_workers_bad_rows_and_clashes_are_told_in_the_order_of_the_file(
+    run: Run, tmp_path: Path
+) -> None:
+    db, other = tmp_path / "here.db", tmp_path / "other.db"
+    log_at(run, db, "2026-11-20 09:00")
+    log_at(run, other, "2026-11-20 08:00")
+    (record,) = export(run, other)
+    rows: list[Any] = []
+    for n in range(40):
+        copied = copy.deepcopy(record)
+        copied["id"] = 100 + n
+        rows.append(copied)
+    rows[9]["id"] = 1  # line 10: already here
+    rows[20]["customer"] = {"a": 1}  # line 21: not a text
+    rows[25]["id"] = 105  # line 26: as line 6
+    rows.insert(30, "{")  # line 31: not JSON
+    path = jsonl(tmp_path / "in.jsonl", rows)
+    lines = run("import", str(path), "--db", str(db)).stderr.splitlines()
+    assert lines == [
+        "error: line 10: id: complaint 1 already exists in this database",
+        "error: line 21: customer: a text, not an object",
+        "error: line 26: id: 105 is also on line 6",
+        "error: line 31: not valid JSON (Expecting property name enclosed in double quotes "
+        "at column 1)",
+        f"error: file: 4 bad row(s) in {path}; nothing imported",
+    ]
+    assert [c["id"] for c in ok(run("list", "--db", str(db), "--json"))] == [1]
+
+
+@pytest.mark.usefixtures("workers")
+def test_checked_by_workers_a_masked_export_is_refused_once(run: Run, tmp_path: Path) -> None:
+    source, empty = tmp_path / "source.db", tmp_path / "empty.db"
+    for hour in range(8, 20):
+        log_at(run, source, f"2026-11-20 {hour:02d}:00")
+    masked = tmp_path / "masked.jsonl"
+    ok(run("export", "--out", str(masked), "--db", str(source)))
+    result = run("import", str(masked), "--db", str(empty))
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: line 1: phone: is masked; ")

@@ -442,29 +442,43 @@ _JSON_SPACE = " \t\r\n"
 def read_rows(handle: IO[bytes], fmt: str) -> Iterator[Row]:
     """The rows of a file opened in binary, one at a time; a row that cannot be read
     comes with its problem. Raises NotText when the file is not UTF-8."""
-    lines = _Lines(handle)
     if fmt == "csv":
-        yield from _csv_rows(lines)
+        yield from _csv_rows(_Lines(handle))
         return
+    for line, text in json_lines(handle):
+        row = json_row(line, text)
+        if row is not None:
+            yield row
+
+
+def json_lines(handle: IO[bytes]) -> Iterator[tuple[int, str | None]]:
+    """The lines of a JSON Lines file opened in binary, numbered: each line's text, or
+    None for a line longer than a row may be. Raises NotText when the file is not UTF-8."""
+    lines = _Lines(handle)
     while True:
         try:
             text = next(lines)
         except StopIteration:
             return
         except _LineTooLong as exc:
-            yield Row(exc.line, {}, f"a line is at most {_size(LINE_MAX)}")
+            yield exc.line, None
             continue
-        if not text.strip(_JSON_SPACE):
-            continue
-        try:
-            value = loads(text)
-        except (ValueError, RecursionError) as exc:
-            yield Row(lines.number, {}, _json_problem(exc))
-            continue
-        if not isinstance(value, dict):
-            yield Row(lines.number, {}, "a row is a JSON object")
-            continue
-        yield Row(lines.number, value)
+        yield lines.number, text
+
+
+def json_row(line: int, text: str | None) -> Row | None:
+    """The row a line of JSON Lines holds (`json_lines`); None for a blank line."""
+    if text is None:
+        return Row(line, {}, f"a line is at most {_size(LINE_MAX)}")
+    if not text.strip(_JSON_SPACE):
+        return None
+    try:
+        value = loads(text)
+    except (ValueError, RecursionError) as exc:
+        return Row(line, {}, _json_problem(exc))
+    if not isinstance(value, dict):
+        return Row(line, {}, "a row is a JSON object")
+    return Row(line, value)
 
 
 def canonical(

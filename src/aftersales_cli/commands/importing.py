@@ -16,7 +16,7 @@ from array import array
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -56,7 +56,7 @@ from aftersales_cli.store.events import Event
 from aftersales_cli.store.survey import Stored
 
 if TYPE_CHECKING:
-    from aftersales_cli import exchange  # (imported where used: 7 ms of every --help)
+    from aftersales_cli import exchange, row_checks  # (imported where used: 7 ms of --help)
     from aftersales_cli.store.bulk import Indexes
 
 # Finding the earlier line of a doubled id scans what was imported so far; after this
@@ -66,16 +66,6 @@ _LOOKUPS = 1000
 # that clashes with what is there is written again one complaint at a time, which says
 # which line clashed and why.
 _BATCH = 500
-
-
-class _Restoring(NamedTuple):
-    """An exported complaint, checked, waiting for its batch to be written."""
-
-    line: int
-    case: Case
-    history: list[Event]
-    entries: list[Entry]
-    corrective: list[Action]
 
 
 def import_(
@@ -119,7 +109,7 @@ def import_(
 
     Example: aftersales import form-export.csv --channel online --errors bad-rows.csv
     """
-    from aftersales_cli import exchange
+    from aftersales_cli import exchange, row_checks
 
     with session(ctx, db=db, rules=rules, by=by) as s:
         kind = file_format(fmt, source)
@@ -132,12 +122,13 @@ def import_(
             raise BadInput("file", f"cannot read {source}: {exc.strerror or exc}") from None
         with handle, reading(source, bad), contextlib.ExitStack() as bar:
             readable: Any = handle
+            size = os.fstat(handle.fileno()).st_size
             if progress.shown(quiet):
-                size = os.fstat(handle.fileno()).st_size >> 10
-                advance = bar.enter_context(progress.progress("Importing", size, "KiB"))
+                advance = bar.enter_context(progress.progress("Importing", size >> 10, "KiB"))
                 readable = progress.CountedReader(handle, advance)
             with s.writing() as conn:
-                importer.run(conn, exchange.read_rows(readable, kind))
+                items = row_checks.checked(readable, kind, s.rules, s.now, size=size)
+                importer.run(conn, items)
                 if bad.count:
                     raise exchange.ImportError_(bad.count)  # rolls it all back
         importer.warned()
@@ -189,7 +180,7 @@ class _Importer:
         self.merged: set[int] = set()  # the ids of those clients
         self.warnings = 0  # warnings of rows imported all the same (`warn`)
         self.orgs: dict[str, tuple[str, datetime]] = {}  # restored complaints' clients
-        self.pending: list[_Restoring] = []  # the batch being gathered
+        self.pending: list[row_checks.Ready] = []  # the batch being gathered
         self.conn: sqlite3.Connection | None = None  # while `run` runs
         self.indexes: Indexes | None = None  # dropped while the complaints go in
 
@@ -197,7 +188,7 @@ class _Importer:
         self._flush()  # the lines before it first: bad rows are told in the file's order
         self.bad.add(line, field, message)
 
-    def run(self, conn: sqlite3.Connection, rows: Iterable[exchange.Row]) -> None:
+    def run(self, conn: sqlite3.Connection, items: Iterable[row_checks.Item]) -> None:
         from aftersales_cli.store import bulk
 
         self.conn = conn
@@ -206,7 +197,7 @@ class _Importer:
         empty = store.none(conn)
         self.indexes = bulk.Indexes(conn) if empty else None
         try:
-            self._rows(conn, rows)
+            self._rows(conn, items)
             self._flush()
             store.refresh_repeats_of(conn, None if empty else self.ids)
             self._built()
@@ -220,10 +211,23 @@ class _Importer:
             self.indexes.build()
             self.indexes = None
 
-    def _rows(self, conn: sqlite3.Connection, rows: Iterable[exchange.Row]) -> None:
-        from aftersales_cli import exchange
+    def _rows(self, conn: sqlite3.Connection, items: Iterable[row_checks.Item]) -> None:
+        from aftersales_cli import exchange, row_checks
+        from aftersales_cli.row_checks import Bad, Masked, Ready
 
-        for row in rows:
+        for item in items:
+            if isinstance(item, Ready | Bad | Masked):
+                self._unfinished()
+                if isinstance(item, Ready):
+                    self.pending.append(item)
+                    if len(self.pending) >= _BATCH:
+                        self._flush()
+                elif isinstance(item, Bad):
+                    self.report(item.line, item.field, item.message)
+                else:  # an export made without --show-phone
+                    raise exchange.MaskedExport(item.line, item.field)
+                continue
+            row = item
             if self._attachment(conn, row):
                 continue
             if row.problem is not None:
@@ -234,41 +238,24 @@ class _Importer:
                 self._registry(conn, row, registry)
                 continue
             try:
-                if row.is_record:
-                    case, history = exchange.case_from_record(
-                        row.values, self.rules, self.now, from_csv=row.from_csv
-                    )
-                    entries = exchange.ledger_from_record(
-                        row.values, case, self.now, from_csv=row.from_csv
-                    )
-                    corrective = exchange.actions_from_record(
-                        row.values, case, history, self.now, from_csv=row.from_csv
-                    )
-                else:
-                    values = exchange.intake_values(
-                        row.values, self.now, from_csv=row.from_csv, defaults=self.defaults
-                    )
-                    intake = parse.intake(values, self.now, self.rules).intake
-                    case, history = lifecycle.open_case(intake, self.now, self.rules), None
-            except exchange.MaskedPhone as exc:  # an export made without --show-phone
-                raise exchange.MaskedExport(row.line, exc.field) from None
-            except RuleError as exc:
-                self.report(row.line, exc.field, exc.message)
+                values = exchange.intake_values(
+                    row.values, self.now, from_csv=row.from_csv, defaults=self.defaults
+                )
+                intake = parse.intake(values, self.now, self.rules).intake
+                case = lifecycle.open_case(intake, self.now, self.rules)
+            except row_checks.CHECK_FAILS as exc:
+                refused = row_checks.refusal(row.line, exc)
+                if isinstance(refused, Masked):
+                    raise exchange.MaskedExport(refused.line, refused.field) from None
+                self.report(*refused)
                 continue
-            except BadInput as exc:
-                self.report(row.line, exc.field, exc.message.removeprefix(f"{exc.field}: "))
-                continue
-            except RecursionError:
-                self.report(row.line, None, "nested deeper than a record can be")
-                continue
-            if history is None:
-                self._flush()
-                self._built()
-                self._insert(conn, row.line, case)
-            else:
-                self.pending.append(_Restoring(row.line, case, history, entries, corrective))
-                if len(self.pending) >= _BATCH:
-                    self._flush()
+            self._flush()
+            self._built()
+            self._insert(conn, row.line, case)
+        self._unfinished()
+
+    def _unfinished(self) -> None:
+        """An attachment whose parts stopped coming before this row: a bad row."""
         left = self.files.unfinished()
         if left is not None:
             self.report(*left)
@@ -421,9 +408,7 @@ class _Importer:
             except RuleError as exc:
                 self.report(row.line, exc.field, exc.message)
         if piece is None or not self.files.continues(piece):
-            left = self.files.unfinished()
-            if left is not None:
-                self.report(*left)
+            self._unfinished()
         if piece is None:
             return is_piece
         try:
@@ -473,7 +458,10 @@ class _Importer:
 
     def _flush(self) -> None:
         """Write the batch of exported complaints gathered so far: all at once, or — when
-        something clashes (an id taken) — one at a time, each clash reported."""
+        an id clashes with one already here or in the batch — one at a time, checked again
+        from what they were read from, each clash reported with its line."""
+        from aftersales_cli.store import bulk
+
         batch, self.pending = self.pending, []
         if not batch:
             return
@@ -481,18 +469,25 @@ class _Importer:
         assert conn is not None
         conn.execute("SAVEPOINT batch")
         try:
-            store.restore_many(conn, [(item.case, item.history) for item in batch])
-            books.restore_many(conn, (e for item in batch for e in item.entries))
-            actions.restore(conn, [a for item in batch for a in item.corrective])
+            bulk.restore(conn, [item.stored for item in batch])
         except sqlite3.IntegrityError:
             conn.execute("ROLLBACK TO batch")
             conn.execute("RELEASE batch")
             for item in batch:
-                self._restore(conn, *item)
+                self._restore(conn, item.line, *self._again(item))
             return
         conn.execute("RELEASE batch")
         for item in batch:
-            self._restored(item.line, item.case)
+            self._restored(item.line, item.stored.complaint["id"], item.org, item.received_at)
+
+    def _again(self, item: row_checks.Ready) -> row_checks.Checked:
+        """A complaint of a batch that clashed, checked again here (as it was there)."""
+        from aftersales_cli import exchange, row_checks
+
+        source = item.source
+        row = source if isinstance(source, exchange.Row) else exchange.json_row(item.line, source)
+        assert row is not None
+        return row_checks.complaint(row, self.rules, self.now)
 
     def _restore(
         self,
@@ -517,19 +512,20 @@ class _Importer:
             return
         books.restore(conn, entries)
         actions.restore(conn, corrective)
-        self._restored(line, case)
+        self._restored(line, case.id, case.org, case.received_at)
 
-    def _restored(self, line: int, case: Case) -> None:
+    def _restored(
+        self, line: int, complaint_id: int, org: str | None, received_at: datetime
+    ) -> None:
         """Keep what the import says of a complaint it wrote."""
-        assert case.id is not None
-        if case.org is not None:
+        if org is not None:
             from aftersales_cli.rules.fields import client_key
 
-            key = client_key(case.org)
+            key = client_key(org)
             # (named as its earliest complaint spells it, as migration 0015 does)
-            if key is not None and (key not in self.orgs or case.received_at < self.orgs[key][1]):
-                self.orgs[key] = (case.org, case.received_at)
-        self.ids.append(case.id)
+            if key is not None and (key not in self.orgs or received_at < self.orgs[key][1]):
+                self.orgs[key] = (org, received_at)
+        self.ids.append(complaint_id)
         self.lines.append(line)
 
     def _clash(self, complaint_id: int) -> str:

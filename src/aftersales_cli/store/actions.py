@@ -138,11 +138,19 @@ def _record(
 def restore(conn: sqlite3.Connection, actions: Sequence[Action]) -> None:
     """Store a complaint's actions as exported, with their ids (its history, which names
     them, comes with the complaint)."""
+    restore_rows(conn, [stored_row(a) for a in actions])
+
+
+def stored_row(action: Action) -> dict[str, Any]:
+    """An exported action as `restore_rows` stores it: with its id."""
+    return {**_row(action), "id": action.id}
+
+
+def restore_rows(conn: sqlite3.Connection, rows: Iterable[dict[str, Any]]) -> None:
+    """Store exported actions (`stored_row`), each with its id (an IntegrityError when
+    one is taken)."""
     marks = ", ".join(f":{c}" for c in WRITTEN)
-    conn.executemany(
-        f"INSERT INTO actions (id, {', '.join(WRITTEN)}) VALUES (:id, {marks})",
-        [{**_row(a), "id": a.id} for a in actions],
-    )
+    conn.executemany(f"INSERT INTO actions (id, {', '.join(WRITTEN)}) VALUES (:id, {marks})", rows)
 
 
 def taken(conn: sqlite3.Connection, ids: Iterable[int]) -> int | None:

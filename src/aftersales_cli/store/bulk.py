@@ -3,7 +3,8 @@
 For seeding benchmark databases (and any large load): rows are tuples in the column
 order `codec.COLUMNS` declares (the columns `codec.to_row` writes, with the id and the
 repeat figures), inserted with `executemany`, so a million complaints take seconds, not
-hours.
+hours. For `import`: exported complaints made `Stored` (a pure conversion, which may run
+in another process) and written a batch at a time by `restore`.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
-from aftersales_cli.store import fulltext
-from aftersales_cli.store.codec import COLUMNS, DEADLINE_COLUMNS
+from aftersales_cli.rules.actions import Action
+from aftersales_cli.rules.case import Case
+from aftersales_cli.rules.ledger import Entry
+from aftersales_cli.store import actions, events, fulltext, ledger
+from aftersales_cli.store.codec import COLUMNS, DEADLINE_COLUMNS, deadline_row, to_row
 from aftersales_cli.store.events import COLUMNS as EVENT_COLUMNS
 
 
@@ -56,6 +60,61 @@ def load(
     else:
         fulltext.add_documents(conn, documents)
     fulltext.add_notes_after(conn, events_before)
+
+
+class Stored(NamedTuple):
+    """An exported complaint in its stored form: its row (with its id, without its
+    repeat figures), its text index document, its deadline rows, its history (`Row`s) and
+    its ledger entries and corrective actions, each with its id."""
+
+    complaint: dict[str, Any]
+    document: str
+    deadlines: list[dict[str, Any]]
+    history: list[events.Row]
+    ledger: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
+
+
+def stored(
+    case: Case, history: Sequence[events.Event], entries: Sequence[Entry], taken: Sequence[Action]
+) -> Stored:
+    """An exported complaint, checked, as `restore` writes it (no database: pure)."""
+    assert case.id is not None
+    row = {**to_row(case), "id": case.id}
+    return Stored(
+        row,
+        fulltext.case_terms(*(row[f] for f in fulltext.CASE_FIELDS)),
+        [deadline_row(case.id, m, d) for m, d in case.deadlines.items()],
+        list(events.stored_rows(case.id, history)),
+        [ledger.stored_row(e) for e in entries],
+        [actions.stored_row(a) for a in taken],
+    )
+
+
+def restore(conn: sqlite3.Connection, batch: Sequence[Stored]) -> None:
+    """Write exported complaints, a statement per table; the caller holds the
+    transaction, and keeps the repeat figures (`complaints.refresh_repeats_of`) once all
+    are in. An IntegrityError when an id is taken (a complaint's, an entry's, an
+    action's): then write them one at a time (`complaints.restore`), which says which."""
+    if not batch:
+        return
+    names = list(batch[0].complaint)
+    conn.executemany(
+        f"INSERT INTO complaints ({', '.join(names)}) "
+        f"VALUES ({', '.join(':' + name for name in names)})",
+        [s.complaint for s in batch],
+    )
+    fulltext.add_documents(conn, [(s.complaint["id"], s.document) for s in batch])
+    marks = ", ".join(":" + c for c in DEADLINE_COLUMNS)
+    conn.executemany(
+        f"INSERT INTO deadlines ({', '.join(DEADLINE_COLUMNS)}) VALUES ({marks})",
+        [row for s in batch for row in s.deadlines],
+    )
+    [(last,)] = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchall()
+    conn.executemany(_insert("events", EVENT_COLUMNS), [row for s in batch for row in s.history])
+    fulltext.add_notes_after(conn, last)
+    ledger.restore_rows(conn, [row for s in batch for row in s.ledger])
+    actions.restore_rows(conn, [row for s in batch for row in s.actions])
 
 
 # The tables whose secondary indexes a bulk load drops and builds again.

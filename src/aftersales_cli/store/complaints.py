@@ -30,7 +30,6 @@ from aftersales_cli.store.codec import (
     to_row,
 )
 from aftersales_cli.store.db import in_chunks
-from aftersales_cli.store.fulltext import CASE_FIELDS
 
 # The repeat figures: minutes since the previous complaint in the same category from the
 # same phone (the repeat KPI, migration 0003) and from the same client (migration 0006).
@@ -141,43 +140,6 @@ def restore(conn: sqlite3.Connection, case: Case, history: Sequence[events.Event
     _upsert_deadlines(conn, case.id, case.deadlines.items())
     _refresh_all(conn, row, case.id)
     events.restore(conn, case.id, history)
-
-
-def restore_many(
-    conn: sqlite3.Connection, items: Sequence[tuple[Case, Sequence[events.Event]]]
-) -> None:
-    """Store many complaints exactly as exported (an import's batch), a statement per
-    table: as `restore` stores one, but their repeat figures are left to
-    `refresh_repeats_of`, once all of an import is in."""
-    rows = [{**to_row(case), "id": case.id} for case, _ in items]
-    if not rows:
-        return
-    names = list(rows[0])
-    conn.executemany(
-        f"INSERT INTO complaints ({', '.join(names)}) VALUES ({', '.join(':' + k for k in names)})",
-        rows,
-    )
-    fulltext.add_documents(
-        conn, [(row["id"], fulltext.case_terms(*(row[f] for f in CASE_FIELDS))) for row in rows]
-    )
-    conn.executemany(
-        _UPSERT_DEADLINES,
-        [
-            deadline_row(case.id, m, d)
-            for case, _ in items
-            if case.id is not None
-            for m, d in case.deadlines.items()
-        ],
-    )
-    events.restore_many(
-        conn,
-        (
-            row
-            for case, history in items
-            if case.id is not None
-            for row in events.stored_rows(case.id, history)
-        ),
-    )
 
 
 def none(conn: sqlite3.Connection) -> bool:

@@ -76,14 +76,6 @@ def stored_rows(complaint_id: int, history: Iterable[Event]) -> Iterator[Row]:
         )
 
 
-def restore_many(conn: sqlite3.Connection, rows: Iterable[Row]) -> None:
-    """Append the histories of many complaints at once (`stored_rows` of each, in order),
-    and index their notes: what `restore` does for one, in two statements."""
-    [(last,)] = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchall()
-    conn.executemany(_INSERT, rows)
-    fulltext.add_notes_after(conn, last)
-
-
 def _encode(value: Any) -> Any:
     if isinstance(value, datetime):
         return to_utc_text(value)

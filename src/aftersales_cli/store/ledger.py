@@ -97,7 +97,7 @@ def restore(conn: sqlite3.Connection, entries: Sequence[Entry]) -> None:
     if not taken:
         conn.executemany(
             f"INSERT INTO ledger (id, {', '.join(COLUMNS)}) VALUES (:id, {marks})",
-            [{**_row(e), "id": e.id} for e in entries],
+            [stored_row(e) for e in entries],
         )
         return
     renamed: dict[int | None, int | None] = {None: None}
@@ -107,14 +107,16 @@ def restore(conn: sqlite3.Connection, entries: Sequence[Entry]) -> None:
         renamed[e.id] = cursor.lastrowid
 
 
-def restore_many(conn: sqlite3.Connection, entries: Iterable[Entry]) -> None:
-    """Store the entries of many complaints as exported, each with its id: an
-    IntegrityError when one is taken (then `restore` them one complaint at a time)."""
+def stored_row(entry: Entry) -> dict[str, Any]:
+    """An exported entry as `restore_rows` stores it: with its id."""
+    return {**_row(entry), "id": entry.id}
+
+
+def restore_rows(conn: sqlite3.Connection, rows: Iterable[dict[str, Any]]) -> None:
+    """Store the entries of many complaints as exported (`stored_row`), each with its id:
+    an IntegrityError when one is taken (then `restore` them one complaint at a time)."""
     marks = ", ".join(f":{c}" for c in COLUMNS)
-    conn.executemany(
-        f"INSERT INTO ledger (id, {', '.join(COLUMNS)}) VALUES (:id, {marks})",
-        ({**_row(e), "id": e.id} for e in entries),
-    )
+    conn.executemany(f"INSERT INTO ledger (id, {', '.join(COLUMNS)}) VALUES (:id, {marks})", rows)
 
 
 def of_case(conn: sqlite3.Connection, complaint_id: int) -> list[Entry]:

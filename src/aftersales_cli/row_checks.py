@@ -1,0 +1,210 @@
+"""The rows of an import file, each read and checked into what will be stored — in this
+process, or, for a large JSON Lines file, in worker processes, a chunk of lines each,
+while this process writes. The checks and the conversion are pure (no database, no
+clock: `now` and the rules come in), so a worker does exactly what this process would.
+
+`checked` yields, in the file's order, one item per row:
+- `Ready`: an exported complaint with its ledger and actions, checked, in its stored form;
+- `Bad`: a row refused, with its line, its field and why;
+- `Masked`: a record whose phone is masked (an export made without --show-phone);
+- the `exchange.Row` itself for every other row — intake rows, clients, survey responses,
+  attachments, rows that could not be read: the importer takes those itself.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
+from datetime import datetime
+from typing import IO, TYPE_CHECKING, NamedTuple, TypeAlias
+
+from aftersales_cli import exchange
+from aftersales_cli.errors import BadInput
+from aftersales_cli.exchange import Row
+from aftersales_cli.rules.actions import Action
+from aftersales_cli.rules.case import Case
+from aftersales_cli.rules.errors import RuleError
+from aftersales_cli.rules.ledger import Entry
+from aftersales_cli.store import bulk
+from aftersales_cli.store.events import Event
+
+if TYPE_CHECKING:
+    from aftersales_cli.rules.config import Rules
+
+# From this many bytes of JSON Lines, worker processes check the rows (below, starting
+# them costs more than they save); each is given this many lines at a time, and at most
+# `AHEAD` chunks per worker are out at once, so that memory stays flat.
+PARALLEL_FROM = 16 * 1024 * 1024
+CHUNK = 250
+AHEAD = 2
+
+
+class Ready(NamedTuple):
+    """An exported complaint, checked and in its stored form. `source`: what it was read
+    from (the row, or its line's text), to check it again here should its batch clash."""
+
+    line: int
+    stored: bulk.Stored
+    org: str | None
+    received_at: datetime
+    source: Row | str | None
+
+
+class Bad(NamedTuple):
+    line: int
+    field: str | None
+    message: str
+
+
+class Masked(NamedTuple):
+    line: int
+    field: str
+
+
+Item = Ready | Bad | Masked | Row
+
+
+def is_complaint(row: Row) -> bool:
+    """An exported complaint's record (not a client, a survey response, a part of an
+    attachment, an intake row or a row that could not be read)."""
+    if row.problem is not None or not row.is_record:
+        return False
+    return row.from_csv or (
+        not exchange.is_attachment(row.values) and exchange.kind_of_row(row.values) is None
+    )
+
+
+# An exported complaint, checked: the case, its history, its entries, its actions.
+Checked: TypeAlias = tuple[Case, list[Event], list[Entry], list[Action]]
+
+
+def complaint(row: Row, rules: Rules, now: datetime) -> Checked:
+    """An exported complaint's record, checked: the case, its history, its ledger
+    entries and its corrective actions (RuleError, BadInput or RecursionError when it
+    cannot be taken; MaskedPhone when its phone is masked)."""
+    values, from_csv = row.values, row.from_csv
+    case, history = exchange.case_from_record(values, rules, now, from_csv=from_csv)
+    entries = exchange.ledger_from_record(values, case, now, from_csv=from_csv)
+    corrective = exchange.actions_from_record(values, case, history, now, from_csv=from_csv)
+    return case, history, entries, corrective
+
+
+def refusal(line: int, exc: Exception) -> Bad | Masked:
+    """What a check's exception says of its row."""
+    if isinstance(exc, exchange.MaskedPhone):
+        return Masked(line, exc.field)
+    if isinstance(exc, RuleError):
+        return Bad(line, exc.field, exc.message)
+    if isinstance(exc, BadInput):
+        return Bad(line, exc.field, exc.message.removeprefix(f"{exc.field}: "))
+    if isinstance(exc, RecursionError):
+        return Bad(line, None, "nested deeper than a record can be")
+    raise exc
+
+
+CHECK_FAILS = (RuleError, BadInput, RecursionError)
+
+
+def check(row: Row, rules: Rules, now: datetime) -> Item:
+    """One row: an exported complaint checked (`Ready`, `Bad` or `Masked`); any other
+    row as it is."""
+    if not is_complaint(row):
+        return row
+    try:
+        case, history, entries, corrective = complaint(row, rules, now)
+    except CHECK_FAILS as exc:
+        return refusal(row.line, exc)
+    ready = bulk.stored(case, history, entries, corrective)
+    return Ready(row.line, ready, case.org, case.received_at, row)
+
+
+def checked(
+    handle: IO[bytes], fmt: str, rules: Rules, now: datetime, *, size: int
+) -> Iterator[Item]:
+    """The items of a file opened in binary (`size` bytes), in its order."""
+    workers = _workers()
+    if fmt != "jsonl" or size < PARALLEL_FROM or workers < 2:
+        for row in exchange.read_rows(handle, fmt):
+            yield check(row, rules, now)
+        return
+    yield from _in_workers(handle, rules, now, workers)
+
+
+def _workers() -> int:
+    """How many processes may check rows: the processors this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # (not on every platform)
+        return os.cpu_count() or 1
+
+
+def _in_workers(handle: IO[bytes], rules: Rules, now: datetime, workers: int) -> Iterator[Item]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # (spawned, not forked: a fork would copy this process's open database connection)
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start,
+        initargs=(rules, now),
+    )
+    try:
+        out: deque[tuple[list[tuple[int, str | None]], Future[list[Item | None]]]] = deque()
+        for chunk in _chunks(exchange.json_lines(handle)):
+            out.append((chunk, pool.submit(_check_chunk, chunk)))
+            if len(out) > AHEAD * workers:
+                yield from _results(*out.popleft())
+        while out:
+            yield from _results(*out.popleft())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _chunks(
+    lines: Iterable[tuple[int, str | None]],
+) -> Iterator[list[tuple[int, str | None]]]:
+    chunk: list[tuple[int, str | None]] = []
+    for numbered in lines:
+        chunk.append(numbered)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _results(
+    chunk: list[tuple[int, str | None]], future: Future[list[Item | None]]
+) -> Iterator[Item]:
+    for (_, text), item in zip(chunk, future.result(), strict=True):
+        if isinstance(item, Ready):
+            yield item._replace(source=text)  # (the text stayed here: not sent back)
+        elif item is not None:
+            yield item
+
+
+# ---- in a worker ----------------------------------------------------------------------
+
+_given: tuple[Rules, datetime] | None = None
+
+
+def _start(rules: Rules, now: datetime) -> None:
+    global _given
+    _given = (rules, now)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importer's to handle
+
+
+def _check_chunk(chunk: list[tuple[int, str | None]]) -> list[Item | None]:
+    """Each line's item (None for a blank line); a `Ready` without its source."""
+    assert _given is not None
+    rules, now = _given
+    items: list[Item | None] = []
+    for line, text in chunk:
+        row = exchange.json_row(line, text)
+        item = None if row is None else check(row, rules, now)
+        items.append(item._replace(source=None) if isinstance(item, Ready) else item)
+    return items
