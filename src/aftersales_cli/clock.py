@@ -185,8 +185,9 @@ def end_of(day: date, moment: datetime | None) -> datetime:
     return calendar_days(start_of_day(day), 1)
 
 
+@lru_cache(maxsize=4096)  # (a record written names each of its times about three times)
 def to_utc_text(moment: datetime) -> str:
-    # `YYYY-MM-DDTHH:MM:SSZ` (isoformat to the second: half the cost of strftime)
+    """As stored: `YYYY-MM-DDTHH:MM:SSZ` (isoformat to the second: half strftime's cost)."""
     return moment.astimezone(UTC).isoformat(timespec="seconds")[:19] + "Z"
 
 

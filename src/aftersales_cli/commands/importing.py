@@ -478,7 +478,7 @@ class _Importer:
             return
         conn.execute("RELEASE batch")
         for item in batch:
-            self._restored(item.line, item.stored.complaint["id"], item.org, item.received_at)
+            self._restored(item.line, item.stored.id, item.org, item.received_at)
 
     def _again(self, item: row_checks.Ready) -> row_checks.Checked:
         """A complaint of a batch that clashed, checked again here (as it was there)."""

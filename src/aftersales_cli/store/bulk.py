@@ -18,7 +18,7 @@ from aftersales_cli.rules.actions import Action
 from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.ledger import Entry
 from aftersales_cli.store import actions, events, fulltext, ledger
-from aftersales_cli.store.codec import COLUMNS, DEADLINE_COLUMNS, deadline_row, to_row
+from aftersales_cli.store.codec import COLUMNS, DEADLINE_COLUMNS, REPEATS, deadline_row, to_row
 from aftersales_cli.store.events import COLUMNS as EVENT_COLUMNS
 
 
@@ -62,17 +62,26 @@ def load(
     fulltext.add_notes_after(conn, events_before)
 
 
-class Stored(NamedTuple):
-    """An exported complaint in its stored form: its row (with its id, without its
-    repeat figures), its text index document, its deadline rows, its history (`Row`s) and
-    its ledger entries and corrective actions, each with its id."""
+# The columns of a restored complaint's row: those `codec.to_row` writes, then its id
+# (its repeat figures come after, from the rows around it).
+RESTORED = (*(c for c in COLUMNS if c not in ("id", *REPEATS)), "id")
 
-    complaint: dict[str, Any]
+
+class Stored(NamedTuple):
+    """An exported complaint in its stored form: its row (the values of `RESTORED`), its
+    text index document, its deadline rows (of `DEADLINE_COLUMNS`), its history (`Row`s)
+    and its ledger entries and corrective actions, each with its id."""
+
+    complaint: tuple[Any, ...]
     document: str
-    deadlines: list[dict[str, Any]]
+    deadlines: list[tuple[Any, ...]]
     history: list[events.Row]
     ledger: list[dict[str, Any]]
     actions: list[dict[str, Any]]
+
+    @property
+    def id(self) -> int:
+        return int(self.complaint[-1])
 
 
 def stored(
@@ -82,9 +91,12 @@ def stored(
     assert case.id is not None
     row = {**to_row(case), "id": case.id}
     return Stored(
-        row,
+        tuple(row[c] for c in RESTORED),
         fulltext.case_terms(*(row[f] for f in fulltext.CASE_FIELDS)),
-        [deadline_row(case.id, m, d) for m, d in case.deadlines.items()],
+        [
+            tuple(kept[c] for c in DEADLINE_COLUMNS)
+            for kept in (deadline_row(case.id, m, d) for m, d in case.deadlines.items())
+        ],
         list(events.stored_rows(case.id, history)),
         [ledger.stored_row(e) for e in entries],
         [actions.stored_row(a) for a in taken],
@@ -98,17 +110,10 @@ def restore(conn: sqlite3.Connection, batch: Sequence[Stored]) -> None:
     action's): then write them one at a time (`complaints.restore`), which says which."""
     if not batch:
         return
-    names = list(batch[0].complaint)
+    conn.executemany(_insert("complaints", RESTORED), [s.complaint for s in batch])
+    fulltext.add_documents(conn, [(s.id, s.document) for s in batch])
     conn.executemany(
-        f"INSERT INTO complaints ({', '.join(names)}) "
-        f"VALUES ({', '.join(':' + name for name in names)})",
-        [s.complaint for s in batch],
-    )
-    fulltext.add_documents(conn, [(s.complaint["id"], s.document) for s in batch])
-    marks = ", ".join(":" + c for c in DEADLINE_COLUMNS)
-    conn.executemany(
-        f"INSERT INTO deadlines ({', '.join(DEADLINE_COLUMNS)}) VALUES ({marks})",
-        [row for s in batch for row in s.deadlines],
+        _insert("deadlines", DEADLINE_COLUMNS), [row for s in batch for row in s.deadlines]
     )
     [(last,)] = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchall()
     conn.executemany(_insert("events", EVENT_COLUMNS), [row for s in batch for row in s.history])

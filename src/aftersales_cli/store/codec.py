@@ -104,6 +104,7 @@ _KEPT: dict[str, str] = {
     "paused_minutes": "int",
 }
 COLUMNS: tuple[str, ...] = tuple(_KEPT)
+REPEATS: tuple[str, ...] = tuple(name for name, kept in _KEPT.items() if kept == "repeat")
 
 
 def columns(kind: str) -> tuple[str, ...]:

@@ -66,14 +66,10 @@ def restore(conn: sqlite3.Connection, complaint_id: int, history: Sequence[Event
 def stored_rows(complaint_id: int, history: Iterable[Event]) -> Iterator[Row]:
     """A history as exported, in its stored form (`Row`)."""
     for e in history:
-        yield (
-            complaint_id,
-            to_utc_text(e.at),
-            e.by,
-            e.action,
-            json.dumps(e.changes, ensure_ascii=False),
-            e.note,
-        )
+        yield (complaint_id, to_utc_text(e.at), e.by, e.action, _changes(e.changes), e.note)
+
+
+_changes = json.JSONEncoder(ensure_ascii=False).encode  # (as json.dumps, made once)
 
 
 def _encode(value: Any) -> Any:
