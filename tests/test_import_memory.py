@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,66 @@ def test_importing_200000_complaints_stays_under_the_memory_limit(tmp_path: Path
     assert code == "0", said
     assert said.startswith(f"Imported {COUNT:,} complaint(s)"), said
     assert int(peak_kib) < LIMIT_MIB * 1024, f"peak {int(peak_kib) // 1024} MiB"
+
+
+def _workers(pid: int) -> list[int]:
+    """The worker processes (spawned) of process `pid`."""
+    found: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    found.append(int(child))
+    except FileNotFoundError:  # (it ended meanwhile)
+        pass
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
+def test_a_worker_killed_mid_import_stops_it_with_nothing_imported(tmp_path: Path) -> None:
+    """A worker killed (as the OOM killer would) ends the import with a short error and
+    exit 75 (try again), the database as it was and no process left behind."""
+    source = tmp_path / "many.jsonl"
+    with source.open("w", encoding="utf-8") as handle:
+        for number in range(1, 60_001):  # 22 MB: more than enough to use workers
+            handle.write(record(number) + "\n")
+    db = tmp_path / "many.db"
+    env = {
+        **os.environ,
+        "AFTERSALES_DB": str(db),
+        "AFTERSALES_NOW": "2026-11-22 10:00",
+        "AFTERSALES_TZ": "Asia/Shanghai",
+        "AFTERSALES_OPERATOR": "tester",
+    }
+    importing = subprocess.Popen(
+        [sys.executable, "-m", "aftersales_cli", "import", str(source), "--quiet"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    workers: list[int] = []
+    while not workers and importing.poll() is None and time.monotonic() < deadline:
+        workers = _workers(importing.pid)
+        time.sleep(0.01)
+    assert workers, "the import started no worker"
+    os.kill(workers[0], signal.SIGKILL)
+    out, err = importing.communicate(timeout=60)
+    assert importing.returncode == 75, err
+    assert err == (
+        "error: import: a process checking the rows was killed; nothing was imported "
+        "(run the import again)\n"
+    )
+    assert out == ""
+    for worker in workers:  # (ended, and waited for)
+        assert not Path(f"/proc/{worker}").exists()
+    listed = subprocess.run(
+        [sys.executable, "-m", "aftersales_cli", "list", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(listed.stdout) == []

@@ -3,8 +3,8 @@
 Exit codes (README, "Exit codes"): 0 success; 1 `overdue` or `check` found something;
 2 bad input or a refused action, the database unchanged; 73 a file could not be written;
 74 the database is damaged, unreadable, on a full disk, or needs a write its folder does
-not allow; 75 the database stayed locked past the busy timeout; 130 interrupted; 70 only
-for bugs.
+not allow; 75 the database stayed locked past the busy timeout, or a process an import started was
+killed (try again); 130 interrupted; 70 only for bugs.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ BAD_INPUT = 2
 INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug, not the user's doing
 CANNOT_WRITE = 73  # EX_CANTCREAT
 DATABASE_UNUSABLE = 74  # EX_IOERR
-LOCKED = 75  # EX_TEMPFAIL: try again
+LOCKED = 75  # EX_TEMPFAIL: try again (the database was locked; a worker was killed)
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 
 
@@ -60,5 +60,12 @@ class DatabaseUnusable(UserError):
 
 class DatabaseLocked(UserError):
     """Another process held the write lock past the busy timeout: try again."""
+
+    exit_code = LOCKED
+
+
+class WorkerStopped(UserError):
+    """A process the command started to share its work was killed (by the OOM killer, by
+    hand): nothing was changed, and the same command may well work the next time."""
 
     exit_code = LOCKED

@@ -17,12 +17,11 @@ import os
 import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, NamedTuple, TypeAlias
 
 from aftersales_cli import exchange
-from aftersales_cli.errors import BadInput
+from aftersales_cli.errors import BadInput, WorkerStopped
 from aftersales_cli.exchange import Row
 from aftersales_cli.rules.actions import Action
 from aftersales_cli.rules.case import Case
@@ -32,14 +31,15 @@ from aftersales_cli.store import bulk
 from aftersales_cli.store.events import Event
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
     from aftersales_cli.rules.config import Rules
 
 # From this many bytes of JSON Lines, worker processes check the rows (below, starting
-# them costs more than they save); each is given this many lines at a time, and at most
-# `AHEAD` chunks per worker are out at once, so that memory stays flat.
+# them costs more than they save); each is given this many lines at a time.
 PARALLEL_FROM = 16 * 1024 * 1024
 CHUNK = 250
-AHEAD = 2
 
 
 class Ready(NamedTuple):
@@ -142,26 +142,68 @@ def _workers() -> int:
 
 
 def _in_workers(handle: IO[bytes], rules: Rules, now: datetime, workers: int) -> Iterator[Item]:
+    """The items of a JSON Lines file, checked by `workers` processes a chunk at a time,
+    each with a pipe of its own: a chunk is sent to each in turn, and a worker's next chunk
+    only once its last answer is read — so that a worker and this process never both wait
+    to send, and no more than a chunk per worker is in memory besides the one in hand."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     # (spawned, not forked: a fork would copy this process's open database connection)
-    pool = ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start,
-        initargs=(rules, now),
-    )
+    context = multiprocessing.get_context("spawn")
+    started: list[tuple[BaseProcess, Connection]] = []
     try:
-        out: deque[tuple[list[tuple[int, str | None]], Future[list[Item | None]]]] = deque()
-        for chunk in _chunks(exchange.json_lines(handle)):
-            out.append((chunk, pool.submit(_check_chunk, chunk)))
-            if len(out) > AHEAD * workers:
-                yield from _results(*out.popleft())
+        for _ in range(workers):
+            here, there = context.Pipe()
+            process = context.Process(target=_serve, args=(there, rules, now), daemon=True)
+            process.start()
+            there.close()  # (its end is the worker's alone: if it dies, reading here ends)
+            started.append((process, here))
+        chunks = _chunks(exchange.json_lines(handle))
+        out: deque[tuple[list[tuple[int, str | None]], Connection]] = deque()
+        for _, pipe in started:
+            chunk = next(chunks, None)
+            if chunk is None:
+                break
+            _send(pipe, chunk)
+            out.append((chunk, pipe))
         while out:
-            yield from _results(*out.popleft())
+            chunk, pipe = out.popleft()
+            items = _answer(pipe)
+            following = next(chunks, None)
+            if following is not None:
+                _send(pipe, following)
+                out.append((following, pipe))
+            yield from _results(chunk, items)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for _, pipe in started:
+            pipe.close()  # (a worker waiting for a chunk, or sending an answer, ends)
+        for worker, _ in started:
+            worker.join(timeout=2)
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
+
+
+def _send(pipe: Connection, chunk: list[tuple[int, str | None]]) -> None:
+    try:
+        pipe.send(chunk)
+    except OSError:
+        raise _stopped() from None
+
+
+def _answer(pipe: Connection) -> list[Item | None]:
+    try:
+        items: list[Item | None] = pipe.recv()
+    except (EOFError, OSError):
+        raise _stopped() from None
+    return items
+
+
+def _stopped() -> WorkerStopped:
+    return WorkerStopped(
+        "import: a process checking the rows was killed; nothing was imported "
+        "(run the import again)"
+    )
 
 
 def _chunks(
@@ -177,10 +219,8 @@ def _chunks(
         yield chunk
 
 
-def _results(
-    chunk: list[tuple[int, str | None]], future: Future[list[Item | None]]
-) -> Iterator[Item]:
-    for (_, text), item in zip(chunk, future.result(), strict=True):
+def _results(chunk: list[tuple[int, str | None]], items: list[Item | None]) -> Iterator[Item]:
+    for (_, text), item in zip(chunk, items, strict=True):
         if isinstance(item, Ready):
             yield item._replace(source=text)  # (the text stayed here: not sent back)
         elif item is not None:
@@ -189,19 +229,21 @@ def _results(
 
 # ---- in a worker ----------------------------------------------------------------------
 
-_given: tuple[Rules, datetime] | None = None
 
-
-def _start(rules: Rules, now: datetime) -> None:
-    global _given
-    _given = (rules, now)
+def _serve(pipe: Connection, rules: Rules, now: datetime) -> None:
+    """A worker: each chunk received answered with its items, until the pipe ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importer's to handle
+    try:
+        while True:
+            pipe.send(_check_chunk(pipe.recv(), rules, now))
+    except (EOFError, OSError):  # the importer is done, or gone
+        return
 
 
-def _check_chunk(chunk: list[tuple[int, str | None]]) -> list[Item | None]:
+def _check_chunk(
+    chunk: list[tuple[int, str | None]], rules: Rules, now: datetime
+) -> list[Item | None]:
     """Each line's item (None for a blank line); a `Ready` without its source."""
-    assert _given is not None
-    rules, now = _given
     items: list[Item | None] = []
     for line, text in chunk:
         row = exchange.json_row(line, text)
