@@ -70,12 +70,14 @@ RESTORED = (*(c for c in COLUMNS if c not in ("id", *REPEATS)), "id")
 class Stored(NamedTuple):
     """An exported complaint in its stored form: its row (the values of `RESTORED`), its
     text index document, its deadline rows (of `DEADLINE_COLUMNS`), its history (`Row`s)
-    and its ledger entries and corrective actions, each with its id."""
+    with the text index document of each note (by the entry's place in it), and its
+    ledger entries and corrective actions, each with its id."""
 
     complaint: tuple[Any, ...]
     document: str
     deadlines: list[tuple[Any, ...]]
     history: list[events.Row]
+    notes: list[tuple[int, str]]
     ledger: list[dict[str, Any]]
     actions: list[dict[str, Any]]
 
@@ -90,6 +92,7 @@ def stored(
     """An exported complaint, checked, as `restore` writes it (no database: pure)."""
     assert case.id is not None
     row = {**to_row(case), "id": case.id}
+    notes = [(n, fulltext.terms(e.note)) for n, e in enumerate(history) if e.note]
     return Stored(
         tuple(row[c] for c in RESTORED),
         fulltext.case_terms(*(row[f] for f in fulltext.CASE_FIELDS)),
@@ -98,6 +101,7 @@ def stored(
             for kept in (deadline_row(case.id, m, d) for m, d in case.deadlines.items())
         ],
         list(events.stored_rows(case.id, history)),
+        [(n, document) for n, document in notes if document],
         [ledger.stored_row(e) for e in entries],
         [actions.stored_row(a) for a in taken],
     )
@@ -115,9 +119,16 @@ def restore(conn: sqlite3.Connection, batch: Sequence[Stored]) -> None:
     conn.executemany(
         _insert("deadlines", DEADLINE_COLUMNS), [row for s in batch for row in s.deadlines]
     )
+    # The history entries take the ids after the last: the notes' documents name them.
     [(last,)] = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchall()
-    conn.executemany(_insert("events", EVENT_COLUMNS), [row for s in batch for row in s.history])
-    fulltext.add_notes_after(conn, last)
+    rows: list[tuple[Any, ...]] = []
+    notes: list[tuple[int, str]] = []
+    for s in batch:
+        first = last + 1 + len(rows)
+        rows += [(first + n, *row) for n, row in enumerate(s.history)]
+        notes += [(first + n, document) for n, document in s.notes]
+    conn.executemany(_insert("events", ("id", *EVENT_COLUMNS)), rows)
+    fulltext.add_notes(conn, notes)
     ledger.restore_rows(conn, [row for s in batch for row in s.ledger])
     actions.restore_rows(conn, [row for s in batch for row in s.actions])
 

@@ -180,6 +180,11 @@ def add_documents(conn: sqlite3.Connection, documents: Iterable[tuple[int, str]]
     conn.executemany("INSERT INTO search_cases (rowid, terms) VALUES (?, ?)", documents)
 
 
+def add_notes(conn: sqlite3.Connection, documents: Iterable[tuple[int, str]]) -> None:
+    """Index history entries a bulk load inserted, given as (id, `terms` of its note)."""
+    conn.executemany("INSERT INTO search_notes (rowid, terms) VALUES (?, ?)", documents)
+
+
 def add_notes_after(conn: sqlite3.Connection, event_id: int) -> None:
     """Index the notes of the history entries a bulk load inserted: those after
     `event_id`."""
