@@ -117,6 +117,9 @@ _BOOL = columns("bool")
 _TIME = columns("time")
 _MONEY = tuple(name.removesuffix("_fen") for name in columns("money"))
 
+# A row as read: a `sqlite3.Row`, or a dict of it (`db.dict_rows`, where many are read).
+Row = sqlite3.Row | Mapping[str, Any]
+
 DEADLINE_COLUMNS: tuple[str, ...] = (
     "complaint_id",
     "milestone",
@@ -200,9 +203,7 @@ def report_figures(case: Case) -> dict[str, Any]:
     }
 
 
-def from_row(
-    row: sqlite3.Row, deadlines: Mapping[str, Deadline], zone: tzinfo | None = None
-) -> Case:
+def from_row(row: Row, deadlines: Mapping[str, Deadline], zone: tzinfo | None = None) -> Case:
     values: dict[str, Any] = {name: row[name] for name in _TEXT + _INT}
     values.update({name: bool(row[name]) for name in _BOOL})
     zone = zone or local_zone()
@@ -222,7 +223,7 @@ def from_row(
     return Case(id=row["id"], deadlines=full, **values)
 
 
-def deadline_of(row: sqlite3.Row, zone: tzinfo) -> Deadline:
+def deadline_of(row: Row, zone: tzinfo) -> Deadline:
     return Deadline(
         due_at=_time(row["due_at"], zone),
         done_at=_time(row["done_at"], zone),
@@ -284,7 +285,7 @@ class Unreadable(DatabaseUnusable):
 UNREADABLE = (ValueError, TypeError, KeyError, IndexError, OverflowError, ArithmeticError)
 
 
-def decode(row: sqlite3.Row, deadlines: Mapping[str, Deadline] | None, zone: tzinfo) -> Case:
+def decode(row: Row, deadlines: Mapping[str, Deadline] | None, zone: tzinfo) -> Case:
     """The case of a row and its deadlines (None: they could not be read), or
     `Unreadable` naming the complaint."""
     try:

@@ -19,7 +19,8 @@ from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
 from aftersales_cli.rules.case import Case
 from aftersales_cli.store import fulltext
 from aftersales_cli.store.codec import UNREADABLE, Unreadable
-from aftersales_cli.store.db import in_chunks
+from aftersales_cli.store.codec import Row as ReadRow
+from aftersales_cli.store.db import dict_rows, in_chunks
 
 COLUMNS: tuple[str, ...] = ("complaint_id", "at", "by", "action", "changes", "note")
 _INSERT = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})"
@@ -107,7 +108,7 @@ def breach_changes(milestone: str, escalated_at: datetime | None) -> str:
     return json.dumps(changes)
 
 
-def event_of(row: sqlite3.Row, zone: tzinfo) -> Event:
+def event_of(row: ReadRow, zone: tzinfo) -> Event:
     try:
         changes = json.loads(row["changes"])
         if not isinstance(changes, dict):
@@ -150,8 +151,8 @@ def of_cases(
     history: dict[int, list[Event]] = {i: [] for i in ids}
     broken: dict[int, Unreadable] = {}
     for chunk, marks in in_chunks(ids):
-        for row in conn.execute(
-            f"SELECT * FROM events WHERE complaint_id IN ({marks}) ORDER BY id", chunk
+        for row in dict_rows(
+            conn, f"SELECT * FROM events WHERE complaint_id IN ({marks}) ORDER BY id", chunk
         ):
             try:
                 history[row["complaint_id"]].append(event_of(row, zone))
