@@ -10,6 +10,8 @@ migration never changes when the code does).
 
 from __future__ import annotations
 
+import json
+import math
 import sqlite3
 from collections.abc import Mapping
 from datetime import date, datetime, tzinfo
@@ -266,6 +268,29 @@ def counting_of(text: str | None, zone: tzinfo) -> Counting | None:
 
     parts = json.loads(text)
     return counting_from(parts, from_utc_text(parts["start"], zone))
+
+
+class NonFinite(float):
+    """A number of stored JSON that is not finite (`NaN`, `Infinity`, `1e400`: only a
+    database edited by hand holds one). A float like any other, except to a strict
+    encoder, which refuses it: export's fast encoder then leaves its record to `json`,
+    which writes it as it always has (`render.output.json_lines`)."""
+
+
+def _number(text: str) -> float:
+    value = float(text)
+    return value if math.isfinite(value) else NonFinite(value)
+
+
+_STORED = json.JSONDecoder(parse_float=_number, parse_constant=_number)
+
+
+def stored_json(text: str) -> Any:
+    """A JSON text the database keeps (a history entry's changes, a survey's scores), as
+    `json.loads` reads it — its numbers that are not finite as `NonFinite`."""
+    if type(text) is not str or text.startswith("\ufeff"):  # json.loads's own refusals
+        return json.loads(text, parse_float=_number, parse_constant=_number)
+    return _STORED.decode(text)
 
 
 class Unreadable(DatabaseUnusable):

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
 from aftersales_cli.rules.case import Case
 from aftersales_cli.store import fulltext
-from aftersales_cli.store.codec import UNREADABLE, Unreadable
+from aftersales_cli.store.codec import UNREADABLE, Unreadable, stored_json
 from aftersales_cli.store.codec import Row as ReadRow
 from aftersales_cli.store.db import dict_rows, in_chunks
 
@@ -110,7 +110,7 @@ def breach_changes(milestone: str, escalated_at: datetime | None) -> str:
 
 def event_of(row: ReadRow, zone: tzinfo) -> Event:
     try:
-        changes = json.loads(row["changes"])
+        changes = stored_json(row["changes"])
         if not isinstance(changes, dict):
             raise ValueError("its changes are not an object")
         return Event(
