@@ -259,7 +259,8 @@ def iso_local(moment: datetime | None, zone: tzinfo | None = None) -> str | None
     a hot loop)."""
     if moment is None:
         return None
-    return moment.astimezone(zone or local_zone()).isoformat()
+    zone = zone or local_zone()
+    return (moment if moment.tzinfo is zone else moment.astimezone(zone)).isoformat()
 
 
 def show(moment: datetime | None) -> str:

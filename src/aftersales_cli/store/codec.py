@@ -118,6 +118,7 @@ _INT = columns("int")
 _BOOL = columns("bool")
 _TIME = columns("time")
 _MONEY = tuple(name.removesuffix("_fen") for name in columns("money"))
+_TEXT_INT = _TEXT + _INT
 
 # A row as read: a `sqlite3.Row`, or a dict of it (`db.dict_rows`, where many are read).
 Row = sqlite3.Row | Mapping[str, Any]
@@ -205,8 +206,11 @@ def report_figures(case: Case) -> dict[str, Any]:
     }
 
 
+_NOT_DUE = Deadline()  # (frozen: one for every milestone a row has no deadline of)
+
+
 def from_row(row: Row, deadlines: Mapping[str, Deadline], zone: tzinfo | None = None) -> Case:
-    values: dict[str, Any] = {name: row[name] for name in _TEXT + _INT}
+    values: dict[str, Any] = {name: row[name] for name in _TEXT_INT}
     values.update({name: bool(row[name]) for name in _BOOL})
     zone = zone or local_zone()
     values.update({name: _time(row[name], zone) for name in _TIME})
@@ -221,7 +225,7 @@ def from_row(row: Row, deadlines: Mapping[str, Deadline], zone: tzinfo | None = 
             multiplier=Decimal(str(row["penalty_multiplier"])),
             amount=yuan(row["penalty_fen"]) or Decimal(0),
         )
-    full = {m: deadlines.get(m, Deadline()) for m in MILESTONE_KEYS}
+    full = {m: deadlines.get(m, _NOT_DUE) for m in MILESTONE_KEYS}
     return Case(id=row["id"], deadlines=full, **values)
 
 
@@ -290,7 +294,13 @@ def stored_json(text: str) -> Any:
     `json.loads` reads it — its numbers that are not finite as `NonFinite`."""
     if type(text) is not str or text.startswith("\ufeff"):  # json.loads's own refusals
         return json.loads(text, parse_float=_number, parse_constant=_number)
-    return _STORED.decode(text)
+    try:  # a text that is one JSON value and nothing more, as the tool writes them
+        value, end = _STORED.raw_decode(text)
+    except ValueError:
+        end = -1
+    if end == len(text):
+        return value
+    return _STORED.decode(text)  # spaces around it, or a refusal: as json.loads says
 
 
 class Unreadable(DatabaseUnusable):
