@@ -1,9 +1,10 @@
 """Where output goes: JSON or a view on stdout, warnings and errors on stderr.
 
 A terminal gets Rich (colour follows NO_COLOR); anything else gets plain text, so
-cron mail and pipes stay readable. JSON is printed with `json.dumps`, never through
-Rich — one record (or value) per call, so no text of a customer's can break it — and
-with `\\u` escapes (`\\u4e2d`) where stdout's encoding cannot hold a character.
+cron mail and pipes stay readable. JSON is printed with `json.dumps` (export's JSON Lines
+with orjson: `json_lines`), never through Rich — one record (or value) per call, so no
+text of a customer's can break it — and with `\\u` escapes (`\\u4e2d`) where stdout's
+encoding cannot hold a character.
 """
 
 from __future__ import annotations
