@@ -121,7 +121,7 @@ def complaint_lines(text: str) -> list[str]:
     return [
         line
         for line in jsonl_lines(text)
-        if not line.startswith(('{"client": ', '{"survey_response": '))
+        if not {"client", "survey_response"} & json.loads(line).keys()
     ]
 
 

@@ -3,6 +3,7 @@ the CLI: what is recorded, shown, listed as overdue, and every refusal."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -220,11 +221,11 @@ def test_notes_travel_through_export_and_import(run: Run, log: Log, tmp_path: Pa
     assert [e["action"] for e in data["events"]] == ["log", "note", "breached", "done"]
     assert run("--db", str(other), "check").exit_code == 0
     # a note of a kind the tool does not know is refused, naming where
-    text = out.read_text("utf-8").replace(
-        '"note.kind": [null, "call"]', '"note.kind": [null, "fax"]'
-    )
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert records[0]["events"][1]["changes"]["note.kind"] == [None, "call"]
+    records[0]["events"][1]["changes"]["note.kind"] = [None, "fax"]
     bad = tmp_path / "bad.jsonl"
-    bad.write_text(text, "utf-8")
+    bad.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
     result = run("--db", str(tmp_path / "third.db"), "import", str(bad), now="2026-11-22 10:30")
     assert result.exit_code == 2
     assert "events[1].changes.note.kind: 'fax' is not one of call" in result.stderr

@@ -124,6 +124,54 @@ def test_export_filters(run: Run, history: None) -> None:
     assert ids("--to", "2026-11-20") == [1, 2]
 
 
+@pytest.mark.parametrize(
+    ("zone", "before", "after"),
+    [
+        # the clocks go back at 02:00 on 1 November 2026
+        ("America/New_York", "2026-10-31T23:00:00-04:00", "2026-11-01T09:00:00-05:00"),
+        ("Asia/Kolkata", "2026-10-31T23:00:00+05:30", "2026-11-01T09:00:00+05:30"),
+    ],
+)
+def test_export_shows_each_time_with_the_offset_of_its_day(
+    run: Run, zone: str, before: str, after: str
+) -> None:
+    env = {"AFTERSALES_TZ": zone}
+    ok(run("log", "米饭变质", *BASIC, now="2026-10-31 23:00", env=env))
+    ok(run("assign", "1", "--to", "李工", now="2026-11-01 09:00", env=env))
+    ok(run("done", "1", "contact", "--at", "2026-11-01 08:30", "--reason", "电话后补记",
+           now="2026-11-01 09:10", env=env))  # fmt: skip
+    (record,) = complaint_records(run("export", now="2026-11-01 10:00", env=env).stdout)
+    events = {e["action"]: e for e in record["events"]}
+    assert record["received_at"] == events["log"]["at"] == before
+    assert events["log"]["changes"]["received_at"] == [None, before]
+    assert events["assign"]["at"] == after
+    done = after.replace("T09:00", "T08:30")
+    assert record["deadlines"]["contact"]["done_at"] == done
+    assert events["done"]["changes"]["deadlines.contact.done_at"] == [None, done]
+
+
+def test_export_writes_the_numbers_of_a_hand_edited_history_as_they_are(
+    run: Run, log: Log, db_path: Path
+) -> None:
+    """Numbers the fast encoder cannot write as they are (not finite, beyond 64 bits)
+    are written as the standard json writes them, in that record alone."""
+    for description in ("米饭变质", "米饭偏硬", "汤太咸"):
+        log(description)
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("DROP TRIGGER events_never_changed")  # as a hand edit would
+        for complaint, changes in (
+            (1, '{"quantity": [NaN, 1e400]}'),
+            (2, '{"people": [1, 123456789012345678901234567890]}'),
+        ):
+            conn.execute(
+                "UPDATE events SET changes = ? WHERE complaint_id = ?", (changes, complaint)
+            )
+    first, second, third = run("export").stdout.splitlines()[:3]
+    assert '"quantity": [NaN, Infinity]' in first
+    assert '"people": [1, 123456789012345678901234567890]' in second
+    assert json.loads(third)["events"][0]["changes"]["people"] == [None, 1]
+
+
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
 def test_export_then_import_gives_the_same_complaints_back(
     run: Run, history: None, tmp_path: Path, suffix: str

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -196,11 +196,72 @@ def from_utc_text(text: str, zone: tzinfo | None = None) -> datetime:
     return datetime.fromisoformat(text).astimezone(zone or local_zone())
 
 
-def iso_local(moment: datetime | None) -> str | None:
-    """For JSON: local time with its offset, `2026-11-22T16:30:00+08:00`."""
+# A stored time exactly as `to_utc_text` writes it (what `LocalTimes` reads fastest).
+_STORED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z")
+
+
+class LocalTimes:
+    """Stored UTC texts as `iso_local` shows them, for a hot loop (an export converts
+    about 40 times a complaint): `text(value)` equals
+    `iso_local(from_utc_text(value, zone), zone)` — and raises as that does.
+
+    The offset is looked up once per hour of UTC: where it is a whole number of hours
+    and the same at both ends of the hour, the local text is the hour's local prefix with
+    the value's minutes and seconds. Any other hour (a change of offset within it, a
+    zone such as Asia/Kolkata's +05:30) and any other text take the exact way."""
+
+    LIMIT = 100_000  # hours remembered (about 11 years of them; then it starts again)
+
+    def __init__(self, zone: tzinfo) -> None:
+        self.zone = zone
+        self._hours: dict[str, tuple[str, str] | None] = {}
+
+    def text(self, value: str) -> str:
+        if _STORED.fullmatch(value):
+            hour = value[:13]
+            try:
+                known = self._hours[hour]
+            except KeyError:
+                known = self._hour(hour)
+            if known is not None:
+                return known[0] + value[13:19] + known[1]
+        return datetime.fromisoformat(value).astimezone(self.zone).isoformat()
+
+    def _hour(self, hour: str) -> tuple[str, str] | None:
+        known = None
+        try:
+            start = datetime.fromisoformat(hour + ":00:00+00:00").astimezone(self.zone)
+            end = (start + _LAST_SECOND).astimezone(self.zone)
+        except (ValueError, OverflowError):  # not a day, or the calendar's ends: exact way
+            return None
+        offset = start.utcoffset()
+        if offset == end.utcoffset() and offset is not None and offset % _HOUR == _NONE:
+            shown = start.isoformat()
+            known = (shown[:13], shown[19:])
+        if len(self._hours) >= self.LIMIT:
+            self._hours.clear()
+        self._hours[hour] = known
+        return known
+
+
+_HOUR = timedelta(hours=1)
+_LAST_SECOND = timedelta(seconds=3599)
+_NONE = timedelta(0)
+
+
+@lru_cache(maxsize=8)
+def local_times(zone: tzinfo) -> LocalTimes:
+    """The one `LocalTimes` of a zone (its hours stay known from one call to the next)."""
+    return LocalTimes(zone)
+
+
+def iso_local(moment: datetime | None, zone: tzinfo | None = None) -> str | None:
+    """For JSON: local time with its offset, `2026-11-22T16:30:00+08:00` (pass `zone` in
+    a hot loop)."""
     if moment is None:
         return None
-    return moment.astimezone(local_zone()).isoformat()
+    zone = zone or local_zone()
+    return (moment if moment.tzinfo is zone else moment.astimezone(zone)).isoformat()
 
 
 def show(moment: datetime | None) -> str:

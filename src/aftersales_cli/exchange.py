@@ -267,7 +267,8 @@ def export_record(
     for milestone, deadline in case.deadlines.items():
         record["deadlines"][milestone]["late"] = deadline.late
         record["deadlines"][milestone]["breach_noted"] = deadline.breach_noted
-    events = [event_json(e) for e in history]
+    zone = local_zone()
+    events = [event_json(e, zone) for e in history]
     if not show_phone:
         for entry in events:
             entry["changes"] = _masked_changes(entry["changes"])

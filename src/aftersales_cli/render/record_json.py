@@ -10,11 +10,11 @@ money in yuan, every deadline `{"due_at", "done_at", "state", "extended_from",
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from aftersales_cli.clock import from_utc_text, iso_local
+from aftersales_cli.clock import LocalTimes, iso_local, local_times, local_zone
 from aftersales_cli.rules.case import Case, Deadline, counting_parts
 from aftersales_cli.rules.fields import mask_phone
 from aftersales_cli.rules.taxonomy import MILESTONE_KEYS
@@ -32,19 +32,22 @@ def number(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def deadline_json(deadline: Deadline, now: datetime, paused: bool = False) -> dict[str, Any]:
+def deadline_json(
+    deadline: Deadline, now: datetime, paused: bool = False, zone: tzinfo | None = None
+) -> dict[str, Any]:
     """`state` is `paused` for a pending deadline of a paused case (it does not run)."""
+    zone = zone or local_zone()
     return {
-        "due_at": iso_local(deadline.due_at),
-        "done_at": iso_local(deadline.done_at),
+        "due_at": iso_local(deadline.due_at, zone),
+        "done_at": iso_local(deadline.done_at, zone),
         "state": deadline.state(now, paused),
-        "extended_from": iso_local(deadline.extended_from),
+        "extended_from": iso_local(deadline.extended_from, zone),
         "reason": deadline.reason,
         "business_time": deadline.business_time,
         "counting": (
             None
             if deadline.counting is None
-            else counting_parts(deadline.counting, iso_local(deadline.counting.start) or "")
+            else counting_parts(deadline.counting, iso_local(deadline.counting.start, zone) or "")
         ),
     }
 
@@ -146,10 +149,11 @@ def case_json(
 def _case_json(
     case: Case, now: datetime, sample_until: datetime | None, show_phone: bool
 ) -> dict[str, Any]:
+    zone = local_zone()
     return {
         "id": case.id,
         "status": case.status,
-        "received_at": iso_local(case.received_at),
+        "received_at": iso_local(case.received_at, zone),
         "channel": case.channel,
         "customer": case.customer,
         "phone": case.phone if show_phone else mask_phone(case.phone),
@@ -158,7 +162,7 @@ def _case_json(
         "product": case.product,
         "batch": case.batch,
         "delivery_date": case.delivery_date.isoformat() if case.delivery_date else None,
-        "delivered_at": iso_local(case.delivered_at),
+        "delivered_at": iso_local(case.delivered_at, zone),
         "quantity": case.quantity,
         "defective": case.defective,
         "description": case.description,
@@ -167,7 +171,7 @@ def _case_json(
         "ill": case.ill,
         "injured": case.injured,
         "symptoms": case.symptoms,
-        "onset_at": iso_local(case.onset_at),
+        "onset_at": iso_local(case.onset_at, zone),
         "eaten": case.eaten,
         "hospital": case.hospital,
         "category": case.category,
@@ -175,7 +179,7 @@ def _case_json(
         "department": case.department,
         "assignee": case.assignee,
         "deadlines": {
-            m: deadline_json(case.deadlines[m], now, case.paused) for m in MILESTONE_KEYS
+            m: deadline_json(case.deadlines[m], now, case.paused, zone) for m in MILESTONE_KEYS
         },
         "remedy": case.remedy,
         "remedies": list(case.remedies),
@@ -199,40 +203,51 @@ def _case_json(
         "satisfaction": case.satisfaction,
         "revisit_method": case.revisit_method,
         "revisit_note": case.revisit_note,
-        "closed_at": iso_local(case.closed_at),
-        "reopened_at": iso_local(case.reopened_at),
+        "closed_at": iso_local(case.closed_at, zone),
+        "reopened_at": iso_local(case.reopened_at, zone),
         "reopen_count": case.reopen_count,
-        "escalated_at": iso_local(case.escalated_at),
-        "last_note_at": iso_local(case.last_note_at),
-        "paused_at": iso_local(case.paused_at),
+        "escalated_at": iso_local(case.escalated_at, zone),
+        "last_note_at": iso_local(case.last_note_at, zone),
+        "paused_at": iso_local(case.paused_at, zone),
         "pause_reason": case.pause_reason,
-        "pause_limit_at": iso_local(case.pause_limit_at),
-        "pause_applied_at": iso_local(case.pause_applied_at),
+        "pause_limit_at": iso_local(case.pause_limit_at, zone),
+        "pause_applied_at": iso_local(case.pause_applied_at, zone),
         "paused_minutes": case.paused_minutes,
-        "sample_until": iso_local(sample_until),
+        "sample_until": iso_local(sample_until, zone),
     }
 
 
+_TIME_KEY_ENDS = ("_at", ".extended_from")
+
+
 def is_time_key(key: str) -> bool:
-    return key.endswith("_at") or key.endswith(".extended_from")
+    return key.endswith(_TIME_KEY_ENDS)
 
 
-def _local(value: str) -> str:
+def _local(value: str, times: LocalTimes) -> str:
     """A stored UTC time as local ISO-8601; text that is not a time stays as it is."""
     try:
-        return iso_local(from_utc_text(value)) or value
+        return times.text(value)
     except (ValueError, OverflowError):
         return value
 
 
-def event_json(event: Any) -> dict[str, Any]:
-    """An event of the history, times in local time."""
+def event_json(event: Any, zone: tzinfo | None = None) -> dict[str, Any]:
+    """An event of the history, times in local time (pass `zone` in a hot loop)."""
+    zone = zone or local_zone()
+    times = local_times(zone)
     return {
-        "at": iso_local(event.at),
+        "at": iso_local(event.at, zone),
         "by": event.by,
         "action": event.action,
         "changes": {
-            key: [_local(v) if is_time_key(key) and isinstance(v, str) else v for v in pair]
+            key: (
+                [_local(v, times) if isinstance(v, str) else v for v in pair]
+                if key.endswith(_TIME_KEY_ENDS)
+                else pair
+                if type(pair) is list
+                else [*pair]  # (what a list of it shows; a damaged value as it reads)
+            )
             for key, pair in event.changes.items()
         },
         "note": event.note,

@@ -18,6 +18,7 @@ from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
 from aftersales_cli.errors import NotFound
 from aftersales_cli.rules.clients import Client
 from aftersales_cli.rules.taxonomy import OPEN_STATUSES
+from aftersales_cli.store.codec import stored_json
 
 _COLUMNS = (
     "id, name, key, kind, since, key_account, contact, phone, registered_by, created_at, "
@@ -288,7 +289,7 @@ class Event(NamedTuple):
 def history(conn: sqlite3.Connection, client_id: int) -> list[Event]:
     zone = local_zone()
     return [
-        Event(from_utc_text(r[0], zone), r[1], r[2], json.loads(r[3]), r[4])
+        Event(from_utc_text(r[0], zone), r[1], r[2], stored_json(r[3]), r[4])
         for r in conn.execute(
             """SELECT at, by, action, changes, note FROM client_events
                WHERE client_id = ? ORDER BY id""",

@@ -10,6 +10,8 @@ migration never changes when the code does).
 
 from __future__ import annotations
 
+import json
+import math
 import sqlite3
 from collections.abc import Mapping
 from datetime import date, datetime, tzinfo
@@ -117,6 +119,10 @@ _INT = columns("int")
 _BOOL = columns("bool")
 _TIME = columns("time")
 _MONEY = tuple(name.removesuffix("_fen") for name in columns("money"))
+_TEXT_INT = _TEXT + _INT
+
+# A row as read: a `sqlite3.Row`, or a dict of it (`db.dict_rows`, where many are read).
+Row = sqlite3.Row | Mapping[str, Any]
 
 DEADLINE_COLUMNS: tuple[str, ...] = (
     "complaint_id",
@@ -201,10 +207,11 @@ def report_figures(case: Case) -> dict[str, Any]:
     }
 
 
-def from_row(
-    row: sqlite3.Row, deadlines: Mapping[str, Deadline], zone: tzinfo | None = None
-) -> Case:
-    values: dict[str, Any] = {name: row[name] for name in _TEXT + _INT}
+_NOT_DUE = Deadline()  # (frozen: one for every milestone a row has no deadline of)
+
+
+def from_row(row: Row, deadlines: Mapping[str, Deadline], zone: tzinfo | None = None) -> Case:
+    values: dict[str, Any] = {name: row[name] for name in _TEXT_INT}
     values.update({name: bool(row[name]) for name in _BOOL})
     zone = zone or local_zone()
     values.update({name: _time(row[name], zone) for name in _TIME})
@@ -219,11 +226,11 @@ def from_row(
             multiplier=Decimal(str(row["penalty_multiplier"])),
             amount=yuan(row["penalty_fen"]) or Decimal(0),
         )
-    full = {m: deadlines.get(m, Deadline()) for m in MILESTONE_KEYS}
+    full = {m: deadlines.get(m, _NOT_DUE) for m in MILESTONE_KEYS}
     return Case(id=row["id"], deadlines=full, **values)
 
 
-def deadline_of(row: sqlite3.Row, zone: tzinfo) -> Deadline:
+def deadline_of(row: Row, zone: tzinfo) -> Deadline:
     return Deadline(
         due_at=_time(row["due_at"], zone),
         done_at=_time(row["done_at"], zone),
@@ -268,6 +275,35 @@ def counting_of(text: str | None, zone: tzinfo) -> Counting | None:
     return counting_from(parts, from_utc_text(parts["start"], zone))
 
 
+class NonFinite(float):
+    """A number of stored JSON that is not finite (`NaN`, `Infinity`, `1e400`: only a
+    database edited by hand holds one). A float like any other, except to a strict
+    encoder, which refuses it: export's fast encoder then leaves its record to `json`,
+    which writes it as it always has (`render.output.json_lines`)."""
+
+
+def _number(text: str) -> float:
+    value = float(text)
+    return value if math.isfinite(value) else NonFinite(value)
+
+
+_STORED = json.JSONDecoder(parse_float=_number, parse_constant=_number)
+
+
+def stored_json(text: str) -> Any:
+    """A JSON text the database keeps (a history entry's changes, a survey's scores), as
+    `json.loads` reads it — its numbers that are not finite as `NonFinite`."""
+    if type(text) is not str or text.startswith("\ufeff"):  # json.loads's own refusals
+        return json.loads(text, parse_float=_number, parse_constant=_number)
+    try:  # a text that is one JSON value and nothing more, as the tool writes them
+        value, end = _STORED.raw_decode(text)
+    except ValueError:
+        end = -1
+    if end == len(text):
+        return value
+    return _STORED.decode(text)  # spaces around it, or a refusal: as json.loads says
+
+
 class Unreadable(DatabaseUnusable):
     """A stored value the tool cannot read back (a database edited by hand, or damaged
     where SQLite cannot tell): named, never a crash. `aftersales check` lists them."""
@@ -285,7 +321,7 @@ class Unreadable(DatabaseUnusable):
 UNREADABLE = (ValueError, TypeError, KeyError, IndexError, OverflowError, ArithmeticError)
 
 
-def decode(row: sqlite3.Row, deadlines: Mapping[str, Deadline] | None, zone: tzinfo) -> Case:
+def decode(row: Row, deadlines: Mapping[str, Deadline] | None, zone: tzinfo) -> Case:
     """The case of a row and its deadlines (None: they could not be read), or
     `Unreadable` naming the complaint."""
     try:

@@ -29,7 +29,7 @@ from aftersales_cli.store.codec import (
     decode,
     to_row,
 )
-from aftersales_cli.store.db import in_chunks
+from aftersales_cli.store.db import dict_rows, in_chunks
 
 # The repeat figures: minutes since the previous complaint in the same category from the
 # same phone (the repeat KPI, migration 0003) and from the same client (migration 0006).
@@ -223,7 +223,8 @@ def deadlines_for(
     """The deadlines of each complaint; None for one whose deadlines cannot be read."""
     result: dict[int, dict[str, Deadline] | None] = {i: {} for i in ids}
     for chunk, marks in in_chunks(ids):
-        for row in conn.execute(f"SELECT * FROM deadlines WHERE complaint_id IN ({marks})", chunk):
+        sql = f"SELECT * FROM deadlines WHERE complaint_id IN ({marks})"
+        for row in dict_rows(conn, sql, chunk):
             found = result.get(row["complaint_id"])
             if found is None:
                 continue

@@ -18,8 +18,9 @@ from typing import Any, NamedTuple
 from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
 from aftersales_cli.rules.case import Case
 from aftersales_cli.store import fulltext
-from aftersales_cli.store.codec import UNREADABLE, Unreadable
-from aftersales_cli.store.db import in_chunks
+from aftersales_cli.store.codec import UNREADABLE, Unreadable, stored_json
+from aftersales_cli.store.codec import Row as ReadRow
+from aftersales_cli.store.db import dict_rows, in_chunks
 
 COLUMNS: tuple[str, ...] = ("complaint_id", "at", "by", "action", "changes", "note")
 _INSERT = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})"
@@ -103,9 +104,9 @@ def breach_changes(milestone: str, escalated_at: datetime | None) -> str:
     return json.dumps(changes)
 
 
-def event_of(row: sqlite3.Row, zone: tzinfo) -> Event:
+def event_of(row: ReadRow, zone: tzinfo) -> Event:
     try:
-        changes = json.loads(row["changes"])
+        changes = stored_json(row["changes"])
         if not isinstance(changes, dict):
             raise ValueError("its changes are not an object")
         return Event(
@@ -146,9 +147,10 @@ def of_cases(
     history: dict[int, list[Event]] = {i: [] for i in ids}
     broken: dict[int, Unreadable] = {}
     for chunk, marks in in_chunks(ids):
-        for row in conn.execute(
-            f"SELECT * FROM events WHERE complaint_id IN ({marks}) ORDER BY id", chunk
-        ):
+        # Each complaint's in id order, read along the index (ordered by id alone, SQLite
+        # sorts them first: half the time of an export's reading at 10k, measured).
+        sql = f"SELECT * FROM events WHERE complaint_id IN ({marks}) ORDER BY complaint_id, id"
+        for row in dict_rows(conn, sql, chunk):
             try:
                 history[row["complaint_id"]].append(event_of(row, zone))
             except Unreadable as exc:

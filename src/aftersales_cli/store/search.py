@@ -21,6 +21,7 @@ from aftersales_cli.rules.fields import phone_key
 from aftersales_cli.store import events, fulltext
 from aftersales_cli.store.codec import Unreadable, decode
 from aftersales_cli.store.complaints import cases_of, deadlines_for
+from aftersales_cli.store.db import dict_rows
 
 
 class Query(NamedTuple):
@@ -233,11 +234,14 @@ def iterate(
     zone = local_zone()
     last = 0
     while True:
-        rows = conn.execute(
-            f"SELECT c.* FROM complaints c WHERE c.id > ? {'AND ' + where if where else ''}"
-            " ORDER BY c.id LIMIT ?",
-            [last, *params, batch],
-        ).fetchall()
+        rows = list(
+            dict_rows(
+                conn,
+                f"SELECT c.* FROM complaints c WHERE c.id > ? {'AND ' + where if where else ''}"
+                " ORDER BY c.id LIMIT ?",
+                [last, *params, batch],
+            )
+        )
         if not rows:
             return
         ids = [row["id"] for row in rows]

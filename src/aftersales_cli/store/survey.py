@@ -12,6 +12,7 @@ from typing import NamedTuple
 from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
 from aftersales_cli.rules import survey
 from aftersales_cli.rules.fields import client_key
+from aftersales_cli.store.codec import stored_json
 
 # A response's client as counted: the client it was merged into, if it was.
 _COUNTED = "COALESCE(c.merged_into, c.id)"
@@ -78,7 +79,6 @@ class Stored(NamedTuple):
 
 def stored(conn: sqlite3.Connection) -> Iterator[Stored]:
     """Every response as kept, in id order, its scores in the order written."""
-    import json
 
     zone = local_zone()
     for row in conn.execute(
@@ -96,7 +96,7 @@ def stored(conn: sqlite3.Connection) -> Iterator[Stored]:
             row[3],
             row[4],
             row[5],
-            dict(json.loads(row[8])),
+            dict(stored_json(row[8])),
             row[6],
             from_utc_text(row[7], zone),
         )
