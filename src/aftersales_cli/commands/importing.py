@@ -1,9 +1,10 @@
 """Taking complaints in from a file: `import` of an export or of a form platform's rows.
 
-One streaming pass inside one write transaction: each row is read, checked as the
-command that would have taken it checks it, and written; every bad row is reported with
-its line and field as it is met, and if there was any, the transaction is rolled back —
-all or nothing, with memory flat however large the file.
+One streaming pass inside one write transaction: each row is read and checked as the
+command that would have taken it checks it (`row_checks`: here, or for a large JSON Lines
+file in worker processes), and written — exported complaints a batch at a time; every bad
+row is reported with its line and field in the file's order, and if there was any, the
+transaction is rolled back — all or nothing, with memory flat however large the file.
 """
 
 from __future__ import annotations
