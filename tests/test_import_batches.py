@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from aftersales_cli import row_checks
+from aftersales_cli import row_checks, workers
 from tests.conftest import Run, complaint_records, ok
 
 PHONE = "13812345678"
@@ -151,15 +151,15 @@ def test_a_clash_deep_in_a_large_file_is_named_by_its_line_alone(run: Run, tmp_p
 
 
 @pytest.fixture
-def workers(monkeypatch: pytest.MonkeyPatch) -> None:
+def in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every JSON Lines import of the test is checked by two worker processes, seven
     lines at a time (as a file of more than `PARALLEL_FROM` bytes is)."""
     monkeypatch.setattr(row_checks, "PARALLEL_FROM", 0)
     monkeypatch.setattr(row_checks, "CHUNK", 7)
-    monkeypatch.setattr(row_checks, "_workers", lambda: 2)
+    monkeypatch.setattr(workers, "available", lambda: 2)
 
 
-@pytest.mark.usefixtures("workers")
+@pytest.mark.usefixtures("in_workers")
 def test_checked_by_workers_the_demo_database_comes_back_byte_for_byte(
     run: Run, tmp_path: Path
 ) -> None:
@@ -173,7 +173,7 @@ def test_checked_by_workers_the_demo_database_comes_back_byte_for_byte(
     ok(run("check", "--db", str(empty)))
 
 
-@pytest.mark.usefixtures("workers")
+@pytest.mark.usefixtures("in_workers")
 def test_checked_by_workers_bad_rows_and_clashes_are_told_in_the_order_of_the_file(
     run: Run, tmp_path: Path
 ) -> None:
@@ -203,7 +203,7 @@ def test_checked_by_workers_bad_rows_and_clashes_are_told_in_the_order_of_the_fi
     assert [c["id"] for c in ok(run("list", "--db", str(db), "--json"))] == [1]
 
 
-@pytest.mark.usefixtures("workers")
+@pytest.mark.usefixtures("in_workers")
 def test_checked_by_workers_a_masked_export_is_refused_once(run: Run, tmp_path: Path) -> None:
     source, empty = tmp_path / "source.db", tmp_path / "empty.db"
     for hour in range(8, 20):

@@ -13,15 +13,12 @@ clock: `now` and the rules come in), so a worker does exactly what this process 
 
 from __future__ import annotations
 
-import os
-import signal
-from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, NamedTuple, TypeAlias
 
-from aftersales_cli import exchange
-from aftersales_cli.errors import BadInput, WorkerStopped
+from aftersales_cli import exchange, workers
+from aftersales_cli.errors import BadInput
 from aftersales_cli.exchange import Row
 from aftersales_cli.rules.actions import Action
 from aftersales_cli.rules.case import Case
@@ -31,9 +28,6 @@ from aftersales_cli.store import bulk
 from aftersales_cli.store.events import Event
 
 if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
-    from multiprocessing.process import BaseProcess
-
     from aftersales_cli.rules.config import Rules
 
 # From this many bytes of JSON Lines, worker processes check the rows (below, starting
@@ -125,85 +119,25 @@ def checked(
     handle: IO[bytes], fmt: str, rules: Rules, now: datetime, *, size: int
 ) -> Iterator[Item]:
     """The items of a file opened in binary (`size` bytes), in its order."""
-    workers = _workers()
-    if fmt != "jsonl" or size < PARALLEL_FROM or workers < 2:
+    count = workers.available()
+    if fmt != "jsonl" or size < PARALLEL_FROM or count < 2:
         for row in exchange.read_rows(handle, fmt):
             yield check(row, rules, now)
         return
-    yield from _in_workers(handle, rules, now, workers)
-
-
-def _workers() -> int:
-    """How many processes may check rows: the processors this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # (not on every platform)
-        return os.cpu_count() or 1
-
-
-def _in_workers(handle: IO[bytes], rules: Rules, now: datetime, workers: int) -> Iterator[Item]:
-    """The items of a JSON Lines file, checked by `workers` processes a chunk at a time,
-    each with a pipe of its own: a chunk is sent to each in turn, and a worker's next chunk
-    only once its last answer is read — so that a worker and this process never both wait
-    to send, and no more than a chunk per worker is in memory besides the one in hand."""
-    import multiprocessing
-
-    # (spawned, not forked: a fork would copy this process's open database connection)
-    context = multiprocessing.get_context("spawn")
-    started: list[tuple[BaseProcess, Connection]] = []
-    try:
-        for _ in range(workers):
-            here, there = context.Pipe()
-            process = context.Process(target=_serve, args=(there, rules, now), daemon=True)
-            process.start()
-            there.close()  # (its end is the worker's alone: if it dies, reading here ends)
-            started.append((process, here))
-        chunks = _chunks(exchange.json_lines(handle))
-        out: deque[tuple[list[tuple[int, str | None]], Connection]] = deque()
-        for _, pipe in started:
-            chunk = next(chunks, None)
-            if chunk is None:
-                break
-            _send(pipe, chunk)
-            out.append((chunk, pipe))
-        while out:
-            chunk, pipe = out.popleft()
-            items = _answer(pipe)
-            following = next(chunks, None)
-            if following is not None:
-                _send(pipe, following)
-                out.append((following, pipe))
-            yield from _results(chunk, items)
-    finally:
-        for _, pipe in started:
-            pipe.close()  # (a worker waiting for a chunk, or sending an answer, ends)
-        for worker, _ in started:
-            worker.join(timeout=2)
-            if worker.is_alive():
-                worker.kill()
-                worker.join()
-
-
-def _send(pipe: Connection, chunk: list[tuple[int, str | None]]) -> None:
-    try:
-        pipe.send(chunk)
-    except OSError:
-        raise _stopped() from None
-
-
-def _answer(pipe: Connection) -> list[Item | None]:
-    try:
-        items: list[Item | None] = pipe.recv()
-    except (EOFError, OSError):
-        raise _stopped() from None
-    return items
-
-
-def _stopped() -> WorkerStopped:
-    return WorkerStopped(
+    answered = workers.in_order(
+        _chunks(exchange.json_lines(handle)),
+        _check_chunk,
+        (rules, now),
+        count,
         "import: a process checking the rows was killed; nothing was imported "
-        "(run the import again)"
+        "(run the import again)",
     )
+    for chunk, items in answered:
+        for (_, text), item in zip(chunk, items, strict=True):
+            if isinstance(item, Ready):
+                yield item._replace(source=text)  # (the text stayed here: not sent back)
+            elif item is not None:
+                yield item
 
 
 def _chunks(
@@ -219,31 +153,14 @@ def _chunks(
         yield chunk
 
 
-def _results(chunk: list[tuple[int, str | None]], items: list[Item | None]) -> Iterator[Item]:
-    for (_, text), item in zip(chunk, items, strict=True):
-        if isinstance(item, Ready):
-            yield item._replace(source=text)  # (the text stayed here: not sent back)
-        elif item is not None:
-            yield item
-
-
 # ---- in a worker ----------------------------------------------------------------------
 
 
-def _serve(pipe: Connection, rules: Rules, now: datetime) -> None:
-    """A worker: each chunk received answered with its items, until the pipe ends."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importer's to handle
-    try:
-        while True:
-            pipe.send(_check_chunk(pipe.recv(), rules, now))
-    except (EOFError, OSError):  # the importer is done, or gone
-        return
-
-
 def _check_chunk(
-    chunk: list[tuple[int, str | None]], rules: Rules, now: datetime
+    given: tuple[Rules, datetime], chunk: list[tuple[int, str | None]]
 ) -> list[Item | None]:
     """Each line's item (None for a blank line); a `Ready` without its source."""
+    rules, now = given
     items: list[Item | None] = []
     for line, text in chunk:
         row = exchange.json_row(line, text)
