@@ -214,3 +214,57 @@ def test_checked_by_workers_a_masked_export_is_refused_once(run: Run, tmp_path: 
     assert result.exit_code == 2
     (line,) = result.stderr.splitlines()
     assert line.startswith("error: line 1: phone: is masked; ")
+
+
+# ---- export's records built in worker processes (from 5,000 complaints) ------------------
+
+
+def test_built_by_workers_an_export_says_byte_for_byte_what_one_process_writes(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Masked or not, with attachments, to a file or to standard output, in a zone with
+    summer time: the lines the workers build are the lines this process writes."""
+    from aftersales_cli.commands import data
+
+    demo = tmp_path / "demo.db"
+    ok(run("demo", "--db", str(demo)))
+    ways = [
+        ("--show-phone", "--attachments"),
+        (),
+        ("--show-phone", "--status", "closed"),
+    ]
+    for zone in ("Asia/Shanghai", "America/New_York"):
+        env = {"AFTERSALES_TZ": zone}
+        for n, way in enumerate(ways):
+            alone, shared = tmp_path / f"alone-{zone[:4]}{n}.jsonl", tmp_path / f"w-{zone[:4]}{n}"
+            ok(run("export", *way, "--out", str(alone), "--db", str(demo), env=env))
+            with monkeypatch.context() as patched:
+                patched.setattr(data, "PARALLEL_FROM", 0)
+                patched.setattr(data, "_BATCH", 3)
+                patched.setattr(workers, "available", lambda: 2)
+                ok(run("export", *way, "--out", f"{shared}.jsonl", "--db", str(demo), env=env))
+                piped = run("export", *way, "--db", str(demo), env=env)
+            assert Path(f"{shared}.jsonl").read_bytes() == alone.read_bytes(), (zone, way)
+            assert piped.stdout.encode() == alone.read_bytes(), (zone, way)
+
+
+def test_built_by_workers_an_unreadable_complaint_stops_the_export_by_name(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aftersales_cli.commands import data
+
+    db = tmp_path / "here.db"
+    for hour in range(8, 14):
+        log_at(run, db, f"2026-11-20 {hour:02d}:00")
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE complaints SET received_at = 'yesterday' WHERE id = 5")
+    out = tmp_path / "all.jsonl"
+    alone = run("export", "--show-phone", "--out", str(out), "--db", str(db))
+    monkeypatch.setattr(data, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(data, "_BATCH", 2)
+    monkeypatch.setattr(workers, "available", lambda: 2)
+    shared = run("export", "--show-phone", "--out", str(out), "--db", str(db))
+    assert alone.exit_code == shared.exit_code == 74
+    assert shared.stderr == alone.stderr
+    assert "complaint 5" in shared.stderr
+    assert not out.exists()

@@ -276,6 +276,58 @@ def export_record(
     return record
 
 
+class Exporting(NamedTuple):
+    """What every batch of an export built in worker processes shares (`export_lines`)."""
+
+    now: datetime
+    rules: Rules
+    show_phone: bool
+    ascii_only: bool  # (the stream cannot hold every character)
+
+
+class ExportBatch(NamedTuple):
+    """A batch of complaints as read, with their ledger and action rows."""
+
+    rows: Any  # store.search.Batch
+    ledger: Any  # store.db.Rows
+    actions: Any
+
+
+def export_lines(given: Exporting, batch: ExportBatch) -> tuple[list[tuple[int, str]], str | None]:
+    """Each complaint of a batch as its JSON line, with its id — what `export` writes
+    for it, built in a worker process; or why the batch cannot be read (a complaint's
+    stored values: `Unreadable`, as export reports it)."""
+    from aftersales_cli.render.output import json_line
+    from aftersales_cli.rules.deadlines import sample_sealable_until
+    from aftersales_cli.store import actions, ledger, search
+    from aftersales_cli.store.codec import Unreadable
+
+    zone = local_zone()
+    ids = batch.rows.ids
+    entries = ledger.of_rows(batch.ledger, ids, zone)
+    corrective = actions.of_rows(batch.actions, ids, zone)
+    lines: list[tuple[int, str]] = []
+    try:
+        for case, history in search.decoded(batch.rows, zone):
+            assert case.id is not None
+            sample = sample_sealable_until(
+                case.category, case.delivery_date, case.delivered_at, given.now, given.rules
+            )
+            record = export_record(
+                case,
+                history,
+                given.now,
+                show_phone=given.show_phone,
+                sample_until=sample,
+                ledger=entries[case.id],
+                actions=corrective[case.id],
+            )
+            lines.append((case.id, json_line(record, ascii_only=given.ascii_only)))
+    except Unreadable as exc:
+        return lines, exc.message
+    return lines, None
+
+
 # Objects that may be null, and their keys: CSV keeps a column for each either way, so
 # that every row has the same columns.
 NULLABLE_OBJECTS = _OBJECTS

@@ -15,13 +15,14 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from aftersales_cli import clock, files
+from aftersales_cli import clock, files, workers
 from aftersales_cli.commands.completion import complete_terms
 from aftersales_cli.commands.context import (
     DbOption,
     JsonOption,
     QuietOption,
     RulesOption,
+    Session,
     session,
     terms,
 )
@@ -262,13 +263,25 @@ def export(
         if out_path is not None:
             target = files.check_target(out_path, "out", overwrite=overwrite, database=s.db_path)
         with snapshot(s.conn) as conn, contextlib.ExitStack() as bar, _few_collections():
-            found = search.iterate(conn, query)
+            total = search.count(conn, query)
+            advance = None
             if progress.shown(quiet or (target is None and output.on_terminal())):
                 advance = bar.enter_context(
-                    progress.progress(
-                        "Exporting", search.count(conn, query), "complaints", quiet=quiet
-                    )
+                    progress.progress("Exporting", total, "complaints", quiet=quiet)
                 )
+            count = workers.available()
+            if kind == "jsonl" and total >= PARALLEL_FROM and count >= 2:
+                lines = _built_in_workers(conn, query, s, show_phone, target, count)
+                if advance is not None:
+                    lines = progress.counted(lines, advance)
+                if target is None:
+                    _write_lines(conn, lines, sys.stdout, show_phone, with_files)
+                    return
+                with files.writing(target, "out", overwrite=overwrite) as handle:
+                    _write_lines(conn, lines, handle, show_phone, with_files)
+                return
+            found = search.iterate(conn, query)
+            if advance is not None:
                 found = progress.counted(found, advance)
             records: Iterator[dict[str, Any]] = (
                 exchange.export_record(
@@ -292,6 +305,66 @@ def export(
             encoding = "utf-8-sig" if kind == "csv" else "utf-8"
             with files.writing(target, "out", overwrite=overwrite, encoding=encoding) as handle:
                 _write(records, handle, kind)
+
+
+# From this many complaints, a JSON Lines export builds its records in worker processes
+# (as many as the processors it may use) while this one reads the rows and writes the
+# lines; below, starting them costs more than they save.
+PARALLEL_FROM = 5000
+# Complaints read and sent to a worker at a time.
+_BATCH = 500
+
+
+def _built_in_workers(
+    conn: sqlite3.Connection,
+    query: search.Query,
+    s: Session,
+    show_phone: bool,
+    target: Path | None,
+    count: int,
+) -> Iterator[tuple[int, str]]:
+    """Each complaint's id and JSON line, in id order, built by `count` workers from the
+    rows read here (`exchange.export_lines`: the same records as `export_record`)."""
+    from aftersales_cli import exchange
+    from aftersales_cli.render import holds_unicode
+
+    given = exchange.Exporting(
+        s.now, s.rules, show_phone, ascii_only=target is None and not holds_unicode(sys.stdout)
+    )
+    batches = (
+        exchange.ExportBatch(rows, books.rows_of(conn, rows.ids), actions.rows_of(conn, rows.ids))
+        for rows in search.batches(conn, query, _BATCH)
+    )
+    stopped = "export: a process building the records was killed; the export stopped (run it again)"
+    for _, (lines, problem) in workers.in_order(
+        batches, exchange.export_lines, given, count, stopped
+    ):
+        yield from lines
+        if problem is not None:
+            raise DatabaseUnusable(problem)
+
+
+def _write_lines(
+    conn: sqlite3.Connection,
+    lines: Iterable[tuple[int, str]],
+    handle: IO[str],
+    show_phone: bool,
+    with_files: bool,
+) -> None:
+    """The lines of the complaints (each followed by its attachments' records, with
+    them), then the registry — as `_write` writes the same records as JSON Lines."""
+    from aftersales_cli import exchange
+    from aftersales_cli.store import attachments
+
+    having = attachments.with_attachments(conn) if with_files else set()
+    write = handle.write
+    for complaint_id, line in lines:
+        write(line + "\n")
+        if complaint_id in having:
+            for kept in attachments.of_case(conn, complaint_id):
+                _, content = attachments.content(conn, kept.complaint_id, kept.number)
+                output.json_lines(exchange.attachment_records(kept, content), handle)
+    output.json_lines(_registry(conn, show_phone=show_phone), handle)
 
 
 @contextlib.contextmanager

@@ -79,19 +79,21 @@ def json_lines(records: Iterable[Any], handle: IO[str]) -> None:
     bits, a number that is not finite (`store.codec.NonFinite`), a lone surrogate — and
     a stream that cannot hold every character are written by `json`, as before."""
     write = handle.write
-    if not holds_unicode(handle):
-        for record in records:
-            write(json.dumps(record, ensure_ascii=True) + "\n")
-        return
+    ascii_only = not holds_unicode(handle)
+    for record in records:
+        write(json_line(record, ascii_only=ascii_only) + "\n")
+
+
+def json_line(record: Any, *, ascii_only: bool = False) -> str:
+    """One record of `json_lines`, without its newline."""
+    if ascii_only:
+        return json.dumps(record, ensure_ascii=True)
     import orjson
 
-    fast = orjson.dumps
-    for record in records:
-        try:
-            line = fast(record).decode()
-        except orjson.JSONEncodeError:
-            line = json.dumps(record, ensure_ascii=False)
-        write(line + "\n")
+    try:
+        return orjson.dumps(record).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(record, ensure_ascii=False)
 
 
 def warn(message: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -19,7 +19,7 @@ from aftersales_cli.errors import NotFound
 from aftersales_cli.rules import actions as rules
 from aftersales_cli.rules.actions import Action
 from aftersales_cli.store import events
-from aftersales_cli.store.db import in_chunks
+from aftersales_cli.store.db import Rows, in_chunks, read_rows
 
 COLUMNS = (
     "complaint_id",
@@ -60,7 +60,7 @@ def _row(action: Action) -> dict[str, Any]:
     }
 
 
-def action_of(row: sqlite3.Row, zone: tzinfo | None = None) -> Action:
+def action_of(row: Mapping[str, Any], zone: tzinfo | None = None) -> Action:
     zone = zone or local_zone()
     return Action(
         id=row["id"],
@@ -181,13 +181,23 @@ def of_case(conn: sqlite3.Connection, complaint_id: int) -> list[Action]:
 
 
 def of_cases(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[Action]]:
-    zone = local_zone()
-    found: dict[int, list[Action]] = {i: [] for i in ids}
+    return of_rows(rows_of(conn, ids), ids, local_zone())
+
+
+def rows_of(conn: sqlite3.Connection, ids: Sequence[int]) -> Rows:
+    """The rows of the complaints `ids`, as read (`of_rows` reads them)."""
+    rows = None
     for chunk, marks in in_chunks(ids):
-        for row in conn.execute(
-            f"SELECT * FROM actions WHERE complaint_id IN ({marks}) ORDER BY id", chunk
-        ):
-            found[row["complaint_id"]].append(action_of(row, zone))
+        sql = f"SELECT * FROM actions WHERE complaint_id IN ({marks}) ORDER BY id"
+        rows = read_rows(conn, sql, chunk, rows)
+    return rows or Rows((), [])
+
+
+def of_rows(rows: Rows, ids: Sequence[int], zone: tzinfo) -> dict[int, list[Action]]:
+    """Each complaint's, from the rows (no database: this may run in a worker)."""
+    found: dict[int, list[Action]] = {i: [] for i in ids}
+    for row in rows.dicts():
+        found[row["complaint_id"]].append(action_of(row, zone))
     return found
 
 

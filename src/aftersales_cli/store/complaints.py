@@ -29,7 +29,7 @@ from aftersales_cli.store.codec import (
     decode,
     to_row,
 )
-from aftersales_cli.store.db import dict_rows, in_chunks
+from aftersales_cli.store.db import Rows, in_chunks, read_rows
 
 # The repeat figures: minutes since the previous complaint in the same category from the
 # same phone (the repeat KPI, migration 0003) and from the same client (migration 0006).
@@ -221,17 +221,32 @@ def deadlines_for(
     conn: sqlite3.Connection, ids: Sequence[int], zone: tzinfo
 ) -> dict[int, dict[str, Deadline] | None]:
     """The deadlines of each complaint; None for one whose deadlines cannot be read."""
-    result: dict[int, dict[str, Deadline] | None] = {i: {} for i in ids}
+    return deadlines_of(deadline_rows(conn, ids), ids, zone)
+
+
+def deadline_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> Rows:
+    """The deadline rows of the complaints `ids`, as read (`deadlines_of` reads them)."""
+    rows = None
     for chunk, marks in in_chunks(ids):
         sql = f"SELECT * FROM deadlines WHERE complaint_id IN ({marks})"
-        for row in dict_rows(conn, sql, chunk):
-            found = result.get(row["complaint_id"])
-            if found is None:
-                continue
-            try:
-                found[row["milestone"]] = deadline_of(row, zone)
-            except UNREADABLE:
-                result[row["complaint_id"]] = None
+        rows = read_rows(conn, sql, chunk, rows)
+    return rows or Rows((), [])
+
+
+def deadlines_of(
+    rows: Rows, ids: Sequence[int], zone: tzinfo
+) -> dict[int, dict[str, Deadline] | None]:
+    """The deadlines of each complaint from its rows; None for one whose deadlines
+    cannot be read (no database: this may run in a worker)."""
+    result: dict[int, dict[str, Deadline] | None] = {i: {} for i in ids}
+    for row in rows.dicts():
+        found = result.get(row["complaint_id"])
+        if found is None:
+            continue
+        try:
+            found[row["milestone"]] = deadline_of(row, zone)
+        except UNREADABLE:
+            result[row["complaint_id"]] = None
     return result
 
 

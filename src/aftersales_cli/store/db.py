@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NamedTuple, NoReturn, TypeVar
 
 from aftersales_cli import files
 from aftersales_cli.errors import (
@@ -340,3 +340,29 @@ def dict_rows(
     names = [column[0] for column in cursor.description]
     for row in cursor:
         yield dict(zip(names, row, strict=True))
+
+
+class Rows(NamedTuple):
+    """Rows as read, their column names once: cheap to read many and to send to another
+    process, made dicts where they are used (`dicts`)."""
+
+    names: tuple[str, ...]
+    values: list[tuple[Any, ...]]
+
+    def dicts(self) -> Iterator[dict[str, Any]]:
+        names = self.names
+        return (dict(zip(names, row, strict=True)) for row in self.values)
+
+
+def read_rows(
+    conn: sqlite3.Connection, sql: str, params: Sequence[Any], rows: Rows | None = None
+) -> Rows:
+    """The rows of a query (added to `rows`, of the same columns, when given)."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    cursor.execute(sql, params)
+    values = cursor.fetchall()
+    if rows is None:
+        return Rows(tuple(column[0] for column in cursor.description), values)
+    rows.values.extend(values)
+    return rows

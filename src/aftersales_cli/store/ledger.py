@@ -7,7 +7,7 @@ entry is cancelled by a reversal that names it. Money is whole fen, times UTC te
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import tzinfo
 from decimal import Decimal
 from typing import Any
@@ -17,7 +17,7 @@ from aftersales_cli.errors import NotFound
 from aftersales_cli.rules.ledger import Candidate, Entry
 from aftersales_cli.rules.supply import client_range
 from aftersales_cli.store.codec import fen, multiple, times, yuan
-from aftersales_cli.store.db import in_chunks
+from aftersales_cli.store.db import Rows, in_chunks, read_rows
 
 COLUMNS = (
     "complaint_id",
@@ -52,7 +52,7 @@ def _row(entry: Entry) -> dict[str, Any]:
     }
 
 
-def entry_of(row: sqlite3.Row, zone: tzinfo | None = None) -> Entry:
+def entry_of(row: Mapping[str, Any], zone: tzinfo | None = None) -> Entry:
     return Entry(
         id=row["id"],
         complaint_id=row["complaint_id"],
@@ -130,13 +130,23 @@ def of_case(conn: sqlite3.Connection, complaint_id: int) -> list[Entry]:
 
 
 def of_cases(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[Entry]]:
-    zone = local_zone()
-    found: dict[int, list[Entry]] = {i: [] for i in ids}
+    return of_rows(rows_of(conn, ids), ids, local_zone())
+
+
+def rows_of(conn: sqlite3.Connection, ids: Sequence[int]) -> Rows:
+    """The rows of the complaints `ids`, as read (`of_rows` reads them)."""
+    rows = None
     for chunk, marks in in_chunks(ids):
-        for row in conn.execute(
-            f"SELECT * FROM ledger WHERE complaint_id IN ({marks}) ORDER BY id", chunk
-        ):
-            found[row["complaint_id"]].append(entry_of(row, zone))
+        sql = f"SELECT * FROM ledger WHERE complaint_id IN ({marks}) ORDER BY id"
+        rows = read_rows(conn, sql, chunk, rows)
+    return rows or Rows((), [])
+
+
+def of_rows(rows: Rows, ids: Sequence[int], zone: tzinfo) -> dict[int, list[Entry]]:
+    """Each complaint's, from the rows (no database: this may run in a worker)."""
+    found: dict[int, list[Entry]] = {i: [] for i in ids}
+    for row in rows.dicts():
+        found[row["complaint_id"]].append(entry_of(row, zone))
     return found
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, NamedTuple
 
 from aftersales_cli.clock import local_zone, to_utc_text
@@ -20,8 +20,8 @@ from aftersales_cli.rules.case import Case
 from aftersales_cli.rules.fields import phone_key
 from aftersales_cli.store import events, fulltext
 from aftersales_cli.store.codec import Unreadable, decode
-from aftersales_cli.store.complaints import cases_of, deadlines_for
-from aftersales_cli.store.db import dict_rows
+from aftersales_cli.store.complaints import cases_of, deadline_rows, deadlines_of
+from aftersales_cli.store.db import Rows, read_rows
 
 
 class Query(NamedTuple):
@@ -230,32 +230,62 @@ def iterate(
     """Every complaint matching `query` with its history, in id order, a batch at a time
     (memory stays flat however large the database). A complaint that cannot be read back
     raises `Unreadable` — or, given `unreadable`, is handed to it and skipped."""
-    where, params = _where(query)
     zone = local_zone()
+    for rows in batches(conn, query, batch):
+        yield from decoded(rows, zone, unreadable=unreadable)
+
+
+class Batch(NamedTuple):
+    """A batch of complaints as read, with their deadline and history rows (`decoded`
+    reads them: in a worker process too)."""
+
+    complaints: Rows
+    deadlines: Rows
+    events: Rows
+
+    @property
+    def ids(self) -> list[int]:
+        return _ids(self.complaints)
+
+
+def _ids(complaints: Rows) -> list[int]:
+    at = complaints.names.index("id")
+    return [row[at] for row in complaints.values]
+
+
+def batches(conn: sqlite3.Connection, query: Query, batch: int = 1000) -> Iterator[Batch]:
+    """The complaints matching `query`, in id order, `batch` at a time, as read."""
+    where, params = _where(query)
     last = 0
     while True:
-        rows = list(
-            dict_rows(
-                conn,
-                f"SELECT c.* FROM complaints c WHERE c.id > ? {'AND ' + where if where else ''}"
-                " ORDER BY c.id LIMIT ?",
-                [last, *params, batch],
-            )
+        rows = read_rows(
+            conn,
+            f"SELECT c.* FROM complaints c WHERE c.id > ? {'AND ' + where if where else ''}"
+            " ORDER BY c.id LIMIT ?",
+            [last, *params, batch],
         )
-        if not rows:
+        if not rows.values:
             return
-        ids = [row["id"] for row in rows]
-        deadlines = deadlines_for(conn, ids, zone)
-        history, broken = events.of_cases(conn, ids, zone)
-        for row in rows:
-            try:
-                if row["id"] in broken:
-                    raise broken[row["id"]]
-                case = decode(row, deadlines[row["id"]], zone)
-            except Unreadable as exc:
-                if unreadable is None:
-                    raise
-                unreadable(exc)
-                continue
-            yield case, history[row["id"]]
-        last = rows[-1]["id"]
+        ids = _ids(rows)
+        yield Batch(rows, deadline_rows(conn, ids), events.event_rows(conn, ids))
+        last = ids[-1]
+
+
+def decoded(
+    rows: Batch, zone: tzinfo, *, unreadable: Callable[[Unreadable], None] | None = None
+) -> Iterator[tuple[Case, list[events.Event]]]:
+    """The cases of a batch with their histories (`iterate`; no database)."""
+    ids = rows.ids
+    deadlines = deadlines_of(rows.deadlines, ids, zone)
+    history, broken = events.histories_of(rows.events, ids, zone)
+    for row in rows.complaints.dicts():
+        try:
+            if row["id"] in broken:
+                raise broken[row["id"]]
+            case = decode(row, deadlines[row["id"]], zone)
+        except Unreadable as exc:
+            if unreadable is None:
+                raise
+            unreadable(exc)
+            continue
+        yield case, history[row["id"]]
