@@ -268,3 +268,24 @@ def test_built_by_workers_an_unreadable_complaint_stops_the_export_by_name(
     assert shared.stderr == alone.stderr
     assert "complaint 5" in shared.stderr
     assert not out.exists()
+
+
+@pytest.mark.usefixtures("in_workers")
+def test_checked_by_workers_a_line_that_is_not_utf8_refuses_the_file_there(
+    run: Run, tmp_path: Path
+) -> None:
+    db, other = tmp_path / "here.db", tmp_path / "other.db"
+    log_at(run, other, "2026-11-20 08:00")
+    (record,) = export(run, other)
+    lines = []
+    for n in range(20):
+        copied = copy.deepcopy(record)
+        copied["id"] = 100 + n
+        lines.append(json.dumps(copied, ensure_ascii=False).encode())
+    lines[11] = b'{"b": "\xff"}'  # line 12, in the second chunk of seven
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    result = run("import", str(path), "--db", str(db))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: file: cannot read {path}: not UTF-8 text (line 12)\n"
+    assert ok(run("list", "--db", str(db), "--json")) == []

@@ -293,8 +293,10 @@ class ExportBatch(NamedTuple):
     actions: Any
 
 
-def export_lines(given: Exporting, batch: ExportBatch) -> tuple[list[tuple[int, str]], str | None]:
-    """Each complaint of a batch as its JSON line, with its id — what `export` writes
+def export_lines(
+    given: Exporting, batch: ExportBatch
+) -> tuple[list[tuple[int, bytes]], str | None]:
+    """Each complaint of a batch as its JSON line (UTF-8), with its id — what `export` writes
     for it, built in a worker process; or why the batch cannot be read (a complaint's
     stored values: `Unreadable`, as export reports it)."""
     from aftersales_cli.render.output import json_line
@@ -306,7 +308,7 @@ def export_lines(given: Exporting, batch: ExportBatch) -> tuple[list[tuple[int, 
     ids = batch.rows.ids
     entries = ledger.of_rows(batch.ledger, ids, zone)
     corrective = actions.of_rows(batch.actions, ids, zone)
-    lines: list[tuple[int, str]] = []
+    lines: list[tuple[int, bytes]] = []
     try:
         for case, history in search.decoded(batch.rows, zone):
             assert case.id is not None
@@ -401,6 +403,10 @@ class _Lines:
         return self
 
     def __next__(self) -> str:
+        return line_text(self.number, self.raw())
+
+    def raw(self) -> bytes:
+        """The next line's bytes (StopIteration at the end)."""
         limit = LINE_MAX
         raw = self.handle.readline(limit + 1)
         if not raw:
@@ -412,10 +418,15 @@ class _Lines:
             while raw and not raw.endswith(b"\n"):
                 raw = self.handle.readline(1 << 20)
             raise _LineTooLong(self.number)
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise NotText(self.number) from None
+        return raw
+
+
+def line_text(line: int, raw: bytes) -> str:
+    """A line's text; NotText when it is not UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise NotText(line) from None
 
 
 class _NotJson(ValueError):
@@ -507,16 +518,22 @@ def read_rows(handle: IO[bytes], fmt: str) -> Iterator[Row]:
 def json_lines(handle: IO[bytes]) -> Iterator[tuple[int, str | None]]:
     """The lines of a JSON Lines file opened in binary, numbered: each line's text, or
     None for a line longer than a row may be. Raises NotText when the file is not UTF-8."""
+    for line, raw in raw_json_lines(handle):
+        yield line, None if raw is None else line_text(line, raw)
+
+
+def raw_json_lines(handle: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
+    """`json_lines` as bytes, not yet read as UTF-8 (`line_text` does)."""
     lines = _Lines(handle)
     while True:
         try:
-            text = next(lines)
+            raw = lines.raw()
         except StopIteration:
             return
         except _LineTooLong as exc:
             yield exc.line, None
             continue
-        yield lines.number, text
+        yield lines.number, raw
 
 
 def json_row(line: int, text: str | None) -> Row | None:

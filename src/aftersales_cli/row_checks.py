@@ -38,13 +38,13 @@ CHUNK = 250
 
 class Ready(NamedTuple):
     """An exported complaint, checked and in its stored form. `source`: what it was read
-    from (the row, or its line's text), to check it again here should its batch clash."""
+    from (the row, or its line), to check it again here should its batch clash."""
 
     line: int
     stored: bulk.Stored
     org: str | None
     received_at: datetime
-    source: Row | str | None
+    source: Row | bytes | None
 
 
 class Bad(NamedTuple):
@@ -125,7 +125,7 @@ def checked(
             yield check(row, rules, now)
         return
     answered = workers.in_order(
-        _chunks(exchange.json_lines(handle)),
+        _chunks(exchange.raw_json_lines(handle)),
         _check_chunk,
         (rules, now),
         count,
@@ -133,17 +133,19 @@ def checked(
         "(run the import again)",
     )
     for chunk, items in answered:
-        for (_, text), item in zip(chunk, items, strict=True):
+        for (_, raw), item in zip(chunk, items, strict=True):
             if isinstance(item, Ready):
-                yield item._replace(source=text)  # (the text stayed here: not sent back)
+                yield item._replace(source=raw)  # (the line stayed here: not sent back)
+            elif isinstance(item, _NotText):
+                raise exchange.NotText(item.line)
             elif item is not None:
                 yield item
 
 
 def _chunks(
-    lines: Iterable[tuple[int, str | None]],
-) -> Iterator[list[tuple[int, str | None]]]:
-    chunk: list[tuple[int, str | None]] = []
+    lines: Iterable[tuple[int, bytes | None]],
+) -> Iterator[list[tuple[int, bytes | None]]]:
+    chunk: list[tuple[int, bytes | None]] = []
     for numbered in lines:
         chunk.append(numbered)
         if len(chunk) == CHUNK:
@@ -156,13 +158,24 @@ def _chunks(
 # ---- in a worker ----------------------------------------------------------------------
 
 
+class _NotText(NamedTuple):
+    """A line that is not UTF-8: the file is refused there (`exchange.NotText`)."""
+
+    line: int
+
+
 def _check_chunk(
-    given: tuple[Rules, datetime], chunk: list[tuple[int, str | None]]
-) -> list[Item | None]:
+    given: tuple[Rules, datetime], chunk: list[tuple[int, bytes | None]]
+) -> list[Item | _NotText | None]:
     """Each line's item (None for a blank line); a `Ready` without its source."""
     rules, now = given
-    items: list[Item | None] = []
-    for line, text in chunk:
+    items: list[Item | _NotText | None] = []
+    for line, raw in chunk:
+        try:
+            text = None if raw is None else exchange.line_text(line, raw)
+        except exchange.NotText:
+            items.append(_NotText(line))  # (the import stops there)
+            continue
         row = exchange.json_row(line, text)
         item = None if row is None else check(row, rules, now)
         items.append(item._replace(source=None) if isinstance(item, Ready) else item)

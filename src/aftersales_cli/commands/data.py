@@ -322,7 +322,7 @@ def _built_in_workers(
     show_phone: bool,
     target: Path | None,
     count: int,
-) -> Iterator[tuple[int, str]]:
+) -> Iterator[tuple[int, bytes]]:
     """Each complaint's id and JSON line, in id order, built by `count` workers from the
     rows read here (`exchange.export_lines`: the same records as `export_record`)."""
     from aftersales_cli import exchange
@@ -346,24 +346,34 @@ def _built_in_workers(
 
 def _write_lines(
     conn: sqlite3.Connection,
-    lines: Iterable[tuple[int, str]],
+    lines: Iterable[tuple[int, bytes]],
     handle: IO[str],
     show_phone: bool,
     with_files: bool,
 ) -> None:
     """The lines of the complaints (each followed by its attachments' records, with
-    them), then the registry — as `_write` writes the same records as JSON Lines."""
+    them), then the registry — as `_write` writes the same records as JSON Lines. The
+    lines go to a UTF-8 stream's bytes as they came (not decoded to be encoded again)."""
+    import codecs
+
     from aftersales_cli import exchange
     from aftersales_cli.store import attachments
 
     having = attachments.with_attachments(conn) if with_files else set()
-    write = handle.write
+    handle.flush()
+    raw = getattr(handle, "buffer", None)
+    if codecs.lookup(getattr(handle, "encoding", None) or "ascii").name != "utf-8":
+        raw = None  # (a stream of another encoding: its text layer encodes)
     for complaint_id, line in lines:
-        write(line + "\n")
+        if raw is not None:
+            raw.write(line + b"\n")
+        else:
+            handle.write(line.decode() + "\n")
         if complaint_id in having:
             for kept in attachments.of_case(conn, complaint_id):
                 _, content = attachments.content(conn, kept.complaint_id, kept.number)
                 output.json_lines(exchange.attachment_records(kept, content), handle)
+            handle.flush()  # (before the next line, written beneath the text layer)
     output.json_lines(_registry(conn, show_phone=show_phone), handle)
 
 

@@ -486,7 +486,11 @@ class _Importer:
         from aftersales_cli import exchange, row_checks
 
         source = item.source
-        row = source if isinstance(source, exchange.Row) else exchange.json_row(item.line, source)
+        if isinstance(source, exchange.Row):
+            row: exchange.Row | None = source
+        else:
+            assert source is not None
+            row = exchange.json_row(item.line, exchange.line_text(item.line, source))
         assert row is not None
         return row_checks.complaint(row, self.rules, self.now)
 

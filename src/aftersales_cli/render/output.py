@@ -81,19 +81,19 @@ def json_lines(records: Iterable[Any], handle: IO[str]) -> None:
     write = handle.write
     ascii_only = not holds_unicode(handle)
     for record in records:
-        write(json_line(record, ascii_only=ascii_only) + "\n")
+        write(json_line(record, ascii_only=ascii_only).decode() + "\n")
 
 
-def json_line(record: Any, *, ascii_only: bool = False) -> str:
-    """One record of `json_lines`, without its newline."""
+def json_line(record: Any, *, ascii_only: bool = False) -> bytes:
+    """One record of `json_lines`, without its newline, in UTF-8 (ASCII: `ascii_only`)."""
     if ascii_only:
-        return json.dumps(record, ensure_ascii=True)
+        return json.dumps(record, ensure_ascii=True).encode()
     import orjson
 
     try:
-        return orjson.dumps(record).decode()
+        return orjson.dumps(record)
     except orjson.JSONEncodeError:
-        return json.dumps(record, ensure_ascii=False)
+        return json.dumps(record, ensure_ascii=False).encode()
 
 
 def warn(message: str) -> None:
