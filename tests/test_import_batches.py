@@ -45,6 +45,11 @@ def log_at(run: Run, db: Path, when: str, description: str = "米饭偏硬，口
     )  # fmt: skip
 
 
+def copies(record: dict[str, Any], count: int, first: int) -> list[dict[str, Any]]:
+    """`count` copies of an exported complaint under the ids from `first` on."""
+    return [{**copy.deepcopy(record), "id": first + n} for n in range(count)]
+
+
 def indexes(db: Path) -> list[tuple[str, str]]:
     with sqlite3.connect(db) as conn:
         return sorted(
@@ -128,11 +133,7 @@ def test_a_clash_deep_in_a_large_file_is_named_by_its_line_alone(run: Run, tmp_p
     log_at(run, db, "2026-11-20 09:00")
     log_at(run, other, "2026-11-20 08:00")
     (record,) = export(run, other)
-    many = []
-    for n in range(1200):
-        copied = copy.deepcopy(record)
-        copied["id"] = 1000 + n
-        many.append(copied)
+    many = copies(record, 1200, 1000)
     clean = jsonl(tmp_path / "clean.jsonl", many)
     many[1099]["id"] = 1  # line 1100: the complaint already here
     clashing = jsonl(tmp_path / "clash.jsonl", many)
@@ -181,11 +182,7 @@ def test_checked_by_workers_bad_rows_and_clashes_are_told_in_the_order_of_the_fi
     log_at(run, db, "2026-11-20 09:00")
     log_at(run, other, "2026-11-20 08:00")
     (record,) = export(run, other)
-    rows: list[Any] = []
-    for n in range(40):
-        copied = copy.deepcopy(record)
-        copied["id"] = 100 + n
-        rows.append(copied)
+    rows: list[Any] = list(copies(record, 40, 100))
     rows[9]["id"] = 1  # line 10: already here
     rows[20]["customer"] = {"a": 1}  # line 21: not a text
     rows[25]["id"] = 105  # line 26: as line 6
@@ -277,11 +274,7 @@ def test_checked_by_workers_a_line_that_is_not_utf8_refuses_the_file_there(
     db, other = tmp_path / "here.db", tmp_path / "other.db"
     log_at(run, other, "2026-11-20 08:00")
     (record,) = export(run, other)
-    lines = []
-    for n in range(20):
-        copied = copy.deepcopy(record)
-        copied["id"] = 100 + n
-        lines.append(json.dumps(copied, ensure_ascii=False).encode())
+    lines = [json.dumps(c, ensure_ascii=False).encode() for c in copies(record, 20, 100)]
     lines[11] = b'{"b": "\xff"}'  # line 12, in the second chunk of seven
     path = tmp_path / "in.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")

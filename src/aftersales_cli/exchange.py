@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from aftersales_cli.clock import YEARS, local_zone, to_utc_text
 from aftersales_cli.render.record_json import (
@@ -69,6 +69,10 @@ from aftersales_cli.rules.taxonomy import (
 )
 from aftersales_cli.store.events import Event
 from aftersales_cli.store.survey import Stored
+
+if TYPE_CHECKING:
+    from aftersales_cli.store.db import Rows
+    from aftersales_cli.store.search import Batch
 
 ACTIONS = history.ACTIONS
 
@@ -288,9 +292,9 @@ class Exporting(NamedTuple):
 class ExportBatch(NamedTuple):
     """A batch of complaints as read, with their ledger and action rows."""
 
-    rows: Any  # store.search.Batch
-    ledger: Any  # store.db.Rows
-    actions: Any
+    rows: Batch
+    ledger: Rows
+    actions: Rows
 
 
 def export_lines(

@@ -19,7 +19,7 @@ import signal
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aftersales_cli.errors import WorkerStopped
 
@@ -39,7 +39,7 @@ def available() -> int:
         return os.cpu_count() or 1
 
 
-class _Failed(Generic[Task]):
+class _Failed:
     """A task whose work raised in a worker: a bug, said with the worker's traceback."""
 
     def __init__(self, text: str) -> None:

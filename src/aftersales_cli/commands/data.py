@@ -356,7 +356,6 @@ def _write_lines(
     lines go to a UTF-8 stream's bytes as they came (not decoded to be encoded again)."""
     import codecs
 
-    from aftersales_cli import exchange
     from aftersales_cli.store import attachments
 
     having = attachments.with_attachments(conn) if with_files else set()
@@ -370,9 +369,7 @@ def _write_lines(
         else:
             handle.write(line.decode() + "\n")
         if complaint_id in having:
-            for kept in attachments.of_case(conn, complaint_id):
-                _, content = attachments.content(conn, kept.complaint_id, kept.number)
-                output.json_lines(exchange.attachment_records(kept, content), handle)
+            output.json_lines(_attachment_records(conn, complaint_id), handle)
             handle.flush()  # (before the next line, written beneath the text layer)
     output.json_lines(_registry(conn, show_phone=show_phone), handle)
 
@@ -426,16 +423,23 @@ def _with_attachments(
 ) -> Iterator[dict[str, Any]]:
     """Each record followed by the records of its attachments (their content read one
     attachment at a time)."""
-    from aftersales_cli import exchange
     from aftersales_cli.store import attachments
 
     having = attachments.with_attachments(conn)
     for record in records:
         yield record
         if record["id"] in having:
-            for kept in attachments.of_case(conn, record["id"]):
-                _, content = attachments.content(conn, kept.complaint_id, kept.number)
-                yield from exchange.attachment_records(kept, content)
+            yield from _attachment_records(conn, record["id"])
+
+
+def _attachment_records(conn: sqlite3.Connection, complaint_id: int) -> Iterator[dict[str, Any]]:
+    """The records of a complaint's attachments, their content read one at a time."""
+    from aftersales_cli import exchange
+    from aftersales_cli.store import attachments
+
+    for kept in attachments.of_case(conn, complaint_id):
+        _, content = attachments.content(conn, kept.complaint_id, kept.number)
+        yield from exchange.attachment_records(kept, content)
 
 
 def _registry(conn: sqlite3.Connection, *, show_phone: bool) -> Iterator[dict[str, Any]]:

@@ -19,7 +19,7 @@ from aftersales_cli.errors import NotFound
 from aftersales_cli.rules import actions as rules
 from aftersales_cli.rules.actions import Action
 from aftersales_cli.store import events
-from aftersales_cli.store.db import Rows, in_chunks, read_rows
+from aftersales_cli.store.db import Rows, in_chunks, rows_of_complaints
 
 COLUMNS = (
     "complaint_id",
@@ -186,11 +186,7 @@ def of_cases(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[Act
 
 def rows_of(conn: sqlite3.Connection, ids: Sequence[int]) -> Rows:
     """The rows of the complaints `ids`, as read (`of_rows` reads them)."""
-    rows = None
-    for chunk, marks in in_chunks(ids):
-        sql = f"SELECT * FROM actions WHERE complaint_id IN ({marks}) ORDER BY id"
-        rows = read_rows(conn, sql, chunk, rows)
-    return rows or Rows((), [])
+    return rows_of_complaints(conn, "actions", ids, "id")
 
 
 def of_rows(rows: Rows, ids: Sequence[int], zone: tzinfo) -> dict[int, list[Action]]:

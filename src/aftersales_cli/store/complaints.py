@@ -29,7 +29,7 @@ from aftersales_cli.store.codec import (
     decode,
     to_row,
 )
-from aftersales_cli.store.db import Rows, in_chunks, read_rows
+from aftersales_cli.store.db import Rows, rows_of_complaints
 
 # The repeat figures: minutes since the previous complaint in the same category from the
 # same phone (the repeat KPI, migration 0003) and from the same client (migration 0006).
@@ -226,11 +226,7 @@ def deadlines_for(
 
 def deadline_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> Rows:
     """The deadline rows of the complaints `ids`, as read (`deadlines_of` reads them)."""
-    rows = None
-    for chunk, marks in in_chunks(ids):
-        sql = f"SELECT * FROM deadlines WHERE complaint_id IN ({marks})"
-        rows = read_rows(conn, sql, chunk, rows)
-    return rows or Rows((), [])
+    return rows_of_complaints(conn, "deadlines", ids)
 
 
 def deadlines_of(

@@ -354,15 +354,24 @@ class Rows(NamedTuple):
         return (dict(zip(names, row, strict=True)) for row in self.values)
 
 
-def read_rows(
-    conn: sqlite3.Connection, sql: str, params: Sequence[Any], rows: Rows | None = None
-) -> Rows:
-    """The rows of a query (added to `rows`, of the same columns, when given)."""
+def read_rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> Rows:
+    """The rows of a query."""
     cursor = conn.cursor()
     cursor.row_factory = None
     cursor.execute(sql, params)
-    values = cursor.fetchall()
-    if rows is None:
-        return Rows(tuple(column[0] for column in cursor.description), values)
-    rows.values.extend(values)
-    return rows
+    return Rows(tuple(column[0] for column in cursor.description), cursor.fetchall())
+
+
+def rows_of_complaints(
+    conn: sqlite3.Connection, table: str, ids: Sequence[int], order: str = ""
+) -> Rows:
+    """Every row of `table` (a table with a `complaint_id`) of the complaints `ids`, as
+    read, in `order` (an ORDER BY's terms) within each chunk of ids."""
+    names: tuple[str, ...] = ()
+    values: list[tuple[Any, ...]] = []
+    ordered = f" ORDER BY {order}" if order else ""
+    for chunk, marks in in_chunks(ids):
+        sql = f"SELECT * FROM {table} WHERE complaint_id IN ({marks}){ordered}"
+        names, more = read_rows(conn, sql, chunk)
+        values += more
+    return Rows(names, values)

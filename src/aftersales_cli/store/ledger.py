@@ -17,7 +17,7 @@ from aftersales_cli.errors import NotFound
 from aftersales_cli.rules.ledger import Candidate, Entry
 from aftersales_cli.rules.supply import client_range
 from aftersales_cli.store.codec import fen, multiple, times, yuan
-from aftersales_cli.store.db import Rows, in_chunks, read_rows
+from aftersales_cli.store.db import Rows, rows_of_complaints
 
 COLUMNS = (
     "complaint_id",
@@ -135,11 +135,7 @@ def of_cases(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[Ent
 
 def rows_of(conn: sqlite3.Connection, ids: Sequence[int]) -> Rows:
     """The rows of the complaints `ids`, as read (`of_rows` reads them)."""
-    rows = None
-    for chunk, marks in in_chunks(ids):
-        sql = f"SELECT * FROM ledger WHERE complaint_id IN ({marks}) ORDER BY id"
-        rows = read_rows(conn, sql, chunk, rows)
-    return rows or Rows((), [])
+    return rows_of_complaints(conn, "ledger", ids, "id")
 
 
 def of_rows(rows: Rows, ids: Sequence[int], zone: tzinfo) -> dict[int, list[Entry]]:
