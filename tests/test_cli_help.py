@@ -13,14 +13,9 @@ from conftest import Run
 
 from aftersales_cli.cli import COMMANDS, command_function
 
-NAMES = [name for name, _ in COMMANDS]
+NAMES = [name for name, _, _ in COMMANDS]
+SUMMARIES = {name: line for name, _, line in COMMANDS}
 ARTEFACTS = re.compile(r"\{[A-Za-z_]+\}|<[a-z][a-z_ \[\],]*>|<=x|x<=|x>=|x>|\d{16,}")
-
-
-def summary(name: str) -> str:
-    doc = inspect.getdoc(command_function(name))
-    assert doc, name
-    return doc.splitlines()[0]
 
 
 def help_of(run: Run, *argv: str) -> str:
@@ -38,13 +33,16 @@ def test_help_has_no_type_reprs_braces_or_giant_bounds(run: Run, name: str) -> N
 
 @pytest.mark.parametrize("name", NAMES)
 def test_each_command_opens_with_a_one_line_summary_shown_whole(run: Run, name: str) -> None:
-    doc = inspect.getdoc(command_function(name))
-    assert doc is not None
-    first, _, rest = doc.partition("\n")
-    assert rest.startswith("\n"), f"{name}: the summary is one line, then a blank line"
+    """The registry's summary is listed whole by `aftersales --help` and opens the
+    command's own help, followed by the function's docstring (which does not repeat it)."""
+    first = SUMMARIES[name]
+    assert "\n" not in first and first.endswith((".", "…")), first
     top = help_of(run)
     assert re.search(rf"^  {name} +{re.escape(first)}$", top, re.M), (first, top)
-    assert first in help_of(run, name)
+    doc = inspect.getdoc(command_function(name))
+    assert doc and first not in doc, f"{name}: the docstring repeats the summary"
+    own = " ".join(help_of(run, name).split())
+    assert f"{first} {' '.join(doc.split())[:60]}" in own, own
 
 
 def test_usage_names_arguments_plainly(run: Run) -> None:

@@ -27,7 +27,7 @@ DEFAULT_TZ = "Asia/Shanghai"
 # The years a complaint can be about: anything else is a typing error (and keeps date
 # arithmetic far from the ends of the calendar).
 YEARS = (2000, 2099)
-_RELATIVE = re.compile(r"^([+-])\s*(\d+)\s*(m|min|h|d)$")
+_RELATIVE = r"^([+-])\s*(\d+)\s*(m|min|h|d)$"
 _DAY_WORDS = {
     "today": 0,
     "今天": 0,
@@ -43,7 +43,7 @@ def local_zone() -> tzinfo:
 
 
 # An IANA zone name: `Asia/Shanghai`, `UTC`, `America/Argentina/Buenos_Aires`, `Etc/GMT+8`.
-_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*")
+_ZONE_NAME = r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*"
 
 
 @lru_cache(maxsize=8)
@@ -52,7 +52,7 @@ def _zone(name: str) -> tzinfo:
         f"{ENV_TZ}: {name[:40]!r}{'…' if len(name) > 40 else ''} is not a time zone "
         "(an IANA name like Asia/Shanghai)"
     )
-    if len(name) > 64 or not _ZONE_NAME.fullmatch(name):
+    if len(name) > 64 or not re.fullmatch(_ZONE_NAME, name):
         raise unknown
     try:
         return ZoneInfo(name)
@@ -131,7 +131,7 @@ def _parse_time(text: str, field: str, reference: datetime) -> datetime:
     lowered = raw.lower()
     if lowered in ("now", "现在"):
         return reference
-    relative = _RELATIVE.match(lowered.replace(" ", ""))
+    relative = re.match(_RELATIVE, lowered.replace(" ", ""))
     if relative:
         sign, amount, unit = relative.groups()
         n = int(amount) * (1 if sign == "+" else -1)
@@ -197,7 +197,7 @@ def from_utc_text(text: str, zone: tzinfo | None = None) -> datetime:
 
 
 # A stored time exactly as `to_utc_text` writes it (what `LocalTimes` reads fastest).
-_STORED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z")
+_STORED = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z"
 
 
 class LocalTimes:
@@ -215,9 +215,10 @@ class LocalTimes:
     def __init__(self, zone: tzinfo) -> None:
         self.zone = zone
         self._hours: dict[str, tuple[str, str] | None] = {}
+        self._stored = re.compile(_STORED)
 
     def text(self, value: str) -> str:
-        if _STORED.fullmatch(value):
+        if self._stored.fullmatch(value):
             hour = value[:13]
             try:
                 known = self._hours[hour]

@@ -207,9 +207,7 @@ def list_(
 
 
 action = Group(
-    """Corrective actions (整改): add, done, verify, list.
-
-    What a department does so that a complaint's cause does not come back (policies 001
+    """What a department does so that a complaint's cause does not come back (policies 001
     and 004): opened with a due time, done by the department, verified by QC.
 
     Example: aftersales action add 42 --text "冷藏车温控改造" --dept 配送 --due "2026-12-01 18:00"

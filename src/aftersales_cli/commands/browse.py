@@ -38,9 +38,7 @@ def show(
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
-    """Show one complaint whole: its fields, deadlines and history.
-
-    Every deadline with its state, the attachments, and the history as a timeline. The
+    """Every deadline with its state, the attachments, and the history as a timeline. The
     phone is shown in full: you call back from it.
 
     Example: aftersales show 42
@@ -119,9 +117,7 @@ def list_(
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
-    """List complaints with something still to do, most pressing first.
-
-    Open ones, and closed ones awaiting the revisit, the most pressing deadline first.
+    """Open ones, and closed ones awaiting the revisit, the most pressing deadline first.
 
     Example: aftersales list --severity urgent --org 实验小学
     """

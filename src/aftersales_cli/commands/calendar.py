@@ -35,9 +35,7 @@ def calendar(
     json_: JsonOption = False,
     rules: RulesOption = None,
 ) -> None:
-    """The work calendar: days off, holidays and make-up workdays.
-
-    A month grid (this month by default; --year alone shows the whole year) marking days
+    """A month grid (this month by default; --year alone shows the whole year) marking days
     off, China's official holidays with their names, make-up workdays and the rules
     file's own [calendar] dates; --json prints one record per day. A year without official
     data is warned about on stderr, with how to add its dates to the rules file.

@@ -46,9 +46,7 @@ def note(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Record a progress note: a call, visit, message or internal note.
-
-    Works at any status, closed cases too; `show` lists the notes in the history. A call,
+    """Works at any status, closed cases too; `show` lists the notes in the history. A call,
     visit or message is the first contact when that is still pending, and confirms the
     result with the customer (the confirm milestone) once that is due.
 

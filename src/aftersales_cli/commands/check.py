@@ -139,9 +139,7 @@ def check(
     db: DbOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Check the database: SQLite's integrity check and the tool's own.
-
-    Every complaint has its deadlines and a history that starts with log (or import), runs
+    """Every complaint has its deadlines and a history that starts with log (or import), runs
     in time order and adds up to its status, the report figures kept on it agree; every
     corrective action is what its complaint's history says of it, and every attachment
     still has the size and SHA-256 recorded when it was attached.

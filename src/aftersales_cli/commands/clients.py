@@ -414,9 +414,7 @@ def merge(
 
 
 client = Group(
-    """Clients (客户): add, list, show, alias, merge.
-
-    The client registry: each client once, whatever the spelling. Intake files a
+    """The client registry: each client once, whatever the spelling. Intake files a
     complaint's --org under the registered client its name or alias matches, and
     registers a name it does not know (warning of near matches).
 

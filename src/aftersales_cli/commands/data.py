@@ -71,9 +71,7 @@ def backup(
     db: DbOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Copy the database to FILE while it is in use, and check the copy.
-
-    SQLite's online backup, then the copy's integrity check. A backup never overwrites a
+    """SQLite's online backup, then the copy's integrity check. A backup never overwrites a
     file; it lands whole or not at all. On a terminal a progress bar shows the pages
     copied (stderr; not with --quiet, never off a terminal).
 
@@ -225,9 +223,7 @@ def export(
     rules: RulesOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Export complaints with their whole history as JSON Lines or CSV.
-
-    JSON Lines then holds every client (aliases, history) and every survey response;
+    """JSON Lines then holds every client (aliases, history) and every survey response;
     CSV holds the complaints only.
 
     CSV is UTF-8 with BOM, formula cells neutralised. Phones are masked unless --show-phone,

@@ -304,9 +304,7 @@ def demo(
     ] = DEMO_FILE,
     rules: RulesOption = None,
 ) -> None:
-    """Build a demo database from a built-in scenario and tour the tool.
-
-    Built in the current folder: a few weeks of complaints in Chinese and English, and what
+    """Built in the current folder: a few weeks of complaints in Chinese and English, and what
     the tool does with them.
 
     Example: aftersales demo && aftersales --db aftersales-demo.db show 3

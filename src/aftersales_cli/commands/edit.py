@@ -93,9 +93,7 @@ def edit(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Correct what intake took down (closed cases too), with a reason.
-
-    The history keeps each field old → new with the reason. What depends on a field
+    """The history keeps each field old → new with the reason. What depends on a field
     follows it: a corrected received time counts the deadlines counted from it again
     (breaches stay breached); a corrected client, delivery date, batch or product moves the
     case between supply events, and their fines are reversed and entered anew in the

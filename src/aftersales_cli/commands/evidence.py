@@ -110,9 +110,7 @@ def attach(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Keep a photo, video still, lab report or scan with a complaint.
-
-    The file is stored inside the database (so one file stays the whole record, and
+    """The file is stored inside the database (so one file stays the whole record, and
     `backup` copies it) with its name, size, SHA-256, its type read from its content, who
     and when; attachments are numbered from 1 within the case, at any status, and never
     changed or deleted. At most 20 MiB (attachments.max_mib in the rules file). `show`
@@ -167,9 +165,7 @@ def attachment(
     json_: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Write an attachment back to a file, its SHA-256 verified.
-
-    The file is written as every file the tool writes: never over an existing one
+    """The file is written as every file the tool writes: never over an existing one
     without --overwrite, never through a symbolic link, whole or not at all, private
     (0600). Content that no longer matches the SHA-256 recorded when it was attached is
     refused (exit 74; run `aftersales check`).

@@ -44,9 +44,7 @@ def revisit(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Record the follow-up with the customer after closure.
-
-    An unsatisfied customer (1-2 by default; see aftersales rules) reopens the case with
+    """An unsatisfied customer (1-2 by default; see aftersales rules) reopens the case with
     a fresh resolution deadline counted from now; it is revisited again after its next
     close.
 

@@ -40,10 +40,7 @@ def assign(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Hand a complaint to a department and, optionally, a person.
-
-    Example: aftersales assign 42 --dept 质控 --to 李工
-    """
+    """Example: aftersales assign 42 --dept 质控 --to 李工"""
     with session(ctx, db=db, rules=rules, by=by) as s:
         after = cases.assign(s.desk(), parse.assign(complaint_id, dept, to)).after
         print_case(s, after, json_=json_, lead=[changed(after, "Assigned")])
@@ -74,9 +71,7 @@ def done(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Record a milestone as done: contact, plan, sample, confirm….
-
-    First contact made, handed to the department, plan given to the customer, QC's sample
+    """First contact made, handed to the department, plan given to the customer, QC's sample
     taken, investigation done, QC's lab report in, the result confirmed with the customer.
     Earlier milestones of its chain still open are recorded at the same time (contact →
     plan → investigation; sample → lab_report). sample, lab_report and confirm are
@@ -116,9 +111,7 @@ def extend(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Extend a deadline: the customer was told why and given a new time.
-
-    Before the deadline it moves it; after it, the breach stands, and `overdue` stops
+    """Before the deadline it moves it; after it, the breach stands, and `overdue` stops
     repeating it until the promised time.
 
     Example: aftersales extend 42 --until "2026-11-25 18:00" --reason "等待检测报告"
@@ -201,9 +194,7 @@ def close(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Close a complaint: remedies, payments, cause, what was found.
-
-    Remedies, amounts paid, root cause, ours or not, what was found.
+    """Remedies, amounts paid, root cause, ours or not, what was found.
 
     A confirmed counterfeit, expired or spoiled case that is ours fines its supply event
     (client, delivery day, batch or product) once, however many complain about it: k × the

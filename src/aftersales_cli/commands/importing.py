@@ -98,9 +98,7 @@ def import_(
     by: ByOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Import complaints from CSV or JSON Lines: exports or intake rows.
-
-    An export of this tool (with its history and ids), or intake rows such as the online
+    """An export of this tool (with its history and ids), or intake rows such as the online
     form platform's export (columns named like the log options, `received_at` or `received-
     at`; Chinese headers accepted). Every field is checked as the command that sets it
     checks it: all rows are imported or none. A refusal shows the first 20 bad rows with

@@ -278,9 +278,7 @@ def log(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Log a new complaint: suggest category and severity, set deadlines.
-
-    On a terminal, what is missing is asked for, each answer checked as it is typed: the
+    """On a terminal, what is missing is asked for, each answer checked as it is typed: the
     phone first (a returning caller's name and client are offered), then the name,
     client, description, channel and category (Enter keeps the suggested one).
 
@@ -412,9 +410,7 @@ def classify(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Confirm or change category and severity.
-
-    Raising makes pending deadlines sooner, counted from now; lowering needs --reason
+    """Raising makes pending deadlines sooner, counted from now; lowering needs --reason
     (kept in the history) and makes them later. Done milestones and breaches stay.
 
     Example: aftersales classify 42 --category food_quality --severity general

@@ -49,9 +49,7 @@ def pay(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Record a payment to the customer, or reverse a mistaken one.
-
-    At any time after intake (also after close). Each is a ledger entry and a history entry,
+    """At any time after intake (also after close). Each is a ledger entry and a history entry,
     in one go.
 
     Example: aftersales pay 42 --kind medical_costs --amount 860 --note "医院发票 3 张"

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import typer
 
@@ -95,8 +94,7 @@ IdArgument = Annotated[
 ]
 
 
-@dataclass
-class Globals:
+class Globals(NamedTuple):
     """Options given before the command name."""
 
     db: str | None = None

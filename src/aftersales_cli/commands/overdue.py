@@ -168,9 +168,7 @@ def overdue(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """List every pending milestone past its deadline, most urgent first.
-
-    Most urgent and most late first. Open corrective actions past their due time are
+    """Most urgent and most late first. Open corrective actions past their due time are
     listed too, as milestone `action N` with their department and owner. A paused
     complaint's deadlines are left out (and not breached) until it resumes; once it has
     been paused longer than the rules allow (pause_limit) it is listed as milestone

@@ -37,9 +37,7 @@ def pause(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Pause a complaint's deadlines while it waits on the customer.
-
-    While paused its pending deadlines do not run and nothing is breached; `resume`
+    """While paused its pending deadlines do not run and nothing is breached; `resume`
     moves each by the paused time (working time on a business-time clock, elapsed time
     on a 24/7 one). Breaches recorded before stay breached. `overdue` leaves a paused
     complaint out until it has been paused longer than the rules allow (pause_limit,
@@ -66,9 +64,7 @@ def resume(
     rules: RulesOption = None,
     by: ByOption = None,
 ) -> None:
-    """Run a paused complaint's deadlines again, each moved by the pause.
-
-    Each pending deadline moves by the time the complaint was paused — in working time
+    """Each pending deadline moves by the time the complaint was paused — in working time
     on a business-time clock, in elapsed time on a 24/7 one; the history shows each due
     moving. Breaches recorded before the pause stay breached.
 

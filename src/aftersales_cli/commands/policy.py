@@ -282,10 +282,7 @@ def rules_command(
     toml: TomlOption = False,
     rules: RulesOption = None,
 ) -> None:
-    """Show the rules in force: deadlines, categories, fines, targets.
-
-    Example: aftersales rules --rules examples/rules.toml --toml > company.toml
-    """
+    """Example: aftersales rules --rules examples/rules.toml --toml > company.toml"""
     if json_ and toml:
         raise BadInput("--toml", "give --json or --toml, not both")
     with session(ctx, rules=rules) as s:

@@ -51,9 +51,7 @@ def recompute(
     by: ByOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Count pending deadlines again after the calendar changed.
-
-    A changed calendar applies to deadlines set after the change; run this after entering
+    """A changed calendar applies to deadlines set after the change; run this after entering
     a holiday notice late (the State Council's notice for a new year) so that deadlines
     already set follow it. Each moves to the same working time from the same start (its
     pauses kept); a deadline already passed stays breached, a time promised to the

@@ -109,9 +109,7 @@ def report(
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
-    """Report a period: every KPI against its target, with charts.
-
-    Every KPI against its target and the previous period, the distributions, causes,
+    """Every KPI against its target and the previous period, the distributions, causes,
     breaches, penalties, responsibility, batch clusters and repeat complainants, with
     charts.
 

@@ -338,9 +338,7 @@ def report(
 
 
 survey = Group(
-    """Satisfaction survey (满意度调查): plan, record, import, report.
-
-    Policy 000 §六(二): every quarter, ask long-term clients, new clients and customers who
+    """Policy 000 §六(二): every quarter, ask long-term clients, new clients and customers who
     recently complained, scored by aspect; improve the low ones.
 
     Example: aftersales survey record --client 实验小学 --food 4 --taste 3 --hygiene 5

@@ -15,8 +15,8 @@ from aftersales_cli.render.blocks import Block, Cell, Fields, Heading, Line, Tab
 # sequences start with ESC or CSI; BEL ends some), DEL, lone surrogates, and the bidi
 # controls that reorder what the reader sees. Newline and tab are kept where layout
 # allows (`keep`); everything else becomes a visible escape such as `\x1b` or `\u202e`.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_UNSAFE_ALL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+_UNSAFE_ALL = r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -29,7 +29,7 @@ def clean(text: str, *, keep: bool = True) -> str:
     bidi controls as visible escapes; newline and tab kept unless `keep` is False."""
     if text.isprintable() and (keep or "\t" not in text):
         return text  # the usual case, and cheap
-    return (_UNSAFE if keep else _UNSAFE_ALL).sub(_escape, text)
+    return re.sub(_UNSAFE if keep else _UNSAFE_ALL, _escape, text)
 
 
 def width(text: str) -> int:

@@ -37,7 +37,7 @@ FIELDS: tuple[str, ...] = (
 )
 LATE = "late"
 TIME_FIELDS = frozenset({"due_at", "done_at", "verified_at"})
-KEY = re.compile(r"actions\.([1-9][0-9]{0,18})\.([a-z_]+)")
+KEY = r"actions\.([1-9][0-9]{0,18})\.([a-z_]+)"
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def key_parts(key: str) -> tuple[int, str] | None:
     """`actions.7.state` → (7, "state"); None for any other key."""
     if not key.startswith("actions."):  # (most keys: a history holds many)
         return None
-    match = KEY.fullmatch(key)
+    match = re.fullmatch(KEY, key)
     if match is None or match.group(2) not in (*FIELDS, LATE):
         return None
     return int(match.group(1)), match.group(2)

@@ -72,7 +72,7 @@ def sniff(head: bytes) -> str:
 
 
 FALLBACK_NAME = "attachment"
-_SEPARATORS = re.compile(r"[/\\]")
+_SEPARATORS = r"[/\\]"
 
 
 def clean_name(given: str) -> str:
@@ -80,7 +80,7 @@ def clean_name(given: str) -> str:
     `/` or `\\`), without control, format or bidi characters (a separator of another
     kind becomes a space), trimmed, at most NAME_MAX characters with its extension kept;
     `attachment` when nothing is left."""
-    base = _SEPARATORS.split(given)[-1]
+    base = re.split(_SEPARATORS, given)[-1]
     kept = []
     for char in base:
         kind = unicodedata.category(char)

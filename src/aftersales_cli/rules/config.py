@@ -36,7 +36,7 @@ from aftersales_cli.rules.taxonomy import (
 if TYPE_CHECKING:
     from aftersales_cli.rules.business import WorkCalendar
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)\s*$")
+_DURATION = r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)\s*$"
 
 # What a rules file may ask for at most: anything beyond is a typing error, and keeps
 # date arithmetic far from the ends of the calendar.
@@ -66,7 +66,7 @@ class Duration(NamedTuple):
 
 
 def parse_duration(text: str, key: str) -> Duration:
-    match = _DURATION.match(text)
+    match = re.match(_DURATION, text)
     if not match:
         raise RulesFileError(f"{key}: expected a duration like '30m', '2h' or '3d', got {text!r}")
     amount, unit = Decimal(match.group(1)), match.group(2)
@@ -769,7 +769,7 @@ def _day(value: Any, where: str) -> date | None:
         ) from None
 
 
-_ASPECT_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_ASPECT_KEY = r"^[a-z][a-z0-9_]{0,31}$"
 
 
 def _survey(table: Mapping[str, Any]) -> SurveyRules:
@@ -782,7 +782,7 @@ def _survey(table: Mapping[str, Any]) -> SurveyRules:
     labels: set[str] = set()
     for key, label in aspects.items():
         where = f"survey.aspects.{key}"
-        if not _ASPECT_KEY.match(key):
+        if not re.match(_ASPECT_KEY, key):
             raise RulesFileError(f"{where}: a key of lower-case letters, digits and _")
         if not isinstance(label, str) or not label.strip() or len(label) > 40:
             raise RulesFileError(f"{where}: a label of 1 to 40 characters")
@@ -853,7 +853,7 @@ def _check_severities(deadlines: Mapping[str, Mapping[str, Duration | None]]) ->
                 )
 
 
-_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+_RANGE = r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$"
 
 
 def _calendar(table: Mapping[str, Any]) -> CalendarRules:
@@ -887,7 +887,7 @@ def _hours(value: Any, where: str) -> WorkingHours:
         raise RulesFileError(f'{where}: a list of ranges like ["08:00-12:00", "13:00-18:00"]')
     ranges: list[tuple[time, time]] = []
     for item in value:
-        match = _RANGE.match(item) if isinstance(item, str) else None
+        match = re.match(_RANGE, item) if isinstance(item, str) else None
         if not match:
             raise RulesFileError(f"{where}: a range like '08:00-18:00', got {item!r}")
         h1, m1, h2, m2 = (int(g) for g in match.groups())

@@ -27,12 +27,11 @@ def round_fen(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-_PHONE = re.compile(r"^\+?[0-9 ()\-]+$")
+_PHONE = r"^\+?[0-9 ()\-]+$"
 # Yuan as people write it: digits, thousands separators only in whole groups of three
 # (`1,800.50`; never `3,6` or `1,,000`), a decimal part, an optional ¥ or 元.
-_MONEY = re.compile(
-    r"^(?:¥|￥|rmb|cny)?\s*((?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?)\s*(?:元|yuan)?$",
-    re.I,
+_MONEY = (
+    r"(?i)^(?:¥|￥|rmb|cny)?\s*((?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?)\s*(?:元|yuan)?$"
 )
 
 
@@ -63,7 +62,7 @@ def phone(value: str) -> str:
     cleaned = text("phone", value, limit=40)
     digits = sum(c.isdigit() for c in cleaned)
     low, high = PHONE_DIGITS
-    if not _PHONE.match(cleaned) or not low <= digits <= high:
+    if not re.match(_PHONE, cleaned) or not low <= digits <= high:
         raise RuleError(
             "phone", f"{low}-{high} digits, optionally with +, spaces, - and parentheses"
         )
@@ -82,7 +81,7 @@ def amount(field: str, value: str | None, *, positive: bool = False) -> Decimal 
     """Yuan as typed (`120`, `120.50`, `¥1,200`), exact to the fen."""
     if value is None:
         return None
-    match = _MONEY.match(value.strip())
+    match = re.match(_MONEY, value.strip())
     allowed = f"an amount in yuan from {'0.01' if positive else '0'} to {MONEY_MAX:,}"
     if not match:
         raise RuleError(field, f"{allowed}, like 120, 120.50 or 1,800.50")

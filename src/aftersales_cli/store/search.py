@@ -43,14 +43,14 @@ def _in(column: str, values: Sequence[str], params: list[Any]) -> str:
     return f"{column} IN ({','.join('?' * len(values))})"
 
 
-_PHONE_LIKE = re.compile(r"^\+?[0-9 ()\-]*[0-9][0-9 ()\-]*$")
+_PHONE_LIKE = r"^\+?[0-9 ()\-]*[0-9][0-9 ()\-]*$"
 
 
 def phone_digits(text: str) -> str | None:
     """The digits `--text` looks for among phones when it is written like (part of) a
     phone — `13900000070`, `139-0000-0070`, `+86 139…`, or the last digits alone."""
     cleaned = text.strip()
-    return phone_key(cleaned) if _PHONE_LIKE.match(cleaned) else None
+    return phone_key(cleaned) if re.match(_PHONE_LIKE, cleaned) else None
 
 
 # What `--text` looks in, beside the notes of the history: the complaint's own texts
