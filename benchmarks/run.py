@@ -18,6 +18,12 @@ is pinned (AFTERSALES_NOW, default the seed's "now") so that every run sees the 
 Rounds interleave the floors and the commands in a shuffled order, so that all see the
 same machine.
 
+After the table, for the slow commands whose work is one database read, that work alone:
+each command's queries (and the pure math on what they return) timed inside a process
+after its imports, set against the time its target leaves above F1 ((target - 1) x F1).
+Where the work alone takes longer, no start-up or rendering can meet the target: the
+reads themselves must change (another index, figures kept as the data is written).
+
 With --scale it times moving the whole database instead (issue 16), on --small then --db:
 
   floor  `benchmarks/floor.py`: every row of complaints, deadlines and events read with
@@ -182,18 +188,25 @@ def measure_all(
     }
 
 
+def largest_client(db: Path) -> str:
+    """The client with the most complaints (a large client's whole history is read)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    (largest,) = conn.execute(
+        "SELECT org FROM complaints WHERE org IS NOT NULL GROUP BY org ORDER BY COUNT(*) DESC"
+        " LIMIT 1"
+    ).fetchone()
+    conn.close()
+    return str(largest)
+
+
 def commands(exe: str, db: Path) -> list[tuple[str, list[str], tuple[int, ...]]]:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     some_id, customer, phone = conn.execute(
         "SELECT id, customer, phone_key FROM complaints ORDER BY id LIMIT 1"
         " OFFSET (SELECT COUNT(*) / 2 FROM complaints)"
     ).fetchone()
-    # the client with the most complaints (a large client's whole history is read)
-    (largest,) = conn.execute(
-        "SELECT org FROM complaints WHERE org IS NOT NULL GROUP BY org ORDER BY COUNT(*) DESC"
-        " LIMIT 1"
-    ).fetchone()
     conn.close()
+    largest = largest_client(db)
     newest = ["list", "--all", "--limit", "20", "--text"]  # what an operator searches
     base = [exe, "--db", str(db)]
     return [
@@ -236,6 +249,71 @@ def commands(exe: str, db: Path) -> list[tuple[str, list[str], tuple[int, ...]]]
         # the last full quarter's responses, against its plan and the quarter before
         ("survey report --quarter", [*base, "survey", "report", "--quarter", "last"], (0,)),
     ]
+
+
+# The work of a command that is one database read, run inside a process after its imports
+# (`setup` makes its arguments, untimed; `work` is timed): what no start-up or rendering
+# can take away. The names are the commands' rows in TARGETS.
+WORK_SETUP = """
+import sqlite3, sys, time
+from aftersales_cli import clock
+conn = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+now = clock.now()
+"""
+WORK: dict[str, tuple[str, str]] = {
+    "overdue": (
+        "from aftersales_cli.store import breaches\n"
+        "from aftersales_cli.rules.taxonomy import SEVERITY_RANK",
+        "sum(1 for _ in breaches.overdue(conn, now, now, SEVERITY_RANK))",
+    ),
+    "client show": (
+        "from aftersales_cli.store import clients\n"
+        "from aftersales_cli.rules.fields import client_key\n"
+        "keys = [client_key(sys.argv[2])]",
+        "counts = clients.counts(conn, keys); clients.money(conn, keys); "
+        "clients.open_cases(conn, keys, limit=5); "
+        "clients.latest(conn, keys, 5, counts.by_category)",
+    ),
+    "survey report --quarter": (
+        "from aftersales_cli.reports import period, survey\n"
+        "from aftersales_cli.rules.config import default_rules\n"
+        "quarter = period.parse_quarter('last', now); rules = default_rules()",
+        "survey.figures(conn, quarter, now, rules)",
+    ),
+}
+
+
+def measure_work(db: Path, client: str, env: dict[str, str], runs: int) -> dict[str, float]:
+    """The median milliseconds of each command's work alone (WORK), each run a new process
+    (SQLite's cache as cold as a command finds it), `runs` of each."""
+    found: dict[str, list[float]] = {name: [] for name in WORK}
+    for _ in range(runs):
+        for name, (setup, work) in WORK.items():
+            code = (
+                f"{WORK_SETUP}{setup}\nstart = time.perf_counter()\n{work}\n"
+                "print((time.perf_counter() - start) * 1000)"
+            )
+            out = subprocess.run(
+                [sys.executable, "-c", code, str(db), client],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            found[name].append(float(out.stdout))
+    return {name: statistics.median(ms) for name, ms in found.items()}
+
+
+def print_work(work: dict[str, float], f1: float) -> None:
+    """Each command's work alone against the time its target leaves above F1."""
+    header = f"{'work alone (after imports)':<34}{'median':>9}{'target leaves':>15}  "
+    print()
+    print(header)
+    print("-" * len(header))
+    for name, ms in work.items():
+        leaves = (TARGETS[name] - 1) * f1 * 1000
+        verdict = "the work alone is over the target" if ms > leaves else "room for start-up"
+        print(f"{'aftersales ' + name:<34}{ms:>7.0f}ms{leaves:>13.0f}ms  {verdict}")
 
 
 @dataclass
@@ -481,6 +559,7 @@ def main() -> int:
         if small:
             line += f"{small[t.name]:>9.1f}"
         print(f"{line}  {verdict}")
+    print_work(measure_work(args.db, largest_client(args.db), env, args.runs), f1_time)
     return 1 if failed else 0
 
 

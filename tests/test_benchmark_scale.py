@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from test_benchmark_seed import SEED, seed
 
 FLOOR = SEED.parent / "floor.py"
@@ -72,3 +73,27 @@ def test_the_scale_section_times_all_four_and_leaves_no_file(tmp_path: Path) -> 
         ["floor: rows to JSON lines", "export --show-phone", "import into an empty database",
          "backup"] * 2)  # fmt: skip
     assert list(scratch.iterdir()) == []  # the exports, imports and backups are gone
+
+
+def test_the_work_alone_of_each_slow_command_runs_against_the_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each command's work alone (`WORK`) calls the store as the command does: a snippet
+    that no longer runs (a function renamed, an argument added) fails here, not in a
+    benchmark run at a million."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", RUN)
+    assert spec is not None and spec.loader is not None
+    run = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench_run", run)  # its dataclasses look it up
+    spec.loader.exec_module(run)
+    db = seed(tmp_path, 300)
+    env = {**os.environ, "AFTERSALES_NOW": "2026-11-22 10:00"}
+    work = run.measure_work(db, run.largest_client(db), env, 1)
+    assert set(work) == set(run.WORK) <= set(run.TARGETS)
+    assert all(ms >= 0 for ms in work.values())
+    run.print_work(work, 0.05)
+    shown = capsys.readouterr().out
+    for name in run.WORK:
+        assert re.search(rf"aftersales {re.escape(name)} +\d+ms +\d+ms  (the work|room)", shown)
