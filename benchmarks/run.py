@@ -251,7 +251,8 @@ def commands(exe: str, db: Path) -> list[tuple[str, list[str], tuple[int, ...]]]
     ]
 
 
-# The work of a command that is one database read, run inside a process after its imports
+# The work of a command that is one database read (the report's: its queries, two at a
+# time), run inside a process after its imports
 # (`setup` makes its arguments, untimed; `work` is timed): what no start-up or rendering
 # can take away. The names are the commands' rows in TARGETS.
 WORK_SETUP = """
@@ -273,6 +274,14 @@ WORK: dict[str, tuple[str, str]] = {
         "counts = clients.counts(conn, keys); clients.money(conn, keys); "
         "clients.open_cases(conn, keys, limit=5); "
         "clients.latest(conn, keys, 5, counts.by_category)",
+    ),
+    "report --quarter": (
+        "from aftersales_cli.reports import build, period\n"
+        "from aftersales_cli.rules.config import default_rules\n"
+        "quarter = period.parse_quarter('last', now); rules = default_rules()\n"
+        "from pathlib import Path\nfrom aftersales_cli.store.db import open_db\n"
+        "connect = lambda: open_db(Path(sys.argv[1]), handed_over=True)",
+        "build.build(connect, quarter, now, rules)",
     ),
     "survey report --quarter": (
         "from aftersales_cli.reports import period, survey\n"
