@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
@@ -230,15 +230,17 @@ def from_row(row: Row, deadlines: Mapping[str, Deadline], zone: tzinfo | None = 
     return Case(id=row["id"], deadlines=full, **values)
 
 
-def deadline_of(row: Row, zone: tzinfo) -> Deadline:
+def deadline_of(row: Sequence[Any], zone: tzinfo) -> Deadline:
+    """A deadline from its row's values in the order of `DEADLINE_COLUMNS` (read by
+    position: a million of them make a dict each otherwise)."""
     return Deadline(
-        due_at=_time(row["due_at"], zone),
-        done_at=_time(row["done_at"], zone),
-        extended_from=_time(row["extended_from"], zone),
-        reason=row["reason"],
-        late=bool(row["late"]),
-        breach_noted=bool(row["breach_noted"]),
-        counting=counting_of(row["counting"], zone),
+        _time(row[2], zone),
+        _time(row[3], zone),
+        _time(row[4], zone),
+        row[5],
+        bool(row[6]),
+        bool(row[7]),
+        counting_of(row[8], zone),
     )
 
 

@@ -226,7 +226,7 @@ def deadlines_for(
 
 def deadline_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> Rows:
     """The deadline rows of the complaints `ids`, as read (`deadlines_of` reads them)."""
-    return rows_of_complaints(conn, "deadlines", ids)
+    return rows_of_complaints(conn, "deadlines", ids, columns=DEADLINE_COLUMNS)
 
 
 def deadlines_of(
@@ -235,14 +235,14 @@ def deadlines_of(
     """The deadlines of each complaint from its rows; None for one whose deadlines
     cannot be read (no database: this may run in a worker)."""
     result: dict[int, dict[str, Deadline] | None] = {i: {} for i in ids}
-    for row in rows.dicts():
-        found = result.get(row["complaint_id"])
+    for row in rows.values:  # in the order of DEADLINE_COLUMNS
+        found = result.get(row[0])
         if found is None:
             continue
         try:
-            found[row["milestone"]] = deadline_of(row, zone)
+            found[row[1]] = deadline_of(row, zone)
         except UNREADABLE:
-            result[row["complaint_id"]] = None
+            result[row[0]] = None
     return result
 
 

@@ -363,15 +363,21 @@ def read_rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> Rows
 
 
 def rows_of_complaints(
-    conn: sqlite3.Connection, table: str, ids: Sequence[int], order: str = ""
+    conn: sqlite3.Connection,
+    table: str,
+    ids: Sequence[int],
+    order: str = "",
+    columns: Sequence[str] = ("*",),
 ) -> Rows:
     """Every row of `table` (a table with a `complaint_id`) of the complaints `ids`, as
-    read, in `order` (an ORDER BY's terms) within each chunk of ids."""
+    read, in `order` (an ORDER BY's terms) within each chunk of ids; `columns`, in their
+    order, for a reader of the rows by position."""
     names: tuple[str, ...] = ()
     values: list[tuple[Any, ...]] = []
     ordered = f" ORDER BY {order}" if order else ""
+    listed = ", ".join(columns)
     for chunk, marks in in_chunks(ids):
-        sql = f"SELECT * FROM {table} WHERE complaint_id IN ({marks}){ordered}"
+        sql = f"SELECT {listed} FROM {table} WHERE complaint_id IN ({marks}){ordered}"
         names, more = read_rows(conn, sql, chunk)
         values += more
     return Rows(names, values)
