@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from conftest import Run, ok, refused
 
-from aftersales_cli.render.text import width
+from aftersales_cli.render.cells import width
 
 COMPANY = """
 [calendar]

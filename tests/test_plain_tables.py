@@ -8,7 +8,8 @@ from pathlib import Path
 
 from conftest import Run, ok
 
-from aftersales_cli.render.text import Columns, width
+from aftersales_cli.render.cells import width
+from aftersales_cli.render.text import Columns
 
 
 def _log(run: Run, description: str, customer: str, org: str, now: str) -> None:

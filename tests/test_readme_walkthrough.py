@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from installed import bare_env, script_folder
 
-from aftersales_cli.render.text import width
+from aftersales_cli.render.cells import width
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

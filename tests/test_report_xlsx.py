@@ -19,9 +19,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from test_report_renderers import FORMULA, sample_report
 
 from aftersales_cli.render.blocks import client as client_label
+from aftersales_cli.render.cells import width
 from aftersales_cli.render.report_tables import kpi_name, tables
 from aftersales_cli.render.report_xlsx import write_xlsx
-from aftersales_cli.render.text import width
 
 HEADER = 2  # the title is on row 1, the header on row 2, the rows from 3
 

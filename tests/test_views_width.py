@@ -20,9 +20,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aftersales_cli.commands.overdue import TERMINAL_ROWS
-from aftersales_cli.render import layout
+from aftersales_cli.render import cells, layout
 from aftersales_cli.render.blocks import Cell, Table, show_yuan
-from aftersales_cli.render.text import width
+from aftersales_cli.render.cells import width
 
 NOW = "2026-11-22 10:00"
 WIDTHS = (80, 120, 200)
@@ -230,28 +230,28 @@ WORDS = st.text(
 
 @given(WORDS, st.integers(min_value=1, max_value=60))
 def test_wrap_keeps_every_character_within_the_width(text: str, size: int) -> None:
-    lines = layout.wrap(text, size)
+    lines = cells.wrap(text, size)
     assert all(width(line) <= max(size, 2) for line in lines), lines
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
 
 
 def test_wrap_breaks_english_at_spaces_and_chinese_anywhere_but_before_punctuation() -> None:
-    assert layout.wrap("the Kung Pao chicken tasted sour", 12) == [
+    assert cells.wrap("the Kung Pao chicken tasted sour", 12) == [
         "the Kung Pao",
         "chicken",
         "tasted sour",
     ]
-    assert layout.wrap("米饭变质，孩子腹泻", 8) == ["米饭变", "质，孩子", "腹泻"]
+    assert cells.wrap("米饭变质，孩子腹泻", 8) == ["米饭变", "质，孩子", "腹泻"]
 
 
 def test_a_dash_after_a_space_keeps_its_space_and_the_line_before_ends_on_a_word() -> None:
     # the history of a closed case: the note follows " — "
-    assert layout.wrap("¥2,520.00; closed_at 2026-11-17 10:40 — 医药费已付", 37) == [
+    assert cells.wrap("¥2,520.00; closed_at 2026-11-17 10:40 — 医药费已付", 37) == [
         "¥2,520.00; closed_at 2026-11-17 10:40",
         "— 医药费已付",
     ]
     # Chinese punctuation opening a short run still never starts a line
-    assert layout.wrap("ok ok ok ok，再说", 11) == ["ok ok ok", "ok，再说"]
+    assert cells.wrap("ok ok ok ok，再说", 11) == ["ok ok ok", "ok，再说"]
 
 
 @given(

@@ -26,13 +26,88 @@ BROKEN_PIPE = 141  # as a shell reports a process ended by SIGPIPE
 
 def _error(message: str) -> None:
     """One line on stderr: what was wrong, made harmless for the terminal."""
-    from aftersales_cli.render.text import clean  # only when something went wrong
+    from aftersales_cli.render.cells import clean  # only when something went wrong
 
     sys.stderr.write(f"error: {clean(message, keep=False)}\n")
 
 
+def _paragraphs(text: str) -> list[tuple[int, bool, str]]:
+    """Help text as Click reads it: paragraphs between blank lines, each with the indent
+    of its first line; one that opens with a line holding only `\\b` is kept as written
+    (raw), the others are one line each, to be wrapped."""
+    found: list[tuple[int, bool, str]] = []
+    lines: list[str] = []
+    indent = 0
+
+    def done() -> None:
+        if lines:
+            raw = lines[0].strip() == "\b"
+            found.append((indent, raw, "\n".join(lines[1:]) if raw else " ".join(lines)))
+            lines.clear()
+
+    for line in text.expandtabs().splitlines():
+        if not line.strip():
+            done()
+            continue
+        if not lines:
+            indent = len(line) - len(line.lstrip())
+        lines.append(line.strip())
+    done()
+    return found
+
+
+class _Formatter(typer.Context.formatter_class):  # type: ignore[misc,valid-type]
+    """Click's help formatter, wrapping by the cells a terminal gives each character (a
+    Chinese one takes two: Click counts characters, and its lines with Chinese in them ran
+    past the edge of an 80-column terminal) — `render.cells.wrap`, as every view wraps."""
+
+    def _wrapped(self, text: str, size: int) -> list[str]:
+        from aftersales_cli.render.cells import wrap
+
+        out: list[str] = []
+        for n, (indent, raw, body) in enumerate(_paragraphs(text)):
+            if n:
+                out.append("")
+            lines = body.splitlines() if raw else wrap(body, max(size - indent, 10))
+            out.extend(" " * indent + line for line in lines)
+        return out
+
+    def write_text(self, text: str) -> None:
+        indent = " " * self.current_indent
+        for line in self._wrapped(text, self.width - self.current_indent):
+            self.write(f"{indent}{line}\n" if line else "\n")
+
+    def write_dl(
+        self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
+    ) -> None:
+        from aftersales_cli.render.cells import width
+
+        rows = [(first, second) for first, second, *_ in (tuple(r) + ("",) for r in rows)]
+        first_col = min(max((width(first) for first, _ in rows), default=0), col_max)
+        first_col += col_spacing
+        for first, second in rows:
+            self.write(f"{'':>{self.current_indent}}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if width(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - width(first)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = self._wrapped(second, max(self.width - first_col - 2, 10)) or [""]
+            self.write(f"{lines[0]}\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n" if line else "\n")
+
+
+class _Context(typer.Context):
+    formatter_class = _Formatter
+
+
 class _Bare(TyperGroup):
     """A group that, given no arguments, prints its help (exit 0)."""
+
+    context_class = _Context
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if not args and self.no_args_is_help and not ctx.resilient_parsing:
@@ -258,7 +333,9 @@ _SUMMARY = {name: line for name, _, line in COMMANDS}
 class _Command(TyperCommand):
     """A command whose help reads as people write it: `ID`, not `{ID}`; `--channel
     CHANNEL`, not `--channel <str>` (a value without a metavar of its own is named after
-    its option)."""
+    its option); wrapped by the cells a terminal gives each character (`_Formatter`)."""
+
+    context_class = _Context
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

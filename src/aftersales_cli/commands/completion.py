@@ -134,6 +134,6 @@ def complete_attachment_numbers(ctx: typer.Context, incomplete: str) -> Candidat
 
 def _one_line(text: str) -> str:
     """A candidate's help as a shell shows it: one line, no control characters."""
-    from aftersales_cli.render.text import clean
+    from aftersales_cli.render.cells import clean
 
     return clean(" ".join(text.split()), keep=False)

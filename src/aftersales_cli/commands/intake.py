@@ -76,7 +76,7 @@ def _say(text: str) -> None:
 
 def _choices(vocabulary: Vocabulary) -> None:
     """Every term of a field, English and Chinese, wrapped to the terminal."""
-    from aftersales_cli.render.text import width  # counts a Chinese character as two
+    from aftersales_cli.render.cells import width  # counts a Chinese character as two
 
     limit = max(40, shutil.get_terminal_size().columns - 4)
     line = ""

@@ -15,7 +15,7 @@ from aftersales_cli.commands.context import JsonOption, RulesOption, session
 from aftersales_cli.errors import BadInput
 from aftersales_cli.render import holds_unicode, output
 from aftersales_cli.render.blocks import Block, Fields, Line, Table
-from aftersales_cli.render.text import width
+from aftersales_cli.render.cells import width
 from aftersales_cli.rules.config import ClientTerms, Duration, Rules
 from aftersales_cli.rules.taxonomy import (
     DEPARTMENTS,

@@ -224,7 +224,7 @@ def import_(
     method: Annotated[
         str,
         typer.Option(
-            help="How the rows were gathered when the file does not say [default: online].",
+            help="How the rows were gathered when the file does not say.",
             autocompletion=complete_terms(SURVEY_METHODS),
         ),
     ] = "online",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from aftersales_cli.render import layout
+from aftersales_cli.render import cells, layout
 from aftersales_cli.render.blocks import STYLES, Block, Cell, Fields, Heading, Line, cell
-from aftersales_cli.render.text import clean
+from aftersales_cli.render.cells import clean
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -48,7 +48,7 @@ def _renderables(block: Block, size: int) -> list[RenderableType]:
         for label, value in block.rows:
             c = cell(value)
             grid.add_row(
-                clean(label, keep=False), _lines(layout.wrap(c.text, value_size, cell_len), c.style)
+                clean(label, keep=False), _lines(cells.wrap(c.text, value_size, cell_len), c.style)
             )
         return [*out, grid]
     fitted = layout.fit(block, size, cell_len)

@@ -8,104 +8,17 @@ fit even with its optional columns left out and its words wrapped is stacked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from itertools import groupby
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from aftersales_cli.render.blocks import Table, cell
-from aftersales_cli.render.text import clean, width
-
-Measure = Callable[[str], int]
+from aftersales_cli.render.cells import Measure, clean, units, width, wrap
 
 GAP = 2  # cells between two columns
 WORD_MIN, WORD_MAX = 10, 20  # a column of words is made as narrow as its longest word,
 # within these bounds (a longer word is folded), where no row limit says otherwise
 ROOMY = 24  # a column of words this wide (or as wide as its words) is left so for more columns
 STACK_INDENT = 2
-
-CJK_WORD = 4
-
-# Chinese punctuation that does not begin a line: it takes the character before it along.
-_NO_START = set("，。、；：！？）」』》〉】”’…—,.;:!?)")
-
-
-def _units(line: str, measure: Measure) -> list[str]:
-    """A line as units a line may break between: spaces, runs of narrow non-space
-    characters (a word), and wide characters: Chinese breaks between any two, but a run
-    of at most `CJK_WORD` of them (a label such as 质控 or 食品安全) is kept whole."""
-    units: list[str] = []
-    for kind, chars in groupby(line, lambda c: 0 if c == " " else measure(c)):
-        run = "".join(chars)
-        if kind == 0:
-            units.extend(run)
-        elif kind == 1 or len(run) <= CJK_WORD:
-            units.append(run)
-        else:
-            units.extend(run)
-    return units
-
-
-def _fold(word: str, size: int, measure: Measure) -> list[str]:
-    pieces, piece = [], ""
-    for char in word:
-        if piece and measure(piece + char) > size:
-            pieces.append(piece)
-            piece = ""
-        piece += char
-    return [*pieces, piece]
-
-
-def _wrap_line(line: str, size: int, measure: Measure) -> list[str]:
-    out: list[str] = []
-    current: list[str] = []
-    used = 0
-    for unit in _units(line, measure):
-        if unit == " ":
-            if current:
-                current.append(unit)
-                used += 1
-            continue
-        size_of = measure(unit)
-        if used + size_of <= size:
-            current.append(unit)
-            used += size_of
-            continue
-        spaced = bool(current) and current[-1] == " "
-        while current and current[-1] == " ":
-            current.pop()
-        carried: list[str] = []
-        if unit[0] in _NO_START and not spaced and len(current) > 1:
-            carried = [current.pop()]  # punctuation never starts a line: its word goes too
-            while current and current[-1] == " ":
-                current.pop()
-        if current:
-            out.append("".join(current))
-        current = carried
-        used = sum(measure(u) for u in current)
-        if used + size_of > size:
-            *whole, rest = _fold("".join(current) + unit, size, measure)
-            out.extend(whole)
-            current, used = [rest], measure(rest)
-        else:
-            current.append(unit)
-            used += size_of
-    while current and current[-1] == " ":
-        current.pop()
-    if current or not out:
-        out.append("".join(current))
-    return out
-
-
-def wrap(text: str, size: int, measure: Measure = width) -> list[str]:
-    """`text` as lines at most `size` cells wide (at least one cell), made harmless
-    (`clean`); its own line breaks kept, every character kept but the spaces a line
-    ends on."""
-    size = max(1, size)
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        paragraph = clean(paragraph.replace("\t", " ").rstrip(), keep=False)
-        lines.extend(_wrap_line(paragraph, size, measure))
-    return lines
 
 
 def lines_of(text: str) -> list[str]:
@@ -192,7 +105,7 @@ class _Column:
         return low
 
     def _words(self, text: str) -> list[int]:
-        return [self.measure(u) for line in lines_of(text) for u in _units(line, self.measure)]
+        return [self.measure(u) for line in lines_of(text) for u in units(line, self.measure)]
 
     def roomy(self, short: bool, limit: bool) -> int:
         least = self.least(short, limit)

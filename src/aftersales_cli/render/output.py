@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from aftersales_cli.render import holds_unicode
 from aftersales_cli.render.blocks import Block, Line
-from aftersales_cli.render.text import clean
+from aftersales_cli.render.cells import clean
 
 
 def on_terminal(stream: Any = None) -> bool:

@@ -15,8 +15,8 @@ from datetime import datetime
 
 from aftersales_cli.clock import local_zone
 from aftersales_cli.render.blocks import show_yuan
+from aftersales_cli.render.cells import width
 from aftersales_cli.render.report_tables import ReportTable, Value, formatted, tables
-from aftersales_cli.render.text import width
 from aftersales_cli.reports.period import Period
 from aftersales_cli.reports.report import Report
 

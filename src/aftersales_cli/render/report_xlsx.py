@@ -27,9 +27,9 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from aftersales_cli.clock import local_zone
+from aftersales_cli.render.cells import width
 from aftersales_cli.render.report_html import period_text
 from aftersales_cli.render.report_tables import ReportTable, Value, tables
-from aftersales_cli.render.text import width
 from aftersales_cli.reports.report import Report
 from aftersales_cli.reports.units import Unit
 

@@ -2,45 +2,12 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from itertools import islice
 from typing import IO
 
 from aftersales_cli.render.blocks import Block, Cell, Fields, Heading, Line, Table, cell
-
-# What must never reach a terminal as it is: C0 and C1 control characters (escape
-# sequences start with ESC or CSI; BEL ends some), DEL, lone surrogates, and the bidi
-# controls that reorder what the reader sees. Newline and tab are kept where layout
-# allows (`keep`); everything else becomes a visible escape such as `\x1b` or `\u202e`.
-_UNSAFE = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-_UNSAFE_ALL = r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def clean(text: str, *, keep: bool = True) -> str:
-    """`text` made harmless for a terminal or a plain-text file: control characters and
-    bidi controls as visible escapes; newline and tab kept unless `keep` is False."""
-    if text.isprintable() and (keep or "\t" not in text):
-        return text  # the usual case, and cheap
-    return re.sub(_UNSAFE if keep else _UNSAFE_ALL, _escape, text)
-
-
-def width(text: str) -> int:
-    """Columns `text` takes in a terminal: Chinese characters take two. Measured with
-    `unicodedata` (Rich's `cell_len` would import Rich, which a pipe never pays for)."""
-    return len(text) if text.isascii() else _wide(text)
-
-
-@lru_cache(maxsize=8192)
-def _wide(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+from aftersales_cli.render.cells import clean, width, wrap
 
 
 def pad(text: str, size: int, *, right: bool = False) -> str:
@@ -140,17 +107,17 @@ def _fitted(blocks: Sequence[Block], size: int) -> str:
         if isinstance(block, Heading | Line):
             if isinstance(block, Heading) and out:
                 out.append("")
-            out.extend(layout.wrap(block.text, size))
+            out.extend(wrap(block.text, size))
             continue
         if block.title:
             if out:
                 out.append("")
-            out.extend(layout.wrap(block.title, size))
+            out.extend(wrap(block.title, size))
         if isinstance(block, Fields):
             label_size = max((width(label) for label, _ in block.rows), default=0)
             indent = 2 + label_size + 2
             for label, value in block.rows:
-                first, *rest = layout.wrap(cell(value).text, size - indent)
+                first, *rest = wrap(cell(value).text, size - indent)
                 out.append(f"  {pad(label, label_size)}  {first}".rstrip())
                 out.extend(f"{' ' * indent}{more}".rstrip() for more in rest)
             continue
