@@ -1,5 +1,6 @@
-"""The `aftersales` command: global options, the one error boundary, and the registry of
-commands — nothing else. Commands live in `aftersales_cli.commands`."""
+"""The `aftersales` command: global options, the one error boundary, the registry of
+commands and how their help reads — nothing else. Commands live in
+`aftersales_cli.commands`."""
 
 from __future__ import annotations
 
@@ -82,7 +83,7 @@ class _Formatter(typer.Context.formatter_class):  # type: ignore[misc,valid-type
     ) -> None:
         from aftersales_cli.render.cells import width
 
-        rows = [(first, second) for first, second, *_ in (tuple(r) + ("",) for r in rows)]
+        rows = [(row[0], row[1] if len(row) > 1 else "") for row in rows]
         first_col = min(max((width(first) for first, _ in rows), default=0), col_max)
         first_col += col_spacing
         for first, second in rows:
