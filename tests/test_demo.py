@@ -230,3 +230,33 @@ def test_the_case_in_full_shows_policy_004s_loop_and_the_call_notes(
     assert result.exit_code == 1  # something is overdue
     late = json.loads(result.stdout)
     assert any(r["milestone"] == "lab_report" and r["customer"] == "邓主任" for r in late)
+
+
+def test_each_command_to_try_fits_80_columns_and_runs_as_printed(
+    run: Run, demo_stdout: str, tmp_path: Path
+) -> None:
+    """The "Try" commands are broken with ` \\` between words so that no line passes column
+    80 (a terminal broke `--html report.html` and `--customer 李女士` across lines, and a
+    line copied alone ran without the rest); joined again, each runs as printed."""
+    import shlex
+
+    from aftersales_cli.render.cells import width
+
+    shown = demo_stdout.split("\nTry\n", 1)[1].splitlines()
+    assert shown and all(width(line) <= 80 for line in shown), shown
+    commands = " ".join(line.strip() for line in shown).replace(" \\ ", " ").split("$ ")[1:]
+    assert len(commands) == 7, commands
+    for command in commands:
+        argv = shlex.split(command)
+        assert argv[0] == "aftersales"
+        result = run(*argv[1:])
+        assert result.exit_code == 0, (command, result.stderr)
+
+
+def test_the_readme_names_the_attachment_the_demo_keeps(demo_stdout: str) -> None:
+    """The README's set-up paragraph quotes the demo's `attachment ID 1` command; it said
+    27 while the demo kept the lab report with case 29."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    quoted = re.search(r"attachment (\d+) 1 --out report\.pdf", " ".join(readme.split()))
+    shown = re.search(r"attachment (\d+) 1 --out report\.pdf", demo_stdout)
+    assert quoted and shown and quoted.group(1) == shown.group(1), (quoted, shown)

@@ -297,6 +297,28 @@ def _replace_demo(target: Path) -> None:
         raise BadInput("db", f"{target} exists and is not a demo database; choose another --db")
 
 
+TRY_WIDTH = 80 - 6  # cells of a command line after its indent ("  $ ", then "      ")
+
+
+def command_lines(command: str, size: int = TRY_WIDTH) -> list[str]:
+    """A shell command as lines of at most `size` cells, each but the last ending in ` \\`
+    so that the lines, copied together, are the one command (a terminal would otherwise
+    break it anywhere, and a line copied alone would run without the rest). Breaks between
+    words, never inside a quoted one."""
+    from aftersales_cli.render.cells import width
+
+    lines: list[str] = []
+    current = ""
+    for word in re.findall(r'"[^"]*"|\S+', command):
+        joined = f"{current} {word}" if current else word
+        if current and width(joined) + 2 > size:
+            lines.append(current + " \\")
+            current = word
+        else:
+            current = joined
+    return [*lines, current]
+
+
 def demo(
     ctx: typer.Context,
     db: Annotated[
@@ -397,5 +419,8 @@ def _present(s: Session, target: Path, count: int, spotlight: int | None) -> Non
             "--customer 李女士 --phone 13900001111 --org 阳光幼儿园"
         ),
     ]
-    blocks += [Heading("Try")] + [Line(f"  $ {t(str(target))}") for t in tries]
+    blocks += [Heading("Try")]
+    for t in tries:
+        opening, *more = command_lines(t(str(target)))
+        blocks += [Line(f"  $ {opening}"), *(Line(f"      {line}") for line in more)]
     output.show(blocks)
