@@ -1,9 +1,9 @@
-"""How a view fits a width: words wrapped by the cells a terminal gives them (a Chinese
-character takes two), and a table's columns chosen, narrowed or stacked. Pure: `text`
-(plain) and `console` (Rich) both draw what it decides, each measuring as it prints.
+"""How a table fits a width: its columns chosen, narrowed or stacked, their words wrapped
+by the cells a terminal gives them (`cells.wrap`: a Chinese character takes two). Pure:
+`text` (plain) and `console` (Rich) both draw what it decides, each measuring as it prints.
 
-Nothing is cut: a word longer than its line is folded onto the next, a table that cannot
-fit even with its optional columns left out and its words wrapped is stacked.
+Nothing is cut: a word longer than its line is folded onto the next (`cells.wrap`), a table
+that cannot fit even with its optional columns left out and its words wrapped is stacked.
 """
 
 from __future__ import annotations
