@@ -14,6 +14,8 @@ process ends or is killed, its pipes end and so do the workers.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import signal
 import traceback
@@ -113,9 +115,33 @@ def _answer(pipe: Connection, stopped: str) -> Any:
     return answer
 
 
+@contextlib.contextmanager
+def few_collections() -> Iterator[None]:
+    """The cyclic garbage collector run once per 100,000 new objects rather than 700 while
+    a bulk job streams (export, import, and their workers), the start-up's objects set
+    aside: such a job makes millions of short-lived dicts, lists and tuples and no cycles
+    (the same 533 objects are left to collect at an export's end however many records it
+    writes), and each collection walked every object of the start-up (10k export,
+    measured: 2.5 s of CPU → 2.1 s, the peak memory the same; py-spy had 5 % of a 100k
+    import's writing process in the collector)."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(100_000, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def _serve(pipe: Connection, work: Callable[[Any, Any], Any], given: Any) -> None:
     """A worker: each task received answered, until the pipe ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to handle
+    with few_collections():
+        _answering(pipe, work, given)
+
+
+def _answering(pipe: Connection, work: Callable[[Any, Any], Any], given: Any) -> None:
     try:
         while True:
             task = pipe.recv()

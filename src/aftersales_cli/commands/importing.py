@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from aftersales_cli import workers
 from aftersales_cli.commands.bad_rows import (
     SHOWN,
     BadRows,
@@ -125,7 +126,7 @@ def import_(
             if progress.shown(quiet):
                 advance = bar.enter_context(progress.progress("Importing", size >> 10, "KiB"))
                 readable = progress.CountedReader(handle, advance)
-            with s.writing() as conn:
+            with s.writing() as conn, workers.few_collections():
                 items = row_checks.checked(readable, kind, s.rules, s.now, size=size)
                 importer.run(conn, items)
                 if bad.count:
