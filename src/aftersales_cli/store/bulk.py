@@ -156,15 +156,15 @@ def restore(conn: sqlite3.Connection, batch: Sequence[Stored]) -> None:
     insert_shaped(conn, "complaints", RESTORED, [s.complaint for s in batch])
     fulltext.add_documents(conn, [(s.id, s.document) for s in batch])
     insert_shaped(conn, "deadlines", DEADLINE_COLUMNS, [row for s in batch for row in s.deadlines])
-    # The history entries take the ids after the last: the notes' documents name them.
+    # The history entries take the ids after the last, in order — as SQLite numbers new
+    # rows (one more than the largest id) — and the notes' documents name them.
     [(last,)] = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchall()
-    rows: list[tuple[Any, ...]] = []
     notes: list[tuple[int, str]] = []
+    first = last + 1
     for s in batch:
-        first = last + 1 + len(rows)
-        rows += [(first + n, *row) for n, row in enumerate(s.history)]
         notes += [(first + n, document) for n, document in s.notes]
-    conn.executemany(_insert("events", ("id", *EVENT_COLUMNS)), rows)
+        first += len(s.history)
+    conn.executemany(_insert("events", EVENT_COLUMNS), [row for s in batch for row in s.history])
     fulltext.add_notes(conn, notes)
     ledger.restore_rows(conn, [row for s in batch for row in s.ledger])
     actions.restore_rows(conn, [row for s in batch for row in s.actions])
