@@ -418,3 +418,37 @@ def test_a_report_file_lands_complete_and_reports_where(
     assert result == {}
     assert page.read_text(encoding="utf-8").rstrip().endswith("</html>")
     assert json.loads(run("report", "--json").stdout)["total"] == 3
+
+
+# ---- a writer killed outright leaves its temporary file: the next write removes it -----
+
+
+@pytest.mark.parametrize("option", ["html", "out", "backup"])
+def test_a_killed_writers_temporary_file_goes_with_the_next_write(
+    run: Run, seeded: Path, tmp_path: Path, option: str
+) -> None:
+    """SIGKILL cannot be caught: an export or a report killed outright leaves
+    `.NAME.PID.tmp` beside NAME — the customers' names and phones, gigabytes of them at a
+    million complaints. The next write of NAME removes those whose process is gone; a
+    running process's, another name's and anything but a regular file are left alone."""
+    name = {"out": "all.jsonl", "html": "report.html", "backup": "copy.db"}[option]
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    stale = tmp_path / f".{name}.{finished.pid}.tmp"
+    stale.write_text("13800000000\n", encoding="utf-8")
+    journal = tmp_path / f".{name}.{finished.pid}.tmp-journal"  # (a backup's copy's)
+    journal.write_text("13800000000\n", encoding="utf-8")
+    running = tmp_path / f".{name}.{os.getppid()}.tmp"  # (pytest's parent: alive)
+    running.write_text("still being written\n", encoding="utf-8")
+    other = tmp_path / f".other.jsonl.{finished.pid}.tmp"
+    other.write_text("another file's\n", encoding="utf-8")
+    kept = tmp_path / "kept.txt"
+    kept.write_text("a link's target\n", encoding="utf-8")
+    link = tmp_path / f".{name}.{finished.pid + 1}.tmp"
+    link.symlink_to(kept)
+    writer = ("backup",) if option == "backup" else WRITERS[option]
+    ok(run(*writer, str(tmp_path / name)))
+    assert (tmp_path / name).exists()
+    assert not stale.exists() and not journal.exists()
+    assert running.read_text(encoding="utf-8") == "still being written\n"
+    assert other.exists() and link.is_symlink() and kept.exists()

@@ -8,7 +8,8 @@ They hold customers' names and phones, so a file the tool writes:
   not: its target is never touched);
 - never lands half-written: it is written to a temporary file in the same folder,
   flushed to disk and renamed into place, so a full disk, a kill or Ctrl-C leaves either
-  what was there before or the complete new file;
+  what was there before or the complete new file (the temporary file of a write killed
+  outright goes with the next write of that file);
 - is private: 0600, and a folder the tool creates 0700, whatever the umask.
 
 A problem with the request (exists, is a link, is the database) is bad input (exit 2);
@@ -128,7 +129,9 @@ class Pending:
         self.temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
 
     def create(self) -> int:
-        """The temporary file, new and private; its descriptor."""
+        """The temporary file, new and private; its descriptor. Those of earlier writes of
+        the same file whose process is gone go first (`sweep`)."""
+        sweep(self.target)
         flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)
         try:
             fd = os.open(self.temporary, flags, FILE_MODE)
@@ -167,6 +170,39 @@ class Pending:
             _sync_folder(self.target.parent)
         except OSError as exc:
             raise self.failed(exc) from None
+
+
+def sweep(target: Path) -> None:
+    """Remove the temporary files a write of `target` killed outright left behind (SIGKILL,
+    the OOM killer, a power cut: nothing runs to remove them): `.NAME.PID.tmp` (and a
+    backup's `.NAME.PID.tmp-journal`) regular files of this user whose process is gone.
+    They hold what the file would have held — an export's every phone, gigabytes at a
+    million complaints. A process that is running (or that this user cannot signal) keeps
+    its file; so does anything but a regular file."""
+    if os.name != "posix":  # (elsewhere a signal 0 is no question, and no owner is kept)
+        return
+    prefix = f".{target.name}."
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return
+    for entry in entries:
+        # (a backup's copy is a database: its rollback journal may be left beside it)
+        pid, dot, rest = entry.name.removeprefix(prefix).partition(".")
+        if not entry.name.startswith(prefix) or not dot or rest not in ("tmp", "tmp-journal"):
+            continue
+        if not pid.isascii() or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+        except (OSError, OverflowError):
+            continue
 
 
 def _sync_folder(folder: Path) -> None:
