@@ -1440,12 +1440,13 @@ def _event(check: Checker, item: Any, where: str) -> Event:
         raise RuleError(
             f"{where}.changes", f"an object of field: [old, new], not {_kind_of(changes)}"
         )
+    inside = f"{where}.changes"
     return Event(
         0,
         at,
         check.required_text(item["by"], f"{where}.by"),
         action,
-        {key: _pair(check, key, pair, f"{where}.changes") for key, pair in changes.items()},
+        {key: _pair(check, key, pair, inside) for key, pair in changes.items()},
         check.text(item.get("note"), f"{where}.note", limit=EVENT_NOTE_MAX, multiline=True),
     )
 

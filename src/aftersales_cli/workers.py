@@ -118,7 +118,7 @@ def _answer(pipe: Connection, stopped: str) -> Any:
 @contextlib.contextmanager
 def few_collections() -> Iterator[None]:
     """The cyclic garbage collector run once per 100,000 new objects rather than 700 while
-    a bulk job streams (export, import, and their workers), the start-up's objects set
+    a bulk job streams (export, import), the start-up's objects set
     aside: such a job makes millions of short-lived dicts, lists and tuples and no cycles
     (the same 533 objects are left to collect at an export's end however many records it
     writes), and each collection walked every object of the start-up (10k export,
@@ -137,11 +137,6 @@ def few_collections() -> Iterator[None]:
 def _serve(pipe: Connection, work: Callable[[Any, Any], Any], given: Any) -> None:
     """A worker: each task received answered, until the pipe ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to handle
-    with few_collections():
-        _answering(pipe, work, given)
-
-
-def _answering(pipe: Connection, work: Callable[[Any, Any], Any], given: Any) -> None:
     try:
         while True:
             task = pipe.recv()
