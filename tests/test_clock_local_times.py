@@ -61,3 +61,16 @@ def test_text_that_is_not_a_time_raises_as_the_plain_way(text: str) -> None:
 def test_other_iso_forms_take_the_plain_way() -> None:
     times = LocalTimes(zone_named("Asia/Shanghai"))
     assert times.text("2026-11-22T08:30Z") == "2026-11-22T16:30:00+08:00"
+
+
+@given(
+    st.sampled_from(ZONES),
+    st.datetimes(datetime(1, 1, 2), datetime(9999, 12, 30), allow_imaginary=False),
+)
+def test_a_time_is_stored_as_its_utc_iso_text_to_the_second(name: str, moment: datetime) -> None:
+    """The stored form every time has: ISO-8601 in UTC to the second, `Z` at the end —
+    what `datetime.isoformat` writes, the fraction of a second dropped."""
+    aware = moment.replace(tzinfo=zone_named(name))
+    exact = aware.astimezone(UTC).isoformat(timespec="seconds")
+    assert to_utc_text(aware) == exact.removesuffix("+00:00") + "Z"
+    assert from_utc_text(to_utc_text(aware), UTC) == aware.replace(microsecond=0)

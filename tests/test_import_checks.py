@@ -16,7 +16,7 @@ import json
 import re
 import shutil
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -971,3 +971,41 @@ def test_any_value_anywhere_in_a_record_is_taken_or_refused_by_name(
         exchange.case_from_record(record, default_rules(), now, from_csv=from_csv)
     except RuleError as exc:
         assert exc.field and exc.message and "\n" not in exc.field + exc.message
+
+
+@pytest.mark.parametrize("offset", ["+08:00", "Z", "-05:30"])
+def test_a_time_is_taken_up_to_its_bound_to_the_second(offset: str) -> None:
+    """What has happened may be up to now and what is due up to the end of the last year,
+    to the second, whatever offset the time is written with."""
+    from aftersales_cli.clock import YEARS, local_zone
+    from aftersales_cli.rules.errors import RuleError
+
+    now = datetime(2026, 11, 22, 2, 0, 0, 1, tzinfo=UTC)  # (a microsecond past the second)
+    zone = local_zone()
+    first = datetime(YEARS[0], 1, 1, tzinfo=zone)
+    end = datetime(YEARS[1] + 1, 1, 1, tzinfo=zone)
+    written = timezone_of(offset)
+
+    def text(moment: datetime) -> str:
+        return moment.astimezone(written).isoformat()
+
+    def taken(moment: datetime, *, due: bool = False) -> bool:
+        try:
+            exchange.Checker(now, from_csv=False).time(text(moment), "at", due=due)
+        except RuleError:
+            return False
+        return True
+
+    second = timedelta(seconds=1)
+    assert taken(first) and not taken(first - second)
+    assert taken(now.replace(microsecond=0)) and not taken(now.replace(microsecond=0) + second)
+    assert taken(end - second, due=True) and not taken(end, due=True)
+    assert not taken(now.replace(microsecond=0) + second) and taken(now + second, due=True)
+
+
+def timezone_of(offset: str) -> timezone:
+    if offset == "Z":
+        return UTC
+    sign = -1 if offset[0] == "-" else 1
+    hours, minutes = map(int, offset[1:].split(":"))
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))

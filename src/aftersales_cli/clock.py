@@ -187,8 +187,11 @@ def end_of(day: date, moment: datetime | None) -> datetime:
 
 @lru_cache(maxsize=4096)  # (a record written names each of its times about three times)
 def to_utc_text(moment: datetime) -> str:
-    """As stored: `YYYY-MM-DDTHH:MM:SSZ` (isoformat to the second: half strftime's cost)."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds")[:19] + "Z"
+    """As stored: `YYYY-MM-DDTHH:MM:SSZ` (%-formatting: a fifth less than isoformat, a
+    third of strftime)."""
+    u = moment.astimezone(UTC)
+    fields = (u.year, u.month, u.day, u.hour, u.minute, u.second)
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % fields  # noqa: UP031 (an f-string: slower)
 
 
 def from_utc_text(text: str, zone: tzinfo | None = None) -> datetime:

@@ -814,6 +814,15 @@ _TRUE = ("true", "1", "是")
 _FALSE = ("false", "0", "否")
 
 
+@functools.lru_cache(maxsize=8)
+def _span(zone: tzinfo, now: datetime) -> tuple[float, float, float]:
+    """The times a complaint's can be, as POSIX timestamps: from the first day of the
+    first year, to the end of the last (what is due) or to now (what has happened)."""
+    earliest = datetime(YEARS[0], 1, 1, tzinfo=zone)
+    latest_due = datetime(YEARS[1] + 1, 1, 1, tzinfo=zone)
+    return earliest.timestamp(), latest_due.timestamp(), now.timestamp()
+
+
 class Checker:
     """Converts the values of one row as the commands would take them: JSON values must
     have their JSON type; CSV cells are text (an empty cell is no value)."""
@@ -822,8 +831,7 @@ class Checker:
         self.now = now
         self.from_csv = from_csv
         self.zone = zone or local_zone()
-        self.earliest = datetime(YEARS[0], 1, 1, tzinfo=self.zone)
-        self.latest_due = datetime(YEARS[1] + 1, 1, 1, tzinfo=self.zone)
+        self._span = _span(self.zone, now)
         # Times already checked in this row, by their text (what has happened, what is
         # due), and their stored form: a record names each time about three times.
         self._happened: dict[str, datetime] = {}
@@ -952,9 +960,10 @@ class Checker:
         parsed = self.parse_time(value, field)
         if parsed is None:
             return None
+        earliest, latest_due, now = self._span
         try:
-            inside = self.earliest <= parsed < self.latest_due
-            inside = inside and (due or parsed <= self.now)
+            at = parsed.timestamp()  # (whole seconds: exact; compared faster than times)
+            inside = earliest <= at < latest_due and (due or at <= now)
             moment = parsed.astimezone(self.zone) if inside else None
         except (OverflowError, ValueError):
             moment = None
