@@ -837,6 +837,7 @@ class Checker:
         self._happened: dict[str, datetime] = {}
         self._due: dict[str, datetime] = {}
         self._stored: dict[str, str] = {}
+        self._stored_due: dict[str, str] = {}
 
     def inside(self) -> Checker:
         """The checker of the JSON a CSV cell holds (this one, for a JSON row)."""
@@ -952,6 +953,8 @@ class Checker:
     def time(self, value: Any, field: str, *, due: bool = False) -> datetime | None:
         """A time within the years a complaint can be about: up to now for what has
         happened, up to the end of the last year for what is due."""
+        if value is None:
+            return None
         seen = self._due if due else self._happened
         if type(value) is str:
             known = seen.get(value)
@@ -977,12 +980,15 @@ class Checker:
 
     def stored_time(self, value: Any, field: str, *, due: bool = False) -> str | None:
         """`time`, as the database stores it (UTC text)."""
+        stored = self._stored_due if due else self._stored
+        if type(value) is str:
+            text = stored.get(value)
+            if text is not None:  # (checked already, as `due` says)
+                return text
         moment = self.time(value, field, due=due)
         if moment is None:
             return None
-        text = self._stored.get(value)
-        if text is None:
-            text = self._stored[value] = to_utc_text(moment)
+        text = stored[value] = to_utc_text(moment)
         return text
 
     def day(self, value: Any, field: str) -> date | None:
@@ -1353,22 +1359,30 @@ def _deadlines(check: Checker, data: Any) -> dict[str, Deadline]:
     if data is None:
         raise RuleError("deadlines", "is required: an object keyed by milestone")
     check.object(data, "deadlines", MILESTONE_KEYS)
-    return {m: _deadline(check, data.get(m), f"deadlines.{m}") for m in MILESTONE_KEYS}
+    return {m: _deadline(check, data.get(m), m) for m in MILESTONE_KEYS}
 
 
-def _deadline(check: Checker, data: Any, where: str) -> Deadline:
+# Each deadline field's name in a refusal, made once: (`deadlines.plan`, its fields).
+_DEADLINE_NAMES = {
+    m: (f"deadlines.{m}", {key: f"deadlines.{m}.{key}" for key in DEADLINE_KEYS})
+    for m in MILESTONE_KEYS
+}
+
+
+def _deadline(check: Checker, data: Any, milestone: str) -> Deadline:
     if data is None:
         return Deadline()
+    where, name = _DEADLINE_NAMES[milestone]
     check.object(data, where, DEADLINE_KEYS)
     get = data.get
     return Deadline(
-        due_at=check.time(get("due_at"), f"{where}.due_at", due=True),
-        done_at=check.time(get("done_at"), f"{where}.done_at"),
-        extended_from=check.time(get("extended_from"), f"{where}.extended_from", due=True),
-        reason=check.text(get("reason"), f"{where}.reason", limit=fields.TEXT_MAX),
-        late=bool(check.flag(get("late"), f"{where}.late")),
-        breach_noted=bool(check.flag(get("breach_noted"), f"{where}.breach_noted")),
-        counting=_counting(check, get("counting"), f"{where}.counting"),
+        due_at=check.time(get("due_at"), name["due_at"], due=True),
+        done_at=check.time(get("done_at"), name["done_at"]),
+        extended_from=check.time(get("extended_from"), name["extended_from"], due=True),
+        reason=check.text(get("reason"), name["reason"], limit=fields.TEXT_MAX),
+        late=bool(check.flag(get("late"), name["late"])),
+        breach_noted=bool(check.flag(get("breach_noted"), name["breach_noted"])),
+        counting=_counting(check, get("counting"), name["counting"]),
     )
 
 
