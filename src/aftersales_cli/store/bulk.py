@@ -30,18 +30,24 @@ def _insert(table: str, columns: tuple[str, ...]) -> str:
 
 
 # A row without its NULLs: which of its table's columns it gives (byte i: the i-th, 1 or
-# 0) and their values. Binding a None costs Python's sqlite3 more than binding a text (it
-# looks for an adapter first), and an exported complaint is about half NULLs: a batch
-# written a statement per shape of row, the NULL columns left to their default, takes a
-# fifth less time (10k exported complaints: 0.61 → 0.47 s for complaints, deadlines,
-# history).
-Shaped = tuple[bytes, tuple[Any, ...]]
+# 0), then their values — one tuple. Binding a None costs Python's sqlite3 more than
+# binding a text (it looks for an adapter first), and an exported complaint is about half
+# NULLs: a batch written a statement per shape of row, the NULL columns left to their
+# default, takes a fifth less time (10k exported complaints: 0.61 → 0.47 s for
+# complaints, deadlines, history). (A pair of shape and values instead doubled the
+# objects a batch sends the writing process, and its pickling's page faults.)
+Shaped = tuple[Any, ...]
 
 
 def shaped(values: tuple[Any, ...]) -> Shaped:
-    """`values` as a `Shaped` row."""
+    """`values` as a `Shaped` row (its shape one object for all rows of that shape: a
+    batch sent to the writing process names it once)."""
     given = [value is not None for value in values]
-    return bytes(given), tuple(compress(values, given))
+    shape = bytes(given)
+    return (_SHAPES.setdefault(shape, shape), *compress(values, given))
+
+
+_SHAPES: dict[bytes, bytes] = {}
 
 
 @cache
@@ -54,11 +60,11 @@ def insert_shaped(
 ) -> None:
     """Insert `Shaped` rows of `columns`: an `executemany` per shape."""
     by_shape: dict[bytes, list[tuple[Any, ...]]] = {}
-    for shape, given in rows:
-        same = by_shape.get(shape)
+    for row in rows:
+        same = by_shape.get(row[0])
         if same is None:
-            by_shape[shape] = same = []
-        same.append(given)
+            by_shape[row[0]] = same = []
+        same.append(row[1:])
     for shape, same in by_shape.items():
         conn.executemany(_insert_shaped(table, columns, shape), same)
 
@@ -122,7 +128,7 @@ class Stored(NamedTuple):
 
     @property
     def id(self) -> int:
-        return int(self.complaint[1][-1])  # (the last of `RESTORED`, never NULL)
+        return int(self.complaint[-1])  # (the last of `RESTORED`, never NULL)
 
 
 def stored(
