@@ -977,7 +977,8 @@ def test_any_value_anywhere_in_a_record_is_taken_or_refused_by_name(
 def test_a_time_is_taken_up_to_its_bound_to_the_second(offset: str) -> None:
     """What has happened may be up to now and what is due up to the end of the last year,
     to the second, whatever offset the time is written with."""
-    from aftersales_cli.clock import YEARS, local_zone
+    from aftersales_cli.clock import local_zone
+    from aftersales_cli.rules.calendar import YEARS
     from aftersales_cli.rules.errors import RuleError
 
     now = datetime(2026, 11, 22, 2, 0, 0, 1, tzinfo=UTC)  # (a microsecond past the second)

@@ -18,15 +18,12 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aftersales_cli.errors import BadInput, UserError
-from aftersales_cli.rules.calendar import calendar_days, elapsed
+from aftersales_cli.rules.calendar import YEARS, calendar_days, elapsed
 
 ENV_NOW = "AFTERSALES_NOW"
 ENV_TZ = "AFTERSALES_TZ"
 DEFAULT_TZ = "Asia/Shanghai"
 
-# The years a complaint can be about: anything else is a typing error (and keeps date
-# arithmetic far from the ends of the calendar).
-YEARS = (2000, 2099)
 _RELATIVE = r"^([+-])\s*(\d+)\s*(m|min|h|d)$"
 _DAY_WORDS = {
     "today": 0,

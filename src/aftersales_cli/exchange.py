@@ -33,7 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
-from aftersales_cli.clock import YEARS, local_zone, to_utc_text
+from aftersales_cli.clock import local_zone, to_utc_text
 from aftersales_cli.render.record_json import (
     attachment_json,
     case_json,
@@ -46,6 +46,7 @@ from aftersales_cli.rules import fields, history
 from aftersales_cli.rules.actions import STATES, Action
 from aftersales_cli.rules.actions import history_problems as action_problems
 from aftersales_cli.rules.attachments import TYPES, Attachment, clean_name, size_text
+from aftersales_cli.rules.calendar import YEARS
 from aftersales_cli.rules.case import Case, Counting, Deadline, Penalty, counting_from
 from aftersales_cli.rules.config import Rules, parse_duration
 from aftersales_cli.rules.errors import RuleError, RulesFileError

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from aftersales_cli.rules.calendar import (
+    YEARS,
     calendar_days,
     first_of_month,
     midnight,
@@ -59,10 +60,6 @@ class Period:
         start = calendar_days(self.start, -self.days)
         end = self.start
         return Period(start, end, _range_label(start, end), "range")
-
-
-# The years a report can be about (the clock's range, one year either side).
-YEARS = (2000, 2099)
 
 
 def _year(year: int, field: str) -> int:

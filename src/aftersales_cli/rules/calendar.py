@@ -14,6 +14,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+# The years a complaint (and so a report) can be about: anything else is a typing error
+# (and keeps date arithmetic far from the ends of the calendar).
+YEARS = (2000, 2099)
+
 
 def elapsed(start: datetime, minutes: float) -> datetime:
     """`start` plus clock minutes (through UTC, so a DST change does not move it)."""
