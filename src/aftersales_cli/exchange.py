@@ -817,8 +817,8 @@ _FALSE = ("false", "0", "否")
 
 @functools.lru_cache(maxsize=8)
 def _span(zone: tzinfo, now: datetime) -> tuple[float, float, float]:
-    """The times a complaint's can be, as POSIX timestamps: from the first day of the
-    first year, to the end of the last (what is due) or to now (what has happened)."""
+    """The bounds of a complaint's times, as POSIX timestamps: the first day of the first
+    year, the end of the last (what is due may be up to it), now (what has happened)."""
     earliest = datetime(YEARS[0], 1, 1, tzinfo=zone)
     latest_due = datetime(YEARS[1] + 1, 1, 1, tzinfo=zone)
     return earliest.timestamp(), latest_due.timestamp(), now.timestamp()

@@ -7,9 +7,10 @@ touches the database, the clock or the terminal.
 Each worker has a pipe of its own: tasks go to the workers in turn, and a worker's next
 task only once its last answer is read — so that a worker and this process never both
 wait to send, and no more than a task per worker is in memory besides the one in hand.
-A worker killed (the OOM killer, by hand) ends reading its pipe: `WorkerStopped`, exit 75;
-Ctrl-C is this process's to handle (the workers ignore it); when this
-process ends or is killed, its pipes end and so do the workers.
+The process that takes the answers collects its garbage seldom while it does
+(`few_collections`). A worker killed (the OOM killer, by hand) ends reading its pipe:
+`WorkerStopped`, exit 75; Ctrl-C is this process's to handle (the workers ignore it); when
+this process ends or is killed, its pipes end and so do the workers.
 """
 
 from __future__ import annotations
@@ -117,13 +118,14 @@ def _answer(pipe: Connection, stopped: str) -> Any:
 
 @contextlib.contextmanager
 def few_collections() -> Iterator[None]:
-    """The cyclic garbage collector run once per 100,000 new objects rather than 700 while
-    a bulk job streams (export, import), the start-up's objects set
-    aside: such a job makes millions of short-lived dicts, lists and tuples and no cycles
-    (the same 533 objects are left to collect at an export's end however many records it
-    writes), and each collection walked every object of the start-up (10k export,
-    measured: 2.5 s of CPU → 2.1 s, the peak memory the same; py-spy had 5 % of a 100k
-    import's writing process in the collector)."""
+    """In the process that streams a bulk job's records (export, import): the cyclic
+    garbage collector run once per 100,000 new objects rather than 700, the start-up's
+    objects set aside. Such a job makes millions of short-lived dicts, lists and tuples
+    and no cycles (the same 533 objects are left to collect at an export's end however
+    many records it writes), and each collection walked every object of the start-up (10k
+    export, measured: 2.5 s of CPU → 2.1 s, the peak memory the same; py-spy had 5 % of a
+    100k import's writing process in the collector). The workers keep Python's pace: no
+    gain measured there."""
     threshold = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(100_000, *threshold[1:])

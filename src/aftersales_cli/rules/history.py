@@ -211,19 +211,17 @@ def history_problems(case: Case, events: Sequence[HistoryLike]) -> list[tuple[st
                     (f"{where}.changes.{shown(str(key))}", "not a field of a complaint")
                 )
                 continue
+            name = f"{where}.changes.{key}"
             if not _is_pair(pair):
-                problems.append((f"{where}.changes.{key}", "a pair [old, new]"))
+                problems.append((name, "a pair [old, new]"))
                 continue
             if key in ENTRY_KEYS:
-                name = f"{where}.changes.{key}"
                 problems.extend(_entry_key_problems(name, key, event.action, pair))
                 continue
             if key == "note.kind" and pair[1] not in NOTE_KINDS:
-                name = f"{where}.changes.{key}"
                 problems.append((name, f"{quoted(pair[1])} is not one of {', '.join(NOTE_KINDS)}"))
-            if key != "status":  # (most keys: the names above are made only when needed)
+            if key != "status":
                 continue
-            name = f"{where}.changes.{key}"
             old, new = pair
             if old != status:
                 problems.append(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import cache
+from functools import lru_cache
 from itertools import compress
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -44,13 +44,18 @@ def shaped(values: tuple[Any, ...]) -> Shaped:
     batch sent to the writing process names it once)."""
     given = [value is not None for value in values]
     shape = bytes(given)
-    return (_SHAPES.setdefault(shape, shape), *compress(values, given))
+    if len(_SHAPES) < _SHAPES_KEPT:
+        shape = _SHAPES.setdefault(shape, shape)
+    return (shape, *compress(values, given))
 
 
+# The shapes made one object each, and the statements kept: a file could hold a new shape
+# in every row, and neither may grow with it (exported rows have a few dozen).
+_SHAPES_KEPT = 1024
 _SHAPES: dict[bytes, bytes] = {}
 
 
-@cache
+@lru_cache(maxsize=_SHAPES_KEPT)
 def _insert_shaped(table: str, columns: tuple[str, ...], shape: bytes) -> str:
     return _insert(table, tuple(compress(columns, shape)))
 
