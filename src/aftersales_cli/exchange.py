@@ -575,6 +575,13 @@ def _spellings(known: tuple[str, ...], aliases: tuple[tuple[str, str], ...]) -> 
     return names
 
 
+@functools.lru_cache(maxsize=8)
+def _own_names(known: tuple[str, ...]) -> frozenset[str]:
+    """The fields of `known` whose key is their own name (every one, unless an alias
+    were spelled like another field)."""
+    return frozenset(k for k, field in _spellings(known, _ALIASES).items() if k == field)
+
+
 def _names(values: Iterable[str]) -> str:
     return ", ".join(history.shown(v) if v else "''" for v in values)
 
@@ -1021,14 +1028,23 @@ class Checker:
         if not isinstance(value, dict):
             raise RuleError(field, f"an object with {', '.join(keys)}, not {_kind_of(value)}")
         allowed = tuple(keys)
+        if value.keys() <= _key_set(allowed):
+            return value  # (the usual answer, found by a set's comparison)
         for key in value:
             if key not in allowed:
                 raise RuleError(f"{field}.{history.shown(key)}", "unknown field")
         return value
 
 
+@functools.lru_cache(maxsize=64)
+def _key_set(keys: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(keys)
+
+
 def _known_keys(values: Mapping[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
     """The values keyed by the field each key means; unknown or doubled keys refused."""
+    if values.keys() <= _own_names(known):
+        return dict(values)  # each key a field's own name: none unknown, none doubled
     result: dict[str, Any] = {}
     spelled: dict[str, str] = {}
     spellings = _spellings(known, _ALIASES)
@@ -1216,6 +1232,10 @@ def actions_from_record(
         items = []
     if not isinstance(items, list):
         raise RuleError("actions", f"a list of corrective actions, not {_kind_of(items)}")
+    if not items and not any(
+        key.startswith("actions.") for event in history for key in event.changes
+    ):
+        return []  # (most complaints: no action stored, none in the history)
     json_check = check.inside()
     # whether its `breached` entry is written is what the history says
     noted = {key for event in history for key in event.changes if key.endswith(".late")}

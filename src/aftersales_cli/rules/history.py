@@ -173,6 +173,11 @@ def _entry_key_problems(
     return []
 
 
+def _change(where: str, key: str) -> str:
+    """The name of a change of a history entry (`events[3].changes.status`)."""
+    return f"{where}.changes.{key}"
+
+
 def history_problems(case: Case, events: Sequence[HistoryLike]) -> list[tuple[str, str]]:
     """What is wrong with a complaint's history, as (field, message) pairs, in the order
     met; empty when nothing is."""
@@ -211,17 +216,18 @@ def history_problems(case: Case, events: Sequence[HistoryLike]) -> list[tuple[st
                     (f"{where}.changes.{shown(str(key))}", "not a field of a complaint")
                 )
                 continue
-            name = f"{where}.changes.{key}"
             if not _is_pair(pair):
-                problems.append((name, "a pair [old, new]"))
+                problems.append((_change(where, key), "a pair [old, new]"))
                 continue
             if key in ENTRY_KEYS:
-                problems.extend(_entry_key_problems(name, key, event.action, pair))
+                problems.extend(_entry_key_problems(_change(where, key), key, event.action, pair))
                 continue
             if key == "note.kind" and pair[1] not in NOTE_KINDS:
-                problems.append((name, f"{quoted(pair[1])} is not one of {', '.join(NOTE_KINDS)}"))
+                kinds = ", ".join(NOTE_KINDS)
+                problems.append((_change(where, key), f"{quoted(pair[1])} is not one of {kinds}"))
             if key != "status":
-                continue
+                continue  # (most changes: their name is made only for a problem)
+            name = _change(where, key)
             old, new = pair
             if old != status:
                 problems.append(
