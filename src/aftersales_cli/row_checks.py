@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, NamedTuple, TypeAlias
 
 from aftersales_cli import exchange, workers
+from aftersales_cli.clock import to_utc_text
 from aftersales_cli.errors import BadInput
 from aftersales_cli.exchange import Row
 from aftersales_cli.rules.actions import Action
@@ -43,7 +44,7 @@ class Ready(NamedTuple):
     line: int
     stored: bulk.Stored
     org: str | None
-    received_at: datetime
+    received_at: str  # as stored (UTC text): sent back as a text, not a zoned time
     source: Row | bytes | None
 
 
@@ -112,7 +113,7 @@ def check(row: Row, rules: Rules, now: datetime) -> Item:
     except CHECK_FAILS as exc:
         return refusal(row.line, exc)
     ready = bulk.stored(case, history, entries, corrective)
-    return Ready(row.line, ready, case.org, case.received_at, row)
+    return Ready(row.line, ready, case.org, to_utc_text(case.received_at), row)
 
 
 def checked(

@@ -15,13 +15,13 @@ import os
 import sqlite3
 from array import array
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from aftersales_cli import workers
+from aftersales_cli.clock import from_utc_text, local_zone, to_utc_text
 from aftersales_cli.commands.bad_rows import (
     SHOWN,
     BadRows,
@@ -179,7 +179,7 @@ class _Importer:
         self.merges: list[tuple[int, int, int]] = []  # (line, client id, merged into)
         self.merged: set[int] = set()  # the ids of those clients
         self.warnings = 0  # warnings of rows imported all the same (`warn`)
-        self.orgs: dict[str, tuple[str, datetime]] = {}  # restored complaints' clients
+        self.orgs: dict[str, tuple[str, str]] = {}  # restored complaints' clients, first at
         self.pending: list[row_checks.Ready] = []  # the batch being gathered
         self.conn: sqlite3.Connection | None = None  # while `run` runs
         self.indexes: Indexes | None = None  # dropped while the complaints go in
@@ -371,8 +371,10 @@ class _Importer:
         registered, as `log` registers a new name."""
         from aftersales_cli.desk.clients import file_under
 
+        zone = local_zone()
         for org, received_at in self.orgs.values():
-            _, told = file_under(conn, org, received_at, self.now, self.operator)
+            first = from_utc_text(received_at, zone)
+            _, told = file_under(conn, org, first, self.now, self.operator)
             for warning in told:
                 self.warn(warning)
 
@@ -516,12 +518,11 @@ class _Importer:
             return
         books.restore(conn, entries)
         actions.restore(conn, corrective)
-        self._restored(line, case.id, case.org, case.received_at)
+        self._restored(line, case.id, case.org, to_utc_text(case.received_at))
 
-    def _restored(
-        self, line: int, complaint_id: int, org: str | None, received_at: datetime
-    ) -> None:
-        """Keep what the import says of a complaint it wrote."""
+    def _restored(self, line: int, complaint_id: int, org: str | None, received_at: str) -> None:
+        """Keep what the import says of a complaint it wrote (`received_at` as stored: UTC
+        text, in the order of time)."""
         if org is not None:
             from aftersales_cli.rules.fields import client_key
 
