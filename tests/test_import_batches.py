@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aftersales_cli import row_checks, workers
+from aftersales_cli.store import events
 from tests.conftest import Run, complaint_records, ok
 
 PHONE = "13812345678"
@@ -282,3 +285,18 @@ def test_checked_by_workers_a_line_that_is_not_utf8_refuses_the_file_there(
     assert result.exit_code == 2
     assert result.stderr == f"error: file: cannot read {path}: not UTF-8 text (line 12)\n"
     assert ok(run("list", "--db", str(db), "--json")) == []
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(st.text(), _JSON_VALUES, max_size=6))
+def test_a_restored_history_entry_keeps_its_changes_as_json_dumps_writes_them(
+    changes: dict[str, Any],
+) -> None:
+    # (the encoder made once must write what json.dumps writes, key order, NaN and all)
+    assert events._changes(changes) == json.dumps(changes, ensure_ascii=False)
