@@ -140,6 +140,17 @@ def records(template: tuple[Path, list[dict[str, Any]]]) -> list[dict[str, Any]]
     return fresh
 
 
+NOT_DUE = {
+    "due_at": None,
+    "done_at": None,
+    "state": "n/a",
+    "extended_from": None,
+    "reason": None,
+    "business_time": False,
+    "counting": None,
+    "late": False,
+    "breach_noted": False,
+}
 HUGE = "__1e400__"  # a number no float holds, written as JSON text
 
 
@@ -294,6 +305,19 @@ RECORD_REFUSALS: list[Any] = [
     ("ill as 1", 0, at("ill")(1), "ill"),
     ("ours as text", 0, at("ours")("true"), "ours"),
     ("late as text", 0, at("deadlines", "plan", "late")("true"), "deadlines.plan.late"),
+    # (a milestone without a deadline, as exported, but for a flag written 0)
+    (
+        "not due, late 0",
+        0,
+        at("deadlines", "sample")({**NOT_DUE, "late": 0}),
+        "deadlines.sample.late",
+    ),
+    (
+        "not due, breach_noted 0",
+        0,
+        at("deadlines", "sample")({**NOT_DUE, "breach_noted": 0}),
+        "deadlines.sample.breach_noted",
+    ),
     # ---- money: as --amount --------------------------------------------------------
     ("amount 3,6", 0, at("amount")("3,6"), "amount"),
     ("amount 1,2,3", 0, at("amount")("1,2,3"), "amount"),

@@ -1390,9 +1390,33 @@ _DEADLINE_NAMES = {
 }
 
 
+# A milestone without a deadline as an export writes it (a fifth of them: sample and
+# lab_report of most cases), taken as it is when it is exactly that; the flags must be
+# `false` itself (a dict's == takes 0 for False: the checks below refuse 0).
+_NOT_DUE = {
+    "due_at": None,
+    "done_at": None,
+    "state": "n/a",
+    "extended_from": None,
+    "reason": None,
+    "late": False,
+    "breach_noted": False,
+    "business_time": False,
+    "counting": None,
+}
+_NOT_DUE_DEADLINE = Deadline()
+
+
 def _deadline(check: Checker, data: Any, milestone: str) -> Deadline:
     if data is None:
         return Deadline()
+    if (
+        data == _NOT_DUE
+        and data["late"] is False
+        and data["breach_noted"] is False
+        and data["business_time"] is False
+    ):
+        return _NOT_DUE_DEADLINE
     where, name = _DEADLINE_NAMES[milestone]
     check.object(data, where, DEADLINE_KEYS)
     get = data.get
