@@ -179,5 +179,5 @@ def _check_chunk(
             continue
         row = exchange.json_row(line, text)
         item = None if row is None else check(row, rules, now)
-        items.append(item._replace(source=None) if isinstance(item, Ready) else item)
+        items.append(Ready(*item[:-1], None) if isinstance(item, Ready) else item)
     return items

@@ -67,7 +67,11 @@ def bigrams(text: str | None) -> list[str]:
 
 def terms(*texts: str | None) -> str:
     """The document of some texts, as FTS5 is given it: their bigrams, text after text."""
-    return " ".join(token for text in texts for token in bigrams(text))
+    return " ".join(filter(None, map(_tokens, texts)))  # (a text's at a time: no empty ones)
+
+
+def _tokens(text: str | None) -> str:
+    return " ".join(bigrams(text))
 
 
 def phrase(text: str) -> str:
