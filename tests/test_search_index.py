@@ -274,3 +274,11 @@ def test_what_the_index_offers_is_checked_against_the_texts(tmp_path: Path) -> N
         assert fulltext.collect(conn, search._match(query) or "") == 1  # offered...
         assert list(search.search(conn, search.Query(text=query))) == []  # ...and dropped
     assert [c.id for c in search.search(conn, search.Query(text="12"))] == [2]
+
+
+@given(st.lists(st.none() | st.text(max_size=60), max_size=6))
+def test_a_document_is_every_bigram_of_its_texts_in_order(texts: list[str | None]) -> None:
+    # (short texts' tokens are kept between documents; long ones made each time)
+    expected = " ".join(token for text in texts for token in fulltext.bigrams(text))
+    assert fulltext.terms(*texts) == expected
+    assert fulltext.terms(*texts) == expected  # (the second time from what was kept)

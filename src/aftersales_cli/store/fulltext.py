@@ -19,6 +19,7 @@ the history is append-only, so its entries are only ever added. Both are content
 
 from __future__ import annotations
 
+import functools
 import operator
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
@@ -71,6 +72,19 @@ def terms(*texts: str | None) -> str:
 
 
 def _tokens(text: str | None) -> str:
+    if text is not None and len(text) <= _NAME_LIKE:
+        return _name_tokens(text)
+    return " ".join(bigrams(text))
+
+
+# A complaint's short texts recur (its client, dish, customer): their tokens are kept,
+# so that a bulk load makes them once (a worker of an import: 3 % fewer instructions);
+# only short ones, so that what is kept stays small (4,096 of at most 40 characters).
+_NAME_LIKE = 40
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_tokens(text: str) -> str:
     return " ".join(bigrams(text))
 
 
