@@ -28,7 +28,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
@@ -37,6 +37,7 @@ from aftersales_cli.clock import local_zone, to_utc_text
 from aftersales_cli.render.record_json import (
     attachment_json,
     case_json,
+    deadline_json,
     entry_json,
     event_json,
     number,
@@ -1390,21 +1391,15 @@ _DEADLINE_NAMES = {
 }
 
 
-# A milestone without a deadline as an export writes it (a fifth of them: sample and
-# lab_report of most cases), taken as it is when it is exactly that; the flags must be
-# `false` itself (a dict's == takes 0 for False: the checks below refuse 0).
+# A milestone without a deadline as `export_record` writes it (a fifth of them: sample
+# and lab_report of most cases), taken as it is when it is exactly that; the flags must
+# be `false` itself (a dict's == takes 0 for False: the checks below refuse 0).
+_NOT_DUE_DEADLINE = Deadline()
 _NOT_DUE = {
-    "due_at": None,
-    "done_at": None,
-    "state": "n/a",
-    "extended_from": None,
-    "reason": None,
+    **deadline_json(_NOT_DUE_DEADLINE, datetime(YEARS[0], 1, 1, tzinfo=UTC), zone=UTC),
     "late": False,
     "breach_noted": False,
-    "business_time": False,
-    "counting": None,
 }
-_NOT_DUE_DEADLINE = Deadline()
 
 
 def _deadline(check: Checker, data: Any, milestone: str) -> Deadline:
