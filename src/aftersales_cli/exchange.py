@@ -1395,7 +1395,7 @@ _DEADLINE_NAMES = {
 # and lab_report of most cases), taken as it is when it is exactly that; the flags must
 # be `false` itself (a dict's == takes 0 for False: the checks below refuse 0).
 _NOT_DUE_DEADLINE = Deadline()
-_NOT_DUE = {
+_NOT_DUE_RECORD = {
     **deadline_json(_NOT_DUE_DEADLINE, datetime(YEARS[0], 1, 1, tzinfo=UTC), zone=UTC),
     "late": False,
     "breach_noted": False,
@@ -1406,7 +1406,7 @@ def _deadline(check: Checker, data: Any, milestone: str) -> Deadline:
     if data is None:
         return Deadline()
     if (
-        data == _NOT_DUE
+        data == _NOT_DUE_RECORD
         and data["late"] is False
         and data["breach_noted"] is False
         and data["business_time"] is False

@@ -73,7 +73,11 @@ def terms(*texts: str | None) -> str:
 
 def _tokens(text: str | None) -> str:
     if text is not None and len(text) <= _NAME_LIKE:
-        return _name_tokens(text)
+        return _kept_tokens(text)
+    return _text_tokens(text)  # (a long text's: made, not kept)
+
+
+def _text_tokens(text: str | None) -> str:
     return " ".join(bigrams(text))
 
 
@@ -81,11 +85,7 @@ def _tokens(text: str | None) -> str:
 # so that a bulk load makes them once (a worker of an import: 3 % fewer instructions);
 # only short ones, so that what is kept stays small (4,096 of at most 40 characters).
 _NAME_LIKE = 40
-
-
-@functools.lru_cache(maxsize=4096)
-def _name_tokens(text: str) -> str:
-    return " ".join(bigrams(text))
+_kept_tokens = functools.lru_cache(maxsize=4096)(_text_tokens)
 
 
 def phrase(text: str) -> str:
