@@ -992,7 +992,7 @@ def test_any_value_anywhere_in_a_record_is_taken_or_refused_by_name(
         record["events"] = json.dumps(record["events"], default=str)
     now = datetime(2026, 11, 22, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     try:
-        exchange.case_from_record(record, default_rules(), now, from_csv=from_csv)
+        exchange.case_from_record(record, default_rules(), exchange.Checker(now, from_csv=from_csv))
     except RuleError as exc:
         assert exc.field and exc.message and "\n" not in exc.field + exc.message
 
@@ -1034,3 +1034,48 @@ def timezone_of(offset: str) -> timezone:
     sign = -1 if offset[0] == "-" else 1
     hours, minutes = map(int, offset[1:].split(":"))
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+# A history change's texts: good ones that recur, and what `fields.text` refuses.
+CHANGE_TEXTS = st.one_of(
+    st.none(),
+    st.sampled_from(["new", "classified", "客服小陈", " padded ", "", "   ", "a\x00b", "x" * 41]),
+    st.text(max_size=45),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    key=st.sampled_from(["status", "customer", "assignee", "note", "remedy"]),
+    old=CHANGE_TEXTS,
+    new=CHANGE_TEXTS,
+)
+def test_a_change_of_texts_is_taken_or_refused_however_often_its_texts_were_met(
+    key: str, old: str | None, new: str | None
+) -> None:
+    """Texts found good once are known good after (import checks millions of changes):
+    a change is taken as it is written when each text is good — the same answer the
+    first time its texts are met and every time after — and refused, naming the change,
+    when one is not."""
+    from aftersales_cli.rules import fields
+
+    def good(value: str | None) -> bool:
+        try:
+            return value is None or bool(
+                fields.text("x", value, limit=fields.TEXT_MAX, multiline=True)
+            )
+        except RuleError:
+            return False
+
+    check = exchange.Checker(datetime(2026, 11, 22, 2, 0, tzinfo=UTC), from_csv=False)
+    answers = []
+    for _ in range(2):
+        try:
+            answers.append(exchange._pair(check, key, [old, new], "events[1].changes"))
+        except RuleError as exc:
+            answers.append((exc.field, exc.message))
+    assert answers[0] == answers[1]
+    if good(old) and good(new):
+        assert answers[0] == [old, new]
+    else:
+        assert answers[0][0] == f"events[1].changes.{key}"

@@ -1064,10 +1064,11 @@ def _known_keys(values: Mapping[str, Any], known: tuple[str, ...]) -> dict[str, 
 
 
 def case_from_record(
-    data: Mapping[str, Any], rules: Rules, now: datetime, *, from_csv: bool = False
+    data: Mapping[str, Any], rules: Rules, check: Checker
 ) -> tuple[Case, list[Event]]:
-    """A complaint exactly as exported, checked field by field, with its history."""
-    check = Checker(now, from_csv=from_csv)
+    """A complaint exactly as exported, checked field by field, with its history (`check`:
+    the record's checker, shared with its ledger and actions: `ledger_from_record`,
+    `actions_from_record`)."""
     values = _known_keys(data, RECORD_KEYS)
     get = values.get
     case_id = check.integer(get("id"), "id", 1, 2**62)
@@ -1192,14 +1193,11 @@ def _remedies(check: Checker, data: Any, remedy: str | None) -> tuple[str, ...]:
     return found
 
 
-def ledger_from_record(
-    data: Mapping[str, Any], case: Case, now: datetime, *, from_csv: bool = False
-) -> list[Entry]:
+def ledger_from_record(data: Mapping[str, Any], case: Case, check: Checker) -> list[Entry]:
     """The ledger entries of an exported complaint. An export made before the ledger
     (no `ledger` key) gets what its fields say, as migration 0005 gives a database: its
     fine, its staff fine and what it paid."""
     assert case.id is not None
-    check = Checker(now, from_csv=from_csv)
     event = event_key(case.org, case.delivery_date, case.batch, case.product)
     items = _json_cell(check, data.get("ledger"), "ledger")
     if items is None:
@@ -1221,13 +1219,10 @@ def actions_from_record(
     data: Mapping[str, Any],
     case: Case,
     history: Sequence[Event],
-    now: datetime,
-    *,
-    from_csv: bool = False,
+    check: Checker,
 ) -> list[Action]:
     """The corrective actions of an exported complaint (an older export has none), each
     checked, and together agreeing with what the complaint's history says of them."""
-    check = Checker(now, from_csv=from_csv)
     items = _json_cell(check, data.get("actions"), "actions")
     if items is None:
         items = []
@@ -1529,11 +1524,24 @@ def _key_kind(key: str) -> _KeyKind | None:
     return _KeyKind(history.is_time_key(key), history.is_date_key(key), history.is_due_key(key))
 
 
+# Texts of history changes found good (`fields.text` of a change: TEXT_MAX, multiline),
+# short ones, a bounded number: a change's values recur (a status, a category, a client).
+_GOOD_TEXTS: set[str] = set()
+_GOOD_TEXT_LENGTH = 40
+_GOOD_TEXTS_KEPT = 4096
+
+
 def _pair(check: Checker, key: str, pair: Any, where: str) -> list[Any]:
     """One change `[old, new]` as the history stores it (times as UTC text)."""
     kind = _key_kind(key)
     if kind is None:
         raise RuleError(f"{where}.{history.shown(key)}", "not a field of a complaint")
+    if type(pair) is list and len(pair) == 2 and not (kind.timed or kind.dated):
+        old, new = pair
+        if (old is None or (type(old) is str and old in _GOOD_TEXTS)) and (
+            new is None or (type(new) is str and new in _GOOD_TEXTS)
+        ):
+            return pair  # (texts checked already: stored as they are)
     field = f"{where}.{key}"  # a known name: safe to show as it is
     if type(pair) is not list or len(pair) != 2:
         raise RuleError(field, f"a pair [old, new], not {_kind_of(pair)}")
@@ -1549,6 +1557,8 @@ def _pair(check: Checker, key: str, pair: Any, where: str) -> list[Any]:
             stored.append(day.isoformat() if day is not None else None)
         elif isinstance(value, str):
             fields.text(field, value, limit=fields.TEXT_MAX, multiline=True)
+            if len(value) <= _GOOD_TEXT_LENGTH and len(_GOOD_TEXTS) < _GOOD_TEXTS_KEPT:
+                _GOOD_TEXTS.add(value)
             stored.append(value)
         elif isinstance(value, bool | int):
             stored.append(value)

@@ -80,10 +80,10 @@ def complaint(row: Row, rules: Rules, now: datetime) -> Checked:
     """An exported complaint's record, checked: the case, its history, its ledger
     entries and its corrective actions (RuleError, BadInput or RecursionError when it
     cannot be taken; MaskedPhone when its phone is masked)."""
-    values, from_csv = row.values, row.from_csv
-    case, history = exchange.case_from_record(values, rules, now, from_csv=from_csv)
-    entries = exchange.ledger_from_record(values, case, now, from_csv=from_csv)
-    corrective = exchange.actions_from_record(values, case, history, now, from_csv=from_csv)
+    values, check = row.values, exchange.Checker(now, from_csv=row.from_csv)
+    case, history = exchange.case_from_record(values, rules, check)
+    entries = exchange.ledger_from_record(values, case, check)
+    corrective = exchange.actions_from_record(values, case, history, check)
     return case, history, entries, corrective
 
 
