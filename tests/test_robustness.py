@@ -215,7 +215,7 @@ def ok_after_crash(db: Path) -> bool:
 def test_killed_in_the_middle_of_a_bulk_import(tmp_path: Path) -> None:
     rows = tmp_path / "rows.jsonl"
     row = {
-        "description": "送餐晚了" * 40,
+        "description": "送餐晚了" * 150,  # (16 MiB of rows and more: a bulk load)
         "channel": "online",
         "customer": "张伟",
         "phone": "13812345678",
@@ -227,26 +227,32 @@ def test_killed_in_the_middle_of_a_bulk_import(tmp_path: Path) -> None:
         "\n".join(json.dumps(row, ensure_ascii=False) for _ in range(count)), encoding="utf-8"
     )
     db = tmp_path / "import.db"
-    wal = Path(f"{db}-wal")
     env = cli_env(db)
     subprocess.run(
         [sys.executable, "-m", "aftersales_cli", "list"], env=env, check=True, capture_output=True
     )
+
+    def written() -> int:  # (into an empty database the pages go to the file itself)
+        files = (db, Path(f"{db}-wal"))
+        return sum(f.stat().st_size for f in files if f.exists())
+
+    empty = written()
     proc = subprocess.Popen(
         [sys.executable, "-m", "aftersales_cli", "import", str(rows)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    # Kill it once the transaction has spilled pages into the WAL: mid-write.
+    # Kill it once the transaction has spilled pages: mid-write.
     deadline = time.monotonic() + 60
     while proc.poll() is None and time.monotonic() < deadline:
-        if wal.exists() and wal.stat().st_size > 1_000_000:
+        if written() > empty + 1_000_000:
             break
         time.sleep(0.01)
     assert proc.poll() is None, "the import ended before it could be killed mid-write"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    assert Path(f"{db}-journal").exists()  # (written directly: its rollback journal is left)
     assert _integrity_and_wholeness(db) == 0  # none of it
     finished = subprocess.run(
         [sys.executable, "-m", "aftersales_cli", "import", str(rows)],
@@ -257,6 +263,9 @@ def test_killed_in_the_middle_of_a_bulk_import(tmp_path: Path) -> None:
     )
     assert finished.returncode == 0, finished.stderr
     assert _integrity_and_wholeness(db) == count  # and then all of it
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # others read as it writes
+    conn.close()
 
 
 def test_an_older_schema_is_upgraded_in_place_keeping_every_row(run: Run, tmp_path: Path) -> None:

@@ -135,8 +135,10 @@ class Session:
         return clock.parse_time(value, field, self.now)
 
     @contextmanager
-    def writing(self) -> Iterator[sqlite3.Connection]:
-        with transaction(self.conn) as conn:
+    def writing(self, *, direct: bool = False) -> Iterator[sqlite3.Connection]:
+        """This command's write transaction (`direct`: a bulk load into an empty database,
+        `store.db.transaction`)."""
+        with transaction(self.conn, direct=direct) as conn:
             yield conn
         self.wrote = True
 

@@ -64,6 +64,9 @@ if TYPE_CHECKING:
 # Finding the earlier line of a doubled id scans what was imported so far; after this
 # many the message no longer names it (a file imported twice into itself stays fast).
 _LOOKUPS = 1000
+# A file of this many bytes and more, imported into an empty database, is a bulk load:
+# written to the database file directly (a few thousand complaints and up).
+_DIRECT_FROM = 16 * 1024 * 1024
 # Exported complaints are written this many at a time, a statement per table; a batch
 # that clashes with what is there is written again one complaint at a time, which says
 # which line clashed and why.
@@ -126,7 +129,11 @@ def import_(
             if progress.shown(quiet):
                 advance = bar.enter_context(progress.progress("Importing", size >> 10, "KiB"))
                 readable = progress.CountedReader(handle, advance)
-            with s.writing() as conn, workers.few_collections():
+            # A bulk load into an empty database (checked again inside: `_Importer.run`)
+            # is written to the file directly (`store.db.transaction`); a small one, as
+            # any write is, leaves even the file's header as it was when it is refused.
+            direct = size >= _DIRECT_FROM and store.none(s.conn)
+            with s.writing(direct=direct) as conn, workers.few_collections():
                 items = row_checks.checked(readable, kind, s.rules, s.now, size=size)
                 importer.run(conn, items)
                 if bad.count:
