@@ -153,7 +153,8 @@ def refresh_repeats_of(conn: sqlite3.Connection, ids: Iterable[int] | None) -> N
     keys and categories they are in, as migration 0006 computed them, written where they
     differ — what `refresh_repeats` does for one. The figures are put in the order of
     the ids before they are written, so that the rows are found one page after another
-    rather than in the order of the keys (a million complaints: 15 → 8 s)."""
+    rather than in the order of the keys (a million complaints, every figure written:
+    17.6 → 11.3 s)."""
     if ids is not None:
         conn.execute("CREATE TEMP TABLE restored (id INTEGER PRIMARY KEY)")
         conn.executemany("INSERT OR IGNORE INTO temp.restored VALUES (?)", ((i,) for i in ids))
