@@ -172,9 +172,7 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     import sqlite_utils
 
     try:
-        if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
-            conn.execute("PRAGMA journal_mode = WAL")  # persistent; not inside a transaction
-        with transaction(conn):
+        with transaction(conn):  # (a new file put in the write-ahead log's mode first)
             # Another process may have migrated while we waited for the lock.
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version < migrations.SCHEMA_VERSION:
